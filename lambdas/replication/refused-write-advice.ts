@@ -1,4 +1,7 @@
-import { refusalOf } from '../../vault';
+import { type DenyingPolicy, refusalOf } from '../../vault';
+
+/** Said of an explicit deny: which policy it is in says who lifts it. */
+const EXPLICIT = ' (an explicit deny, which no permission of the credentials overrides)';
 
 /**
  * What a scrub says to do of a repair's write refused with an AccessDenied (`cause`, S3's error); `held`: the damaged
@@ -6,14 +9,54 @@ import { refusalOf } from '../../vault';
  * held or not, may be a KMS key's refusal or a bucket policy's deny: the action S3's words name is named (review r62F
  * F5; an unheld copy's was called a missing s3:PutObject, r62I F4), else s3:PutObjectLegalHold for a held copy and
  * s3:PutObject for another, the likely ones. A policy's explicit deny is not lifted by other credentials: the policy is
- * named (review r62I F5).
+ * named (review r62I F5); nor is the want of an allow in a policy that is not the credentials' own (no service control,
+ * VPC endpoint or bucket policy allows it): that policy is named with who changes it (review r62O F2).
  */
 export function refusedWriteAdvice(cause: unknown, held: boolean): string {
-  const { action, explicitDeny } = refusalOf(cause);
+  const { action, explicitDeny, policy } = refusalOf(cause);
   const needed = (refused: string): string => `${refused}, which writing the new copy${refused === 's3:PutObjectLegalHold' ? " with the damaged copy's legal hold" : ''} needs`;
-  if (explicitDeny) return `a policy denies ${action !== undefined ? needed(action) : 'the write'} (an explicit deny, which no permission of the credentials overrides): scrub with repair again once that policy allows it`;
-  if (action !== undefined) return `S3 refused ${needed(action)}: scrub with repair again with credentials allowed it`;
+  const what = action !== undefined ? needed(action) : 'the write';
+  // The credentials' own policies lacking the allow: other credentials are the way out, as when no policy is named.
+  if (policy !== undefined && (explicitDeny || policy !== 'identity-based policy')) return policyAdvice(policy, action, what, explicitDeny);
+  if (explicitDeny) return `a policy denies ${what}${EXPLICIT}: scrub with repair again once that policy allows it`;
+  if (action !== undefined) return `S3 refused ${what}: scrub with repair again with credentials allowed it`;
   return held
     ? "these credentials lack s3:PutObjectLegalHold on it (a KMS key or a policy's deny can refuse it too; CloudTrail names the action), which writing the new copy with the damaged copy's legal hold needs besides s3:PutObject: scrub with repair again with credentials that have both"
     : 'these credentials lack s3:PutObject on it: scrub with repair again with credentials that have it';
+}
+
+/** The advice for a refusal whose words name the kind of policy that refused (`explicit`: by a deny, else for want of an allow). */
+function policyAdvice(policy: DenyingPolicy, action: string | undefined, what: string, explicit: boolean): string {
+  const again = 'then scrub with repair again';
+  switch (policy) {
+    case 'service control policy':
+    case 'resource control policy': {
+      // An SCP bounds the calling account's principals, an RCP every caller of the account's resources.
+      const [name, whoever] = policy === 'service control policy' ? ['service control policy (SCP)', 'whatever the credentials of this account'] : ['resource control policy (RCP)', 'whatever the credentials'];
+      return explicit
+        ? `a ${name} of the AWS organization denies ${what}${EXPLICIT}: ask the organization's administrator to lift that deny (AWS Organizations), ${again}`
+        : `no ${name} of the AWS organization allows ${what}, ${whoever}: ask the organization's administrator to allow it (AWS Organizations), ${again}`;
+    }
+    case 'VPC endpoint policy':
+      return explicit
+        ? `the policy of the VPC endpoint the request went through denies ${what}${EXPLICIT}: have that endpoint's policy lift the deny (its VPC's administrator), ${again}`
+        : `the policy of the VPC endpoint the request went through does not allow ${what}, whatever the credentials: have that endpoint's policy allow it (its VPC's administrator), ${again}`;
+    case 'resource-based policy': {
+      // A write's resource-based policies: the vault bucket's (s3:…) and its KMS key's (kms:…).
+      const owner = action?.startsWith('kms:') === true ? "the vault's KMS key's policy" : action?.startsWith('s3:') === true ? "the vault bucket's policy" : "the vault bucket's policy or its KMS key's";
+      return explicit
+        ? `${owner} denies ${what}${EXPLICIT}: have that policy lift the deny, ${again}`
+        : `${owner} does not allow these credentials ${what}, and no permission of their own makes up for that: have that policy allow them, ${again}`;
+    }
+    case 'permissions boundary':
+      return explicit
+        ? `the permissions boundary of these credentials denies ${what}${EXPLICIT}: scrub with repair again with credentials whose boundary does not, or once it allows it`
+        : `the permissions boundary of these credentials does not allow ${what}, whatever their policies allow: scrub with repair again with credentials whose boundary allows it`;
+    case 'session policy':
+      return explicit
+        ? `the session policy these credentials were issued with denies ${what}${EXPLICIT}: scrub with repair again with credentials of a session without that policy`
+        : `the session policy these credentials were issued with does not allow ${what}, whatever their role allows: scrub with repair again with credentials of a session whose policy allows it`;
+    case 'identity-based policy':
+      return `a policy of these credentials (identity-based) denies ${what}${EXPLICIT}: scrub with repair again with other credentials, which no policy denies it to, or once that policy allows it`;
+  }
 }

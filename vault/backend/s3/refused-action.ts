@@ -1,3 +1,11 @@
+/**
+ * The kinds of policy AWS's words name in a refusal, as they spell them (`with an explicit deny in a <kind>`, `because
+ * no <kind> allows the <action> action`). Which one refused says who can lift it: other credentials get past none of a
+ * service control, resource control, VPC endpoint or resource-based policy (review r62O F2).
+ */
+export const DENYING_POLICIES = ['identity-based policy', 'resource-based policy', 'permissions boundary', 'session policy', 'service control policy', 'resource control policy', 'VPC endpoint policy'] as const;
+export type DenyingPolicy = (typeof DENYING_POLICIES)[number];
+
 /** What an AWS refusal's words say of it (review rb62B item 6: read once, here, for every advice given on it). */
 export type Refusal = {
   /**
@@ -12,9 +20,22 @@ export type Refusal = {
    * to grant the action, is not the way out; the policy is (review r62I F5).
    */
   readonly explicitDeny: boolean;
+  /**
+   * The kind of policy they say refused, by an explicit deny or for want of an allow (`… because no VPC endpoint policy
+   * allows the s3:PutObject action`); undefined when they name none. An implicit deny of a service control policy is no
+   * more lifted by other credentials than an explicit one (review r62O F2).
+   */
+  readonly policy: DenyingPolicy | undefined;
 };
+
+const POLICY_NAMED = new RegExp(`(?:\\bexplicit deny in an? |\\bbecause no )(${DENYING_POLICIES.join('|')})`, 'i');
 
 export function refusalOf(err: unknown): Refusal {
   const text = err instanceof Error ? err.message : typeof err === 'string' ? err : '';
-  return { action: /not authorized to perform: ([A-Za-z0-9-]+:[A-Za-z0-9*]+)/.exec(text)?.[1], explicitDeny: /\bexplicit(?:ly)? deny/i.test(text) };
+  const named = POLICY_NAMED.exec(text)?.[1]?.toLowerCase();
+  return {
+    action: /not authorized to perform: ([A-Za-z0-9-]+:[A-Za-z0-9*]+)/.exec(text)?.[1],
+    explicitDeny: /\bexplicit(?:ly)? deny/i.test(text),
+    policy: DENYING_POLICIES.find((p) => p.toLowerCase() === named),
+  };
 }

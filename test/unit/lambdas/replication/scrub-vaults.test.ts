@@ -1862,6 +1862,7 @@ it.each([
 });
 
 // Review r62I F5: a policy's explicit deny was advice to use credentials allowed the action, which no credentials are.
+// Words naming no kind of policy (AWS's form before 2021) say "a policy".
 it.each([
   ['an unheld copy', false, 's3:PutObject', 'a policy denies s3:PutObject, which writing the new copy needs'],
   ['a held copy', true, 's3:PutObjectLegalHold', "a policy denies s3:PutObjectLegalHold, which writing the new copy with the damaged copy's legal hold needs"],
@@ -1869,7 +1870,7 @@ it.each([
   const [pack] = await listKeys(pair.primary.store, 'data/');
   if (pack === undefined) throw new Error('the pair has a pack');
   await corrupt(pair.primary.store, pack);
-  const words = `User: arn:aws:sts::1:assumed-role/op is not authorized to perform: ${action} on resource: "arn:aws:s3:::vault/${pack}" with an explicit deny in a service control policy`;
+  const words = `User: arn:aws:sts::1:assumed-role/op is not authorized to perform: ${action} on resource: "arn:aws:s3:::vault/${pack}" with an explicit deny`;
   const denied = Object.assign(new Error(words), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
   (pair.primary.store as { replace?: unknown }).replace = (key: string) => Promise.reject(held ? new LegalHoldWriteRefusedError('s3://vault', key, denied) : denied);
 
@@ -1877,6 +1878,36 @@ it.each([
   expect(report.findings[0]?.reason).toBe(
     `the primary vault refused to replace its damaged copy (${words}); ${said} (an explicit deny, which no permission of the credentials overrides): scrub with repair again once that policy allows it`,
   );
+});
+
+// Review r62O F2: an IMPLICIT deny of a policy that is not the credentials' own (no SCP, VPC endpoint or bucket policy
+// allows the action) was advice to scrub "with credentials allowed it", which no credentials are: the words' kind of
+// policy is named, with who changes it. AWS's forms: "with an explicit deny in a <kind>[: <its ARN>]", "because no
+// <kind> allows the <action> action" (IAM User Guide, "Troubleshoot access denied error messages").
+it.each([
+  ['no SCP allows it', 's3:PutObject', 'because no service control policy allows the s3:PutObject action', 'no service control policy (SCP) of the AWS organization allows s3:PutObject, which writing the new copy needs, whatever the credentials of this account: ask the organization\'s administrator to allow it (AWS Organizations), then scrub with repair again'],
+  ['an SCP denies it (with its ARN)', 's3:PutObject', 'with an explicit deny in a service control policy: arn:aws:organizations::111122223333:policy/o-abcd1234/service_control_policy/p-abcd1234', "a service control policy (SCP) of the AWS organization denies s3:PutObject, which writing the new copy needs (an explicit deny, which no permission of the credentials overrides): ask the organization's administrator to lift that deny (AWS Organizations), then scrub with repair again"],
+  ['an RCP denies it', 's3:PutObject', 'with an explicit deny in a resource control policy', "a resource control policy (RCP) of the AWS organization denies s3:PutObject, which writing the new copy needs (an explicit deny, which no permission of the credentials overrides): ask the organization's administrator to lift that deny (AWS Organizations), then scrub with repair again"],
+  ['no VPC endpoint policy allows it', 's3:PutObject', 'because no VPC endpoint policy allows the s3:PutObject action', "the policy of the VPC endpoint the request went through does not allow s3:PutObject, which writing the new copy needs, whatever the credentials: have that endpoint's policy allow it (its VPC's administrator), then scrub with repair again"],
+  ['a VPC endpoint policy denies it', 's3:PutObject', 'with an explicit deny in a VPC endpoint policy', "the policy of the VPC endpoint the request went through denies s3:PutObject, which writing the new copy needs (an explicit deny, which no permission of the credentials overrides): have that endpoint's policy lift the deny (its VPC's administrator), then scrub with repair again"],
+  ['no bucket policy allows it', 's3:PutObject', 'because no resource-based policy allows the s3:PutObject action', "the vault bucket's policy does not allow these credentials s3:PutObject, which writing the new copy needs, and no permission of their own makes up for that: have that policy allow them, then scrub with repair again"],
+  ['a bucket policy denies it', 's3:PutObject', 'with an explicit deny in a resource-based policy', "the vault bucket's policy denies s3:PutObject, which writing the new copy needs (an explicit deny, which no permission of the credentials overrides): have that policy lift the deny, then scrub with repair again"],
+  ['the KMS key policy does not allow it', 'kms:GenerateDataKey', 'because no resource-based policy allows the kms:GenerateDataKey action', "the vault's KMS key's policy does not allow these credentials kms:GenerateDataKey, which writing the new copy needs, and no permission of their own makes up for that: have that policy allow them, then scrub with repair again"],
+  ['no permissions boundary allows it', 's3:PutObject', 'because no permissions boundary allows the s3:PutObject action', 'the permissions boundary of these credentials does not allow s3:PutObject, which writing the new copy needs, whatever their policies allow: scrub with repair again with credentials whose boundary allows it'],
+  ['no session policy allows it', 's3:PutObject', 'because no session policy allows the s3:PutObject action', 'the session policy these credentials were issued with does not allow s3:PutObject, which writing the new copy needs, whatever their role allows: scrub with repair again with credentials of a session whose policy allows it'],
+  ['an identity-based policy denies it', 's3:PutObject', 'with an explicit deny in an identity-based policy', 'a policy of these credentials (identity-based) denies s3:PutObject, which writing the new copy needs (an explicit deny, which no permission of the credentials overrides): scrub with repair again with other credentials, which no policy denies it to, or once that policy allows it'],
+  ['no identity-based policy allows it', 's3:PutObject', 'because no identity-based policy allows the s3:PutObject action', 'S3 refused s3:PutObject, which writing the new copy needs: scrub with repair again with credentials allowed it'],
+])('a refused write names the kind of policy its words name and who changes it (%s)', async (_name, action, context, said) => {
+  const [pack] = await listKeys(pair.primary.store, 'data/');
+  if (pack === undefined) throw new Error('the pair has a pack');
+  await corrupt(pair.primary.store, pack);
+  const resource = action.startsWith('kms:') ? 'arn:aws:kms:us-east-1:111122223333:key/k' : `"arn:aws:s3:::vault/${pack}"`;
+  const words = `User: arn:aws:sts::111122223333:assumed-role/op/scrub is not authorized to perform: ${action} on resource: ${resource} ${context}`;
+  const denied = Object.assign(new Error(words), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+  (pair.primary.store as { replace?: unknown }).replace = () => Promise.reject(denied);
+
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  expect(report.findings[0]?.reason).toBe(`the primary vault refused to replace its damaged copy (${words}); ${said}`);
 });
 
 it('a primary vault refusing to replace its damaged copy (AccessDenied) names the missing s3:PutObject, not a DR vault', async () => {

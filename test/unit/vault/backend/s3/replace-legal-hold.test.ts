@@ -230,10 +230,12 @@ describe('S3VaultStore.replace and legal holds', () => {
   // policy's deny too. What to do is the caller's to say (the scrub: refusedWriteAdvice, review rb62B 6): the error
   // keeps S3's words as its cause, from which refusalOf reads the action and a policy's explicit deny.
   it.each([
-    ['kms:GenerateDataKey', 'User: arn:aws:sts::1:assumed-role/op is not authorized to perform: kms:GenerateDataKey on resource: arn:aws:kms:us-east-1:1:key/k', false],
-    ['s3:PutObjectLegalHold', 'User: arn:aws:sts::1:assumed-role/op is not authorized to perform: s3:PutObjectLegalHold on resource: "arn:aws:s3:::vault/x"', false],
-    ['s3:PutObject', 'User: arn:aws:sts::1:assumed-role/op is not authorized to perform: s3:PutObject on resource: "arn:aws:s3:::vault/x" with an explicit deny in a resource-based policy', true],
-  ])('a held copy whose write is refused naming %s: LegalHoldWriteRefusedError with S3\'s words, from which refusalOf reads the action', async (action, words, explicitDeny) => {
+    ['kms:GenerateDataKey', 'User: arn:aws:sts::1:assumed-role/op is not authorized to perform: kms:GenerateDataKey on resource: arn:aws:kms:us-east-1:1:key/k', false, undefined],
+    ['s3:PutObjectLegalHold', 'User: arn:aws:sts::1:assumed-role/op is not authorized to perform: s3:PutObjectLegalHold on resource: "arn:aws:s3:::vault/x"', false, undefined],
+    ['s3:PutObject', 'User: arn:aws:sts::1:assumed-role/op is not authorized to perform: s3:PutObject on resource: "arn:aws:s3:::vault/x" with an explicit deny in a resource-based policy', true, 'resource-based policy'],
+    // Review r62O F2: an implicit deny names its kind of policy too (who lifts it).
+    ['s3:PutObject', 'User: arn:aws:sts::1:assumed-role/op is not authorized to perform: s3:PutObject on resource: "arn:aws:s3:::vault/x" because no VPC endpoint policy allows the s3:PutObject action', false, 'VPC endpoint policy'],
+  ])('a held copy whose write is refused naming %s: LegalHoldWriteRefusedError with S3\'s words, from which refusalOf reads the action', async (action, words, explicitDeny, policy) => {
     const vault = store();
     await vault.put(SNAPSHOT, Buffer.from('damaged'));
     await vault.setLegalHold(SNAPSHOT, true);
@@ -244,7 +246,7 @@ describe('S3VaultStore.replace and legal holds', () => {
     );
     expect(refused).toBeInstanceOf(LegalHoldWriteRefusedError);
     expect((refused as Error).message).toBe(`s3://vault: writing object ${SNAPSHOT} with the legal hold its damaged copy has was refused (${words}): such a write needs s3:PutObjectLegalHold besides s3:PutObject`);
-    expect(refusalOf((refused as Error).cause)).toEqual({ action, explicitDeny });
+    expect(refusalOf((refused as Error).cause)).toStrictEqual({ action, explicitDeny, policy });
     expect(versions.get(SNAPSHOT)?.map((v) => [v.body.toString(), v.held])).toEqual([['damaged', true]]);
   });
 
