@@ -139,7 +139,7 @@ export class ApprovalLog {
   private parse(item: Record<string, unknown>): ApprovalRecord {
     const parsed = approvalRecordSchema.safeParse(item.approval);
     if (parsed.success) return parsed.data;
-    const problems = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(item)'}: ${i.message}`);
+    const problems = parsed.error.issues;
     throw new CatalogItemInvalidError(this.table, `${String(item.pk)} / ${String(item.sk)}`, problems);
   }
 }

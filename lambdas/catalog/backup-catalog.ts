@@ -959,7 +959,7 @@ export class BackupCatalog {
   private parseItem<T>(schema: z.ZodType<T>, item: Record<string, unknown>, options: { preVault?: boolean } = {}): T {
     const parsed = schema.safeParse(item);
     if (parsed.success) return parsed.data;
-    const problems = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(item)'}: ${i.message}`);
+    const problems = parsed.error.issues;
     throw new CatalogItemInvalidError(this.table, `${String(item.pk)} / ${String(item.sk)}`, problems, options);
   }
 }

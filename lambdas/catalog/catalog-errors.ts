@@ -1,5 +1,5 @@
 import { shownCatalogName } from './shown-catalog-name';
-import { shownItemProblem } from './shown-item-problem';
+import { type ItemProblem, itemProblemText, shownItemProblem } from './shown-item-problem';
 
 /** Another run holds the lease on this plan: its backup is still running (or died less than a lease ago). */
 export class BackupInProgressError extends Error {
@@ -73,10 +73,13 @@ export class BackupNotCommittableError extends Error {
 export class CatalogItemInvalidError extends Error {
   override readonly name = 'CatalogItemInvalidError';
   readonly preVault: boolean;
+  /** What does not validate, `<path>: <message>` each, uncut and unescaped: a reader that quotes it escapes and cuts it. */
+  readonly problems: string[];
   constructor(
     readonly table: string,
     readonly item: string,
-    readonly problems: string[],
+    /** Zod's issues as they are (their paths tell the item's own keys from field names), or problems worded as text. */
+    problems: readonly ItemProblem[],
     options: { preVault?: boolean } = {},
   ) {
     // A damaged item's key, and the problems quoting its values, are any strings: shown raw, a newline, ESC, CSI (U+009B)
@@ -90,6 +93,7 @@ export class CatalogItemInvalidError extends Error {
             'Fix or delete the item (the vault keeps the backup itself), or upgrade Lifeboat if a newer version wrote it.',
     );
     this.preVault = options.preVault === true;
+    this.problems = problems.map(itemProblemText);
   }
 }
 

@@ -59,7 +59,7 @@ export class CatalogRebuildMarker {
     if (Item === undefined) return undefined;
     const parsed = rebuildMarkerSchema.safeParse(Item);
     if (parsed.success) return this.reader !== undefined ? { ...parsed.data, readBy: this.reader } : parsed.data;
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(item)'}: ${i.message}`);
+    const problems = parsed.error.issues;
     throw new CatalogItemInvalidError(this.table, `${REBUILD_MARKER_KEY.pk} / ${REBUILD_MARKER_KEY.sk}`, problems);
   }
 

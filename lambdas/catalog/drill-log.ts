@@ -76,7 +76,7 @@ export class DrillLog {
         const parsed = drillHeadSchema.safeParse(item.drill);
         yield parsed.success
           ? { head: parsed.data }
-          : { invalid: new CatalogItemInvalidError(this.table, `${String(item.pk)} / ${String(item.sk)}`, parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(item)'}: ${i.message}`)) };
+          : { invalid: new CatalogItemInvalidError(this.table, `${String(item.pk)} / ${String(item.sk)}`, parsed.error.issues) };
       }
     }
   }
@@ -84,7 +84,7 @@ export class DrillLog {
   private parse(item: Record<string, unknown>): DrillRecord {
     const parsed = drillRecordSchema.safeParse(item.drill);
     if (parsed.success) return parsed.data;
-    const problems = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(item)'}: ${i.message}`);
+    const problems = parsed.error.issues;
     throw new CatalogItemInvalidError(this.table, `${String(item.pk)} / ${String(item.sk)}`, problems);
   }
 }

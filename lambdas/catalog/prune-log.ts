@@ -27,6 +27,6 @@ export class PruneLog {
     const { pk: _pk, sk: _sk, ...rest } = item;
     const parsed = pruneRunRecordSchema.safeParse(rest);
     if (parsed.success) return parsed.data;
-    throw new CatalogItemInvalidError(this.table, `${String(item.pk)} / ${String(item.sk)}`, parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(item)'}: ${i.message}`));
+    throw new CatalogItemInvalidError(this.table, `${String(item.pk)} / ${String(item.sk)}`, parsed.error.issues);
   }
 }

@@ -133,7 +133,7 @@ export class ScrubLease implements ScrubLeaseStore {
     const { pk: _pk, sk: _sk, ...rest } = Item;
     const parsed = scrubLeaseItemSchema.safeParse(rest);
     if (parsed.success) return parsed.data;
-    throw new CatalogItemInvalidError(this.table, `${SCRUB_LEASE_PK} / ${SCRUB_LEASE_SK}`, parsed.error.issues.map((i) => `${i.path.join('.') || '(item)'}: ${i.message}`));
+    throw new CatalogItemInvalidError(this.table, `${SCRUB_LEASE_PK} / ${SCRUB_LEASE_SK}`, parsed.error.issues);
   }
 }
 

@@ -53,7 +53,7 @@ export class ScrubLog {
     const { pk: _pk, sk: _sk, ...rest } = item;
     const parsed = scrubRunRecordSchema.safeParse(rest);
     if (parsed.success) return parsed.data;
-    const problems = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(item)'}: ${i.message}`);
+    const problems = parsed.error.issues;
     throw new CatalogItemInvalidError(this.table, `${String(item.pk)} / ${String(item.sk)}`, problems);
   }
 }

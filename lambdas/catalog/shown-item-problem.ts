@@ -10,29 +10,45 @@ import { unseenEscaped } from '../runtime/quoted-service-words';
 const KEY_SHOWN = 40;
 
 /**
- * Characters of a problem's message (zod's words, which may quote a value of the item; or all a problem without a
- * path). Under the 79 of the shortest delete; zod's own words are shorter, so they are shown whole (review r62S F2).
+ * Characters of a problem's message (zod's words, which may quote a value of the item; or all of a problem given as
+ * text). Under the 79 of the shortest delete; zod's own words are shorter, so they are shown whole (review r62S F2).
  */
 const MESSAGE_SHOWN = 78;
 
-/** A path segment that is the schema's (a field name or an array index), not the item's: no spaces, no punctuation. */
-const FIELD = /^(?:[A-Za-z_$][A-Za-z0-9_$]{0,39}|\d{1,10})$/;
+/** A path segment of the schema's (a field name), not the item's: no spaces, no punctuation. */
+const FIELD = /^[A-Za-z_$][A-Za-z0-9_$]{0,39}$/;
 
 /**
- * One validation problem of a damaged item (`<path>: <message>`, the path joined by `.`) as a refusal shows it: the
- * field names whole, the item's own keys cut at 40 characters, zod's message whole (to 78), unseen characters escaped.
- * Whether a segment is a key is told by its form: a key may hold `.`, so every segment from the first that is not a
- * field's to the last is one key, cut as one; a key holding `: ` ends the path early, and its rest is cut as a message.
- * Cutting the whole problem instead (1e25c71d, at 80) cut a pin's field and zod's words after a long restore id.
+ * A validation problem of a damaged item as zod gives it (its `issues`): the path to the bad value, segment by
+ * segment (a field name, an array index or one of the item's own keys), and zod's message.
  */
-export function shownItemProblem(problem: string): string {
-  const colon = problem.indexOf(': ');
-  if (colon < 0) return cut(problem, MESSAGE_SHOWN, unseenEscaped);
-  const segments = problem.slice(0, colon).split('.');
-  const message = cut(problem.slice(colon + 2), MESSAGE_SHOWN, unseenEscaped);
-  const first = segments.findIndex((s) => !FIELD.test(s));
-  if (first < 0) return `${segments.join('.')}: ${message}`;
-  const last = segments.length - 1 - [...segments].reverse().findIndex((s) => !FIELD.test(s));
-  const key = cut(segments.slice(first, last + 1).join('.'), KEY_SHOWN, unseenEscaped);
-  return `${[...segments.slice(0, first), key, ...segments.slice(last + 1)].join('.')}: ${message}`;
+export type ItemIssue = { readonly path: readonly PropertyKey[]; readonly message: string };
+
+/** A problem of a damaged item: zod's issue, or a problem the reader words itself (`<field>: <why>`). */
+export type ItemProblem = ItemIssue | string;
+
+/** The problem as text, uncut and unescaped, as a reader that escapes and cuts it itself takes it (`<path>: <message>`). */
+export function itemProblemText(problem: ItemProblem): string {
+  if (typeof problem === 'string') return problem;
+  return `${problem.path.length > 0 ? problem.path.map(String).join('.') : '(item)'}: ${problem.message}`;
+}
+
+/**
+ * One problem of a damaged item as a refusal shows it: the field names and array indices whole, each of the item's own
+ * keys cut at 40 characters, zod's message whole (to 78), unseen characters escaped. Told segment by segment from zod's
+ * path: a key joined into one text with the path (`<path>: <message>`) and split again at its first `: ` could hold
+ * `: ` itself and end the path early, its rest shown as a message, 120 characters of the item's text (review r62U F1).
+ * A problem given as text is cut as a message.
+ */
+export function shownItemProblem(problem: ItemProblem): string {
+  if (typeof problem === 'string') return cut(problem, MESSAGE_SHOWN, unseenEscaped);
+  const path = problem.path.length > 0 ? problem.path.map(shownSegment).join('.') : '(item)';
+  return `${path}: ${cut(problem.message, MESSAGE_SHOWN, unseenEscaped)}`;
+}
+
+/** A segment of a problem's path: a field name or an array index whole, the item's own key cut at 40. */
+function shownSegment(segment: PropertyKey): string {
+  if (typeof segment === 'number') return String(segment);
+  const text = String(segment);
+  return typeof segment === 'string' && FIELD.test(text) ? text : cut(text, KEY_SHOWN, unseenEscaped);
 }

@@ -29,7 +29,7 @@ export class FileSamplesLog {
     const { pk: _pk, sk: _sk, ...rest } = Item;
     const parsed = fileSamplesRecordSchema.safeParse(rest);
     if (parsed.success) return parsed.data;
-    throw new CatalogItemInvalidError(this.table, `${key.pk} / ${key.sk}`, parsed.error.issues.map((i) => `${i.path.join('.') || '(item)'}: ${i.message}`));
+    throw new CatalogItemInvalidError(this.table, `${key.pk} / ${key.sk}`, parsed.error.issues);
   }
 
   /**
@@ -44,7 +44,7 @@ export class FileSamplesLog {
     );
     if (!Item) return undefined;
     const parsed = unconfirmedListSchema.safeParse(Item);
-    if (!parsed.success) throw new CatalogItemInvalidError(this.table, `${key.pk} / ${key.sk}`, parsed.error.issues.map((i) => `${i.path.join('.') || '(item)'}: ${i.message}`));
+    if (!parsed.success) throw new CatalogItemInvalidError(this.table, `${key.pk} / ${key.sk}`, parsed.error.issues);
     const { checkedAt, unconfirmed, awaitingSyncPath } = parsed.data;
     if (!unconfirmed || unconfirmed.length === 0) return undefined;
     return { checkedAt, paths: unconfirmed.map((u) => u.path), ...(awaitingSyncPath !== undefined ? { sourcePath: awaitingSyncPath } : {}) };

@@ -24,6 +24,6 @@ export class MirrorLog {
     const { pk: _pk, sk: _sk, ...rest } = Item;
     const parsed = mirrorRecordSchema.safeParse(rest);
     if (parsed.success) return parsed.data;
-    throw new CatalogItemInvalidError(this.table, `${mirrorPk(source)} / ${MIRROR_SK}`, parsed.error.issues.map((i) => `${i.path.join('.') || '(item)'}: ${i.message}`));
+    throw new CatalogItemInvalidError(this.table, `${mirrorPk(source)} / ${MIRROR_SK}`, parsed.error.issues);
   }
 }

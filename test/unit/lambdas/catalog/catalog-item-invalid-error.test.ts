@@ -1,5 +1,8 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
 import { CatalogItemInvalidError } from '../../../../lambdas/catalog/catalog-errors';
-import { backupRecordSchema } from '../../../../lambdas/catalog/backup-record';
 
 // f62F: a damaged item's key (and a problem quoting its value) reached the message raw: a newline and ESC forged the
 // lines of every output quoting it (doctor, the failover refusal, the legal-hold release), a CSI (U+009B) drove the
@@ -34,30 +37,53 @@ it('shows an ordinary key as it is', () => {
 // Review r62S F2: each problem was cut at 80 characters (1e25c71d), so a pin of a long restore id lost its field and
 // zod's words. The field names and zod's message are whole; only the item's own key is cut, at 40.
 describe('a problem of a damaged record shows its field names and zod\'s message whole, its own keys cut', () => {
+  const ddb = mockClient(DynamoDBDocumentClient);
+  const catalog = new BackupCatalog(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), 'lifeboat-dev-catalog');
+  afterAll(() => ddb.restore());
   const good = { pk: 'BACKUP#b', sk: 'BACKUP', backupId: 'b', plan: 'demo', environment: 'dev', sourceNames: ['a'], sources: [], strategy: 'full', status: 'COMMITTED', startedAt: '2026-12-09T06:00:00Z', shardCount: 1 };
-  /** The message of a record pinned by `id` whose pin's `until` is a number: its problem as the catalog words it. */
-  const pinnedBy = (id: string): string => {
-    const parsed = backupRecordSchema.safeParse({ ...good, pins: { [id]: { by: `restore ${id}`, at: '2026-12-09T06:00:00Z', until: 12 } } });
-    const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : '(item)'}: ${i.message}`);
-    return new CatalogItemInvalidError('lifeboat-dev-catalog', 'BACKUP#b / BACKUP', problems).message;
+  /** The refusal of the catalog reading a record pinned by `id` whose pin's `until` is a number. */
+  const pinnedBy = async (id: string): Promise<string> => {
+    ddb.reset();
+    ddb.on(GetCommand).resolves({ Item: { ...good, pins: { [id]: { by: `restore ${id}`, at: '2026-12-09T06:00:00Z', until: 12 } } } });
+    const err = await catalog.requireBackup('b').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    if (!(err instanceof CatalogItemInvalidError)) throw new Error(`expected CatalogItemInvalidError, got ${String(err)}`);
+    return err.message;
   };
 
-  it('a restore id of 36 characters: the whole problem', () => {
-    expect(pinnedBy('3f2a1c9e-7b4d-4e2a-9c1f-0a1b2c3d4e5f')).toContain(': pins.3f2a1c9e-7b4d-4e2a-9c1f-0a1b2c3d4e5f.until: Invalid input: expected string, received number. Fix or delete');
+  it('a restore id of 36 characters: the whole problem', async () => {
+    expect(await pinnedBy('3f2a1c9e-7b4d-4e2a-9c1f-0a1b2c3d4e5f')).toContain(': pins.3f2a1c9e-7b4d-4e2a-9c1f-0a1b2c3d4e5f.until: Invalid input: expected string, received number. Fix or delete');
   });
 
-  it('a restore id of 78 characters: the id cut at 40, then "until" and zod\'s words', () => {
+  it('a restore id of 78 characters: the id cut at 40, then "until" and zod\'s words', async () => {
     const id = 'failover-20261209T070000Z-0000000c-shop-assets-and-the-orders-table-restore-x1';
-    expect(pinnedBy(id)).toContain(`: pins.${id.slice(0, 40)}… (cut from 78 characters).until: Invalid input: expected string, received number. Fix or delete`);
+    expect(await pinnedBy(id)).toContain(`: pins.${id.slice(0, 40)}… (cut from 78 characters).until: Invalid input: expected string, received number. Fix or delete`);
   });
 
-  it('a key that spells a delete is cut whole, even split by dots into pieces each shorter than 40 or by ": "', () => {
+  it('a key that spells a delete is cut at 40, dots in it or not', async () => {
     const forged = `aws dynamodb delete-item --table-name a.b.c --key pk={S=BACKUP#x},sk={S=BACKUP}`;
-    const message = pinnedBy(forged);
+    const message = await pinnedBy(forged);
     expect(message).not.toContain('--key');
     expect(message).toContain(`pins.${forged.slice(0, 40)}… (cut from ${forged.length} characters).until: Invalid input: expected string`);
-    const colon = new CatalogItemInvalidError('t', 'BACKUP#b / BACKUP', [`pins.x: ${forged} and more and more.until: Invalid input`]).message;
-    expect(colon).not.toContain('sk={S=BACKUP}');
-    expect(colon).toContain('pins.x: aws dynamodb delete-item');
+  });
+
+  // Review r62U F1: the problem was joined into `<path>: <message>` and split again at its first ': ', so a key holding
+  // ': ' ended the path there and its rest was shown as zod's message, to 78: 120 characters of the item's own text,
+  // enough to spell another record's delete.
+  it('a key of 120 characters holding ": " shows 40 of them and no delete it spells', async () => {
+    const forged = 'aws dynamodb delete-item --table-name x: --key pk={S=BACKUP#20261208T060000Z-0000000a},sk={S=BACKUP} '.padEnd(120, 'p');
+    const message = await pinnedBy(forged);
+    expect(message).not.toContain('--key');
+    expect(message).not.toContain('BACKUP#20261208T060000Z-0000000a');
+    expect(message).toContain(`: pins.${forged.slice(0, 40)}… (cut from 120 characters).until: Invalid input: expected string, received number. Fix or delete`);
+    expect(message).not.toContain(forged.slice(0, 41));
+  });
+
+  it('a problem worded as text is cut as a message, at 78', () => {
+    const text = `sources: ${'s'.repeat(100)}`;
+    const message = new CatalogItemInvalidError('t', 'BACKUP#b / BACKUP', [text]).message;
+    expect(message).toContain(`: ${text.slice(0, 78)}… (cut from ${text.length} characters). Fix or delete`);
   });
 });
