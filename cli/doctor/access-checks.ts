@@ -4,8 +4,9 @@ import { type LocalCloudStatus } from '../../local/cloud/local-cloud';
 import { CredentialsUnansweredError, DEFAULT_CHAIN_GIVING, isCredentialsUnanswered } from '../credentials-unanswered';
 import { type CheckResult, fail, ok } from './check-result';
 import { type DoctorContext } from './doctor-context';
+import { THROTTLING_ERROR_NAMES } from '../../lambdas/runtime/throttling-error-names';
 import { isServerFault } from '../server-fault';
-import { describeError } from './sdk-error';
+import { describeError, httpStatusOf } from './sdk-error';
 import { isRegionUnanswered, REGION_UNANSWERED_FIX } from './unanswered-region';
 
 /**
@@ -31,24 +32,23 @@ export async function checkCredentials(sts: (region: string) => STSClient, ctx: 
   try {
     identity = await sts(primaryRegion).send(new GetCallerIdentityCommand({}));
   } catch (err) {
-    const serverFault = isServerFault(err);
-    if (!isRegionUnanswered(err) && !serverFault) return noCredentials(err);
+    const primaryTrouble = stsTroubleOf(err);
+    if (primaryTrouble === undefined) return noCredentials(err);
     // A primary region down is when the doctor matters most (can a failover choose?): ask the DR region's STS instead.
-    // A 5xx is the region's fault as much as silence is (review r62T F1: a role's STS answering 503 read as bad credentials).
+    // A 5xx is the region's fault as much as silence is (review r62T F1: a role's STS answering 503 read as bad
+    // credentials), and a throttle is the region's load, not the credentials' (review r63A F1).
     try {
       identity = await sts(drRegion).send(new GetCallerIdentityCommand({}));
     } catch (drErr) {
-      const drServerFault = isServerFault(drErr);
-      if (!isRegionUnanswered(drErr) && !drServerFault) return noCredentials(drErr);
+      const drTrouble = stsTroubleOf(drErr);
+      if (drTrouble === undefined) return noCredentials(drErr);
       // Each region said as it failed (review r62U F2: a primary 5xx was said "does not answer", a DR 5xx bad credentials).
-      const failed = (region: string, fault: boolean, e: unknown): string => `${region} ${fault ? 'answered with a fault of its own' : 'did not answer'} (${describeError(e)})`;
-      return fail(
-        'credentials',
-        `STS of neither region could tell the credentials (network, or both regions down): ${failed(primaryRegion, serverFault, err)}; ${failed(drRegion, drServerFault, drErr)}`,
-        `check this machine's network (proxy, VPN, DNS) and ${REGION_UNANSWERED_FIX}`,
-      );
+      const each = `${stsFailed(primaryRegion, primaryTrouble, err)}; ${stsFailed(drRegion, drTrouble, drErr)}`;
+      // Throttled in both regions: STS is up and asks to be called later, nothing to check on this machine.
+      if (primaryTrouble === 'throttled' && drTrouble === 'throttled') return fail('credentials', `STS of neither region could tell the credentials: ${each}`, THROTTLED_FIX);
+      return fail('credentials', `STS of neither region could tell the credentials (network, or both regions down): ${each}`, `check this machine's network (proxy, VPN, DNS) and ${REGION_UNANSWERED_FIX}`);
     }
-    primarySilence = ` (read from STS in ${drRegion}: STS in the primary region ${primaryRegion} ${serverFault ? 'answered with a fault of its own' : 'did not answer'}: ${describeError(err)})`;
+    primarySilence = ` (read from STS in ${drRegion}: STS in the primary region ${primaryRegion} ${STS_TROUBLE_WORDS[primaryTrouble]}: ${describeError(err)})`;
   }
   if (identity.Account !== account) {
     return fail(
@@ -58,6 +58,32 @@ export async function checkCredentials(sts: (region: string) => STSClient, ctx: 
     );
   }
   return ok('credentials', `account ${account} as ${identity.Arn ?? '?'}${primarySilence}`);
+}
+
+/** How a region's STS failed when the failure is the region's (its silence, its fault, its load), not the credentials'. */
+type StsTrouble = 'silent' | 'fault' | 'throttled';
+
+const STS_TROUBLE_WORDS: Record<StsTrouble, string> = {
+  silent: 'did not answer',
+  fault: 'answered with a fault of its own',
+  throttled: 'throttled the request',
+};
+
+/** A throttle clears by itself within about a minute: asking again is the fix, not new credentials. */
+const THROTTLED_FIX = 'run the doctor again in a minute';
+
+/**
+ * The region's trouble, or undefined for an answer that speaks of the credentials (a 4xx such as InvalidClientTokenId).
+ * A throttle comes as HTTP 400 (STS's `Throttling`), 429 or a 5xx: it is told first, as isServerFault leaves it out.
+ */
+function stsTroubleOf(err: unknown): StsTrouble | undefined {
+  if (err instanceof Error && (THROTTLING_ERROR_NAMES.has(err.name) || httpStatusOf(err) === 429)) return 'throttled';
+  if (isServerFault(err)) return 'fault';
+  return isRegionUnanswered(err) ? 'silent' : undefined;
+}
+
+function stsFailed(region: string, trouble: StsTrouble, err: unknown): string {
+  return `${region} ${STS_TROUBLE_WORDS[trouble]} (${describeError(err)})`;
 }
 
 /** The local cloud's endpoints when it runs and answers, for the checks that follow. */

@@ -31,6 +31,8 @@ const unavailable = (): Promise<never> =>
   Promise.reject(new STSServiceException({ name: 'ServiceUnavailable', $fault: 'server', $metadata: { httpStatusCode: 503 }, message: 'Service unavailable' }));
 const denied = (): Promise<never> =>
   Promise.reject(new STSServiceException({ name: 'InvalidClientTokenId', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'The security token included in the request is invalid.' }));
+const throttled = (status: number) => (): Promise<never> =>
+  Promise.reject(new STSServiceException({ name: 'Throttling', $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status }, message: 'Rate exceeded' }));
 const identity = (): Promise<unknown> => Promise.resolve({ Account: ACCOUNT, Arn: `arn:aws:iam::${ACCOUNT}:user/ops`, $metadata: {} });
 
 describe('the doctor\'s credentials check', () => {
@@ -46,6 +48,22 @@ describe('the doctor\'s credentials check', () => {
     expect(result.detail).toBe(
       'STS of neither region could tell the credentials (network, or both regions down): us-east-1 answered with a fault of its own (ServiceUnavailable (HTTP 503): Service unavailable); us-west-2 answered with a fault of its own (ServiceUnavailable (HTTP 503): Service unavailable)',
     );
+  });
+
+  it.each([400, 503])('reads the credentials from the DR region\'s STS when the primary\'s throttles the request (HTTP %i), and says so (review r63A F1)', async (status) => {
+    const result = await checkCredentials(answering({ 'us-east-1': throttled(status), 'us-west-2': identity }), context);
+    expect(result.verdict).toBe('ok');
+    expect(result.detail).toContain(`(read from STS in us-west-2: STS in the primary region us-east-1 throttled the request: Throttling (HTTP ${status}): Rate exceeded)`);
+  });
+
+  it('says a throttled STS in both regions as such, never as bad credentials (review r63A F1)', async () => {
+    const result = await checkCredentials(answering({ 'us-east-1': throttled(400), 'us-west-2': throttled(503) }), context);
+    expect(result).toEqual({
+      name: 'credentials',
+      verdict: 'fail',
+      detail: 'STS of neither region could tell the credentials: us-east-1 throttled the request (Throttling (HTTP 400): Rate exceeded); us-west-2 throttled the request (Throttling (HTTP 503): Rate exceeded)',
+      fix: 'run the doctor again in a minute',
+    });
   });
 
   it('still says the credentials do not work when the primary\'s STS refuses them (a 4xx)', async () => {
