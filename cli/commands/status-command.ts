@@ -1,5 +1,6 @@
 import { type Command } from 'commander';
 import { UnknownEnvironmentError } from '../../config/config-errors';
+import { unseenJsonEscaped } from '../../lambdas/runtime/quoted-service-words';
 import { type CliIo, processIo } from '../cli-io';
 import { type TargetOptions, withTargetOptions } from '../environment-access';
 import { environmentStatus } from '../status/environment-status';
@@ -27,7 +28,9 @@ export async function statusCommand(options: StatusCommandOptions, deps: Partial
     const status = await environmentStatus(sources, now, printedOptionsOf(options));
     // unreadMirrorsAndPrunes repeats some of `problems` for the report: not part of status's JSON.
     const { unreadMirrorsAndPrunes: _forReport, ...shown } = status;
-    if (options.json) io.out(JSON.stringify(shown, null, 2));
+    // A record's own text (a backup id, an error) is any string: JSON.stringify leaves its C1 (CSI), U+2028 and bidi
+    // characters raw, which drive a terminal showing the JSON; as \uXXXX a JSON reader reads back the same text (f63D).
+    if (options.json) io.out(unseenJsonEscaped(JSON.stringify(shown, null, 2)));
     else for (const line of statusScreen(status, options)) io.out(line);
     return status.withinObjectives ? STATUS_EXIT.WITHIN_OBJECTIVES : STATUS_EXIT.NOT_WITHIN;
   } catch (err) {

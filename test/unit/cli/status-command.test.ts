@@ -581,6 +581,17 @@ describe('lifeboat status', () => {
     expect(screen.replace(/\n {4}/g, ' ')).toContain(`! demo: backup ahead${shown} (COMMITTED) starts in the future (Nov 20 2027 12:00 GMT (${shown})): the clock`);
   });
 
+  it("--json escapes a record's C1 controls, U+2028 and bidi overrides as \\uXXXX: no CSI drives the terminal, and a JSON reader reads the same id (f63D)", async () => {
+    const forged = 'x\u009b31m\u0085\u2028\u202e\u001b[32m';
+    const failed = backup('2026-11-30T06:00:00.000Z', { backupId: forged, status: 'FAILED', totals: undefined, copies: undefined });
+    const json = capturedCliIo();
+    await statusCommand({ config: DEFAULT_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat', json: true }, { io: json.io, sources: sources({ backups: [failed] }), now: () => NOW });
+    const printed = json.out.join('\n');
+    for (const raw of ['\u009b', '\u0085', '\u2028', '\u202e', '\u001b']) expect(printed).not.toContain(raw);
+    expect(printed).toContain('"backupId": "x\\u009b31m\\u0085\\u2028\\u202e\\u001b[32m"');
+    expect((JSON.parse(printed) as EnvironmentStatus).plans[0]).toMatchObject({ lastBackup: { newest: { backupId: forged } } });
+  });
+
   it("shows a drill record's own text (id, region, error) escaped, and no `drills show` for an id it refuses: a newline, ESC or U+202E forges no line (f62AC, review r62M F2)", () => {
     const forged = 'x\n✓ demo: within objectives\u001b[32m\u202e';
     const shown = 'x\\u000a✓ demo: within objectives\\u001b[32m\\u202e';
