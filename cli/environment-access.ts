@@ -27,6 +27,7 @@ import { partitionOf } from '../config/aws-partition';
 import { awsRequestSettings, awsTransferSettings } from './aws-client-settings';
 import { CLI_CLIENT_TIMEOUTS, type ClientTimeouts, requestClientSettings, transferClientSettings } from './client-timeouts';
 import { CatalogEndpointUnansweredError, isUnanswered, VaultEndpointUnansweredError } from './unanswered-endpoint';
+import { credentialsStsRegion } from './credentials-sts-unanswered';
 
 /**
  * Where the CLI's runbook commands act: the local cloud of a data directory (default) or AWS (`--aws`), on an environment
@@ -197,8 +198,8 @@ function kmsNamedWhenUnanswered(provider: KeyProvider, where: { vault: string; r
 
 /**
  * The primary catalog's document client, whose requests fail with CatalogEndpointUnansweredError when DynamoDB does
- * not answer (after the client's own attempts). On a stack of its own: the DynamoDB client may be another's
- * (AccessClients.dynamodb), whose errors stay as they are.
+ * not answer (after the client's own attempts), or the region's STS asked for the credentials' role does not. On a
+ * stack of its own: the DynamoDB client may be another's (AccessClients.dynamodb), whose errors stay as they are.
  */
 function namingUnanswered(documents: DynamoDBDocumentClient, where: { table: string; region: string; endpoint: string | undefined; instead: string }): DynamoDBDocumentClient {
   documents.middlewareStack = documents.middlewareStack.clone();
@@ -208,10 +209,13 @@ function namingUnanswered(documents: DynamoDBDocumentClient, where: { table: str
         return await next(args);
       } catch (err) {
         if (!isUnanswered(err)) throw err;
-        throw new CatalogEndpointUnansweredError(
-          `the primary catalog ${where.table} could not be reached: DynamoDB in ${where.region}${where.endpoint ? ` (${where.endpoint})` : ''} did not answer (${err.message}). If the primary region is down, ${where.instead}`,
-          { cause: err },
-        );
+        // The request may not have left: STS, asked for the credentials' role, is what did not answer (review r62T F3).
+        const stsRegion = credentialsStsRegion(err);
+        const unanswered =
+          stsRegion !== undefined
+            ? `STS in ${stsRegion} did not answer the request for the credentials' role (${err.message}), so DynamoDB was not asked`
+            : `DynamoDB in ${where.region}${where.endpoint ? ` (${where.endpoint})` : ''} did not answer (${err.message})`;
+        throw new CatalogEndpointUnansweredError(`the primary catalog ${where.table} could not be reached: ${unanswered}. If the primary region is down, ${where.instead}`, { cause: err });
       }
     },
     { step: 'initialize', name: 'namePrimaryCatalogUnanswered' },

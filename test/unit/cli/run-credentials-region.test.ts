@@ -10,7 +10,12 @@ import { isCredentialsUnanswered } from '../../../cli/credentials-unanswered';
 import { checkCredentials } from '../../../cli/doctor/access-checks';
 import { type DoctorContext } from '../../../cli/doctor/doctor-context';
 import { isRegionUnanswered } from '../../../cli/doctor/unanswered-region';
+import { environmentAccess } from '../../../cli/environment-access';
 import { forgetRunCredentials, runCredentials } from '../../../cli/run-credentials';
+import { CatalogEndpointUnansweredError } from '../../../cli/unanswered-endpoint';
+import { loadLifeboatConfig } from '../../../config/load-config';
+import { resourceNames } from '../../../lib/stacks/resource-names';
+import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 
 /**
  * Review r62G F1: the SDK's fromIni keeps a role profile's STS client (its AssumeRole) on the provider, in the region
@@ -167,4 +172,23 @@ it("a role's silent STS is asked once per region: the region's next client is gi
   await expect(dr.send(new ListTablesCommand({}))).resolves.toMatchObject({ TableNames: [] });
   dr.destroy();
   expect(requests).toEqual(['sts us-west-2 AKIA-SRC', 'dynamodb us-west-2 ASIA-ROLE-us-west-2']);
+}, 30_000);
+
+it("the primary catalog out of reach because its region's STS did not answer the role's request says STS, not DynamoDB", async () => {
+  // Review r62T F3: verify said 'DynamoDB in us-east-1 did not answer' when only STS had been asked.
+  process.env.AWS_PROFILE = 'ops-east';
+  primarySilent = true;
+  Object.assign(CLI_CLIENT_TIMEOUTS, { requestTimeoutMs: 300 });
+  requests.length = 0;
+  const sample = loadLifeboatConfig(SAMPLE_CONFIG_FILE).environments[0];
+  if (!sample) throw new Error('the sample config has no environment');
+  const environment = { ...sample, primaryRegion: 'us-east-1', drRegion: 'us-west-2' };
+  const access = await environmentAccess({ config: SAMPLE_CONFIG_FILE, env: environment.name, dataDir: home, aws: true }, {}, { primaryCatalogUnanswered: 'verify the DR vault: --from dr', environment });
+  const failed = await access.catalog.lockHolder('plan').catch((err: unknown) => err);
+  expect(failed).toBeInstanceOf(CatalogEndpointUnansweredError);
+  expect((failed as Error).message).toBe(
+    `the primary catalog ${resourceNames(environment).catalogTable} could not be reached: STS in us-east-1 did not answer the request for the credentials' role ` +
+      `(@smithy/node-http-handler - [ERROR] a request has exceeded the configured 300 ms requestTimeout.), so DynamoDB was not asked. If the primary region is down, verify the DR vault: --from dr`,
+  );
+  expect(requests.filter((request) => request.startsWith('dynamodb'))).toEqual([]);
 }, 30_000);
