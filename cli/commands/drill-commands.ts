@@ -9,7 +9,7 @@ import { InvalidInputError } from '../../lambdas/runtime/errors';
 import { type CliIo, processIo } from '../cli-io';
 import { type DrillAccess, type DrillAccessClients, drillAccess, type DrillSide } from '../drills/drill-access';
 import { collectDrillEvidence, evidenceComplete, evidenceMarkdown, evidenceProblems } from '../drills/drill-evidence';
-import { drillListLines, drillReportLines } from '../drills/drill-report-text';
+import { drillListLines, drillReportLines, namesDeletes } from '../drills/drill-report-text';
 import { DRILL_EXIT, drillRunInput, drillRunRegion, type DrillRunResult, exitCodeOfRun, interpretDrillOutcome } from '../drills/drill-run-outcome';
 import { sinceDate } from '../duration-option';
 import { type TargetOptions, withTargetOptions } from '../environment-access';
@@ -143,7 +143,8 @@ export async function drillRunCommand(options: DrillRunCommandOptions, deps: Par
         ),
       );
     } else {
-      if (record) for (const line of drillReportLines(record, options)) io.out(line);
+      // No hint in the report: the run knows whether the cloud it ran in stopped, and says so once, below (review r62U F5).
+      if (record) for (const line of drillReportLines(record)) io.out(line);
       if (result.kind !== 'report') io.err(`Drill ${result.kind === 'recorded' ? result.verdict : outcome.status}: ${result.message}`);
       // Failed by records it cannot read: the recorded error names their deletes against the cloud it ran in (the local
       // one's endpoint included, review r62H F1); its rebuild and the doctor need this run's target options (review r62H F5).
@@ -153,7 +154,7 @@ export async function drillRunCommand(options: DrillRunCommandOptions, deps: Par
         const rebuild = `\`${catalogRebuildTargetLine({ vault: region, region }, options)}\``;
         io.err(`With this run's target options: ${unreadableRecordsCommands(doctorCommandLine(options), rebuild)}.`);
       }
-      if (record?.errors.some((e) => e.error === 'UnreadableNewerBackupError') === true && outcome.localCloudStopped === true) io.err(stoppedLocalCloudLine(options));
+      if (record !== undefined && namesDeletes(record) && outcome.localCloudStopped === true) io.err(stoppedLocalCloudLine(options));
       if (readBackProblem !== undefined) io.err(`The drill recorded a report that could not be read back (${readBackProblem}): see lifeboat drills list --plan ${options.plan} --vault ${region}`);
       io.out(executionLine(outcome, options.dataDir));
     }
@@ -224,7 +225,8 @@ export async function drillsShowCommand(drillId: string, options: DrillsShowOpti
       }
       if (!record) continue;
       if (options.json) io.out(JSON.stringify(record, null, 2));
-      else for (const line of drillReportLines(record, options)) io.out(line);
+      // Read from the local cloud (no --aws; --stack is AWS only): the drill ran there (review r62U F5).
+      else for (const line of drillReportLines(record, options.aws === true ? undefined : options)) io.out(line);
       return 0;
     }
     io.err(`lifeboat drills show: no drill ${drillId} in the ${sides.join(' or ')} catalog${unread.length ? `; ${unread.join('; ')}` : ''}`);

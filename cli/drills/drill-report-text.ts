@@ -114,14 +114,14 @@ function table(head: string[], rows: string[][]): string[] {
   return [line(head), ...rows.map(line)];
 }
 
-/** A recorded error's delete against the local cloud: its port was the cloud's of when the drill ran. */
-const LOCAL_ENDPOINT = '--endpoint-url http://127.0.0.1:';
-
 /**
- * The whole report, one labelled line per fact, the sources as a table. `local`: the local cloud the command reads
- * (its data dir, env, config), which the hint under a recorded local delete names.
+ * The whole report, one labelled line per fact, the sources as a table. `localCloud`: the local cloud the command read
+ * the record from (its data dir, env, config), when it read one (`lifeboat drills show` without --aws): a drill recorded
+ * there ran there, so the deletes its UnreadableNewerBackupError names are against that cloud, at the port of when it
+ * ran, and the hint under them names the commands that reach it again. Judged by where the record was read, never by
+ * the error's text, which a record of AWS may hold too (review r62U F5).
  */
-export function drillReportLines(report: DrillReport | DrillRecord, local: LocalCommandTarget = {}): string[] {
+export function drillReportLines(report: DrillReport | DrillRecord, localCloud?: LocalCommandTarget): string[] {
   const label = (k: string, v: string) => `${k.padEnd(10)}${v}`;
   const lines = [
     label('Drill', `${report.drillId} (plan ${report.plan}, environment ${report.environment})`),
@@ -160,7 +160,7 @@ export function drillReportLines(report: DrillReport | DrillRecord, local: Local
   if (report.errors.length > 0) {
     lines.push('Errors');
     for (const e of report.errors) lines.push(`  ${e.error}${e.step ? ` (${e.step}${e.source ? `, source ${e.source}` : ''})` : e.source ? ` (source ${e.source})` : ''}: ${e.message}`);
-    if (report.errors.some((e) => e.message.includes(LOCAL_ENDPOINT))) lines.push(`  ${recordedLocalDeletesLine(local)}`);
+    if (localCloud !== undefined && namesDeletes(report)) lines.push(`  ${recordedLocalDeletesLine(localCloud)}`);
   }
   const { cleanup } = report;
   // The drill's state may have cut the lists (lambdas/drill/cleanup-lines.ts): the counts are the whole ones (review r59A F4).
@@ -181,6 +181,11 @@ export function drillReportLines(report: DrillReport | DrillRecord, local: Local
   if (cleanup.leftOut !== undefined) lines.push(`  ${cleanup.leftOut}`);
   if ('reportKey' in report) lines.push(label('Report', `${report.reportKey} in the ${report.vault} vault, SHA-256 ${report.reportSha256}`));
   return lines;
+}
+
+/** The drill was refused by catalog records it cannot read: its error names their deletes (UnreadableNewerBackupError). */
+export function namesDeletes(report: DrillReport | DrillRecord): boolean {
+  return report.errors.some((e) => e.error === 'UnreadableNewerBackupError');
 }
 
 /** `lifeboat drills list`: a header and one line per drill. */

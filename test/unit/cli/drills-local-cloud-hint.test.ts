@@ -1,0 +1,70 @@
+import { drillRunCommand, drillsShowCommand } from '../../../cli/commands/drill-commands';
+import { type WorkflowOutcome } from '../../../cli/workflow-runner';
+import { DEFAULT_CONFIG_FILE } from '../../../config/load-config';
+import { backupRecordSchema } from '../../../lambdas/catalog/backup-record';
+import { CatalogItemInvalidError } from '../../../lambdas/catalog/catalog-errors';
+import { type DrillRecord } from '../../../lambdas/catalog/drill-record';
+import { drillStateReport } from '../../../lambdas/drill/drill-state-report';
+import { UnreadableNewerBackupError } from '../../../lambdas/failover/unreadable-newer-backups';
+import { capturedCliIo } from '../../support/captured-cli-io';
+import { drillRecordOf, drillReport } from '../../support/drill-records';
+import { inMemoryDrillAccess } from '../../support/in-memory-drill-access';
+import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+
+/**
+ * Review r62U F5: the hint under a recorded local delete (how to reach the local cloud again) followed the error's TEXT
+ * (`--endpoint-url http://127.0.0.1:`), which a drill recorded in AWS can hold too; and `lifeboat drill run` printed
+ * it in its report besides the line that the cloud it started has stopped. The hint follows what the command knows:
+ * the record was read from the local cloud (drills show without --aws), the run's cloud stopped (drill run, once).
+ */
+
+const DRILL_ID = '20261209T070000Z-0000000c';
+const HINT = 'in those deletes';
+const report = { drillId: DRILL_ID, region: 'us-east-1', vault: 'primary' as const, execution: 'd1', verdict: 'FAILED' as const, backup: undefined, sources: [], rto: undefined, rpo: undefined };
+
+/** A drill refused by a damaged record, its delete against the local cloud at `endpoint`, or against AWS. */
+function refusedRecord(endpoint?: string): DrillRecord {
+  const pk = 'BACKUP#20261209T060000Z-0000000b';
+  const parsed = backupRecordSchema.safeParse({ pk, sk: 'BACKUP', startedAt: '2026-12-09T06:00:00Z', plan: 'demo', status: 'COMMITTED', pins: { p: 'x' } });
+  const item = { key: { pk, sk: 'BACKUP' }, startedAt: '2026-12-09T06:00:00Z', preVault: false, mayBeHeld: false, forgotten: false, snapshotIds: [], error: new CatalogItemInvalidError('lifeboat-dev-catalog', `${pk} / BACKUP`, parsed.success ? [] : parsed.error.issues) };
+  const error = new UnreadableNewerBackupError('drill', 'demo', { region: 'us-east-1', vault: 'primary', ...(endpoint !== undefined ? { localDynamoDb: endpoint } : {}) }, undefined, [item]);
+  return drillRecordOf(drillReport({ ...report, errors: [{ error: error.name, message: error.message, step: 'start' }] })).record as DrillRecord;
+}
+
+async function shown(record: DrillRecord, aws: boolean): Promise<string[]> {
+  const memory = inMemoryDrillAccess();
+  memory.catalogs.primary.push(record);
+  const { out, io } = capturedCliIo();
+  expect(await drillsShowCommand(DRILL_ID, { config: DEFAULT_CONFIG_FILE, env: 'dev', dataDir: '/srv/lb', aws }, { io, access: memory.access })).toBe(0);
+  return out;
+}
+
+it('drills show --aws: a recorded error that holds a local endpoint in its text gets no local-cloud hint', async () => {
+  const text = { error: 'RestoreFailed', message: 'target said: retry with aws --endpoint-url http://127.0.0.1:4569 dynamodb delete-item …', step: 'restore' };
+  const record = drillRecordOf(drillReport({ ...report, errors: [text] })).record as DrillRecord;
+  const out = await shown(record, true);
+  expect(out.some((l) => l.includes('http://127.0.0.1:4569'))).toBe(true);
+  expect(out.filter((l) => l.includes(HINT))).toEqual([]);
+  // Nor an AWS drill refused by records it cannot read: its deletes go to AWS.
+  expect((await shown(refusedRecord(), true)).filter((l) => l.includes(HINT))).toEqual([]);
+});
+
+it('drills show of the local cloud: the hint under a drill refused by records it cannot read, once', async () => {
+  const out = await shown(refusedRecord('http://127.0.0.1:4569'), false);
+  expect(out.filter((l) => l.includes(HINT))).toEqual([
+    "  The --endpoint-url http://127.0.0.1:<port> in those deletes is the local cloud's of when the drill ran: if it has stopped or restarted since, " +
+      "start it with `lifeboat local up --data-dir /srv/lb` and, in place of that URL, use the DynamoDB endpoint of the delete's --region that `lifeboat local status --data-dir /srv/lb` shows.",
+  ]);
+});
+
+it.each([true, false])('drill run on the local cloud (the cloud it started stopped: %s): the hint at most once, the stopped line when it stopped', async (stopped) => {
+  const record = refusedRecord('http://127.0.0.1:4569');
+  const memory = inMemoryDrillAccess();
+  memory.catalogs.primary.push(record);
+  const outcome: WorkflowOutcome = { executionId: 'd1', status: 'FAILED', error: 'DrillFailed', cause: (drillStateReport(record) as { summary: string }).summary, ...(stopped ? { localCloudStopped: true } : {}) };
+  const { out, err, io } = capturedCliIo();
+  const stderr = { isTTY: false, write: () => true };
+  expect(await drillRunCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '/srv/lb', plan: 'demo', vault: 'primary' }, { io, stderr, runner: { run: async () => outcome }, access: memory.access })).toBe(1);
+  const hints = [...out, ...err].filter((l) => l.includes(HINT));
+  expect(hints).toEqual(stopped ? [expect.stringMatching(/^The local cloud this run started has stopped, /)] : []);
+});
