@@ -1,9 +1,14 @@
 import { types } from 'node:util';
+import { cut } from '../runtime/cut-text';
+import { unseenEscaped } from '../runtime/quoted-service-words';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type ScrubFinding } from './scrub-report';
 
 /** Repaired objects named in the sentence, and in each note; the counts cover them all. */
 const REPAIRED_LISTED = 10;
+
+/** Characters (code points) of a vault key a note line shows: the engine's keys are under 80. */
+const KEY_SHOWN = 200;
 
 /**
  * An object a scrub repaired (ScrubVaultsOptions.onRepaired): copied from the other vault and verified where it landed.
@@ -56,13 +61,46 @@ function namedOf(names: readonly string[], eachNamedIn?: string): string {
 }
 
 /**
- * One line for each repaired object with a note (`<vault> <key> was repaired before the stop, but <note>`), every one of
- * them: the stop's message names REPAIRED_LISTED per note, and an object named nowhere keeps its hold lost unsaid (review
- * r62I F2). `stopped: false` for a run that finished (a JSON-mode scrub's notes on stderr): no "before the stop".
+ * The lines naming each repaired object with a note, every one of them: the stop's message names REPAIRED_LISTED per
+ * note, and an object named nowhere keeps its hold lost unsaid (review r62I F2). An object alone with its note is one
+ * line, `<vault> <key> was repaired before the stop, but <note>`; a note of several is said once, `[i] N objects were
+ * repaired before the stop (each on a line of its own below, starting [i]), but for each: <note>`, then a short line
+ * per object, `[i] <vault> <key> was repaired before the stop`: a line per object repeating the ~540-character hold
+ * note made 5,000 repairs ~3 MB of stderr or function log (review r62O F5). `written, unverified,` for a copy whose
+ * read-back stopped the run. `stopped: false` for a run that finished (a JSON-mode scrub's notes on stderr): no "before
+ * the stop". The key is shown escaped and cut (shownVaultKey); the objects themselves (--json) keep theirs whole.
  */
 export function notedRepairLines(repaired: readonly RepairedObject[], run: { readonly stopped: boolean } = { stopped: true }): string[] {
   const when = run.stopped ? ' before the stop' : '';
-  return repaired.flatMap((o) => (o.note === undefined ? [] : [`${o.vault} ${o.key} was ${o.unverified === true ? 'written, unverified,' : 'repaired'}${when}, but ${o.note}`]));
+  const done = (o: RepairedObject): string => (o.unverified === true ? 'written, unverified,' : 'repaired');
+  const byNote = new Map<string, RepairedObject[]>();
+  for (const o of repaired) {
+    if (o.note === undefined) continue;
+    const objects = byNote.get(o.note) ?? [];
+    objects.push(o);
+    byNote.set(o.note, objects);
+  }
+  let shared = 0;
+  return [...byNote].flatMap(([note, objects]) => {
+    const [first] = objects;
+    if (first === undefined) return [];
+    if (objects.length === 1) return [`${first.vault} ${shownVaultKey(first.key)} was ${done(first)}${when}, but ${note}`];
+    const mark = `[${++shared}]`;
+    const were = new Set(objects.map(done)).size > 1 ? 'repaired or written, unverified,' : done(first);
+    return [
+      `${mark} ${objects.length} objects were ${were}${when} (each on a line of its own below, starting ${mark}), but for each: ${note}`,
+      ...objects.map((o) => `${mark} ${o.vault} ${shownVaultKey(o.key)} was ${done(o)}${when}`),
+    ];
+  });
+}
+
+/**
+ * A vault object's key as a note line shows it: a vault's keys are the engine's own (hex ids), but a line on a
+ * terminal or in a log is not where a newline or ESC of a key put there by hand gets to forge or colour a line
+ * (unseenEscaped), nor a page-long one its room (cut at KEY_SHOWN characters, as a catalog name is).
+ */
+function shownVaultKey(key: string): string {
+  return cut(key, KEY_SHOWN, unseenEscaped);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { holdUnreadNote } from '../../../../lambdas/replication/scrub-repairs';
 import { notedRepairLines, repairedBeforeStop, repairedObjectOf, withRepairsBeforeStop, type RepairedObject } from '../../../../lambdas/replication/repaired-before-stop';
 import { classifyError, TransientError } from '../../../../lambdas/runtime/errors';
 
@@ -121,10 +122,47 @@ it('says where every object of a note is named past the first 10, and gives each
   const objects: RepairedObject[] = Array.from({ length: 43 }, (_, i) => ({ vault: 'primary', key: `data/${i}`, note }));
   const withUnverified: RepairedObject[] = [...objects, { vault: 'dr', key: 'index/x', note, unverified: true }, { vault: 'dr', key: 'data/plain' }];
   expect(repairedBeforeStop(withUnverified, "the function's log names each")).toContain(' and 34 more (the function\'s log names each): its legal hold could not be read.');
+  // Review r62O F5: the note once for all 44, then a line per object.
   expect(notedRepairLines(withUnverified)).toEqual([
-    ...objects.map((o) => `primary ${o.key} was repaired before the stop, but ${note}`),
-    `dr index/x was written, unverified, before the stop, but ${note}`,
+    `[1] 44 objects were repaired or written, unverified, before the stop (each on a line of its own below, starting [1]), but for each: ${note}`,
+    ...objects.map((o) => `[1] primary ${o.key} was repaired before the stop`),
+    '[1] dr index/x was written, unverified, before the stop',
   ]);
   // Without a place to name them given, the count alone.
   expect(repairedBeforeStop(objects)).toContain(' and 33 more: its legal hold');
+});
+
+// Review r62O F5: each object's line repeated the whole note (~540 characters for the unread hold), so 5,000 repairs
+// made ~3 MB of stderr or function log. The note is said once, then a short line per object; the objects (--json's
+// `repaired`) keep theirs.
+it('says a note of several objects once, then one short line per object', () => {
+  const note = holdUnreadNote(' --aws --env prod');
+  const objects: RepairedObject[] = ['data/aa', 'data/bb', 'index/cc'].map((key) => ({ vault: 'primary', key, note }));
+  const lines = notedRepairLines([...objects, { vault: 'dr', key: 'data/dd', note: 'another note' }, { vault: 'dr', key: 'data/plain' }], { stopped: false });
+  expect(lines).toEqual([
+    `[1] 3 objects were repaired (each on a line of its own below, starting [1]), but for each: ${note}`,
+    '[1] primary data/aa was repaired',
+    '[1] primary data/bb was repaired',
+    '[1] primary index/cc was repaired',
+    'dr data/dd was repaired, but another note',
+  ]);
+  expect(lines.filter((l) => l.includes(note))).toHaveLength(1);
+  expect(objects.map((o) => o.note)).toEqual([note, note, note]);
+  // 5,000 objects: the note once, each object's line of 112 characters (a 64-hex pack key), not the note's 600.
+  const many = Array.from({ length: 5000 }, (_, i): RepairedObject => ({ vault: 'primary', key: `data/${i.toString(16).padStart(64, 'a')}`, note }));
+  const manyLines = notedRepairLines(many);
+  expect(manyLines).toHaveLength(5001);
+  expect(manyLines.filter((l) => l.includes(note))).toHaveLength(1);
+  expect(Math.max(...manyLines.slice(1).map((l) => l.length))).toBeLessThan(120);
+});
+
+// A key put in the vault by hand is shown escaped and cut, as a catalog name is: a newline of its own forges no line.
+it('shows a note line\'s key escaped and cut', () => {
+  const long = `data/${'f'.repeat(300)}`;
+  const lines = notedRepairLines([
+    { vault: 'primary', key: 'data/x\nClean: every object read verified', note: 'n' },
+    { vault: 'primary', key: long, note: 'n' },
+  ]);
+  expect(lines[1]).toBe('[1] primary data/x\\u000aClean: every object read verified was repaired before the stop');
+  expect(lines[2]).toBe(`[1] primary ${long.slice(0, 200)}… (cut from 305 characters) was repaired before the stop`);
 });
