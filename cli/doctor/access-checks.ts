@@ -6,7 +6,7 @@ import { type CheckResult, fail, ok } from './check-result';
 import { type DoctorContext } from './doctor-context';
 import { THROTTLING_ERROR_NAMES } from '../../lambdas/runtime/throttling-error-names';
 import { isServerFault } from '../server-fault';
-import { describeError, httpStatusOf } from './sdk-error';
+import { describeError, errorNameOf, httpStatusOf } from './sdk-error';
 import { isRegionUnanswered, REGION_UNANSWERED_FIX } from './unanswered-region';
 
 /**
@@ -18,15 +18,12 @@ import { isRegionUnanswered, REGION_UNANSWERED_FIX } from './unanswered-region';
 
 export async function checkCredentials(sts: (region: string) => STSClient, ctx: DoctorContext): Promise<CheckResult> {
   const { account, primaryRegion, drRegion } = ctx.environment;
-  const noCredentials = (err: unknown) =>
-    fail(
-      'credentials',
-      `no working AWS credentials: ${describeError(err)}`,
-      // A provider that did not answer (an SSO portal down): `aws sso login` asks that same portal (review r62J F5).
-      err instanceof CredentialsUnansweredError || isCredentialsUnanswered(err)
-        ? `use other credentials of account ${account}, such as break-glass keys (${DEFAULT_CHAIN_GIVING}): not \`aws sso login\`, which asks the provider that did not answer (an SSO profile's portal)`
-        : `configure credentials of account ${account} (\`aws configure\`, \`aws sso login\`, AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)`,
-    );
+  // A provider that did not answer (an SSO portal down): `aws sso login` asks that same portal (review r62J F5).
+  const credentialsFix = (err: unknown) =>
+    err instanceof CredentialsUnansweredError || isCredentialsUnanswered(err)
+      ? `use other credentials of account ${account}, such as break-glass keys (${DEFAULT_CHAIN_GIVING}): not \`aws sso login\`, which asks the provider that did not answer (an SSO profile's portal)`
+      : `configure credentials of account ${account} (\`aws configure\`, \`aws sso login\`, AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)`;
+  const noCredentials = (err: unknown) => fail('credentials', `no working AWS credentials: ${describeError(err)}`, credentialsFix(err));
   let identity: GetCallerIdentityCommandOutput;
   let primarySilence = '';
   try {
@@ -41,7 +38,19 @@ export async function checkCredentials(sts: (region: string) => STSClient, ctx: 
       identity = await sts(drRegion).send(new GetCallerIdentityCommand({}));
     } catch (drErr) {
       const drTrouble = stsTroubleOf(drErr);
-      if (drTrouble === undefined) return noCredentials(drErr);
+      if (drTrouble === undefined) {
+        if (drErr instanceof CredentialsUnansweredError || isCredentialsUnanswered(drErr)) return noCredentials(drErr);
+        // The DR refusal alone read as bad credentials, hiding that the primary never told (review r63A F2): say both.
+        const primaryFailed = `STS in ${stsFailed(primaryRegion, primaryTrouble, err)}`;
+        if (errorNameOf(drErr) === 'RegionDisabledException') {
+          return fail(
+            'credentials',
+            `${primaryFailed}; STS is not activated in ${drRegion} (${describeError(drErr)})`,
+            `activate STS in ${drRegion} for account ${account} (IAM console: Account settings, Security Token Service (STS) endpoints), or run the doctor again once STS in ${primaryRegion} answers`,
+          );
+        }
+        return fail('credentials', `${primaryFailed}; STS in ${drRegion} refused: ${describeError(drErr)}`, credentialsFix(drErr));
+      }
       // Each region said as it failed (review r62U F2: a primary 5xx was said "does not answer", a DR 5xx bad credentials).
       const each = `${stsFailed(primaryRegion, primaryTrouble, err)}; ${stsFailed(drRegion, drTrouble, drErr)}`;
       // Throttled in both regions: STS is up and asks to be called later, nothing to check on this machine.

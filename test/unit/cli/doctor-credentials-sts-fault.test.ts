@@ -33,6 +33,9 @@ const denied = (): Promise<never> =>
   Promise.reject(new STSServiceException({ name: 'InvalidClientTokenId', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'The security token included in the request is invalid.' }));
 const throttled = (status: number) => (): Promise<never> =>
   Promise.reject(new STSServiceException({ name: 'Throttling', $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status }, message: 'Rate exceeded' }));
+const regionDisabled = (): Promise<never> =>
+  Promise.reject(new STSServiceException({ name: 'RegionDisabledException', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'STS is not activated in this region for account:000000000000.' }));
+const silent = (): Promise<never> => Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:443'), { code: 'ECONNREFUSED' }));
 const identity = (): Promise<unknown> => Promise.resolve({ Account: ACCOUNT, Arn: `arn:aws:iam::${ACCOUNT}:user/ops`, $metadata: {} });
 
 describe('the doctor\'s credentials check', () => {
@@ -63,6 +66,26 @@ describe('the doctor\'s credentials check', () => {
       verdict: 'fail',
       detail: 'STS of neither region could tell the credentials: us-east-1 throttled the request (Throttling (HTTP 400): Rate exceeded); us-west-2 throttled the request (Throttling (HTTP 503): Rate exceeded)',
       fix: 'run the doctor again in a minute',
+    });
+  });
+
+  it('says both regions when the primary\'s STS answers with a fault and the DR\'s refuses the credentials (review r63A F2)', async () => {
+    const result = await checkCredentials(answering({ 'us-east-1': unavailable, 'us-west-2': denied }), context);
+    expect(result).toEqual({
+      name: 'credentials',
+      verdict: 'fail',
+      detail: 'STS in us-east-1 answered with a fault of its own (ServiceUnavailable (HTTP 503): Service unavailable); STS in us-west-2 refused: InvalidClientTokenId (HTTP 403): The security token included in the request is invalid.',
+      fix: 'configure credentials of account 000000000000 (`aws configure`, `aws sso login`, AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)',
+    });
+  });
+
+  it('says STS is not activated in the DR region, not bad credentials, when the primary\'s does not answer (review r63A F2)', async () => {
+    const result = await checkCredentials(answering({ 'us-east-1': silent, 'us-west-2': regionDisabled }), context);
+    expect(result).toEqual({
+      name: 'credentials',
+      verdict: 'fail',
+      detail: 'STS in us-east-1 did not answer (Error: connect ECONNREFUSED 127.0.0.1:443); STS is not activated in us-west-2 (RegionDisabledException (HTTP 403): STS is not activated in this region for account:000000000000.)',
+      fix: 'activate STS in us-west-2 for account 000000000000 (IAM console: Account settings, Security Token Service (STS) endpoints), or run the doctor again once STS in us-east-1 answers',
     });
   });
 
