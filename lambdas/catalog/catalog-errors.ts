@@ -75,6 +75,11 @@ export class CatalogItemInvalidError extends Error {
   readonly preVault: boolean;
   /** What does not validate, `<path>: <message>` each, uncut and unescaped: a reader that quotes it escapes and cuts it. */
   readonly problems: string[];
+  /**
+   * Each problem as this refusal shows it (shownItemProblem: escaped, the item's own keys and the messages cut), for a
+   * refusal of another reader (the prune's stop) that quotes them: joined uncut, a damaged item's text filled it (f63D).
+   */
+  readonly shownProblems: readonly string[];
   constructor(
     readonly table: string,
     readonly item: string,
@@ -85,15 +90,17 @@ export class CatalogItemInvalidError extends Error {
     // A damaged item's key, and the problems quoting its values, are any strings: shown raw, a newline, ESC, CSI (U+009B)
     // or bidi override would forge or reorder the lines of every output that quotes this message (f62F).
     const shown = shownCatalogName(item);
+    const shownProblems = problems.map(shownItemProblem);
     super(
       options.preVault === true
         ? `Catalog item ${shown} in table ${table} is a record from before the vault (2026-11-25): the vault holds nothing of it; delete the item ` +
             '(docs/DEPLOYMENT.md, "Upgrades"; `lifeboat doctor` prints the command).'
-        : `Catalog item ${shown} in table ${table} is not a valid ${item.startsWith('BACKUP#') ? 'backup record' : 'catalog item'}: ${problems.map(shownItemProblem).join('; ')}. ` +
+        : `Catalog item ${shown} in table ${table} is not a valid ${item.startsWith('BACKUP#') ? 'backup record' : 'catalog item'}: ${shownProblems.join('; ')}. ` +
             'Fix or delete the item (the vault keeps the backup itself), or upgrade Lifeboat if a newer version wrote it.',
     );
     this.preVault = options.preVault === true;
     this.problems = problems.map(itemProblemText);
+    this.shownProblems = shownProblems;
   }
 }
 

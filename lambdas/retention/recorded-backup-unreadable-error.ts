@@ -2,7 +2,7 @@ import { type InvalidLiveBackupItem } from '../catalog/backup-catalog';
 import { backupStatusSchema } from '../catalog/backup-record';
 import { quotedCatalogName, shownCatalogName } from '../catalog/shown-catalog-name';
 import { cut } from '../runtime/cut-text';
-import { unseenEscaped, unseenJsonEscaped } from '../runtime/quoted-service-words';
+import { unseenJsonEscaped } from '../runtime/quoted-service-words';
 import { type VaultSide } from '../runtime/runtime-config';
 
 /**
@@ -27,10 +27,11 @@ export class RecordedBackupUnreadableError extends Error {
 function recordedBackupUnreadableMessage(vault: VaultSide, plan: string, invalid: InvalidLiveBackupItem): string {
   const label = vault === 'primary' ? 'primary' : 'DR';
   // A damaged item's key, plan, source names and problems are any strings: shown raw, a newline or ESC would forge
-  // lines of the prune's output (review r61AE F2).
+  // lines of the prune's output (review r61AE F2). The problems are cut as the catalog's own refusal cuts them: whole,
+  // a pins key or a value zod quotes filled the stop with the item's text (f63D).
   const item = `${shownCatalogName(invalid.key.pk)} / ${shownCatalogName(invalid.key.sk)}`;
   const shownPlan = shownCatalogName(plan);
-  const problems = unseenEscaped(invalid.error.problems.join('; '));
+  const problems = invalid.error.shownProblems.join('; ');
   if (invalid.committed === undefined) {
     const status = invalid.status === undefined ? 'no `status`' : `\`status\` ${shownStatus(invalid.status)}, which this version does not know`;
     return (

@@ -25,6 +25,18 @@ it('shows a committed record\'s key, plan, source names and problems with their 
   expect(message).toContain(`does not validate (sources.0.snapshotId: Required ${shown}) and names no snapshot this version can read for source "photos1\\n\\u001b[32mClean: fake\\u009b2J\\u202egpj.exe" of the 1`);
 });
 
+// f63D: the problems were joined whole, so a long pins key or a value zod quotes filled the stop with the item's text.
+it("cuts the record's problems as the catalog's refusal does: an item's own key at 40 characters, a message at 78", () => {
+  const restoreId = 'r'.repeat(300);
+  const problems = [{ path: ['pins', restoreId, 'until'], message: 'Invalid input: expected string, received number' }, `sourceNames: ${'s'.repeat(500)}`];
+  const error = new CatalogItemInvalidError('lifeboat-dev-catalog', 'BACKUP#files / BACKUP', problems);
+  const message = new RecordedBackupUnreadableError('primary', 'files', damaged({ committed: true, error, snapshotIds: ['s1'] })).message;
+  const shown = `pins.${'r'.repeat(40)}… (cut from 300 characters).until: Invalid input: expected string, received number; sourceNames: ${'s'.repeat(65)}… (cut from 513 characters)`;
+  expect(message).toContain(`does not validate (${shown}) and names no snapshot`);
+  expect(error.message).toContain(shown);
+  expect(message).not.toContain('r'.repeat(41));
+});
+
 it('shows a record of a status this version does not know with the status JSON-quoted and its unseen characters escaped', () => {
   const message = new RecordedBackupUnreadableError('dr', `files${FORGED}`, damaged({ committed: undefined, status: `DONE${FORGED}` })).message;
   expect(raw(message)).toEqual([]);
