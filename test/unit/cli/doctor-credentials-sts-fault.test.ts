@@ -69,6 +69,20 @@ describe('the doctor\'s credentials check', () => {
     });
   });
 
+  // Each region failing its own way, so that a swap of which region is said to have faulted fails (review r63A F5).
+  it.each([
+    ['us-east-1 did not answer (Error: connect ECONNREFUSED 127.0.0.1:443); us-west-2 answered with a fault of its own (ServiceUnavailable (HTTP 503): Service unavailable)', silent, unavailable],
+    ['us-east-1 answered with a fault of its own (ServiceUnavailable (HTTP 503): Service unavailable); us-west-2 did not answer (Error: connect ECONNREFUSED 127.0.0.1:443)', unavailable, silent],
+  ])('says each region as it failed when one is silent and the other answers 503: %s', async (each, primary, dr) => {
+    const result = await checkCredentials(answering({ 'us-east-1': primary, 'us-west-2': dr }), context);
+    expect(result).toEqual({
+      name: 'credentials',
+      verdict: 'fail',
+      detail: `STS of neither region could tell the credentials (network, or both regions down): ${each}`,
+      fix: 'check this machine\'s network (proxy, VPN, DNS) and run the doctor again; if it persists, see the AWS Health Dashboard (https://health.aws.amazon.com/health/status)',
+    });
+  });
+
   it('says both regions when the primary\'s STS answers with a fault and the DR\'s refuses the credentials (review r63A F2)', async () => {
     const result = await checkCredentials(answering({ 'us-east-1': unavailable, 'us-west-2': denied }), context);
     expect(result).toEqual({
