@@ -53,9 +53,14 @@ export async function checkCredentials(sts: (region: string) => STSClient, ctx: 
       }
       // Each region said as it failed (review r62U F2: a primary 5xx was said "does not answer", a DR 5xx bad credentials).
       const each = `${stsFailed(primaryRegion, primaryTrouble, err)}; ${stsFailed(drRegion, drTrouble, drErr)}`;
-      // Throttled in both regions: STS is up and asks to be called later, nothing to check on this machine.
-      if (primaryTrouble === 'throttled' && drTrouble === 'throttled') return fail('credentials', `STS of neither region could tell the credentials: ${each}`, THROTTLED_FIX);
-      return fail('credentials', `STS of neither region could tell the credentials (network, or both regions down): ${each}`, `check this machine's network (proxy, VPN, DNS) and ${REGION_UNANSWERED_FIX}`);
+      // This machine's network is a suspect only when a region did not answer: a fault or a throttle is an answer
+      // that came through it (review r63A F6).
+      if (primaryTrouble === 'silent' || drTrouble === 'silent') {
+        return fail('credentials', `STS of neither region could tell the credentials (network, or both regions down): ${each}`, `check this machine's network (proxy, VPN, DNS) and ${REGION_UNANSWERED_FIX}`);
+      }
+      // Throttled in both regions: STS is up and asks to be called later.
+      const fix = primaryTrouble === 'throttled' && drTrouble === 'throttled' ? THROTTLED_FIX : REGION_UNANSWERED_FIX;
+      return fail('credentials', `STS of neither region could tell the credentials: ${each}`, fix);
     }
     primarySilence = ` (read from STS in ${drRegion}: STS in the primary region ${primaryRegion} ${STS_TROUBLE_WORDS[primaryTrouble]}: ${describeError(err)})`;
   }
