@@ -1,7 +1,13 @@
-import { DescribeExecutionCommand, DescribeMapRunCommand, type HistoryEvent as SfnHistoryEvent, paginateGetExecutionHistory, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, DescribeMapRunCommand, GetExecutionHistoryCommand, type HistoryEvent as SfnHistoryEvent, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isDeepStrictEqual } from 'node:util';
 import { type EnvironmentConfig, type LifeboatConfig } from '../config/lifeboat-config';
-import { runCredentials } from './run-credentials';
+import { awsRequestSettings } from './aws-client-settings';
+import { CLI_CLIENT_TIMEOUTS } from './client-timeouts';
+import { withinDeadline } from './call-deadline';
+import { isPassingAwsFailure } from './passing-aws-failure';
+import { newExecutionName } from './execution-name';
+import { ExecutionNameTakenError, FollowingGaveUpError, WorkflowStartUnansweredError } from './aws-execution-errors';
 import { resourceNames } from '../lib/stacks/resource-names';
 import { partitionOf } from '../config/aws-partition';
 import { stopOnSignals } from './stop-on-signals';
@@ -170,18 +176,37 @@ export class StoppedFollowingError extends Error {
 /**
  * Step Functions in AWS: the state machines have fixed names, so their ARNs follow from the config: the
  * partition from the region (GovCloud and China have their own), the account from the stack that runs it
- * (the DR region's stack is in `drAccount` when the config names one). Its clients keep the SDK's own settings, no
- * request timeout (review r62P F1, F2): StartExecution is sent without an execution name, so a start retried after a
- * timeout starts the workflow again (a slow region got three backups, and the CLI said it failed), and one poll that
- * fails after its attempts ends the follow of a run that may last hours. A silent Step Functions endpoint therefore
- * holds the command, as it always did; giving up on it needs an execution name per command and a follow that
- * outlasts a failed poll.
+ * (the DR region's stack is in `drAccount` when the config names one).
+ *
+ * A silent Step Functions endpoint must not hold the command for ever (review f63C), nor may giving up on it start
+ * the workflow twice (review r62P F1). So: the clients have the CLI's request timeouts (awsRequestSettings) and every
+ * call the runner's own deadline besides; the run has one execution name, sent with every StartExecution attempt
+ * (cli/execution-name.ts), so a retried start finds the execution the first attempt began; a start that never
+ * answers fails saying the workflow may or may not have started (WorkflowStartUnansweredError); and a poll that
+ * fails is retried with backoff until `pollGiveUpMs` of polls in a row have failed (FollowingGaveUpError), since
+ * one failed poll is no reason to stop following a run that may last hours (review r62P F2).
  */
-export function awsWorkflowRunner(options: { environment: EnvironmentConfig; client?: SFNClient; drClient?: SFNClient; pollMs?: number; output?: ClosedOutputGuard }): WorkflowRunner {
+export function awsWorkflowRunner(options: {
+  environment: EnvironmentConfig;
+  client?: SFNClient;
+  drClient?: SFNClient;
+  pollMs?: number;
+  output?: ClosedOutputGuard;
+  /** The runner's bound on one call (all its SDK attempts). @default twice the attempts × (connection + request timeout) of CLI_CLIENT_TIMEOUTS */
+  callDeadlineMs?: number;
+  /** How long polls may fail in a row before the CLI stops following. @default 10 minutes */
+  pollGiveUpMs?: number;
+  /** Tests: the clock the give-up bound is measured on, and the wait between polls and attempts. */
+  now?: () => number;
+  wait?: (ms: number, signal: AbortSignal) => Promise<void>;
+}): WorkflowRunner {
   const env = options.environment;
-  const client = options.client ?? new SFNClient({ region: env.primaryRegion, credentials: runCredentials(undefined, env.primaryRegion) });
+  const client = options.client ?? new SFNClient(awsRequestSettings(env.primaryRegion));
   let drClient: SFNClient | undefined;
   const names = resourceNames(env);
+  const now = options.now ?? Date.now;
+  const wait = options.wait ?? ((ms: number, signal: AbortSignal) => sleep(ms, undefined, { signal }).catch(() => undefined));
+  const pollGiveUpMs = options.pollGiveUpMs ?? POLL_GIVE_UP_MS;
   return {
     async run(workflow, input, onProgress, runOptions) {
       const name = stateMachineOf(workflow, names);
@@ -189,30 +214,42 @@ export function awsWorkflowRunner(options: { environment: EnvironmentConfig; cli
       const region = side === 'dr' ? env.drRegion : env.primaryRegion;
       const account = side === 'dr' ? (env.drAccount ?? env.account) : env.account;
       // The DR region's state machines are started with a client of that region (the primary region may be down).
-      const sfn = side === 'primary' ? client : (drClient ??= options.drClient ?? new SFNClient({ region, credentials: runCredentials(undefined, region) }));
+      const sfn = side === 'primary' ? client : (drClient ??= options.drClient ?? new SFNClient(awsRequestSettings(region)));
       const stateMachineArn = `arn:${partitionOf(region)}:states:${region}:${account}:stateMachine:${name}`;
-      const started = Date.now();
-      const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }));
-      if (!executionArn) throw new Error(`StartExecution of ${stateMachineArn} returned no execution ARN.`);
-      const progress: WorkflowProgress = { shardsDone: 0, shardsFailed: 0, retries: 0, elapsedMs: 0 };
+      const deadlineMs = options.callDeadlineMs ?? defaultCallDeadlineMs();
+      const call: BoundedCall = (operation, send) => withinDeadline(operation, deadlineMs, send);
       // A closed output ends the following, as a Ctrl-C does here (the execution is AWS's, not this process's): the
       // command then fails with the execution's ARN instead of being ended mid-poll with exit code 0.
       const stopFollowing = new AbortController();
       const removeOutputStop = (options.output ?? processOutput).stopOnClose(() => stopFollowing.abort());
       try {
+        const started = now();
+        const executionName = newExecutionName(workflow, new Date());
+        const inputText = JSON.stringify(input);
+        const { executionArn, ...start } = await startOnce({ sfn, call, wait, signal: stopFollowing.signal, stateMachineArn, executionName, inputText, region });
+        // Found by its name (ExecutionAlreadyExists, or looked up after a start without answer): it is this run's only if
+        // its input is ours; a name is unique per state machine for 90 days, not per command.
+        if (start.adopted) {
+          const adopted = await pollUntilAnswered(executionArn, region, () => call('DescribeExecution', (signal) => sfn.send(new DescribeExecutionCommand({ executionArn }), { abortSignal: signal })));
+          if (adopted === undefined) throw new StoppedFollowingError(executionArn);
+          if (!sameInput(adopted.input, inputText)) throw new ExecutionNameTakenError(executionArn, region);
+        }
+        const progress: WorkflowProgress = { shardsDone: 0, shardsFailed: 0, retries: 0, elapsedMs: 0 };
         for (;;) {
           if (stopFollowing.signal.aborted) throw new StoppedFollowingError(executionArn);
           // The history drives the same progress line as locally (countEvent skips events already counted).
-          for await (const page of paginateGetExecutionHistory({ client: sfn, pageSize: 500 }, { executionArn })) {
-            for (const event of page.events ?? []) countEvent(progress, event);
-          }
-          await countMapRunItems(sfn, progress);
-          const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-          onProgress({ ...progress, elapsedMs: Date.now() - started });
+          const described = await pollUntilAnswered(executionArn, region, async () => {
+            await countHistory(sfn, call, executionArn, progress);
+            await countMapRunItems(sfn, call, progress);
+            return call('DescribeExecution', (signal) => sfn.send(new DescribeExecutionCommand({ executionArn }), { abortSignal: signal }));
+          });
+          if (described === undefined) throw new StoppedFollowingError(executionArn);
+          onProgress({ ...progress, elapsedMs: now() - started });
           if (described.status !== 'RUNNING' && described.status !== 'PENDING_REDRIVE') {
             // Read after the execution ended, so no poll missed the step. What it adds is a note beside the error
             // (cli/restore-cleanup-failed.ts): a history that cannot be read now leaves the error to say what it says.
-            const failureReportInput = described.status === 'FAILED' ? await failureReportInputInAws(sfn, executionArn).catch(() => undefined) : undefined;
+            const failureReportInput =
+              described.status === 'FAILED' ? await call('GetExecutionHistory', () => failureReportInputInAws(sfn, executionArn)).catch(() => undefined) : undefined;
             return {
               executionId: executionArn,
               status: described.status === 'SUCCEEDED' ? 'SUCCEEDED' : described.status === 'TIMED_OUT' ? 'TIMED_OUT' : described.status === 'ABORTED' ? 'ABORTED' : 'FAILED',
@@ -222,13 +259,120 @@ export function awsWorkflowRunner(options: { environment: EnvironmentConfig; cli
               ...(failureReportInput !== undefined ? { failureReportInput } : {}),
             };
           }
-          await sleep(options.pollMs ?? 2000, undefined, { signal: stopFollowing.signal }).catch(() => undefined);
+          await wait(options.pollMs ?? 2000, stopFollowing.signal);
         }
       } finally {
         removeOutputStop();
       }
+
+      /**
+       * `poll`'s answer, made again with backoff while it fails in a way that may pass; FollowingGaveUpError once
+       * polls have failed for `pollGiveUpMs` in a row; undefined if the output closed meanwhile.
+       */
+      async function pollUntilAnswered<T>(executionArn: string, pollRegion: string, poll: () => Promise<T>): Promise<T | undefined> {
+        let failingSince: number | undefined;
+        for (let failures = 1; ; failures++) {
+          const pollStarted = now();
+          try {
+            return await poll();
+          } catch (err) {
+            if (!isPassingAwsFailure(err)) throw err;
+            failingSince ??= pollStarted;
+            if (now() - failingSince >= pollGiveUpMs) throw new FollowingGaveUpError(executionArn, pollRegion, pollGiveUpMs, err);
+            await wait(Math.min(POLL_BACKOFF_MAX_MS, POLL_BACKOFF_FIRST_MS * 2 ** (failures - 1)), stopFollowing.signal);
+            if (stopFollowing.signal.aborted) return undefined;
+          }
+        }
+      }
     },
   };
+}
+
+/** How long the polls of a running execution may fail in a row (a region's brief outage) before the CLI stops following. */
+const POLL_GIVE_UP_MS = 10 * 60_000;
+const POLL_BACKOFF_FIRST_MS = 1_000;
+const POLL_BACKOFF_MAX_MS = 30_000;
+/** StartExecution's attempts by the runner, each with the client's own (the same execution name in every one). */
+const START_ATTEMPTS = 3;
+
+/** One call to Step Functions within the runner's deadline: `send` gets the signal that aborts it when that passes. */
+type BoundedCall = <T>(operation: string, send: (signal: AbortSignal) => Promise<T>) => Promise<T>;
+
+function defaultCallDeadlineMs(): number {
+  const t = CLI_CLIENT_TIMEOUTS;
+  return 2 * t.requestMaxAttempts * (t.connectionTimeoutMs + t.requestTimeoutMs);
+}
+
+/** Whether the input an existing execution was started with is `inputText` (the JSON this command sends). */
+function sameInput(existing: string | undefined, inputText: string): boolean {
+  if (existing === undefined) return false;
+  if (existing === inputText) return true;
+  try {
+    return isDeepStrictEqual(JSON.parse(existing), JSON.parse(inputText));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts the state machine once under `executionName`: a late answer is retried with the same name, which Step
+ * Functions answers with the execution already running (a STANDARD state machine; all of Lifeboat's are), or with
+ * ExecutionAlreadyExists once it has ended: then the execution of that name is this run's if its input is ours
+ * (`adopted`: the caller checks it). A start that never answered is looked up by its name; if that has no answer
+ * either, it fails with WorkflowStartUnansweredError.
+ */
+async function startOnce(a: {
+  sfn: SFNClient;
+  call: BoundedCall;
+  wait: (ms: number, signal: AbortSignal) => Promise<void>;
+  signal: AbortSignal;
+  stateMachineArn: string;
+  executionName: string;
+  inputText: string;
+  region: string;
+}): Promise<{ executionArn: string; adopted: boolean }> {
+  let unanswered: unknown;
+  for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
+    try {
+      const { executionArn } = await a.call('StartExecution', (abortSignal) =>
+        a.sfn.send(new StartExecutionCommand({ stateMachineArn: a.stateMachineArn, name: a.executionName, input: a.inputText }), { abortSignal }),
+      );
+      if (!executionArn) throw new Error(`StartExecution of ${a.stateMachineArn} returned no execution ARN.`);
+      return { executionArn, adopted: false };
+    } catch (err) {
+      if (err instanceof Error && err.name === 'ExecutionAlreadyExists') return { executionArn: executionArnOf(a.stateMachineArn, a.executionName), adopted: true };
+      // An answer that stays ends the start; after an attempt without answer, that attempt may have started it.
+      if (!isPassingAwsFailure(err)) {
+        if (unanswered === undefined) throw err;
+        throw new WorkflowStartUnansweredError(a.stateMachineArn, a.executionName, a.region, attempt, err);
+      }
+      unanswered = err;
+      if (attempt < START_ATTEMPTS) await a.wait(POLL_BACKOFF_FIRST_MS * 2 ** (attempt - 1), a.signal);
+    }
+  }
+  // A region slower than the request timeout may have started it all the same: its name says where it would be.
+  const executionArn = executionArnOf(a.stateMachineArn, a.executionName);
+  const found = await a.call('DescribeExecution', (abortSignal) => a.sfn.send(new DescribeExecutionCommand({ executionArn }), { abortSignal })).catch(() => undefined);
+  if (found !== undefined) return { executionArn, adopted: true };
+  throw new WorkflowStartUnansweredError(a.stateMachineArn, a.executionName, a.region, START_ATTEMPTS, unanswered);
+}
+
+/** `arn:<partition>:states:<region>:<account>:execution:<state machine>:<name>`, from the state machine's ARN. */
+function executionArnOf(stateMachineArn: string, executionName: string): string {
+  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName}`;
+}
+
+/** Counts the events of the execution's history (every page, each call within the deadline). */
+async function countHistory(sfn: SFNClient, call: BoundedCall, executionArn: string, progress: WorkflowProgress): Promise<void> {
+  let nextToken: string | undefined;
+  do {
+    const token = nextToken;
+    const page = await call('GetExecutionHistory', (abortSignal) =>
+      sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 500, ...(token !== undefined ? { nextToken: token } : {}) }), { abortSignal }),
+    );
+    for (const event of page.events ?? []) countEvent(progress, event);
+    nextToken = page.nextToken;
+  } while (nextToken !== undefined);
 }
 
 const seen = new WeakMap<WorkflowProgress, Set<number>>();
@@ -239,9 +383,9 @@ const mapRuns = new WeakMap<WorkflowProgress, Map<string, { succeeded: number; f
  * A Distributed Map's children are executions of their own: the parent's history has no iteration
  * events for them, only MapRunStarted. Their shards are counted from DescribeMapRun's item counts.
  */
-async function countMapRunItems(sfn: SFNClient, progress: WorkflowProgress): Promise<void> {
+async function countMapRunItems(sfn: SFNClient, call: BoundedCall, progress: WorkflowProgress): Promise<void> {
   for (const [mapRunArn, counted] of mapRuns.get(progress) ?? []) {
-    const { itemCounts } = await sfn.send(new DescribeMapRunCommand({ mapRunArn }));
+    const { itemCounts } = await call('DescribeMapRun', (abortSignal) => sfn.send(new DescribeMapRunCommand({ mapRunArn }), { abortSignal }));
     const succeeded = itemCounts?.succeeded ?? 0;
     const failed = itemCounts?.failed ?? 0;
     progress.shardsDone += succeeded - counted.succeeded;

@@ -9,23 +9,30 @@ import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 /**
  * Review r62P F1: with the CLI's request timeout on the runner's Step Functions client, a StartExecution answered
  * later than the timeout was sent again, and Step Functions started one execution per attempt (no execution name
- * tells a retry from a new start): three backups, and the CLI said the backup failed. The endpoint here starts an
- * execution for every StartExecution it receives and answers it after longer than the CLI's (shortened) timeout.
+ * told a retry from a new start): three backups, and the CLI said the backup failed. The endpoint here answers every
+ * StartExecution after longer than the CLI's (shortened) timeout and keeps executions by name as Step Functions does
+ * for a STANDARD state machine: an attempt that repeats a running execution's name and input gets that execution
+ * (review f63C: the runner sends one name with every attempt, then looks its execution up by that name).
  */
 const cliTimeouts = { ...CLI_CLIENT_TIMEOUTS };
 const VARIABLES = ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_SFN'] as const;
 const saved = VARIABLES.map((name) => [name, process.env[name]] as const);
-let starts = 0;
+/** The executions started, by name (a start without a name gets a fresh one, as in Step Functions). */
+const executions = new Map<string, { input: string }>();
+const startNames: (string | undefined)[] = [];
 const timers = new Set<NodeJS.Timeout>();
 const endpoint: Server = createServer((request, response) => {
   let body = '';
   request.on('data', (chunk: Buffer) => (body += chunk.toString()));
   request.on('end', () => {
     const operation = String(request.headers['x-amz-target']).split('.').pop();
+    const asked = JSON.parse(body || '{}') as { name?: string; input?: string; executionArn?: string };
     response.setHeader('content-type', 'application/x-amz-json-1.0');
     if (operation === 'StartExecution') {
-      starts += 1;
-      const executionArn = `arn:aws:states:us-east-1:111111111111:execution:m:exec-${starts}`;
+      startNames.push(asked.name);
+      const name = asked.name ?? `unnamed-${executions.size + 1}`;
+      if (!executions.has(name)) executions.set(name, { input: asked.input ?? '{}' });
+      const executionArn = `arn:aws:states:us-east-1:000000000000:execution:lifeboat-dev-backup:${name}`;
       const timer = setTimeout(() => {
         timers.delete(timer);
         if (!response.destroyed) response.end(JSON.stringify({ executionArn, startDate: 0 }));
@@ -34,7 +41,11 @@ const endpoint: Server = createServer((request, response) => {
       return;
     }
     if (operation === 'GetExecutionHistory') return void response.end(JSON.stringify({ events: [] }));
-    if (operation === 'DescribeExecution') return void response.end(JSON.stringify({ status: 'SUCCEEDED', output: '{}', executionArn: 'x', stateMachineArn: 'y', startDate: 0 }));
+    if (operation === 'DescribeExecution') {
+      const execution = executions.get(String(asked.executionArn).split(':').pop() ?? '');
+      if (!execution) return void response.writeHead(400).end(JSON.stringify({ __type: 'ExecutionDoesNotExist', message: 'Execution Does Not Exist' }));
+      return void response.end(JSON.stringify({ status: 'SUCCEEDED', output: '{}', input: execution.input, executionArn: asked.executionArn, stateMachineArn: 'y', startDate: 0 }));
+    }
     response.end('{}');
   });
 });
@@ -63,8 +74,10 @@ afterAll(async () => {
   forgetRunCredentials();
 });
 
-it('a StartExecution answered later than the CLI\'s request timeout starts the workflow once, and the run is followed', async () => {
+it('a StartExecution answered later than the CLI\'s request timeout starts the workflow once, and that execution is followed', async () => {
   const environment = findEnvironment(loadLifeboatConfig(SAMPLE_CONFIG_FILE), 'dev');
-  const result = await awsWorkflowRunner({ environment, pollMs: 0 }).run('backup', {}, () => undefined);
-  expect({ status: result.status, starts }).toEqual({ status: 'SUCCEEDED', starts: 1 });
-}, 30_000);
+  const result = await awsWorkflowRunner({ environment, pollMs: 0, wait: () => Promise.resolve() }).run('backup', {}, () => undefined);
+  const [name] = executions.keys();
+  expect({ status: result.status, executions: executions.size, names: new Set(startNames).size }).toEqual({ status: 'SUCCEEDED', executions: 1, names: 1 });
+  expect(result.executionId).toBe(`arn:aws:states:us-east-1:000000000000:execution:lifeboat-dev-backup:${name}`);
+}, 60_000);

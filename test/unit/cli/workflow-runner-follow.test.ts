@@ -1,0 +1,170 @@
+import { DescribeExecutionCommand, ExecutionAlreadyExists, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { describe, expect, it } from '@jest/globals';
+import { mockClient } from 'aws-sdk-client-mock';
+import { ExecutionNameTakenError, FollowingGaveUpError, WorkflowStartUnansweredError } from '../../../cli/aws-execution-errors';
+import { ClosedOutputGuard } from '../../../cli/closed-output';
+import { awsWorkflowRunner } from '../../../cli/workflow-runner';
+import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
+import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+
+/**
+ * Review f63C: the runner's Step Functions clients had no request timeout, so a silent endpoint held `lifeboat backup
+ * --aws`, restore, drill and failover for ever; a timeout alone started a slow region's workflow once per attempt
+ * (review r62P F1), and one failed poll ended the follow of a run that may last hours (F2). A fake Step Functions here
+ * keeps executions by name as AWS does for a STANDARD state machine: a start that repeats a running execution's name
+ * and input gets that execution, one that repeats an ended one's (or another input) ExecutionAlreadyExists.
+ */
+const environment = findEnvironment(loadLifeboatConfig(SAMPLE_CONFIG_FILE), 'dev');
+const STATE_MACHINE = `arn:aws:states:${environment.primaryRegion}:${environment.account}:stateMachine:lifeboat-dev-backup`;
+
+type Execution = { input: string; status: 'RUNNING' | 'SUCCEEDED' };
+const timeout = () => Object.assign(new Error('a request has exceeded the configured requestTimeout'), { name: 'TimeoutError' });
+const unavailable = () => Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailable', $fault: 'server', $metadata: { httpStatusCode: 503 } });
+const never = () => new Promise<never>(() => undefined);
+
+function fakeStepFunctions() {
+  const client = new SFNClient({ region: environment.primaryRegion });
+  const mock = mockClient(client);
+  const executions = new Map<string, Execution>();
+  const arnOf = (name: string) => `${STATE_MACHINE.replace(':stateMachine:', ':execution:')}:${name}`;
+  /** What AWS does with a StartExecution (a STANDARD state machine); `late` loses its answer (the client times out after AWS started it). */
+  const start = (asked: { name?: string; input?: string }, late: boolean) => {
+    const name = asked.name ?? `unnamed-${executions.size + 1}`;
+    const existing = executions.get(name);
+    if (existing && (existing.status !== 'RUNNING' || existing.input !== asked.input)) throw new ExecutionAlreadyExists({ message: `Execution Already Exists: '${arnOf(name)}'`, $metadata: {} });
+    if (!existing) executions.set(name, { input: asked.input ?? '{}', status: 'RUNNING' });
+    if (late) throw timeout();
+    return { executionArn: arnOf(name), startDate: new Date(0) };
+  };
+  mock.on(GetExecutionHistoryCommand).resolves({ events: [] });
+  mock.on(DescribeExecutionCommand).callsFake((asked: { executionArn: string }) => {
+    const execution = executions.get(asked.executionArn.split(':').pop() ?? '');
+    if (!execution) throw Object.assign(new Error('Execution Does Not Exist'), { name: 'ExecutionDoesNotExist', $metadata: { httpStatusCode: 400 } });
+    const answer = { executionArn: asked.executionArn, status: execution.status, input: execution.input, output: '{"done":true}', stateMachineArn: STATE_MACHINE, startDate: new Date(0) };
+    // A running execution ends before the next poll.
+    execution.status = 'SUCCEEDED';
+    return answer;
+  });
+  return { client, mock, executions, start, arnOf };
+}
+
+/** A clock that only the runner's waits move: no test here depends on real time passing. */
+function fakeClock() {
+  const clock = { ms: 0, now: () => clock.ms, wait: (ms: number) => ((clock.ms += ms), Promise.resolve()) };
+  return clock;
+}
+
+const quietOutput = () => new ClosedOutputGuard(() => undefined);
+
+describe('an --aws run whose Step Functions endpoint does not answer', () => {
+  it('fails its start naming the state machine, says the workflow may or may not have started and how to look for it', async () => {
+    const { client, mock } = fakeStepFunctions();
+    mock.on(StartExecutionCommand).callsFake(never);
+    mock.on(DescribeExecutionCommand).callsFake(never);
+    const clock = fakeClock();
+    const run = awsWorkflowRunner({ environment, client, pollMs: 1, callDeadlineMs: 1, now: clock.now, wait: clock.wait, output: quietOutput() }).run('backup', {}, () => undefined);
+    await expect(run).rejects.toBeInstanceOf(WorkflowStartUnansweredError);
+    const [name] = mock.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name);
+    await expect(run).rejects.toThrow(`StartExecution of state machine ${STATE_MACHINE} had no answer after 3 attempts`);
+    await expect(run).rejects.toThrow(
+      `so the workflow may or may not have started. Look for its execution ${name} with \`aws stepfunctions list-executions --region ${environment.primaryRegion} --state-machine-arn ${STATE_MACHINE} --query "executions[?name=='${name}']"\``,
+    );
+  }, 10_000);
+
+  it('stops following an execution whose polls have no answer for the bound, naming its ARN and the describe and stop commands', async () => {
+    const { client, mock, start, arnOf } = fakeStepFunctions();
+    mock.on(StartExecutionCommand).callsFake((asked: { name?: string; input?: string }) => start(asked, false));
+    mock.on(DescribeExecutionCommand).callsFake(never);
+    const clock = fakeClock();
+    const run = awsWorkflowRunner({ environment, client, pollMs: 1, callDeadlineMs: 1, pollGiveUpMs: 10 * 60_000, now: clock.now, wait: clock.wait, output: quietOutput() }).run('backup', {}, () => undefined);
+    await expect(run).rejects.toBeInstanceOf(FollowingGaveUpError);
+    const arn = arnOf(mock.commandCalls(StartExecutionCommand)[0]?.args[0].input.name ?? '');
+    await expect(run).rejects.toThrow(`The CLI gave up following execution ${arn} after 10 minutes in which every poll failed (the last: CallDeadlineError: DescribeExecution had no answer within 1 ms)`);
+    await expect(run).rejects.toThrow(`Follow it with \`aws stepfunctions describe-execution --region ${environment.primaryRegion} --execution-arn ${arn}\`, or stop it with \`aws stepfunctions stop-execution --region ${environment.primaryRegion} --execution-arn ${arn}\`.`);
+    expect(clock.ms).toBeGreaterThanOrEqual(10 * 60_000);
+  }, 10_000);
+});
+
+describe('an --aws run whose start is answered late', () => {
+  it('starts one execution when the first attempt timed out after AWS had started it, and follows that one', async () => {
+    const { client, mock, executions, start, arnOf } = fakeStepFunctions();
+    let attempts = 0;
+    mock.on(StartExecutionCommand).callsFake((asked: { name?: string; input?: string }) => start(asked, ++attempts === 1));
+    const outcome = await awsWorkflowRunner({ environment, client, pollMs: 1, wait: fakeClock().wait, output: quietOutput() }).run('backup', { plan: 'p' }, () => undefined);
+    const names = mock.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name);
+    expect({ attempts, names: new Set(names).size, executions: executions.size }).toEqual({ attempts: 2, names: 1, executions: 1 });
+    expect(names[0]).toMatch(/^lifeboat-backup-\d{8}T\d{6}Z-[0-9a-f]{12}$/);
+    expect(outcome).toEqual({ executionId: arnOf(names[0] ?? ''), status: 'SUCCEEDED', output: { done: true } });
+  });
+
+  it('follows the execution of its name when a retry gets ExecutionAlreadyExists and that execution has this command\'s input', async () => {
+    const { client, mock, executions, start, arnOf } = fakeStepFunctions();
+    let attempts = 0;
+    mock.on(StartExecutionCommand).callsFake((asked: { name?: string; input?: string }) => {
+      attempts += 1;
+      if (attempts > 1) return start(asked, false);
+      // The first attempt's execution ran and ended before the retry came.
+      executions.set(asked.name ?? '', { input: asked.input ?? '', status: 'SUCCEEDED' });
+      throw timeout();
+    });
+    const outcome = await awsWorkflowRunner({ environment, client, pollMs: 1, wait: fakeClock().wait, output: quietOutput() }).run('backup', { plan: 'p' }, () => undefined);
+    const [name] = executions.keys();
+    expect(outcome).toEqual({ executionId: arnOf(name ?? ''), status: 'SUCCEEDED', output: { done: true } });
+    expect(executions.size).toBe(1);
+  });
+
+  it('refuses to follow an execution of its name with another input, naming it', async () => {
+    const { client, mock, executions, arnOf, start } = fakeStepFunctions();
+    let attempts = 0;
+    mock.on(StartExecutionCommand).callsFake((asked: { name?: string; input?: string }) => {
+      attempts += 1;
+      if (attempts > 1) return start(asked, false);
+      executions.set(asked.name ?? '', { input: '{"plan":"someone else\'s"}', status: 'RUNNING' });
+      throw timeout();
+    });
+    const run = awsWorkflowRunner({ environment, client, pollMs: 1, wait: fakeClock().wait, output: quietOutput() }).run('backup', { plan: 'p' }, () => undefined);
+    await expect(run).rejects.toBeInstanceOf(ExecutionNameTakenError);
+    const [name] = executions.keys();
+    await expect(run).rejects.toThrow(`Execution ${arnOf(name ?? '')} already exists with another input than this command's, so it is not this command's run and the CLI does not follow it.`);
+    expect(mock.commandCalls(GetExecutionHistoryCommand)).toHaveLength(0);
+  });
+});
+
+describe('an --aws run whose polls fail for a while', () => {
+  it('polls again with backoff and reports the outcome once a poll answers', async () => {
+    const { client, mock, executions, start, arnOf } = fakeStepFunctions();
+    mock.on(StartExecutionCommand).callsFake((asked: { name?: string; input?: string }) => start(asked, false));
+    let polls = 0;
+    mock.on(DescribeExecutionCommand).callsFake((asked: { executionArn: string }) => {
+      polls += 1;
+      if (polls === 1) throw timeout();
+      if (polls === 2) throw unavailable();
+      return { executionArn: asked.executionArn, status: 'SUCCEEDED', output: '{"done":true}', stateMachineArn: STATE_MACHINE, startDate: new Date(0) };
+    });
+    const clock = fakeClock();
+    const outcome = await awsWorkflowRunner({ environment, client, pollMs: 1, now: clock.now, wait: clock.wait, output: quietOutput() }).run('backup', {}, () => undefined);
+    const [name] = executions.keys();
+    expect({ outcome, polls }).toEqual({ outcome: { executionId: arnOf(name ?? ''), status: 'SUCCEEDED', output: { done: true } }, polls: 3 });
+  });
+
+  it('gives up after the bound of polls failing in a row, with the execution\'s ARN', async () => {
+    const { client, mock, start, arnOf } = fakeStepFunctions();
+    mock.on(StartExecutionCommand).callsFake((asked: { name?: string; input?: string }) => start(asked, false));
+    mock.on(DescribeExecutionCommand).callsFake(() => Promise.reject(unavailable()));
+    const clock = fakeClock();
+    const run = awsWorkflowRunner({ environment, client, pollMs: 1, now: clock.now, wait: clock.wait, output: quietOutput() }).run('backup', {}, () => undefined);
+    await expect(run).rejects.toBeInstanceOf(FollowingGaveUpError);
+    const arn = arnOf(mock.commandCalls(StartExecutionCommand)[0]?.args[0].input.name ?? '');
+    await expect(run).rejects.toThrow(`The CLI gave up following execution ${arn} after 10 minutes in which every poll failed (the last: ServiceUnavailable: Service Unavailable); it goes on in AWS.`);
+    expect(clock.ms).toBeGreaterThanOrEqual(10 * 60_000);
+  });
+
+  it('ends at once on an answer that stays (access denied): that is no outage to wait out', async () => {
+    const { client, mock, start } = fakeStepFunctions();
+    mock.on(StartExecutionCommand).callsFake((asked: { name?: string; input?: string }) => start(asked, false));
+    mock.on(DescribeExecutionCommand).rejects(Object.assign(new Error('not authorized to perform: states:DescribeExecution'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }));
+    const run = awsWorkflowRunner({ environment, client, pollMs: 1, wait: fakeClock().wait, output: quietOutput() }).run('backup', {}, () => undefined);
+    await expect(run).rejects.toThrow('not authorized to perform: states:DescribeExecution');
+    expect(mock.commandCalls(DescribeExecutionCommand)).toHaveLength(1);
+  });
+});
