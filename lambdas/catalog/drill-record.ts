@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DRILL_ID, DRILL_ID_EXAMPLE } from './drill-id';
 
 const count = z.number().int().nonnegative();
 const seconds = z.number().nonnegative();
@@ -111,8 +112,8 @@ export const drillCleanupSchema = z.object({
  * drill ran in (`pk = DRILLS`, `sk = <drillId>`; ids sort by start time). Validated whenever read.
  */
 export const drillReportSchema = z.object({
-  /** `<yyyymmddThhmmssZ>-<8 hex>`, from the execution's start time and name (drill-id.ts). */
-  drillId: z.string().regex(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/),
+  /** `<yyyymmddThhmmssZ>-<8 hex>` (DRILL_ID, the one form `drills show` takes), from the execution's start time and name (lambdas/drill/drill-id.ts). */
+  drillId: z.string().regex(DRILL_ID, `must be a drill id such as ${DRILL_ID_EXAMPLE}`),
   plan: z.string().min(1),
   environment: z.string().min(1),
   /** The region the drill ran in: the vault's. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DRILL_ID, DRILL_ID_EXAMPLE } from '../catalog/drill-id';
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { type BackupCatalog } from '../catalog/backup-catalog';
 import { type CatalogRebuildMarker } from '../catalog/catalog-rebuild-marker';
@@ -21,7 +22,7 @@ const seconds = z.number().nonnegative();
 
 /** What the drill's first step returns (`$.drill`): the later steps read the drill from it. */
 export const drillStartSchema = z.object({
-  drillId: z.string().regex(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/),
+  drillId: z.string().regex(DRILL_ID, `must be a drill id such as ${DRILL_ID_EXAMPLE}`),
   plan: z.string().min(1),
   vault: z.enum(['primary', 'dr']),
   startedAt: z.string().min(1),
