@@ -1,3 +1,4 @@
+import { isServerFault } from '../server-fault';
 import { isUnanswered } from '../unanswered-endpoint';
 import { type CheckResult, fail, type Verdict, warn } from './check-result';
 import { describeError, httpStatusOf } from './sdk-error';
@@ -15,11 +16,14 @@ export function isRegionUnanswered(err: unknown): boolean {
 }
 
 /**
- * The check's result when `err` says the region did not answer (`<region> does not answer (<error>): <what>`); undefined
- * for any other error, which the caller words itself (a denial, a missing resource).
+ * The check's result when `err` is the region's and not the caller's: it did not answer (`<region> does not answer
+ * (<error>): <what>`) or answered with a fault of its own (`<region> answered with a fault of its own (<error>): <what>`,
+ * a 5xx, as a region in an outage answers before it falls silent; until review r63A F3 that got a permission's advice).
+ * Undefined for any other error, which the caller words itself (a denial, a missing resource, a throttle).
  */
 export function regionUnansweredResult(name: string, region: string, err: unknown, what: string, verdict: Extract<Verdict, 'fail' | 'warn'> = 'fail'): CheckResult | undefined {
-  if (!isRegionUnanswered(err)) return undefined;
-  const detail = `${region} does not answer (${describeError(err)}): ${what}`;
+  const trouble = isRegionUnanswered(err) ? 'does not answer' : isServerFault(err) ? 'answered with a fault of its own' : undefined;
+  if (trouble === undefined) return undefined;
+  const detail = `${region} ${trouble} (${describeError(err)}): ${what}`;
   return verdict === 'warn' ? warn(name, detail, REGION_UNANSWERED_FIX) : fail(name, detail, REGION_UNANSWERED_FIX);
 }
