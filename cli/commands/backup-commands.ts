@@ -3,6 +3,7 @@ import { findEnvironment, loadLifeboatConfig } from '../../config/load-config';
 import { targetEnvironment } from '../target-environment';
 import { type BackupRecord } from '../../lambdas/catalog/backup-record';
 import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
+import { unseenOnlyEscaped } from '../../lambdas/runtime/quoted-service-words';
 import { mirrorDuration, type SourceMirrorStatus } from '../status/mirror-status';
 import { mirrorCheckSchedule, planMirrors } from '../status/plan-mirrors';
 import { type CliIo, processIo } from '../cli-io';
@@ -282,10 +283,12 @@ export function mirrorLines(mirrors: readonly SourceMirrorStatus[]): string[] {
     const lag = m.lagSeconds === undefined ? '-' : m.lagSeconds === null ? 'not measured' : mirrorDuration(m.lagSeconds);
     const checked = m.checkAgeSeconds === undefined ? '-' : `${mirrorDuration(m.checkAgeSeconds)} ago${m.stale ? ' ✗' : ''}`;
     const state = `${MIRROR_STATE[m.verdict]}${m.withinObjectives || m.verdict === 'unreadable' ? '' : ' ✗'}`;
-    const where = m.mirror ?? (m.verdict === 'not-checked' ? 'no mirror check recorded yet' : (m.note ?? ''));
+    // The mirror, the check's note and its unreachable attempt are the check record's text (any string): escaped as
+    // status's mirror line and reasons show them, since a newline in a damaged record forged a row and an ESC coloured the terminal (f63H).
+    const where = m.mirror !== undefined ? shownCatalogName(m.mirror) : m.verdict === 'not-checked' ? 'no mirror check recorded yet' : unseenOnlyEscaped(m.note ?? '');
     lines.push(`${m.source.padEnd(16)}${state.padEnd(10)}${lag.padEnd(14)}${checked.padEnd(16)}${where}`);
     for (const reason of m.reasons) lines.push(`  ✗ ${reason}`);
-    if (m.unreachable && !m.stale) lines.push(`  ! the source's region was unreachable at ${m.unreachable.at}: ${m.unreachable.error}`);
+    if (m.unreachable && !m.stale) lines.push(`  ! the source's region was unreachable at ${shownCatalogName(m.unreachable.at)}: ${unseenOnlyEscaped(m.unreachable.error)}`);
   }
   lines.push('');
   return lines;

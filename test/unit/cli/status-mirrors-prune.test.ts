@@ -420,4 +420,18 @@ describe('lifeboat backups list', () => {
       '',
     ]);
   });
+
+  it("shows a check record's mirror and unreachable attempt escaped: a newline or ESC in them forges no row and colours nothing (f63H)", () => {
+    const forged = 's3://lifeboat-dev-mirror/\nlate            EQUAL     1s            1m ago          s3://x/\u001b[32m\u202e';
+    // V8 reads a date with a (comment) in it: a forged attempt time is still a time after the check, and is printed.
+    const attempt = { at: 'Nov 30 2026 11:59 GMT (x\u009b31m)', error: 'source region us-east-1 unreachable: ECONNREFUSED\n  ✓ all good\u001b[0m' };
+    const lines = mirrorLines([mirror(check({ mirror: forged, lastAttempt: attempt }))]);
+    for (const line of lines) for (const raw of ['\n', '\u001b', '\u009b', '\u202e']) expect(line).not.toContain(raw);
+    expect(lines).toEqual([
+      'MIRROR OF       STATE     LAG           CHECKED         MIRROR',
+      'demo-assets     EQUAL     3.3s          5m ago          s3://lifeboat-dev-mirror/\\u000alate            EQUAL     1s            1m ago          s3://x/\\u001b[32m\\u202e',
+      "  ! the source's region was unreachable at Nov 30 2026 11:59 GMT (x\\u009b31m): source region us-east-1 unreachable: ECONNREFUSED\\u000a  ✓ all good\\u001b[0m",
+      '',
+    ]);
+  });
 });
