@@ -160,6 +160,39 @@ export async function stackEnvironment(stackName: string, cloudFormation: CloudF
     );
   }
   const { environment, key, json } = environmentRead;
+  // The user named another account than the stack's: this stack is not the one they mean. CloudFormation answered
+  // these credentials with a stack of their own account D, which may be the DR account of the environment named and
+  // the primary account of another whose stack has the same name (review r62M F1): the copy of the account named then
+  // serves them, as when its stack is not found; else the refusal names the environment found, for the user to tell.
+  // Whatever D's stack's output says: one deployed with a third account's config is refused below only when it is the
+  // stack the user means, and must not hide the copy of the account named either (review r63D F1).
+  if (options.stackAccount !== undefined && options.stackAccount !== owner) {
+    const found = `environment ${environment.name} (prefix ${environmentPrefix(environment)})`;
+    const reason: CopyReason =
+      environment.account === owner
+        ? {
+            lead: `stack ${stackName}${where} is ${found} of account ${owner}, the credentials' account, not ${options.stackAccount} as --stack-account says`,
+            join: 'and',
+            line: `stack ${stackName}${where} is of account ${owner} (environment ${environment.name}), not ${options.stackAccount}`,
+            tail: `; if ${found} is the environment you mean, give --stack-account ${owner}; if account ${options.stackAccount}'s stack is in another region, give --stack-region its region`,
+            error: StackEnvironmentError,
+          }
+        : {
+            // --stack-account D would meet the refusal of a stack deployed with another account's config: not advised.
+            lead: `stack ${stackName}${where} is of account ${owner} (its StackId), the credentials' account, not ${options.stackAccount} as --stack-account says, and its Lifeboat output ${key} says ${found} is of account ${environment.account} (deployed with another account's config)`,
+            join: 'and',
+            line: `stack ${stackName}${where} is of account ${owner} (its output says environment ${environment.name} of account ${environment.account}), not ${options.stackAccount}`,
+            tail: `; if account ${options.stackAccount}'s stack is in another region, give --stack-region its region`,
+            error: StackEnvironmentError,
+          };
+    return namedCopy(
+      { stackName, region: cacheRegion, where, credentials: { ...credentials, account: owner }, known: { accounts: [owner], pointer: undefined }, profile, home: options.home, readOnly: options.readOnly === true },
+      options.stackAccount,
+      reason,
+      note,
+      now(),
+    );
+  }
   // The outputs are the config the stack was deployed with: a stack of account A whose config says account B (a
   // template deployed into another account than its config's, or outputs copied) names B's vaults, tables and keys,
   // which A's credentials would act on, or a failover in the wrong account (review r62U F4).
@@ -167,26 +200,6 @@ export async function stackEnvironment(stackName: string, cloudFormation: CloudF
     throw new StackEnvironmentError(
       `stack ${stackName}${where} is of account ${owner} (its StackId), but its Lifeboat output ${key} says environment ${environment.name} is of account ${environment.account}: ` +
         `the stack was deployed with another account's config; deploy it again from the config of account ${owner}, or give --stack the stack of account ${environment.account}'s environment (--stack-region its region)`,
-    );
-  }
-  // The user named another account than the stack's: this stack is not the one they mean. CloudFormation answered
-  // these credentials with a stack of their own account D, which may be the DR account of the environment named and
-  // the primary account of another whose stack has the same name (review r62M F1): the copy of the account named then
-  // serves them, as when its stack is not found; else the refusal names the environment found, for the user to tell.
-  if (options.stackAccount !== undefined && options.stackAccount !== environment.account) {
-    const found = `environment ${environment.name} (prefix ${environmentPrefix(environment)})`;
-    return namedCopy(
-      { stackName, region: cacheRegion, where, credentials: { ...credentials, account: environment.account }, known: { accounts: [environment.account], pointer: undefined }, profile, home: options.home, readOnly: options.readOnly === true },
-      options.stackAccount,
-      {
-        lead: `stack ${stackName}${where} is ${found} of account ${environment.account}, the credentials' account, not ${options.stackAccount} as --stack-account says`,
-        join: 'and',
-        line: `stack ${stackName}${where} is of account ${environment.account} (environment ${environment.name}), not ${options.stackAccount}`,
-        tail: `; if ${found} is the environment you mean, give --stack-account ${environment.account}; if account ${options.stackAccount}'s stack is in another region, give --stack-region its region`,
-        error: StackEnvironmentError,
-      },
-      note,
-      now(),
     );
   }
   const readAt = now().toISOString();

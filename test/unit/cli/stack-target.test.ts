@@ -186,7 +186,11 @@ describe('targetEnvironment with --stack', () => {
       "stack Shop in eu-west-1 is of account 222222222222 (its StackId), but its Lifeboat output LifeboatEnvironmentShop says environment shop is of account 111111111111: the stack was deployed with another account's config; " +
         "deploy it again from the config of account 222222222222, or give --stack the stack of account 111111111111's environment (--stack-region its region)",
     );
-    await expect(targetEnvironment({ ...TARGET, stackAccount: '111111111111' }, undefined, { note: () => undefined })).rejects.toThrow('is of account 222222222222 (its StackId), but its Lifeboat output');
+    // --stack-account 111…, another account than the stack's: 111…'s copy would serve (review r63D F1); with none, refused naming both.
+    await expect(targetEnvironment({ ...TARGET, stackAccount: '111111111111' }, undefined, { note: () => undefined })).rejects.toThrow(
+      "is of account 222222222222 (its StackId), the credentials' account, not 111111111111 as --stack-account says, and its Lifeboat output LifeboatEnvironmentShop says environment shop (prefix shop) is of account 111111111111 (deployed with another account's config), and this machine has no copy",
+    );
+    await expect(targetEnvironment({ ...TARGET, stackAccount: '222222222222' }, undefined, { note: () => undefined })).rejects.toThrow('is of account 222222222222 (its StackId), but its Lifeboat output');
     expect(existsSync(path.join(home, '.lifeboat', 'stacks'))).toBe(false);
   });
 
@@ -1378,6 +1382,40 @@ describe('the primary region is down: its CloudFormation does not answer (review
         await expect(refusal).rejects.toThrow(/^stack Shop in eu-west-1 is of account 999999999999, the credentials' account, not 333333333333 as --stack-account says, and is not a Lifeboat stack this CLI reads \(stack Shop (has no Lifeboat output|holds 2 Lifeboat protections)/);
         // Its own account named: the stack's own refusal, as before.
         await expect(targetEnvironment({ ...TARGET, stackAccount: '999999999999' }, undefined, { note: () => undefined })).rejects.toThrow(/^stack Shop (has no Lifeboat output|holds 2 Lifeboat protections)/);
+      }
+    });
+
+    // Review r63D F1: the DR account's own Shop deployed with another account's config (its output says 555…, or even
+    // prod's 111…) was refused by the StackId check before --stack-account was consulted, so prod's copy never served.
+    it("region up: the credentials' own stack of the same name deployed with another account's config: the copy of the account named, for its DR account", async () => {
+      await bothReadThenOutage();
+      const other = { ...ENVIRONMENT, deployment: { ...ENVIRONMENT.deployment, prefix: 'other' }, environment: { ...ENVIRONMENT.environment, name: 'other', account: '555555555555' } };
+      const prodInDr = { ...ENVIRONMENT, environment: { ...ENVIRONMENT.environment, drAccount: '999999999999' } };
+      const cases = [
+        { config: other, said: 'environment other of account 555555555555', found: 'environment other (prefix other) is of account 555555555555' },
+        { config: prodInDr, said: 'environment shop of account 111111111111', found: 'environment shop (prefix shop) is of account 111111111111' },
+      ];
+      for (const { config, said, found } of cases) {
+        cloudFormation.reset();
+        cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'Shop', StackId: stackIdOf('999999999999'), CreationTime: new Date(0), StackStatus: 'CREATE_COMPLETE', Outputs: [{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(config) }] }] });
+        process.env.AWS_PROFILE = 'dr';
+        const notes: string[] = [];
+        const environment = await targetEnvironment(PROD, undefined, { note: (line) => notes.push(line) });
+        expect([environment.account, environment.deployment?.prefix]).toEqual(['111111111111', 'shop']);
+        expect(notes).toEqual([expect.stringContaining(`stack Shop in eu-west-1 is of account 999999999999 (its output says ${said}), not 111111111111: using the environment shop (prefix shop) of account 111111111111 read from stack Shop at `)]);
+        expect(notes[0]).toMatch(/^stack Shop /);
+        expect(notes[0]).toContain(`(${copyOf('111111111111')}), the copy chosen by --stack-account 111111111111; the credentials in use are of its DR account 999999999999`);
+        // An account named of no copy: refused naming the stack's account and its output's, no --stack-account 999… advised.
+        const refusal = targetEnvironment({ ...TARGET, stackAccount: '333333333333' }, undefined, { note: () => undefined });
+        await expect(refusal).rejects.toThrow(StackEnvironmentError);
+        await expect(refusal).rejects.toThrow(
+          `stack Shop in eu-west-1 is of account 999999999999 (its StackId), the credentials' account, not 333333333333 as --stack-account says, and its Lifeboat output LifeboatEnvironmentShop says ${found} (deployed with another account's config), and this machine has no copy`,
+        );
+        await expect(refusal).rejects.not.toThrow('give --stack-account 999999999999');
+        // Its own account named, or none: the stack's own refusal, as before.
+        for (const target of [{ ...TARGET, stackAccount: '999999999999' }, TARGET]) {
+          await expect(targetEnvironment(target, undefined, { note: () => undefined })).rejects.toThrow("is of account 999999999999 (its StackId), but its Lifeboat output LifeboatEnvironmentShop says");
+        }
       }
     });
 
