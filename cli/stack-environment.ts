@@ -195,11 +195,12 @@ export async function stackEnvironment(stackName: string, cloudFormation: CloudF
   }
   // The outputs are the config the stack was deployed with: a stack of account A whose config says account B (a
   // template deployed into another account than its config's, or outputs copied) names B's vaults, tables and keys,
-  // which A's credentials would act on, or a failover in the wrong account (review r62U F4).
+  // which A's credentials would act on, or a failover in the wrong account (review r62U F4). B's own stack is not found
+  // by name with A's credentials: CloudFormation finds only the caller's stacks (review r63D F2).
   if (environment.account !== owner) {
     throw new StackEnvironmentError(
       `stack ${stackName}${where} is of account ${owner} (its StackId), but its Lifeboat output ${key} says environment ${environment.name} is of account ${environment.account}: ` +
-        `the stack was deployed with another account's config; deploy it again from the config of account ${owner}, or give --stack the stack of account ${environment.account}'s environment (--stack-region its region)`,
+        `the stack was deployed with another account's config; deploy it again from the config of account ${owner}, or run with credentials of account ${environment.account} and give --stack the stack of its environment (--stack-region its region)`,
     );
   }
   const readAt = now().toISOString();

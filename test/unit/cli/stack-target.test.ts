@@ -184,7 +184,7 @@ describe('targetEnvironment with --stack', () => {
     await expect(refusal).rejects.toThrow(StackEnvironmentError);
     await expect(refusal).rejects.toThrow(
       "stack Shop in eu-west-1 is of account 222222222222 (its StackId), but its Lifeboat output LifeboatEnvironmentShop says environment shop is of account 111111111111: the stack was deployed with another account's config; " +
-        "deploy it again from the config of account 222222222222, or give --stack the stack of account 111111111111's environment (--stack-region its region)",
+        "deploy it again from the config of account 222222222222, or run with credentials of account 111111111111 and give --stack the stack of its environment (--stack-region its region)",
     );
     // --stack-account 111…, another account than the stack's: 111…'s copy would serve (review r63D F1); with none, refused naming both.
     await expect(targetEnvironment({ ...TARGET, stackAccount: '111111111111' }, undefined, { note: () => undefined })).rejects.toThrow(
