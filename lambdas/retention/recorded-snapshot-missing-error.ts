@@ -1,4 +1,5 @@
 import { type CatalogItemKey } from '../catalog/backup-catalog';
+import { type CatalogItemInvalidError } from '../catalog/catalog-errors';
 import { type VaultSide } from '../runtime/runtime-config';
 import { shellWord } from '../runtime/shell-word';
 import { shownCatalogName } from '../catalog/shown-catalog-name';
@@ -14,8 +15,11 @@ export type MissingRecordedSnapshot = {
   readonly snapshotId: string;
   readonly key: CatalogItemKey;
   readonly recordInvalid?: true;
-  /** With `recordInvalid`: what does not validate, `<field>: <why>` each (CatalogItemInvalidError.problems). */
-  readonly problems?: readonly string[];
+  /**
+   * With `recordInvalid`: the catalog's refusal of the record. Its `problems` (`<field>: <why>`, whole) tell which fix to
+   * give, its `shownProblems` (escaped, cut as the refusal cuts them) are what the message shows.
+   */
+  readonly invalid?: Pick<CatalogItemInvalidError, 'problems' | 'shownProblems'>;
 };
 
 /**
@@ -87,9 +91,14 @@ function recordNamed(m: MissingRecordedSnapshot): string {
   return isBackupsOwnItem(m) ? `${shownCatalogName(m.backupId)}'s` : `that of catalog item ${shownCatalogName(m.key.pk)}`;
 }
 
-/** What of the record does not validate: without it the operator could not tell which field to fix (review r61U F3). */
+/**
+ * What of the record does not validate: without it the operator could not tell which field to fix (review r61U F3).
+ * Shown as the catalog's own refusal shows it (the item's keys cut at 40, messages at 78): cut at 200 as a name, a long
+ * key or a value zod quotes filled the stop with the item's text (f63H).
+ */
 function invalidFields(m: MissingRecordedSnapshot): string {
-  return m.problems === undefined || m.problems.length === 0 ? '' : `: ${m.problems.map(shownCatalogName).join('; ')}`;
+  const shown = m.invalid?.shownProblems ?? [];
+  return shown.length === 0 ? '' : `: ${shown.join('; ')}`;
 }
 
 /**
@@ -97,7 +106,7 @@ function invalidFields(m: MissingRecordedSnapshot): string {
  * live backup's (marksForget), so the fix says which it is (docs/RUNBOOKS.md, "Prune"); another field, the item's.
  */
 function invalidRecordFix(m: MissingRecordedSnapshot): string {
-  const forgottenAt = m.problems?.some((p) => /^forgottenAt[.:]/.test(p)) === true;
+  const forgottenAt = m.invalid?.problems.some((p) => /^forgottenAt[.:]/.test(p)) === true;
   return forgottenAt
     ? 'set its `forgottenAt` to the ISO time retention forgot it if its backup is gone, else remove the attribute'
     : 'upgrade Lifeboat if a newer version wrote it, or fix the item';

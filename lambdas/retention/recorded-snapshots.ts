@@ -72,7 +72,7 @@ function salvagedSnapshots(side: VaultSide, plan: string, invalid: InvalidLiveBa
   // source at least), so what it protects cannot be told.
   if (invalid.snapshotIds.length === 0 || (invalid.sourcesWithoutSnapshotId?.length ?? 0) > 0) throw new RecordedBackupUnreadableError(side, plan, invalid);
   const backupId = invalidBackupId(invalid);
-  return invalid.snapshotIds.map((snapshotId) => ({ backupId, plan, snapshotId, key: invalid.key, recordInvalid: true, problems: invalid.error.problems }));
+  return invalid.snapshotIds.map((snapshotId) => ({ backupId, plan, snapshotId, key: invalid.key, recordInvalid: true, invalid: invalid.error }));
 }
 
 /**

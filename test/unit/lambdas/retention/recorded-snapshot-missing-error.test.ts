@@ -1,3 +1,5 @@
+import { CatalogItemInvalidError } from '../../../../lambdas/catalog/catalog-errors';
+import { type ItemProblem } from '../../../../lambdas/catalog/shown-item-problem';
 import { type MissingRecordedSnapshot, RecordedSnapshotMissingError } from '../../../../lambdas/retention/recorded-snapshot-missing-error';
 
 /**
@@ -15,6 +17,8 @@ const missing = (over: Partial<MissingRecordedSnapshot>): MissingRecordedSnapsho
   key: { pk: 'BACKUP#files-1', sk: 'BACKUP' },
   ...over,
 });
+/** The catalog's refusal of files-1's record, with these problems. */
+const refused = (problems: readonly ItemProblem[]): CatalogItemInvalidError => new CatalogItemInvalidError('lifeboat-dev-catalog', 'BACKUP#files-1 / BACKUP', problems);
 
 it('shows a damaged backupId, plan and key escaped, and gives no command line with them raw', () => {
   const own = new RecordedSnapshotMissingError('primary', [missing({ backupId: FORGED, key: { pk: `BACKUP#${FORGED}`, sk: 'BACKUP' }, recordInvalid: true })]).message;
@@ -38,11 +42,24 @@ it('cuts a name over 200 characters', () => {
 });
 
 it("names what of a record does not validate, and for a forgottenAt that is no ISO time says what to set", () => {
-  const forgottenAt = new RecordedSnapshotMissingError('primary', [missing({ recordInvalid: true, problems: ['forgottenAt: Expected string, received number'] })]).message;
+  const forgottenAt = new RecordedSnapshotMissingError('primary', [missing({ recordInvalid: true, invalid: refused(['forgottenAt: Expected string, received number']) })]).message;
   expect(forgottenAt).toContain(
     "A record that does not validate (files-1's: forgottenAt: Expected string, received number) was read for its snapshot ids alone, and neither forget reads it: " +
       'set its `forgottenAt` to the ISO time retention forgot it if its backup is gone, else remove the attribute, first. ',
   );
-  const other = new RecordedSnapshotMissingError('primary', [missing({ recordInvalid: true, problems: ['shardCount: Expected number, received string', 'totals.bytes: Required'] })]).message;
+  const other = new RecordedSnapshotMissingError('primary', [missing({ recordInvalid: true, invalid: refused(['shardCount: Expected number, received string', 'totals.bytes: Required']) })]).message;
   expect(other).toContain("(files-1's: shardCount: Expected number, received string; totals.bytes: Required) was read for its snapshot ids alone, and neither forget reads it: upgrade Lifeboat if a newer version wrote it, or fix the item, first.");
+});
+
+// f63H: each problem was shown cut at 200 only, so a long pins key or a value zod quotes filled the stop with the item's text.
+it("shows a record's problems as the catalog's refusal does: an item's own key cut at 40 characters, a message at 78, escaped", () => {
+  const problems = [{ path: ['pins', 'r'.repeat(300), 'until'], message: 'Invalid input: expected string, received number' }, `sourceNames: ${'s'.repeat(500)}`, 'totals: Required\n\u001b[32mClean: fake'];
+  const invalid = refused(problems);
+  const message = new RecordedSnapshotMissingError('primary', [missing({ recordInvalid: true, invalid })]).message;
+  const shown = `pins.${'r'.repeat(40)}… (cut from 300 characters).until: Invalid input: expected string, received number; sourceNames: ${'s'.repeat(65)}… (cut from 513 characters); totals: Required\\u000a\\u001b[32mClean: fake`;
+  expect(message).toContain(`A record that does not validate (files-1's: ${shown}) was read for its snapshot ids alone`);
+  expect(invalid.message).toContain(shown);
+  expect(message).not.toContain('r'.repeat(41));
+  expect(message).not.toContain('\n');
+  expect(message).not.toContain('\u001b');
 });
