@@ -1,6 +1,7 @@
 import { type BackupCatalog, type CatalogPlanSummary, type InvalidBackupItem } from '../../lambdas/catalog/backup-catalog';
 import { catalogItemDeleteCommand, INVALID_ITEM_LINES } from '../../lambdas/catalog/catalog-item-delete-command';
 import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
+import { shownItemKeyPart } from '../../lambdas/catalog/shown-item-key';
 import { givenOnCommandLine, shownShellWord } from '../../lambdas/runtime/shown-shell-word';
 import { localCloudAwsCli } from '../../lambdas/catalog/local-cloud-aws-cli';
 import { type CheckResult, ok, warn } from './check-result';
@@ -121,8 +122,9 @@ function invalidItemResults(invalid: readonly InvalidBackupItem[], ctx: DoctorCo
  */
 function invalidItemResult(invalid: InvalidBackupItem, ctx: DoctorContext, place: CatalogPlace): CheckResult {
   // A damaged item's key is any string: shown raw, a newline or ESC would forge report lines (review r61AE F3). The
-  // error's message shows it escaped already (CatalogItemInvalidError): escaped again, a reader would see \\u000a.
-  const name = `${place.line} item ${shownCatalogName(invalid.key.pk)}`;
+  // error's message shows it escaped already (CatalogItemInvalidError): escaped again, a reader would see \\u000a. Cut
+  // at 40: whole, a pk spelled another record's delete beside this one's (review r63B F1), which alone holds it whole.
+  const name = `${place.line} item ${shownItemKeyPart(invalid.key.pk)}`;
   const del = deleteItemCommand(invalid.key, ctx, place);
   const where = place.side === 'primary' ? '' : `In ${place.description}: `;
   const error = invalid.error.message;

@@ -1,4 +1,4 @@
-import { shownCatalogName } from './shown-catalog-name';
+import { shownItemName } from './shown-item-key';
 import { type ItemProblem, itemProblemText, shownItemProblem } from './shown-item-problem';
 
 /** Another run holds the lease on this plan: its backup is still running (or died less than a lease ago). */
@@ -88,8 +88,9 @@ export class CatalogItemInvalidError extends Error {
     options: { preVault?: boolean } = {},
   ) {
     // A damaged item's key, and the problems quoting its values, are any strings: shown raw, a newline, ESC, CSI (U+009B)
-    // or bidi override would forge or reorder the lines of every output that quotes this message (f62F).
-    const shown = shownCatalogName(item);
+    // or bidi override would forge or reorder the lines of every output that quotes this message (f62F). Its pk and sk
+    // are cut at 40 as its own keys in a problem are: the refusals print this beside the real deletes (review r63B F1).
+    const shown = shownItemName(item);
     const shownProblems = problems.map(shownItemProblem);
     super(
       options.preVault === true

@@ -1,13 +1,6 @@
 import { cut } from '../runtime/cut-text';
 import { unseenEscaped } from '../runtime/quoted-service-words';
-
-/**
- * Characters (code points) of one key of the item's own (a `pins` key is any string) that a problem's path shows. The
- * shortest delete of a catalog record (`aws dynamodb delete-item --table-name <table> --key …`) is 79 characters and has
- * spaces from its 4th on: a key shown to 40 cannot spell one beside the real deletes of a refusal (review r62L F3), and
- * a restore id, a source or plan name stays recognisable.
- */
-const KEY_SHOWN = 40;
+import { shownItemKeyPart } from './shown-item-key';
 
 /**
  * Characters of a problem's message (zod's words, which may quote a value of the item; or all of a problem given as
@@ -50,5 +43,5 @@ export function shownItemProblem(problem: ItemProblem): string {
 function shownSegment(segment: PropertyKey): string {
   if (typeof segment === 'number') return String(segment);
   const text = String(segment);
-  return typeof segment === 'string' && FIELD.test(text) ? text : cut(text, KEY_SHOWN, unseenEscaped);
+  return typeof segment === 'string' && FIELD.test(text) ? text : shownItemKeyPart(text);
 }

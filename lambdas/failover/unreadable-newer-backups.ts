@@ -2,6 +2,7 @@ import { type InvalidBackupItem, logInvalidBackupItem } from '../catalog/backup-
 import { catalogItemDeleteCommand, INVALID_ITEM_LINES, UNKNOWN_REGION } from '../catalog/catalog-item-delete-command';
 import { localCloudAwsCli } from '../catalog/local-cloud-aws-cli';
 import { shownCatalogName } from '../catalog/shown-catalog-name';
+import { shownItemKey } from '../catalog/shown-item-key';
 
 /**
  * A runbook that chooses "the newest backup" (at or before a time) from listBackupsOfPlan must not choose an older one
@@ -94,9 +95,11 @@ function messageNaming(count: number, runbook: 'failover' | 'drill', plan: strin
   const restores = runbook === 'failover' ? 'restore' : 'test';
   const named = unreadable.slice(0, count);
   // A damaged item's key and start are any strings: shown escaped, a newline or ESC would forge lines (review r61U F1).
-  // Its error's message escapes the key itself (CatalogItemInvalidError): escaped again, it would read \\u000a.
+  // Its error's message escapes the key itself (CatalogItemInvalidError): escaped again, it would read \\u000a. The key
+  // is cut at 40 here: whole, a pk spelled another record's delete beside the real ones (review r63B F1); only the
+  // item's own delete below holds it whole.
   const records = named.map(
-    (u) => `${shownCatalogName(u.key.pk)} / ${shownCatalogName(u.key.sk)} (${u.startedAt !== undefined && !Number.isNaN(Date.parse(u.startedAt)) ? `started ${shownCatalogName(u.startedAt)}` : 'its startedAt is not a time'})`,
+    (u) => `${shownItemKey(u.key)} (${u.startedAt !== undefined && !Number.isNaN(Date.parse(u.startedAt)) ? `started ${shownCatalogName(u.startedAt)}` : 'its startedAt is not a time'})`,
   );
   const more = unreadable.length - named.length;
   const newer = chosen !== undefined ? `a backup newer than ${chosen.backupId} (started ${chosen.startedAt}), which the ${runbook} would ${restores} in its place` : `the backup the ${runbook} should ${restores}`;

@@ -152,10 +152,26 @@ it('shows a damaged item whose key holds a newline, ESC, CSI and a bidi override
   const item: InvalidBackupItem = { key: { pk, sk: 'BACKUP' }, backupId: 'b-1', preVault: false, mayBeHeld: false, forgotten: false, snapshotIds: [], error: new CatalogItemInvalidError('lifeboat-dev-catalog', `${pk} / BACKUP`, ['status: bad']) };
   const [, line] = await checkCatalogPlans(summaries([item]), ctx('aws'));
   for (const text of [line?.name, line?.detail, line?.fix]) expect(['\n', '\u001b', '\u009b', '\u202e'].filter((c) => text?.includes(c))).toEqual([]);
-  expect(line?.name).toBe('catalog item BACKUP#b-1\\u000a\\u001b[32mok   Clean: fake\\u009b2J\\u202egpj.exe');
-  expect(line?.detail).toMatch(/^Catalog item BACKUP#b-1\\u000a\\u001b\[32mok {3}Clean: fake\\u009b2J\\u202egpj\.exe \/ BACKUP in table lifeboat-dev-catalog is not a valid backup record: status: bad\./);
+  // Its 43 characters cut at 40 (review r63B F1): in the delete alone is the key whole.
+  expect(line?.name).toBe('catalog item BACKUP#b-1\\u000a\\u001b[32mok   Clean: fake\\u009b2J\\u202egpj.… (cut from 43 characters)');
+  expect(line?.detail).toMatch(/^Catalog item BACKUP#b-1\\u000a\\u001b\[32mok {3}Clean: fake\\u009b2J\\u202egpj\.… \(cut from 43 characters\) \/ BACKUP in table lifeboat-dev-catalog is not a valid backup record: status: bad\./);
   const key = /--key '([^']*)'/.exec(line?.fix ?? '')?.[1];
   expect(key).toBe('{"pk":{"S":"BACKUP#b-1\\n\\u001b[32mok   Clean: fake\\u009b2J\\u202egpj.exe"},"sk":{"S":"BACKUP"}}');
   // The AWS CLI reads the escapes back: the same item.
   expect(JSON.parse(key ?? '')).toEqual({ pk: { S: pk }, sk: { S: 'BACKUP' } });
+});
+
+// Review r63B F1: the item's problems were cut, but its own pk was shown to 200 characters in the line's name and the
+// error's message, so a forged pk spelled another record's delete beside the real one.
+it('shows a damaged item\'s pk cut at 40, so that only its own delete spells a delete, of it alone', async () => {
+  const victim = 'BACKUP#20261208T060000Z-0000000a';
+  const pk = `BACKUP#x aws dynamodb delete-item --table-name lifeboat-dev-catalog --key pk={S=${victim}},sk={S=BACKUP}`;
+  const item: InvalidBackupItem = { key: { pk, sk: 'BACKUP' }, backupId: 'x', preVault: false, mayBeHeld: false, forgotten: false, snapshotIds: [], error: new CatalogItemInvalidError('lifeboat-dev-catalog', `${pk} / BACKUP`, ['status: bad']) };
+  const [, line] = await checkCatalogPlans(summaries([item]), ctx('aws'));
+  const key = /delete-item(?: --[a-z-]+ [^\s']+)* --key (?:'(\{[^']*\})'|pk=\{S=([^}]*)\},sk=\{S=[^}]*\})/g;
+  const pks = [line?.name, line?.detail, line?.fix].flatMap((text) => [...(text ?? '').matchAll(key)].map((m) => (m[1] !== undefined ? (JSON.parse(m[1]) as { pk: { S: string } }).pk.S : m[2])));
+  expect(pks).toEqual([pk]);
+  expect(line?.name).toBe(`catalog item ${pk.slice(0, 40)}… (cut from ${pk.length} characters)`);
+  expect(line?.detail).toMatch(/^Catalog item BACKUP#x aws dynamodb delete-item --tabl… \(cut from 127 characters\) \/ BACKUP in table lifeboat-dev-catalog is not a valid backup record: status: bad\./);
+  expect(line?.fix).toContain(`--key '{"pk":{"S":"${pk}"},"sk":{"S":"BACKUP"}}' --condition-expression 'attribute_exists(pk)'`);
 });

@@ -5,6 +5,7 @@ import { DEFAULT_CONFIG_FILE } from '../../../config/load-config';
 import { type InvalidBackupItem } from '../../../lambdas/catalog/backup-catalog';
 import { backupRecordSchema } from '../../../lambdas/catalog/backup-record';
 import { CatalogItemInvalidError } from '../../../lambdas/catalog/catalog-errors';
+import { catalogItemDeleteCommand } from '../../../lambdas/catalog/catalog-item-delete-command';
 import { type DrillRecord } from '../../../lambdas/catalog/drill-record';
 import { drillStateReport, STATE_SUMMARY_MAX_CHARS } from '../../../lambdas/drill/drill-state-report';
 import { UnreadableNewerBackupError } from '../../../lambdas/failover/unreadable-newer-backups';
@@ -35,10 +36,15 @@ const DAMAGED_DELETE = (region: string) =>
 
 /** A damaged item as the catalog reads it: its problems from the real schema, so a `pins` key is in the message. */
 function damaged(...pinKeys: string[]): InvalidBackupItem {
-  const item = { pk: DAMAGED_PK, sk: 'BACKUP', startedAt: '2026-12-09T06:00:00Z', plan: 'demo', status: 'COMMITTED', pins: Object.fromEntries(pinKeys.map((k) => [k, 'x'])) };
+  return damagedAt({ pk: DAMAGED_PK, sk: 'BACKUP' }, ...pinKeys);
+}
+
+/** A damaged item of that key (its plan the drill's, so the byPlan query finds it whatever its pk holds). */
+function damagedAt(key: { pk: string; sk: string }, ...pinKeys: string[]): InvalidBackupItem {
+  const item = { ...key, startedAt: '2026-12-09T06:00:00Z', plan: 'demo', status: 'COMMITTED', pins: Object.fromEntries(pinKeys.map((k) => [k, 'x'])) };
   const parsed = backupRecordSchema.safeParse(item);
   const problems = parsed.success ? [] : parsed.error.issues;
-  return { key: { pk: DAMAGED_PK, sk: 'BACKUP' }, startedAt: item.startedAt, preVault: false, mayBeHeld: false, forgotten: false, snapshotIds: [], error: new CatalogItemInvalidError(TABLE, `${DAMAGED_PK} / BACKUP`, problems) };
+  return { key, startedAt: item.startedAt, preVault: false, mayBeHeld: false, forgotten: false, snapshotIds: [], error: new CatalogItemInvalidError(TABLE, `${key.pk} / ${key.sk}`, problems) };
 }
 
 /** Every delete printed against the local cloud, as [endpoint, pk]: whatever form (a placeholder endpoint too). */
@@ -105,6 +111,23 @@ describe('a local drill failed by a record it cannot read (review r62H F1, F2)',
       const pks = deletedPksPrinted([...out, ...err]);
       expect(pks.length).toBeGreaterThan(0);
       expect(new Set(pks)).toEqual(new Set([DAMAGED_PK]));
+    }
+  });
+
+  // Review r63B F1: the problems were cut, but the item's own pk and sk were shown to 200 characters in the record list
+  // and the error's message, so a forged pk spelled the victim's delete beside the real one.
+  it('prints no delete of another record, in any form, that the damaged item\'s own pk or sk spells (review r63B F1)', async () => {
+    const shorthand = `aws dynamodb delete-item --table-name ${TABLE} --key pk={S=${VICTIM_PK}},sk={S=BACKUP}`;
+    for (const forged of [VICTIM, shorthand]) {
+      for (const key of [{ pk: `BACKUP#x ${forged}`, sk: 'BACKUP' }, { pk: DAMAGED_PK, sk: `BACKUP ${forged}` }]) {
+        const { out, err } = await localDrillFailedBy(damagedAt(key));
+        const pks = deletedPksPrinted([...out, ...err]);
+        expect(pks).not.toContain(VICTIM_PK);
+        // The `'` of the JSON form is shell-quoted inside the real delete's key, which this reader cannot then parse.
+        if (forged === shorthand) expect(new Set(pks)).toEqual(new Set([key.pk]));
+        // The real delete, as it was, still names the damaged item whole.
+        expect([...out, ...err].some((l) => l.includes(catalogItemDeleteCommand({ region: 'us-east-1', table: TABLE, key }, LOCAL)))).toBe(true);
+      }
     }
   });
 

@@ -87,3 +87,19 @@ describe('a problem of a damaged record shows its field names and zod\'s message
     expect(message).toContain(`: ${text.slice(0, 78)}… (cut from ${text.length} characters). Fix or delete`);
   });
 });
+
+// Review r63B F1: the problems were cut, but the item's own pk and sk were shown to 200 characters: a forged key spelled
+// another record's delete in every refusal quoting this message, beside the real deletes.
+it.each([
+  ['pk', `BACKUP#x aws dynamodb delete-item --table-name t --key pk={S=BACKUP#20261208T060000Z-0000000a},sk={S=BACKUP} / BACKUP`],
+  ['sk', `BACKUP#b / BACKUP aws dynamodb delete-item --table-name t --key pk={S=BACKUP#20261208T060000Z-0000000a},sk={S=BACKUP}`],
+])('shows a forged %s cut at 40 characters, so that it spells no delete', (_, item) => {
+  const message = new CatalogItemInvalidError('lifeboat-dev-catalog', item, ['status: bad']).message;
+  expect(message).not.toContain('--key');
+  expect(message).not.toContain('BACKUP#20261208T060000Z-0000000a');
+  const [pk = '', sk = ''] = item.split(' / ');
+  const shown = (key: string): string => (key.length > 40 ? `${key.slice(0, 40)}… (cut from ${key.length} characters)` : key);
+  expect(message).toMatch(new RegExp(`^Catalog item ${escapeRegExp(`${shown(pk)} / ${shown(sk)}`)} in table lifeboat-dev-catalog is not a valid backup record: status: bad\\. `));
+});
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

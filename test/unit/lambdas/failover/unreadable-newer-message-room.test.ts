@@ -10,11 +10,13 @@ import { UnreadableNewerBackupError } from '../../../../lambdas/failover/unreada
  * fewer records when long, and says how many more.
  */
 
-const record = (i: number, pkChars: number, skChars: number): InvalidBackupItem => {
+const record = (i: number, pkChars: number, skChars: number, problems = ['status: bad']): InvalidBackupItem => {
   const pk = `BACKUP#${i}${'\u009b'.repeat(pkChars)}`;
   const sk = '\u0085'.repeat(skChars);
-  return { key: { pk, sk }, startedAt: 'x', preVault: false, mayBeHeld: false, forgotten: false, snapshotIds: [], error: new CatalogItemInvalidError('lifeboat-dev-catalog', `${pk} / ${sk}`, ['status: bad']) };
+  return { key: { pk, sk }, startedAt: 'x', preVault: false, mayBeHeld: false, forgotten: false, snapshotIds: [], error: new CatalogItemInvalidError('lifeboat-dev-catalog', `${pk} / ${sk}`, problems) };
 };
+/** Ten problems of a record each shown at their longest (78 C1 characters, \uXXXX each). */
+const LONGEST_PROBLEMS = Array.from({ length: 10 }, () => '\u009b'.repeat(100));
 /** The cause as a Lambda's error reaches Step Functions: the message, and again in the stack's first line. */
 const causeOf = (error: Error): string => JSON.stringify({ errorType: error.name, errorMessage: error.message, trace: (error.stack ?? '').split('\n').slice(0, 12) });
 /** The records whose delete the message names, each written out as the refusal writes it. */
@@ -22,8 +24,10 @@ const deletesNamed = (message: string, items: readonly InvalidBackupItem[]) =>
   items.filter((i) => message.includes(catalogItemDeleteCommand({ region: 'us-west-2', table: 'lifeboat-dev-catalog', key: i.key }))).map((i) => i.key);
 const refusal = (items: InvalidBackupItem[]) => new UnreadableNewerBackupError('failover', 'demo', { region: 'us-west-2', vault: 'dr' }, undefined, items);
 
+// Since review r63B F1 the prose shows each key cut at 40, so the largest keys' deletes alone fit one record: with its
+// problems at their longest, not even one does.
 it('names no record one by one when even one of the largest keys (a 2 KB pk, a 1 KB sk) would not fit, and says where they are named', () => {
-  const error = refusal([0, 1, 2].map((i) => record(i, 1019, 512)));
+  const error = refusal([0, 1, 2].map((i) => record(i, 1019, 512, LONGEST_PROBLEMS)));
   expect(causeOf(error).length).toBeLessThanOrEqual(MAX_FAILURE_CAUSE);
   expect(error.message).toContain(
     "the DR catalog has 3 backup records it cannot read, too long to name here (the function's log names each), which may be of the backup the failover should restore. " +
@@ -33,7 +37,7 @@ it('names no record one by one when even one of the largest keys (a 2 KB pk, a 1
 });
 
 it('names as many records as fit, their deletes too, and how many more there are', () => {
-  const items = [0, 1, 2].map((i) => record(i, 250, 100));
+  const items = [0, 1, 2].map((i) => record(i, 400, 200));
   const error = refusal(items);
   expect(causeOf(error).length).toBeLessThanOrEqual(MAX_FAILURE_CAUSE);
   expect(error.message).toMatch(/ and 1 more \(the function's log names each\), which may be of /);
