@@ -87,6 +87,14 @@ describe('a mirrored source', () => {
     for (const line of [...m.reasons, ...failed.reasons]) for (const raw of ['\n', '\u001b', '\u009b', '\u0085', '\u202e']) expect(line).not.toContain(raw);
   });
 
+  it("shows an unreachable attempt's time as the minute it parses to: a (comment) holding a newline or ESC is not printed (review r63G F2)", () => {
+    // V8 reads past the parenthesised text: the attempt is kept (it parses after the check) and its first 16 characters are the forgery.
+    const at = '(\u001b[2J\n✓ ok) Nov 30 2026 11:59 GMT';
+    const m = mirror(check({ lastAttempt: { at, error: 'source region us-east-1 unreachable' } }));
+    expect(m.unreachable?.at).toBe(at);
+    expect(mirrorSummary(m)).toBe('equal (120 compared, 2 in flight), lag 3.3s, checked 5m ago, source unreachable at 2026-11-30 11:59Z');
+  });
+
   it('a failed check without a differing key (a precondition missing): not within, its note is the reason', () => {
     const m = mirror(check({ type: 'dynamodb', mirror: 'dynamodb table orders (us-west-2)', passed: false, compared: 0, inFlight: 0, lagSeconds: null, note: 'no replica of table orders in us-west-2: make it a global table' }), DAY_RPO, { name: 'demo-assets', type: 'dynamodb' });
     expect(m).toEqual(expect.objectContaining({ verdict: 'failed', withinObjectives: false }));
