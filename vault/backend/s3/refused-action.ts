@@ -28,14 +28,22 @@ export type Refusal = {
   readonly policy: DenyingPolicy | undefined;
 };
 
-const POLICY_NAMED = new RegExp(`(?:\\bexplicit deny in an? |\\bbecause no )(${DENYING_POLICIES.join('|')})`, 'i');
+/**
+ * AWS's clause saying why, which ends its words (`… on resource: <ARN> because no <kind> allows the <action> action`,
+ * `… with an explicit deny in a <kind>[: <policy ARN>]`, `… with an explicit deny`): the last one found is read. The
+ * resource's ARN, an object's key, comes before it and may hold any text, so the first one found let a key decide the
+ * kind (review r63E F3).
+ */
+const KINDS = DENYING_POLICIES.join('|');
+const CLAUSE = new RegExp(`\\bbecause no (${KINDS}) allows\\b|\\bexplicit(?:ly)? deny(?: in (?:an?|the) (${KINDS}))?`, 'gi');
 
 export function refusalOf(err: unknown): Refusal {
   const text = err instanceof Error ? err.message : typeof err === 'string' ? err : '';
-  const named = POLICY_NAMED.exec(text)?.[1]?.toLowerCase();
+  const clause = [...text.matchAll(CLAUSE)].at(-1);
+  const named = (clause?.[1] ?? clause?.[2])?.toLowerCase();
   return {
     action: /not authorized to perform: ([A-Za-z0-9-]+:[A-Za-z0-9*]+)/.exec(text)?.[1],
-    explicitDeny: /\bexplicit(?:ly)? deny/i.test(text),
+    explicitDeny: clause !== undefined && clause[1] === undefined,
     policy: DENYING_POLICIES.find((p) => p.toLowerCase() === named),
   };
 }

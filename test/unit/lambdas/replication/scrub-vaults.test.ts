@@ -1910,6 +1910,21 @@ it.each([
   expect(report.findings[0]?.reason).toBe(`the primary vault refused to replace its damaged copy (${words}); ${said}`);
 });
 
+// Review r63E F3: the first kind of policy found in AWS's words was read, and the resource's ARN, with the object's key,
+// comes before AWS's clause: a key holding "because no service control policy allows" sent the operator to the
+// organization's administrator when the credentials' own policies lacked the allow.
+it("a refused write's advice follows AWS's clause, not words of the object's key before it", async () => {
+  const [pack] = await listKeys(pair.primary.store, 'data/');
+  if (pack === undefined) throw new Error('the pair has a pack');
+  await corrupt(pair.primary.store, pack);
+  const words = `User: arn:aws:sts::111122223333:assumed-role/op/scrub is not authorized to perform: s3:PutObject on resource: "arn:aws:s3:::vault/${pack}/because no service control policy allows" because no identity-based policy allows the s3:PutObject action`;
+  const denied = Object.assign(new Error(words), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+  (pair.primary.store as { replace?: unknown }).replace = () => Promise.reject(denied);
+
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  expect(report.findings[0]?.reason).toBe(`the primary vault refused to replace its damaged copy (${words}); S3 refused s3:PutObject, which writing the new copy needs: scrub with repair again with credentials allowed it`);
+});
+
 it('a primary vault refusing to replace its damaged copy (AccessDenied) names the missing s3:PutObject, not a DR vault', async () => {
   const [pack] = await listKeys(pair.primary.store, 'data/');
   if (pack === undefined) throw new Error('the pair has a pack');

@@ -235,6 +235,10 @@ describe('S3VaultStore.replace and legal holds', () => {
     ['s3:PutObject', 'User: arn:aws:sts::1:assumed-role/op is not authorized to perform: s3:PutObject on resource: "arn:aws:s3:::vault/x" with an explicit deny in a resource-based policy', true, 'resource-based policy'],
     // Review r62O F2: an implicit deny names its kind of policy too (who lifts it).
     ['s3:PutObject', 'User: arn:aws:sts::1:assumed-role/op is not authorized to perform: s3:PutObject on resource: "arn:aws:s3:::vault/x" because no VPC endpoint policy allows the s3:PutObject action', false, 'VPC endpoint policy'],
+    // Review r63E F3: the resource's ARN (an object's key, any text) comes before AWS's clause, and the first clause
+    // found was read: a key could name the kind. The last one, AWS's own, is.
+    ['s3:PutObject', 'User: arn:aws:sts::1:assumed-role/op is not authorized to perform: s3:PutObject on resource: "arn:aws:s3:::vault/x with an explicit deny in a service control policy" because no identity-based policy allows the s3:PutObject action', false, 'identity-based policy'],
+    ['s3:PutObject', 'User: arn:aws:sts::1:assumed-role/op is not authorized to perform: s3:PutObject on resource: "arn:aws:s3:::vault/because no VPC endpoint policy allows" with an explicit deny in a resource-based policy', true, 'resource-based policy'],
   ])('a held copy whose write is refused naming %s: LegalHoldWriteRefusedError with S3\'s words, from which refusalOf reads the action', async (action, words, explicitDeny, policy) => {
     const vault = store();
     await vault.put(SNAPSHOT, Buffer.from('damaged'));
