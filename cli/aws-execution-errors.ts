@@ -1,7 +1,10 @@
+import { type UnsentForCredentials } from './unsent-for-credentials';
+
 /**
- * Why a command that runs a workflow in AWS cannot report its result: the start had no answer (so it may or may not
- * have begun), the execution name it sent is another run's, or its polls kept failing. Each says what the operator can
- * check or do with the AWS CLI, as StoppedFollowingError (workflow-runner.ts) does for a closed output.
+ * Why a command that runs a workflow in AWS cannot report its result: the start was not sent (its credentials could not
+ * be had), the start had no answer (so it may or may not have begun), the execution name it sent is another run's, or
+ * its polls kept failing. Each says what the operator can check or do, as StoppedFollowingError (workflow-runner.ts)
+ * does for a closed output.
  */
 
 /** A failure's name and message, for the end of one of these errors. */
@@ -9,7 +12,37 @@ function causeText(cause: unknown): string {
   return cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
 }
 
-/** StartExecution had no answer after every attempt: Step Functions may have started the workflow, or not. */
+/**
+ * StartExecution's first attempt could not be sent, its credentials could not be had: the workflow was not started
+ * (review r63C F1: it read as a start without answer, which may have started it, and sent the operator to look for it).
+ */
+export class WorkflowNotStartedError extends Error {
+  constructor(
+    readonly stateMachineArn: string,
+    unsent: UnsentForCredentials,
+    /** Whose region the state machine is in: the primary's may be down, and the DR region's runbooks do not need it. */
+    side: 'primary' | 'dr',
+    cause: unknown,
+  ) {
+    super(`StartExecution of state machine ${stateMachineArn} was not sent, so the workflow was not started: ${unsent.words}. ${wayOut(unsent, side)}`, { cause });
+    this.name = 'WorkflowNotStartedError';
+  }
+}
+
+/** What to do about credentials that could not be had: ask again when their provider answers, or do without it. */
+function wayOut(unsent: UnsentForCredentials, side: 'primary' | 'dr'): string {
+  // A role's STS is asked in the client's region: its silence is that region's (review r62Q F1), not the credentials'.
+  if (unsent.stsRegion !== undefined) {
+    const down = side === 'primary' ? '; if the primary region is down, the DR region\'s restore (--from dr) and failover do not need it: docs/RUNBOOKS.md, "The primary region is down"' : '';
+    return `Run the command again when STS in ${unsent.stsRegion} answers${down}.`;
+  }
+  return 'Run the command again when the credentials can be had.';
+}
+
+/**
+ * StartExecution had no answer after every attempt, or after an attempt without answer the next could not be sent
+ * (`unsent`: its credentials could not be had): Step Functions may have started the workflow, or not.
+ */
 export class WorkflowStartUnansweredError extends Error {
   constructor(
     readonly stateMachineArn: string,
@@ -17,9 +50,11 @@ export class WorkflowStartUnansweredError extends Error {
     region: string,
     attempts: number,
     cause: unknown,
+    unsent?: UnsentForCredentials,
   ) {
+    const next = unsent !== undefined ? `, and the next attempt could not be sent: ${unsent.words}` : '';
     super(
-      `StartExecution of state machine ${stateMachineArn} had no answer after ${attempts} attempts (the last: ${causeText(cause)}), so the workflow may or may not have started. ` +
+      `StartExecution of state machine ${stateMachineArn} had no answer after ${attempts} attempt${attempts === 1 ? '' : 's'} (the last: ${causeText(cause)})${next}, so the workflow may or may not have started. ` +
         `Look for its execution ${executionName} with \`aws stepfunctions list-executions --region ${region} --state-machine-arn ${stateMachineArn} --query "executions[?name=='${executionName}']"\` before running the command again.`,
       { cause },
     );

@@ -7,7 +7,8 @@ import { CLI_CLIENT_TIMEOUTS } from './client-timeouts';
 import { withinDeadline } from './call-deadline';
 import { isPassingAwsFailure } from './passing-aws-failure';
 import { newExecutionName } from './execution-name';
-import { ExecutionNameTakenError, FollowingGaveUpError, WorkflowStartUnansweredError } from './aws-execution-errors';
+import { ExecutionNameTakenError, FollowingGaveUpError, WorkflowNotStartedError, WorkflowStartUnansweredError } from './aws-execution-errors';
+import { type UnsentForCredentials, unsentForCredentials } from './unsent-for-credentials';
 import { resourceNames } from '../lib/stacks/resource-names';
 import { partitionOf } from '../config/aws-partition';
 import { stopOnSignals } from './stop-on-signals';
@@ -182,7 +183,8 @@ export class StoppedFollowingError extends Error {
  * the workflow twice (review r62P F1). So: the clients have the CLI's request timeouts (awsRequestSettings) and every
  * call the runner's own deadline besides; the run has one execution name, sent with every StartExecution attempt
  * (cli/execution-name.ts), so a retried start finds the execution the first attempt began; a start that never
- * answers fails saying the workflow may or may not have started (WorkflowStartUnansweredError); and a poll that
+ * answers fails saying the workflow may or may not have started (WorkflowStartUnansweredError), and one whose
+ * credentials could not be had, that it was not started (WorkflowNotStartedError, review r63C F1); and a poll that
  * fails is retried with backoff until `pollGiveUpMs` of polls in a row have failed (FollowingGaveUpError), since
  * one failed poll is no reason to stop following a run that may last hours (review r62P F2).
  */
@@ -226,7 +228,7 @@ export function awsWorkflowRunner(options: {
         const started = now();
         const executionName = newExecutionName(workflow, new Date());
         const inputText = JSON.stringify(input);
-        const { executionArn, ...start } = await startOnce({ sfn, call, wait, signal: stopFollowing.signal, stateMachineArn, executionName, inputText, region });
+        const { executionArn, ...start } = await startOnce({ sfn, call, wait, signal: stopFollowing.signal, stateMachineArn, executionName, inputText, region, side });
         // Found by its name (ExecutionAlreadyExists, or looked up after a start without answer): it is this run's only if
         // its input is ours; a name is unique per state machine for 90 days, not per command.
         if (start.adopted) {
@@ -320,6 +322,12 @@ function sameInput(existing: string | undefined, inputText: string): boolean {
  * ExecutionAlreadyExists once it has ended: then the execution of that name is this run's if its input is ours
  * (`adopted`: the caller checks it). A start that never answered is looked up by its name; if that has no answer
  * either, it fails with WorkflowStartUnansweredError.
+ *
+ * An attempt whose credentials could not be had was not sent (unsent-for-credentials.ts), and is not made again: a
+ * provider's silence is thrown again at once for a minute (unanswered-credentials-memory.ts), so the next attempts and
+ * the lookup failed at once with it, and the command said the workflow may or may not have started when it had not
+ * been asked for (review r63C F1). The first attempt so fails with WorkflowNotStartedError; a later one is looked up
+ * still, since an attempt before it may have reached Step Functions.
  */
 async function startOnce(a: {
   sfn: SFNClient;
@@ -330,6 +338,7 @@ async function startOnce(a: {
   executionName: string;
   inputText: string;
   region: string;
+  side: WorkflowRegion;
 }): Promise<{ executionArn: string; adopted: boolean }> {
   let unanswered: unknown;
   for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
@@ -341,6 +350,11 @@ async function startOnce(a: {
       return { executionArn, adopted: false };
     } catch (err) {
       if (err instanceof Error && err.name === 'ExecutionAlreadyExists') return { executionArn: executionArnOf(a.stateMachineArn, a.executionName), adopted: true };
+      const unsent = unsentForCredentials(err);
+      if (unsent !== undefined) {
+        if (unanswered === undefined) throw new WorkflowNotStartedError(a.stateMachineArn, unsent, a.side, err);
+        return lookUpStarted(a, attempt - 1, unanswered, unsent);
+      }
       // An answer that stays ends the start; after an attempt without answer, that attempt may have started it.
       if (!isPassingAwsFailure(err)) {
         if (unanswered === undefined) throw err;
@@ -350,11 +364,23 @@ async function startOnce(a: {
       if (attempt < START_ATTEMPTS) await a.wait(POLL_BACKOFF_FIRST_MS * 2 ** (attempt - 1), a.signal);
     }
   }
-  // A region slower than the request timeout may have started it all the same: its name says where it would be.
+  return lookUpStarted(a, START_ATTEMPTS, unanswered);
+}
+
+/**
+ * The execution of the run's name, after `attempts` starts without answer (and then one not sent, `unsent`): a region
+ * slower than the request timeout may have started it all the same, and its name says where it would be.
+ */
+async function lookUpStarted(
+  a: { sfn: SFNClient; call: BoundedCall; stateMachineArn: string; executionName: string; region: string },
+  attempts: number,
+  unanswered: unknown,
+  unsent?: UnsentForCredentials,
+): Promise<{ executionArn: string; adopted: boolean }> {
   const executionArn = executionArnOf(a.stateMachineArn, a.executionName);
   const found = await a.call('DescribeExecution', (abortSignal) => a.sfn.send(new DescribeExecutionCommand({ executionArn }), { abortSignal })).catch(() => undefined);
   if (found !== undefined) return { executionArn, adopted: true };
-  throw new WorkflowStartUnansweredError(a.stateMachineArn, a.executionName, a.region, START_ATTEMPTS, unanswered);
+  throw new WorkflowStartUnansweredError(a.stateMachineArn, a.executionName, a.region, attempts, unanswered, unsent);
 }
 
 /** `arn:<partition>:states:<region>:<account>:execution:<state machine>:<name>`, from the state machine's ARN. */
