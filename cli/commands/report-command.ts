@@ -11,6 +11,7 @@ import { mirrorLines, pruneLines } from '../status/status-screen';
 import { statusSources } from '../status/status-sources';
 import { targetOptionsLine } from '../target-options-line';
 import { InvalidInputError } from '../../lambdas/runtime/errors';
+import { unseenJsonEscaped } from '../../lambdas/runtime/quoted-service-words';
 
 /**
  * `lifeboat report --html FILE [--plan P]`: a self-contained HTML page of charts over time from the
@@ -51,7 +52,9 @@ export async function reportCommand(options: ReportCommandOptions, deps: Partial
     if (!options.html && !options.json) throw new InvalidInputError('--html FILE: name the page to write (or --json for the data only)');
     const sources = deps.sources ?? (await reportSources(options, deps.clients));
     const data = await environmentReport(sources, (deps.now ?? (() => new Date()))(), options.plan);
-    if (options.json) io.out(JSON.stringify(data, null, 2));
+    // A record's own text (a backup id, an error) is any string: JSON.stringify leaves its C1 (CSI), U+2028 and bidi
+    // characters raw, which drive a terminal showing the JSON; as \uXXXX a JSON reader reads back the same text (r63G F3).
+    if (options.json) io.out(unseenJsonEscaped(JSON.stringify(data, null, 2)));
     if (options.html) {
       writeFileSync(options.html, reportHtml(data));
       const points = data.plans.reduce((n, p) => n + p.bytes.t.length, 0);
