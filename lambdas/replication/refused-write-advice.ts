@@ -43,7 +43,8 @@ function policyAdvice(policy: DenyingPolicy, action: string | undefined, what: s
         : `the policy of the VPC endpoint the request went through does not allow ${what}, whatever the credentials: have that endpoint's policy allow it (its VPC's administrator), ${again}`;
     case 'resource-based policy': {
       // A write's resource-based policies: the vault bucket's (s3:…) and its KMS key's (kms:…).
-      const owner = action?.startsWith('kms:') === true ? "the vault's KMS key's policy" : action?.startsWith('s3:') === true ? "the vault bucket's policy" : "the vault bucket's policy or its KMS key's";
+      if (action?.startsWith('kms:') === true) return keyPolicyAdvice(what, explicit);
+      const owner = action?.startsWith('s3:') === true ? "the vault bucket's policy" : "the vault bucket's policy or its KMS key's";
       return explicit
         ? `${owner} denies ${what}${EXPLICIT}: have that policy lift the deny, ${again}`
         : `${owner} does not allow these credentials ${what}, and no permission of their own makes up for that: have that policy allow them, ${again}`;
@@ -59,4 +60,19 @@ function policyAdvice(policy: DenyingPolicy, action: string | undefined, what: s
     case 'identity-based policy':
       return `a policy of these credentials (identity-based) denies ${what}${EXPLICIT}: scrub with repair again with other credentials, which no policy denies it to, or once that policy allows it`;
   }
+}
+
+/** How the vault key's policy admits its users, and that it is not to be edited (docs/DEPLOYMENT.md, docs/SECURITY.md "Keys"). */
+const KEY_USERS = "the vault's KMS key admits only roles tagged lifeboat:key-user=<prefix> (the protection's prefix: lifeboat-<env> for an environment of the config)";
+
+/**
+ * The advice for the vault's KMS key's policy refusing `what`. That policy is Lifeboat's (lib/constructs/protected-key.ts):
+ * it admits only the protection's roles, by their key-user tag, and no principal but the break-glass one may re-write
+ * it: a role so tagged is the way out, never an edit of the policy, which could lock every backup out (review r63E F1:
+ * it said "have that policy allow them"). It denies no use of the key, so an explicit deny is a policy changed since.
+ */
+function keyPolicyAdvice(what: string, explicit: boolean): string {
+  return explicit
+    ? `the vault's KMS key's policy denies ${what}${EXPLICIT}: the policy Lifeboat deploys denies no use of the key to its roles, so it was changed; only the break-glass principal may put it back (docs/SECURITY.md, "Keys"), then scrub with repair again`
+    : `the vault's KMS key's policy does not allow these credentials ${what}: ${KEY_USERS}: scrub with repair again with such a role (do not edit the key's policy: docs/DEPLOYMENT.md, "Settings that must not change after the first deploy")`;
 }
