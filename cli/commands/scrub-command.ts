@@ -10,6 +10,8 @@ import { scrubRunSummary } from '../../lambdas/replication/scrub-run-summary';
 import { copiedInOutstanding } from '../../lambdas/replication/scrub-outstanding';
 import { scrubVaults } from '../../lambdas/replication/scrub-vaults';
 import { endingWithRepairs, notedRepairLines, type RepairedObject, repairedObjectOf } from '../../lambdas/replication/repaired-before-stop';
+import { type AffectedSnapshot } from '../../lambdas/replication/scrub-damage';
+import { shownVaultKey } from '../../lambdas/replication/shown-vault-key';
 import { type ScrubReport, type ScrubScope } from '../../lambdas/replication/scrub-report';
 import { newestBackupRecordedIn, type NewestRecordedBackup } from '../../lambdas/replication/absent-vault';
 import { discardedSnapshotsOf, type DiscardedSnapshots } from '../../lambdas/replication/discarded-snapshots';
@@ -21,6 +23,7 @@ import { ScrubVaultUnavailableError } from '../../lambdas/replication/replicatio
 import { damagedForgottenRecordLine, forgottenSnapshotsOf } from '../../lambdas/retention/forgotten-snapshots';
 import { scrubbedPlans } from '../../lambdas/retention/recorded-plans';
 import { RecordedPlansUnreadError } from '../../lambdas/retention/recorded-plans-unread-error';
+import { unseenEscaped, unseenOnlyEscaped } from '../../lambdas/runtime/quoted-service-words';
 import { type VaultSide } from '../../lambdas/runtime/runtime-config';
 import { FIRST_SCRUB_CURSOR, type ScrubCursor, type Vault, VaultNotFoundError } from '../../vault';
 import { type CliIo, processIo } from '../cli-io';
@@ -474,11 +477,13 @@ export function printScrubReport(report: ScrubReport, summary: ScrubRunRecord, i
     ? `${report.cycleComplete ? `cycle ${report.cursor.cycle} complete` : `cycle ${report.cursor.cycle}`}; not recorded in the catalog, so the next run starts where the catalog's last recorded run left off`
     : report.cycleComplete
       ? `cycle ${report.cursor.cycle} complete; the next run starts cycle ${report.nextCursor.cycle}`
-      : `cycle ${report.nextCursor.cycle}: the next run starts after ${report.nextCursor.after ?? '(the first object)'}`;
+      : `cycle ${report.nextCursor.cycle}: the next run starts after ${typeof report.nextCursor.after === 'string' ? shownVaultKey(report.nextCursor.after) : '(the first object)'}`;
   io.out(`Scrubbed ${report.scope === 'both' ? 'both vaults' : `the ${report.scope} vault`}: read and verified ${read} of ${report.objects} objects (fraction ${+report.fraction.toPrecision(4)}); ${next}.`);
   if (report.findings.length > 0) {
     const table = new Table({ head: ['VAULT', 'OBJECT', 'PROBLEM', 'OUTCOME', 'WHY'], style: { head: [], border: [] }, wordWrap: true, colWidths: [null, null, null, null, 60] });
-    for (const f of report.findings) table.push([f.vault, f.key, f.problem, f.outcome, f.reason ?? '']);
+    // A key, and a reason quoting one, shown escaped (the report itself, --json, keeps them whole): raw, a key put in the
+    // bucket by hand (a newline, ESC) forged a row of the table or coloured the terminal (f63H).
+    for (const f of report.findings) table.push([f.vault, shownVaultKey(f.key), f.problem, f.outcome, unseenOnlyEscaped(f.reason ?? '')]);
     io.out(table.toString());
   }
   printScrubProblems(report, summary, io, run, 'table');
@@ -497,29 +502,38 @@ type ReasonsShown = 'table' | 'json';
  * (REPAIRABLE, DAMAGED). Nothing for a clean or repaired run.
  */
 function printScrubProblems(report: ScrubReport, summary: ScrubRunRecord, io: CliIo, run: ScrubRunContext, reasons: ReasonsShown): void {
+  // Keys, the notes and reasons that may quote them, and the paths of the backups' own trees are shown escaped, as the
+  // table shows them: raw, a key put in the bucket by hand or a file named with a newline forged these lines (f63H).
+  const said = (text: string | undefined): string => unseenOnlyEscaped(text ?? 'no reason given');
   for (const d of report.damage) {
-    io.err(`${d.key} is damaged or missing in ${d.vaults.join(' and ')} with no good copy${d.blobs !== undefined ? ` (it holds ${d.blobs} blob(s))` : ''}:`);
-    if (d.affects.length === 0) io.err(`  no readable snapshot references it${d.note ? `; ${d.note}` : ''}`);
-    else if (d.note) io.err(`  ${d.note}`);
-    for (const a of d.affects) {
-      const what = a.whole ? 'the whole snapshot' : `${a.entries} entr${a.entries === 1 ? 'y' : 'ies'}: ${a.paths.join(', ')}${a.entries > a.paths.length ? ', …' : ''}`;
-      io.err(`  backup ${a.backupId ?? '(none)'}, source ${a.source}, snapshot ${a.snapshotId.slice(0, 12)} (${a.time}): ${what}`);
-    }
+    io.err(`${shownVaultKey(d.key)} is damaged or missing in ${d.vaults.join(' and ')} with no good copy${d.blobs !== undefined ? ` (it holds ${d.blobs} blob(s))` : ''}:`);
+    if (d.affects.length === 0) io.err(`  no readable snapshot references it${d.note ? `; ${said(d.note)}` : ''}`);
+    else if (d.note) io.err(`  ${said(d.note)}`);
+    for (const a of d.affects) io.err(affectedLine(a));
   }
   const left = objectsLeft(report.findings);
   // The table has a WHY column; the JSON is on stdout, so each reason is said again here.
-  if (reasons === 'json') for (const [key, { sides, reason }] of left.stopped) io.err(`${key} is damaged or missing in ${sides.join(' and ')} and has a good copy in the other vault, but was not repaired: ${reason ?? 'no reason given'}`);
-  if (reasons === 'json') for (const [key, { sides, reason }] of left.archived) io.err(`${key} is damaged or missing in ${sides.join(' and ')} and its other copy is ${ARCHIVED_COPY}: ${reason ?? 'no reason given'}`);
+  if (reasons === 'json') for (const [key, { sides, reason }] of left.stopped) io.err(`${shownVaultKey(key)} is damaged or missing in ${sides.join(' and ')} and has a good copy in the other vault, but was not repaired: ${said(reason)}`);
+  if (reasons === 'json') for (const [key, { sides, reason }] of left.archived) io.err(`${shownVaultKey(key)} is damaged or missing in ${sides.join(' and ')} and its other copy is ${ARCHIVED_COPY}: ${said(reason)}`);
   const unverified = (problems: Iterable<LeftObject['problem']>) => unverifiedCopy(problems, run.commandOptions);
-  if (reasons === 'json') for (const [key, { sides, reason, problem }] of left.unverified) io.err(`${key} is damaged or missing in ${sides.join(' and ')} and its other copy is ${unverified([problem])} (${reason ?? 'no reason given'})`);
+  if (reasons === 'json') for (const [key, { sides, reason, problem }] of left.unverified) io.err(`${shownVaultKey(key)} is damaged or missing in ${sides.join(' and ')} and its other copy is ${unverified([problem])} (${said(reason)})`);
   for (const d of report.archivedCopyDamage ?? []) {
     const unread = left.unverified.get(d.key);
     const until = unread ? `${unverified([unread.problem])}; until then` : `${ARCHIVED_COPY}; until it is thawed`;
-    io.err(`${d.key} is damaged or missing in ${d.vaults.join(' and ')}, and the other vault's copy is ${until}, a restore from ${d.vaults.join(' and ')} fails for:`);
-    if (d.note) io.err(`  ${d.note}`);
-    for (const a of d.affects) io.err(`  backup ${a.backupId ?? '(none)'}, source ${a.source}, snapshot ${a.snapshotId.slice(0, 12)} (${a.time}): ${a.whole ? 'the whole snapshot' : `${a.entries} entr${a.entries === 1 ? 'y' : 'ies'}: ${a.paths.join(', ')}${a.entries > a.paths.length ? ', …' : ''}`}`);
+    io.err(`${shownVaultKey(d.key)} is damaged or missing in ${d.vaults.join(' and ')}, and the other vault's copy is ${until}, a restore from ${d.vaults.join(' and ')} fails for:`);
+    if (d.note) io.err(`  ${said(d.note)}`);
+    for (const a of d.affects) io.err(affectedLine(a));
   }
   if (summary.outcome === 'DAMAGED' || summary.outcome === 'REPAIRABLE') io.err(scrubVerdict(summary, left, run, reasons));
+}
+
+/**
+ * A backup a damaged object takes data from, as a line under it. Its paths are the backup's own tree (any file name: a
+ * newline or ESC in one forged a line), shown as a restore names them (unseenEscaped), as are the snapshot's fields.
+ */
+function affectedLine(a: AffectedSnapshot): string {
+  const what = a.whole ? 'the whole snapshot' : `${a.entries} entr${a.entries === 1 ? 'y' : 'ies'}: ${a.paths.map(unseenEscaped).join(', ')}${a.entries > a.paths.length ? ', …' : ''}`;
+  return `  backup ${a.backupId !== undefined ? unseenEscaped(a.backupId) : '(none)'}, source ${unseenEscaped(a.source)}, snapshot ${unseenEscaped(a.snapshotId.slice(0, 12))} (${unseenEscaped(a.time)}): ${what}`;
 }
 
 /**

@@ -1,14 +1,10 @@
 import { types } from 'node:util';
-import { cut } from '../runtime/cut-text';
-import { unseenEscaped } from '../runtime/quoted-service-words';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type ScrubFinding } from './scrub-report';
+import { shownVaultKey } from './shown-vault-key';
 
 /** Repaired objects named in the sentence, and in each note; the counts cover them all. */
 const REPAIRED_LISTED = 10;
-
-/** Characters (code points) of a vault key a note line shows: the engine's keys are under 80. */
-const KEY_SHOWN = 200;
 
 /**
  * An object a scrub repaired (ScrubVaultsOptions.onRepaired): copied from the other vault and verified where it landed.
@@ -34,7 +30,8 @@ export function repairedObjectOf(finding: ScrubFinding): RepairedObject {
  */
 export function repairedBeforeStop(repaired: readonly RepairedObject[], eachNamedIn?: string): string {
   if (repaired.length === 0) return 'Nothing was repaired before the stop.';
-  const name = (o: RepairedObject): string => `${o.vault} ${o.key}`;
+  // Escaped and cut as the note lines show it: raw, a key put in the bucket by hand forged a line of the stop (f63H).
+  const name = (o: RepairedObject): string => `${o.vault} ${shownVaultKey(o.key)}`;
   const listed = (objects: readonly RepairedObject[]): string => namedOf(objects.map(name));
   const verified = repaired.filter((o) => o.unverified !== true);
   const unverified = repaired.filter((o) => o.unverified === true);
@@ -92,15 +89,6 @@ export function notedRepairLines(repaired: readonly RepairedObject[], run: { rea
       ...objects.map((o) => `${mark} ${o.vault} ${shownVaultKey(o.key)} was ${done(o)}${when}`),
     ];
   });
-}
-
-/**
- * A vault object's key as a note line shows it: a vault's keys are the engine's own (hex ids), but a line on a
- * terminal or in a log is not where a newline or ESC of a key put there by hand gets to forge or colour a line
- * (unseenEscaped), nor a page-long one its room (cut at KEY_SHOWN characters, as a catalog name is).
- */
-function shownVaultKey(key: string): string {
-  return cut(key, KEY_SHOWN, unseenEscaped);
 }
 
 /**

@@ -166,3 +166,23 @@ it('shows a note line\'s key escaped and cut', () => {
   expect(lines[1]).toBe('[1] primary data/x\\u000aClean: every object read verified was repaired before the stop');
   expect(lines[2]).toBe(`[1] primary ${long.slice(0, 200)}… (cut from 305 characters) was repaired before the stop`);
 });
+
+// f63H: the stop's own sentences named each key raw, so a key put in the vault by hand (a newline, ESC) forged a line of
+// the stop's message (the CLI's stderr, a Step Functions cause), and a page-long one filled it.
+it("names a repaired object's key in the stop's sentences escaped and cut, as its note line does", () => {
+  const forged = 'data/x\nClean: every object read verified\u001b[32m';
+  const long = `data/${'f'.repeat(300)}`;
+  const text = repairedBeforeStop([
+    { vault: 'primary', key: forged, note: 'n' },
+    { vault: 'dr', key: long, unverified: true },
+  ]);
+  for (const raw of ['\n', '\u001b']) expect(text).not.toContain(raw);
+  const shown = 'primary data/x\\u000aClean: every object read verified\\u001b[32m';
+  const cut = `dr ${long.slice(0, 200)}… (cut from 305 characters)`;
+  expect(text).toBe(
+    `Before the stop it repaired 1 object(s) from the other vault, each verified where it landed: ${shown}. ` +
+      `It also wrote 1 object(s) from the other vault's verified copy, unverified where they landed (reading them back is what failed): ${cut}. ` +
+      `For ${shown}: n.`,
+  );
+  expect(text).not.toContain('f'.repeat(201));
+});

@@ -1,0 +1,65 @@
+import { printScrubReport } from '../../../cli/commands/scrub-command';
+import { type ScrubRunRecord } from '../../../lambdas/catalog/scrub-record';
+import { type ScrubReport } from '../../../lambdas/replication/scrub-report';
+import { FIRST_SCRUB_CURSOR } from '../../../vault';
+import { capturedCliIo } from '../../support/captured-cli-io';
+
+/**
+ * f63H: `lifeboat scrub` printed vault keys raw in its table rows and its stderr lines, and the paths of the backups'
+ * own trees on the lines naming what a damaged object affects: a key put in the bucket by hand, or a file named with a
+ * newline or ESC, forged a line (`Clean: …`) or coloured the terminal. Shown escaped and a key cut at 200, as the
+ * per-object note lines show keys; the report itself (--json) keeps them whole.
+ */
+
+const FORGED = 'data/ab\nClean: every object read verified\u001b[32m\u202e';
+const SHOWN = 'data/ab\\u000aClean: every object read verified\\u001b[32m\\u202e';
+const LONG = `data/${'f'.repeat(300)}`;
+const affects = [{ backupId: 'b-1', source: 'photos', snapshotId: 'a'.repeat(64), time: '2026-12-01T00:00:00Z', whole: false, entries: 2, paths: ['x.jpg', 'img/\nClean: y.jpg\u001b[2J'] }];
+
+function printed(): { out: string[]; err: string[]; report: ScrubReport } {
+  const report: ScrubReport = {
+    scope: 'both',
+    fraction: 0.5,
+    repair: true,
+    cursor: FIRST_SCRUB_CURSOR,
+    nextCursor: { cycle: 1, after: `${FORGED}/next` },
+    cycleComplete: false,
+    objects: 3,
+    read: { primary: 2, dr: 2 },
+    findings: [
+      { vault: 'primary', key: FORGED, problem: 'corrupt', detail: 'bad', outcome: 'unrepaired', reason: `the copy of ${FORGED} could not be written` },
+      { vault: 'dr', key: LONG, problem: 'missing', detail: 'gone', outcome: 'unrepaired', otherCopy: 'archived', reason: 'archived' },
+    ],
+    damage: [{ key: FORGED, vaults: ['primary', 'dr'], affects, note: `note on ${FORGED}` }],
+    archivedCopyDamage: [{ key: LONG, vaults: ['dr'], affects }],
+    ok: false,
+  };
+  const summary = { outcome: 'DAMAGED', startedAt: '2026-12-07T00:00:00.000Z', affectedBackups: ['b-1'] } as unknown as ScrubRunRecord;
+  const { out, err, io } = capturedCliIo();
+  printScrubReport(report, summary, io, { recorded: true, unopened: [] });
+  return { out, err, report };
+}
+
+it('shows a key and the paths it affects escaped in the table, the cursor and the stderr lines; a long key cut at 200', () => {
+  const { out, err, report } = printed();
+  const lines = [...out, ...err].flatMap((l) => l.split('\n'));
+  for (const line of lines) {
+    for (const raw of ['\u001b', '\u202e']) expect(line).not.toContain(raw);
+    expect(line).not.toMatch(/^\s*Clean:/);
+  }
+  expect(out[0]).toContain(`the next run starts after ${SHOWN}/next.`);
+  const table = out.slice(1).join('\n');
+  expect(table).toContain(SHOWN);
+  // The WHY column wraps at 60: its first line.
+  expect(table).toContain('the copy of data/ab\\u000aClean: every object read ');
+  expect(table).toContain(`${LONG.slice(0, 200)}… (cut from 305 characters)`);
+  expect(table).not.toContain('f'.repeat(201));
+  expect(err).toContain(`${SHOWN} is damaged or missing in primary and dr with no good copy:`);
+  expect(err).toContain(`  note on ${SHOWN}`);
+  expect(err).toContain(`  backup b-1, source photos, snapshot aaaaaaaaaaaa (2026-12-01T00:00:00Z): 2 entries: x.jpg, img/\\u000aClean: y.jpg\\u001b[2J`);
+  expect(err.some((l) => l.startsWith(`${LONG.slice(0, 200)}… (cut from 305 characters) is damaged or missing in dr, and the other vault's copy is`))).toBe(true);
+  expect(err.join('\n')).not.toContain('f'.repeat(201));
+  // The report (what --json prints) keeps them whole.
+  expect(report.findings[0]?.key).toBe(FORGED);
+  expect(report.damage[0]?.affects[0]?.paths[1]).toBe('img/\nClean: y.jpg\u001b[2J');
+});
