@@ -3,7 +3,9 @@ import { type BackupCatalog } from '../../lambdas/catalog/backup-catalog';
 import { type BackupRecord } from '../../lambdas/catalog/backup-record';
 import { startsInFuture } from '../../lambdas/catalog/future-start';
 import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
+import { cut } from '../../lambdas/runtime/cut-text';
 import { unseenOnlyEscaped } from '../../lambdas/runtime/quoted-service-words';
+import { storedErrorShown } from '../status/stored-error-shown';
 import { type CheckResult, fail, ok, skipped, warn } from './check-result';
 import { type DoctorContext } from './doctor-context';
 import { regionUnansweredResult } from './unanswered-region';
@@ -17,8 +19,13 @@ import { regionUnansweredResult } from './unanswered-region';
  * until that date while the plan's backups may have stopped. A record's own text (its id, start, error) is shown
  * escaped (shownCatalogName, unseenOnlyEscaped): raw, a newline in it forged a line of the report and an ESC coloured the
  * terminal (review r62K F4). The error's backslashes print as recorded, as status prints a drill's: doubled, an error
- * quoting a key JSON's way (`"reports/\"q3\".csv"`) read changed (f63D).
+ * quoting a key JSON's way (`"reports/\"q3\".csv"`) read changed (f63D). The error is cut to ERROR_SHOWN characters, and
+ * one naming a `lifeboat …` command is shown by its name only (storedErrorShown): the Lambda's command lacks the
+ * doctor's --config and --data-dir. The fix names `lifeboat backups list --plan P`, which shows the whole cause (r63G F4).
  */
+
+/** Characters (code points) of a failed run's recorded error a doctor's line shows: a name and a sentence, not a page. */
+const ERROR_SHOWN = 200;
 
 /** A duration as people read an age or an RPO: `under 1 min`, `42 min`, `3 h 5 min`, `24 h`, `3 d 4 h`. */
 export function formatAge(ms: number): string {
@@ -46,8 +53,10 @@ export async function checkLastBackup(catalog: BackupCatalog, ctx: DoctorContext
   const judged = records.filter((r) => !ahead.includes(r));
   const last = judged.find((r) => r.status === 'COMMITTED');
   const newest = judged[0];
-  const newestFailed = newest?.status === 'FAILED' ? `; the newest run ${shownCatalogName(newest.backupId)} FAILED (${newest.error === undefined ? 'no error recorded' : unseenOnlyEscaped(newest.error)})` : '';
-  const backupResult = last ? recencyResult(name, ctx, plan, last, now, newestFailed, backupNow) : warn(name, `plan ${plan.name} has no committed backup yet${newestFailed}`, backupNow);
+  const newestFailed = newest?.status === 'FAILED' ? `; the newest run ${shownCatalogName(newest.backupId)} FAILED (${newest.error === undefined ? 'no error recorded' : cut(storedErrorShown(newest.error), ERROR_SHOWN, unseenOnlyEscaped)})` : '';
+  // Where the failed run's whole error and cause are, with the doctor's own target options.
+  const seeFailure = newestFailed ? `see why the newest run failed: ${ctx.lifeboat(`backups list --plan ${plan.name}`)} shows its error under its row; then ` : '';
+  const backupResult = last ? recencyResult(name, ctx, plan, last, now, newestFailed, backupNow, seeFailure) : warn(name, `plan ${plan.name} has no committed backup yet${newestFailed}`, `${seeFailure}${backupNow}`);
   const checked = ahead.length === 0 ? backupResult : withFutureStarts(backupResult, ahead, plan.name);
   if (!last) return [checked, skipped(drName, 'no committed backup yet')];
 
@@ -62,15 +71,15 @@ export async function checkLastBackup(catalog: BackupCatalog, ctx: DoctorContext
 }
 
 /** The newest committed backup's age against the RPO. */
-function recencyResult(name: string, ctx: DoctorContext, plan: ProtectionPlanConfig, last: BackupRecord, now: Date, newestFailed: string, backupNow: string): CheckResult {
+function recencyResult(name: string, ctx: DoctorContext, plan: ProtectionPlanConfig, last: BackupRecord, now: Date, newestFailed: string, backupNow: string, seeFailure: string): CheckResult {
   const rpoMs = plan.objectives.rpoMinutes * 60_000;
   const ageMs = now.getTime() - Date.parse(last.startedAt);
   const age = `${shownCatalogName(last.backupId)} (${last.strategy}) started ${formatAge(ageMs)} ago`;
   const rpo = `RPO ${formatAge(rpoMs)}`;
   if (ageMs > rpoMs) {
-    return warn(name, `${age}, older than the ${rpo}${newestFailed}`, ctx.request.mode === 'aws' ? `${backupNow}; then see why schedule ${ctx.names.schedulePrefix}${plan.name} did not: the executions of state machine ${ctx.names.backupStateMachine}` : backupNow);
+    return warn(name, `${age}, older than the ${rpo}${newestFailed}`, `${seeFailure}${ctx.request.mode === 'aws' ? `${backupNow}; then see why schedule ${ctx.names.schedulePrefix}${plan.name} did not: the executions of state machine ${ctx.names.backupStateMachine}` : backupNow}`);
   }
-  return newestFailed ? warn(name, `${age}, within the ${rpo}${newestFailed}`, `look at the failed run's error, then ${backupNow}`) : ok(name, `${age}, within the ${rpo}`);
+  return newestFailed ? warn(name, `${age}, within the ${rpo}${newestFailed}`, `${seeFailure}${backupNow}`) : ok(name, `${age}, within the ${rpo}`);
 }
 
 /** The line with the records that start in the future named: a warning at least, the clock to set right added to its fix. */

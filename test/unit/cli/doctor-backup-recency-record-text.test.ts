@@ -79,3 +79,39 @@ it("prints a failed run's recorded error with its backslashes as recorded (a key
       '(SourceUnreachableError: 1 object unreadable: "reports/\\"q3\\".csv"\\u001b[32m\\u000a✓ demo: within objectives)',
   );
 });
+
+describe("a failed run's recorded error as the doctor shows it (review r63G F4)", () => {
+  // The doctor's own target options on every command it prints.
+  const optioned = { ...ctx, lifeboat: (command: string) => `lifeboat ${command} --env dev --config /srv/lb.json --data-dir /srv/.lifeboat` } as DoctorContext;
+  const failedThenCommitted = (error: string) => [
+    record('20261130T060000Z-2b3c4d5e', '2026-11-30T06:00:00.000Z', { status: 'FAILED', totals: undefined, copies: undefined, error }),
+    record('20261130T000000Z-1a2b3c4d', '2026-11-30T00:00:00.000Z'),
+  ];
+
+  it('cuts a 10,000-character error to 200 characters, saying so, and points at backups list for the whole of it', async () => {
+    const [last] = await checkLastBackup(catalogOf(failedThenCommitted(`SourceUnreachableError: ${'E'.repeat(9_976)}`)), optioned, PLAN, NOW);
+    expect(last?.detail).toBe(
+      `20261130T000000Z-1a2b3c4d (incremental) started 12 h ago, within the RPO 24 h; the newest run 20261130T060000Z-2b3c4d5e FAILED (SourceUnreachableError: ${'E'.repeat(176)}… (cut from 10000 characters))`,
+    );
+    expect(last?.fix).toBe(
+      'see why the newest run failed: lifeboat backups list --plan demo --env dev --config /srv/lb.json --data-dir /srv/.lifeboat shows its error under its row; ' +
+        'then lifeboat backup --plan demo --env dev --config /srv/lb.json --data-dir /srv/.lifeboat',
+    );
+  });
+
+  it("shows an error naming a lifeboat command by its name only: the Lambda's command lacks the doctor's --config and --data-dir", async () => {
+    const error = 'CatalogRebuildNeeded: the catalog is stale; run `lifeboat catalog rebuild --vault dr --region dr` then `lifeboat backups forget --plan demo --all --yes`';
+    const [last] = await checkLastBackup(catalogOf(failedThenCommitted(error)), optioned, PLAN, NOW);
+    expect(last?.detail).toBe('20261130T000000Z-1a2b3c4d (incremental) started 12 h ago, within the RPO 24 h; the newest run 20261130T060000Z-2b3c4d5e FAILED (CatalogRebuildNeeded)');
+    expect(last?.fix).toContain('lifeboat backups list --plan demo --env dev --config /srv/lb.json --data-dir /srv/.lifeboat shows its error under its row');
+  });
+
+  it('points at backups list when no backup committed yet or the last one is older than the RPO, too', async () => {
+    const failedOnly = failedThenCommitted('SourceUnreachableError: ECONNREFUSED').slice(0, 1);
+    const [none] = await checkLastBackup(catalogOf(failedOnly), optioned, PLAN, NOW);
+    expect(none).toMatchObject({ verdict: 'warn', detail: 'plan demo has no committed backup yet; the newest run 20261130T060000Z-2b3c4d5e FAILED (SourceUnreachableError: ECONNREFUSED)' });
+    expect(none?.fix).toMatch(/^see why the newest run failed: lifeboat backups list --plan demo --env dev .* shows its error under its row; then lifeboat backup --plan demo /);
+    const [old] = await checkLastBackup(catalogOf(failedThenCommitted('SourceUnreachableError: ECONNREFUSED')), optioned, PLAN, new Date('2026-12-02T12:00:00.000Z'));
+    expect(old?.fix).toMatch(/^see why the newest run failed: lifeboat backups list --plan demo --env dev .* shows its error under its row; then lifeboat backup --plan demo /);
+  });
+});
