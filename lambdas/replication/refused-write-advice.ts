@@ -1,7 +1,38 @@
 import { type DenyingPolicy, refusalOf } from '../../vault';
+import { type VaultSide } from '../runtime/runtime-config';
 
 /** Said of an explicit deny: which policy it is in says who lifts it. */
 const EXPLICIT = ' (an explicit deny, which no permission of the credentials overrides)';
+
+/**
+ * The reason of a repair whose write over a damaged copy `vault` refused with an AccessDenied (`cause`, S3's error;
+ * `held` as for refusedWriteAdvice).
+ */
+export function refusedRepairReason(vault: VaultSide, cause: unknown, held: boolean): string {
+  const words = cause instanceof Error ? cause.message : String(cause);
+  return `the ${vault} vault refused to replace its damaged copy (${words}); ${vault === 'dr' ? drOverwriteAdvice(cause, held) : refusedWriteAdvice(cause, held)}`;
+}
+
+/** The way out of a damaged DR copy: the DR account deletes it, and the primary's scrub copies it, create-only (docs/DEPLOYMENT.md). */
+const DR_DELETES = 'have an administrator of the DR account delete the damaged object (`aws s3 rm`: a plain delete keeps its version), and the next scrub with repair copies it as missing (docs/DEPLOYMENT.md, "The DR vault in another account")';
+
+/**
+ * A DR vault in another account refuses any overwrite by this account (docs/SECURITY.md, "The DR vault in another
+ * account"): its bucket policy's DenyOverwritesByThePrimaryAccount, an explicit deny in a resource-based policy. Lifting
+ * it, as the advice for such words said (review r63E F2), would undo the DR vault's protection against a compromised primary
+ * account; and the scrub reads the primary vault, which credentials of the DR account do not, so they cannot repair it
+ * either. The DR account deletes the damaged copy, and the next scrub copies it as missing. The same refusal comes from
+ * credentials of the vault's own account without s3:PutObject, or, for a held copy written over with its hold, without
+ * s3:PutObjectLegalHold (review r62B F2): words that do not name that deny name both.
+ */
+function drOverwriteAdvice(cause: unknown, held: boolean): string {
+  const { action, explicitDeny, policy } = refusalOf(cause);
+  const rehold = held ? "; the copy so made carries no legal hold: the DR account's operator sets the backup's hold again (`lifeboat backups hold <backupId> --reason <its reason> --only dr` with the DR account's credentials)" : '';
+  if (explicitDeny && policy === 'resource-based policy' && action?.startsWith('kms:') !== true) {
+    return `the DR vault's bucket policy denies this account its overwrites (an explicit deny: the DR vault's protection against the primary account's overwrites, which is not to be lifted): ${DR_DELETES}${rehold}`;
+  }
+  return `if it is a DR vault in another account, it takes overwrites from its own account only: ${DR_DELETES}; otherwise ${refusedWriteAdvice(cause, held)}`;
+}
 
 /**
  * What a scrub says to do of a repair's write refused with an AccessDenied (`cause`, S3's error); `held`: the damaged

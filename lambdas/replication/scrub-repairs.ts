@@ -13,7 +13,7 @@ import { type ScrubIndexObjects } from './scrub-index-objects';
 import { type ScrubFinding, type ScrubSupersededObject } from './scrub-report';
 import { otherSide } from './other-side';
 import { indexCopyHeldBackReason } from './index-copy-held-back';
-import { refusedWriteAdvice } from './refused-write-advice';
+import { refusedRepairReason } from './refused-write-advice';
 
 /** The order of the repairs (scrubRepairs' rank): index objects after packs and manifest objects, snapshots last. */
 const INDEX_RANK = 2;
@@ -220,17 +220,12 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
     } catch (err) {
       if (err instanceof LegalHoldUnreadError) holdNote = holdUnreadNote(scope.catalogCommandOptions);
       // A DR vault in another account refuses any overwrite by this account (docs/SECURITY.md, "The DR vault in
-      // another account"): that one object stays for the DR account's own scrub; the others are still repaired. The
-      // same refusal comes from credentials of the vault's own account without s3:PutObject, or, for a held copy
-      // written over with its hold, without s3:PutObjectLegalHold (review r62B F2), so for the DR vault both are named;
-      // the primary vault is always in this account.
+      // another account"), and credentials may lack a permission: that one object stays unrepaired, with what to do
+      // (refusedRepairReason); the others are still repaired.
       else if (b.problem === 'corrupt' && (err instanceof LegalHoldWriteRefusedError || isS3AccessDenied(err))) {
         const heldCopy = err instanceof LegalHoldWriteRefusedError;
         // S3's words are the cause's: the error's own message is for a caller that does not know what was written.
-        const cause = heldCopy ? err.cause : err;
-        const lacked = refusedWriteAdvice(cause, heldCopy);
-        const why = b.vault === 'dr' ? `if it is a DR vault in another account, it takes overwrites from its own account only: have that account delete the damaged object (a plain delete keeps its version), and the next scrub with repair copies it as missing (docs/DEPLOYMENT.md, "The DR vault in another account"); otherwise ${lacked}` : lacked;
-        return done('unrepaired', `the ${b.vault} vault refused to replace its damaged copy (${cause instanceof Error ? cause.message : String(cause)}); ${why}`);
+        return done('unrepaired', refusedRepairReason(b.vault, heldCopy ? err.cause : err, heldCopy));
       }
       // Neither S3 nor the local cloud comes here: they take the overwrite of a locked object (S3 adds a version and the
       // damaged one stays as an older one; the local cloud, one version per key, replaces its bytes), a held one's hold

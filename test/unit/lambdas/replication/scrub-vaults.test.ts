@@ -1751,6 +1751,27 @@ it('a DR vault that refuses to replace its damaged copy (another account): that 
   expect(other === undefined || (await pair.dr.store.get(other)).length > 0).toBe(true);
 });
 
+// Review r63E F2: the DR vault's DenyOverwritesByThePrimaryAccount, an explicit deny in its bucket policy, was advised
+// "have that policy lift the deny", which undoes the DR vault's protection against the primary account (SECURITY.md
+// claim 2). It is named for what it is, with the way out the DR side offers: the DR account deletes, the scrub copies.
+it.each([
+  ['unheld', false, ''],
+  ['held', true, "; the copy so made carries no legal hold: the DR account's operator sets the backup's hold again (`lifeboat backups hold <backupId> --reason <its reason> --only dr` with the DR account's credentials)"],
+])("a DR vault whose bucket policy denies this account's overwrite says it is the DR vault's protection, not to be lifted (%s)", async (_name, held, rehold) => {
+  const [pack] = await listKeys(pair.dr.store, 'data/');
+  if (pack === undefined) throw new Error('the pair has a pack');
+  await corrupt(pair.dr.store, pack);
+  const words = `User: arn:aws:sts::111122223333:assumed-role/lifeboat-scrub/x is not authorized to perform: s3:PutObject on resource: "arn:aws:s3:::lifeboat-prod-dr-vault/${pack}" with an explicit deny in a resource-based policy`;
+  const denied = Object.assign(new Error(words), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+  (pair.dr.store as { replace?: unknown }).replace = (key: string) => Promise.reject(held ? new LegalHoldWriteRefusedError('s3://dr', key, denied) : denied);
+
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  expect(report.findings).toEqual([expect.objectContaining({ vault: 'dr', key: pack, outcome: 'unrepaired', goodCopy: true })]);
+  expect(report.findings[0]?.reason).toBe(
+    `the dr vault refused to replace its damaged copy (${words}); the DR vault's bucket policy denies this account its overwrites (an explicit deny: the DR vault's protection against the primary account's overwrites, which is not to be lifted): have an administrator of the DR account delete the damaged object (\`aws s3 rm\`: a plain delete keeps its version), and the next scrub with repair copies it as missing (docs/DEPLOYMENT.md, "The DR vault in another account")${rehold}`,
+  );
+});
+
 // Review r61Z F1: credentials without s3:GetObjectLegalHold had every replace refused (the hold read first), and the
 // reason blamed a DR vault in another account. The store now writes the copy unheld and says so (LegalHoldUnreadError).
 it('a repair whose legal hold could not be read is repaired, and its finding says to set the hold again', async () => {
