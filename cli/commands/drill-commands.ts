@@ -225,8 +225,12 @@ export async function drillsShowCommand(drillId: string, options: DrillsShowOpti
       }
       if (!record) continue;
       if (options.json) io.out(JSON.stringify(record, null, 2));
-      // Read from the local cloud (no --aws; --stack is AWS only): the drill ran there (review r62U F5).
-      else for (const line of drillReportLines(record, options.aws === true ? undefined : options)) io.out(line);
+      // Read from the local cloud (no --aws; --stack is AWS only): the drill ran there (review r62U F5), in its region,
+      // whose endpoint now is the one its deletes go to (review r63D F3).
+      else {
+        const live = options.aws === true ? undefined : access.localDynamoDbOf?.(record.region);
+        for (const line of drillReportLines(record, live !== undefined ? { region: record.region, dynamoDb: live } : undefined)) io.out(line);
+      }
       return 0;
     }
     io.err(`lifeboat drills show: no drill ${drillId} in the ${sides.join(' or ')} catalog${unread.length ? `; ${unread.join('; ')}` : ''}`);

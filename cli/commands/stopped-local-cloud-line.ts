@@ -11,11 +11,13 @@ export function stoppedLocalCloudLine(target: LocalCommandTarget): string {
 }
 
 /**
- * Under a recorded error (`lifeboat drills show`) that names a delete against the local cloud: the port is the one of
- * the cloud the drill ran against, which may have stopped since, or listen on other ports now (review r62S F3).
+ * Under a recorded error (`lifeboat drills show` of the local cloud) that names a delete against the local cloud: the
+ * port is the one of the cloud the drill ran against, which may listen on other ports now (review r62S F3). The command
+ * read the record from the cloud that runs now (it reads no stopped one), so it names that cloud's endpoint of the
+ * delete's region rather than the commands that would start one (review r63D F3).
  */
-export function recordedLocalDeletesLine(target: LocalCommandTarget): string {
-  return `The --endpoint-url http://127.0.0.1:<port> in those deletes is the local cloud's of when the drill ran: if it has stopped or restarted since, ${localCloudAgain(target)}`;
+export function recordedLocalDeletesLine(live: { region: string; dynamoDb: string }): string {
+  return `The --endpoint-url http://127.0.0.1:<port> in those deletes is the local cloud's of when the drill ran: the local cloud's DynamoDB endpoint of ${live.region} is now ${live.dynamoDb}: use it in place of the printed one.`;
 }
 
 /** How to bring the local cloud back and find the endpoint to use in place of the dead one. */

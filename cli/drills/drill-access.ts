@@ -6,6 +6,7 @@ import { type EnvironmentConfig } from '../../config/lifeboat-config';
 import { targetEnvironment } from '../target-environment';
 import { awsRequestSettings, awsTransferSettings } from '../aws-client-settings';
 import { resourceNames } from '../../lib/stacks/resource-names';
+import { DRILL_REPORT_KEY } from '../../lambdas/catalog/drill-id';
 import { DrillLog } from '../../lambdas/catalog/drill-log';
 import { type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
 import { connectLocalCloud } from '../../local/cloud/local-cloud';
@@ -30,9 +31,9 @@ export type DrillAccess = {
   readReportObject(side: DrillSide, key: string): Promise<Uint8Array | undefined>;
   /** The report objects' keys (`drills/<id>.json`) of drills started in the period (to the second, as drill ids are), in start order. */
   listReportKeys(side: DrillSide, period: { since: Date; until: Date }): Promise<string[]>;
+  /** Reading the local cloud: its DynamoDB endpoint of the region now, where a recorded local delete goes (review r63D F3). */
+  localDynamoDbOf?(region: string): string | undefined;
 };
-
-const REPORT_KEY = /^drills\/\d{8}T\d{6}Z-[0-9a-f]{8}\.json$/;
 
 /** A time as the leading part of a drill id (`yyyymmddThhmmssZ`: milliseconds dropped, as drill-id.ts does). */
 export function drillIdStamp(date: Date): string {
@@ -41,7 +42,7 @@ export function drillIdStamp(date: Date): string {
 
 /** Whether a report key's drill started in the period: `drills/<since stamp>` < key < `drills/<until stamp>~` ('~' sorts after the id's '-'). */
 export function reportKeyInPeriod(key: string, period: { since: Date; until: Date }): boolean {
-  return REPORT_KEY.test(key) && key > `drills/${drillIdStamp(period.since)}` && key < `drills/${drillIdStamp(period.until)}~`;
+  return DRILL_REPORT_KEY.test(key) && key > `drills/${drillIdStamp(period.since)}` && key < `drills/${drillIdStamp(period.until)}~`;
 }
 
 export type DrillAccessClients = { dynamodb?: (region: string) => DynamoDBClient; s3?: (region: string) => S3Client };
@@ -54,8 +55,7 @@ export async function drillAccess(options: TargetOptions, clients: DrillAccessCl
   const environment = use.environment ?? (await targetEnvironment(options, undefined, { readOnly: use.readOnly }));
   const names = resourceNames(environment);
   const regionOf = (side: DrillSide) => (side === 'primary' ? environment.primaryRegion : environment.drRegion);
-  let endpoints: LocalEndpoints | undefined;
-  if (!options.aws && (!clients.dynamodb || !clients.s3)) endpoints = await connectLocalCloud(path.resolve(options.dataDir));
+  const endpoints: LocalEndpoints | undefined = !options.aws && (!clients.dynamodb || !clients.s3) ? await connectLocalCloud(path.resolve(options.dataDir)) : undefined;
   const dynamodb = (region: string) => clients.dynamodb?.(region) ?? (endpoints ? localDynamoDbClient(endpoints, region) : new DynamoDBClient(awsRequestSettings(region)));
   const s3 = (region: string) => clients.s3?.(region) ?? (endpoints ? localS3Client(endpoints, region) : new S3Client(awsTransferSettings(region)));
   const logs = new Map<DrillSide, DrillLog>();
@@ -69,6 +69,7 @@ export async function drillAccess(options: TargetOptions, clients: DrillAccessCl
   return {
     environment,
     regionOf,
+    ...(endpoints !== undefined ? { localDynamoDbOf: (region: string) => endpoints.dynamodb[region] } : {}),
     drillLog(side) {
       let log = logs.get(side);
       if (!log) logs.set(side, (log = new DrillLog(DynamoDBDocumentClient.from(dynamodb(regionOf(side))), side === 'primary' ? names.catalogTable : drCatalogTableOf(environment, names.catalogTable))));

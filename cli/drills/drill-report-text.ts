@@ -3,7 +3,6 @@ import { shortfallHeadline } from '../../lambdas/drill/drill-shortfall';
 import { backupLeftOutLines } from '../backup-left-out-lines';
 import { notRestoredLines } from '../not-restored-lines';
 import { recordedLocalDeletesLine } from '../commands/stopped-local-cloud-line';
-import type { LocalCommandTarget } from '../local-command-line';
 
 /**
  * A drill's report for a reader (`lifeboat drill run`, `lifeboat drills show`) and its one-line form
@@ -115,13 +114,13 @@ function table(head: string[], rows: string[][]): string[] {
 }
 
 /**
- * The whole report, one labelled line per fact, the sources as a table. `localCloud`: the local cloud the command read
- * the record from (its data dir, env, config), when it read one (`lifeboat drills show` without --aws): a drill recorded
- * there ran there, so the deletes its UnreadableNewerBackupError names are against that cloud, at the port of when it
- * ran, and the hint under them names the commands that reach it again. Judged by where the record was read, never by
- * the error's text, which a record of AWS may hold too (review r62U F5).
+ * The whole report, one labelled line per fact, the sources as a table. `localCloud`: the DynamoDB endpoint of the
+ * drill's region of the local cloud the command read the record from, when it read one (`lifeboat drills show` without
+ * --aws): a drill recorded there ran there, so the deletes its UnreadableNewerBackupError names are against that cloud,
+ * at the port of when it ran, and the hint under them names the endpoint it listens on now (review r63D F3). Judged by
+ * where the record was read, never by the error's text, which a record of AWS may hold too (review r62U F5).
  */
-export function drillReportLines(report: DrillReport | DrillRecord, localCloud?: LocalCommandTarget): string[] {
+export function drillReportLines(report: DrillReport | DrillRecord, localCloud?: { region: string; dynamoDb: string }): string[] {
   const label = (k: string, v: string) => `${k.padEnd(10)}${v}`;
   const lines = [
     label('Drill', `${report.drillId} (plan ${report.plan}, environment ${report.environment})`),

@@ -90,6 +90,27 @@ it('shows a drill from whichever catalog holds it', async () => {
   expect(absent.err).toEqual(['lifeboat drills show: no drill 20261130T000000Z-ffffffff in the primary or dr catalog']);
 });
 
+// Review r63D F3: under a recorded local delete, drills show said to start the cloud with `lifeboat local up` if it had
+// stopped, though it reads only a cloud that runs: it names the DynamoDB endpoint of the drill's region it reads now.
+it("shows under a drill's recorded local deletes the endpoint of its region the local cloud runs on now", async () => {
+  const ddb = DynamoDBDocumentClient.from(localDynamoDbClient(cloud.endpoints, DR));
+  clients.push(ddb);
+  const stale = 'http://127.0.0.1:9';
+  const message = `Delete them with AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER aws --endpoint-url ${stale} dynamodb delete-item --region ${DR} …`;
+  const refused = drillRecordOf(drillReport({ drillId: '20261130T111500Z-0000000d', verdict: 'FAILED', errors: [{ error: 'UnreadableNewerBackupError', message, step: 'start' }] })).record;
+  await new DrillLog(ddb, names.catalogTable).record(refused);
+  try {
+    const { out, io } = capturedCliIo();
+    expect(await drillsShowCommand(refused.drillId, target, { io })).toBe(0);
+    expect(cloud.endpoints.dynamodb[DR]).not.toBe(stale);
+    expect(out.filter((l) => l.includes('in those deletes'))).toEqual([
+      `  The --endpoint-url http://127.0.0.1:<port> in those deletes is the local cloud's of when the drill ran: the local cloud's DynamoDB endpoint of ${DR} is now ${cloud.endpoints.dynamodb[DR]}: use it in place of the printed one.`,
+    ]);
+  } finally {
+    await ddb.send(new DeleteCommand({ TableName: names.catalogTable, Key: { pk: DRILLS_PK, sk: refused.drillId } }));
+  }
+});
+
 it('evidence re-reads each report object from its vault: all match, exit 0; one altered in the DR vault, exit 1 naming it', async () => {
   const clean = capturedCliIo();
   expect(await drillsEvidenceCommand({ ...target, since: '90d' }, { io: clean.io, now: NOW })).toBe(0);

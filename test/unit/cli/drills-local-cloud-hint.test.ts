@@ -20,6 +20,8 @@ import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 
 const DRILL_ID = '20261209T070000Z-0000000c';
 const HINT = 'in those deletes';
+/** The local cloud's DynamoDB endpoint of the drill's region as it runs now: another port than the drill's. */
+const LIVE = 'http://127.0.0.1:45123';
 const report = { drillId: DRILL_ID, region: 'us-east-1', vault: 'primary' as const, execution: 'd1', verdict: 'FAILED' as const, backup: undefined, sources: [], rto: undefined, rpo: undefined };
 
 /** A drill refused by a damaged record, its delete against the local cloud at `endpoint`, or against AWS. */
@@ -31,9 +33,11 @@ function refusedRecord(endpoint?: string): DrillRecord {
   return drillRecordOf(drillReport({ ...report, errors: [{ error: error.name, message: error.message, step: 'start' }] })).record as DrillRecord;
 }
 
+/** `lifeboat drills show` of the record, read with --aws or from a local cloud whose DynamoDB of us-east-1 is now at LIVE. */
 async function shown(record: DrillRecord, aws: boolean): Promise<string[]> {
   const memory = inMemoryDrillAccess();
   memory.catalogs.primary.push(record);
+  if (!aws) memory.localDynamoDb['us-east-1'] = LIVE;
   const { out, io } = capturedCliIo();
   expect(await drillsShowCommand(DRILL_ID, { config: DEFAULT_CONFIG_FILE, env: 'dev', dataDir: '/srv/lb', aws }, { io, access: memory.access })).toBe(0);
   return out;
@@ -49,12 +53,15 @@ it('drills show --aws: a recorded error that holds a local endpoint in its text 
   expect((await shown(refusedRecord(), true)).filter((l) => l.includes(HINT))).toEqual([]);
 });
 
-it('drills show of the local cloud: the hint under a drill refused by records it cannot read, once', async () => {
+// Review r63D F3: the hint said to start the cloud with `lifeboat local up` if it had stopped, but drills show of the
+// local cloud reads only a cloud that runs (connectLocalCloud refuses else): it names the endpoint it read from.
+it('drills show of the local cloud: the hint under a drill refused by records it cannot read, once, naming the endpoint it runs on now', async () => {
   const out = await shown(refusedRecord('http://127.0.0.1:4569'), false);
   expect(out.filter((l) => l.includes(HINT))).toEqual([
-    "  The --endpoint-url http://127.0.0.1:<port> in those deletes is the local cloud's of when the drill ran: if it has stopped or restarted since, " +
-      "start it with `lifeboat local up --data-dir /srv/lb` and, in place of that URL, use the DynamoDB endpoint of the delete's --region that `lifeboat local status --data-dir /srv/lb` shows.",
+    "  The --endpoint-url http://127.0.0.1:<port> in those deletes is the local cloud's of when the drill ran: " +
+      `the local cloud's DynamoDB endpoint of us-east-1 is now ${LIVE}: use it in place of the printed one.`,
   ]);
+  expect(out.filter((l) => l.includes('lifeboat local up'))).toEqual([]);
 });
 
 it.each([true, false])('drill run on the local cloud (the cloud it started stopped: %s): the hint at most once, the stopped line when it stopped', async (stopped) => {
