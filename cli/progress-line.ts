@@ -8,9 +8,21 @@ import { type WorkflowProgress } from './workflow-runner';
 export function progressLine(stream: { isTTY?: boolean; write(s: string): boolean }, label: string) {
   let lastState: string | undefined;
   let drawn = false;
+  let toldUnreadable = false;
+  /** A line of its own, above the redrawn one: said once, it stays on screen. */
+  const say = (line: string): void => {
+    stream.write(`${drawn ? '\r\x1b[2K' : ''}${label}: ${line}\n`);
+    drawn = false;
+  };
   return {
     update(p: WorkflowProgress): void {
-      const text = `${label}: ${p.state ?? 'starting'} · ${p.shardsDone} shard(s) done${p.shardsFailed ? `, ${p.shardsFailed} failed` : ''}${p.retries ? `, ${p.retries} retried` : ''} · ${(p.elapsedMs / 1000).toFixed(1)} s`;
+      // Why, once; the line itself only notes it while it lasts (review r63F F1).
+      if (p.shardCountsUnreadable !== undefined && !toldUnreadable) {
+        say(p.shardCountsUnreadable);
+        toldUnreadable = true;
+      }
+      const unread = p.shardCountsUnreadable !== undefined ? ' (shard counts unreadable)' : '';
+      const text = `${label}: ${p.state ?? 'starting'} · ${p.shardsDone} shard(s) done${p.shardsFailed ? `, ${p.shardsFailed} failed` : ''}${p.retries ? `, ${p.retries} retried` : ''}${unread} · ${(p.elapsedMs / 1000).toFixed(1)} s`;
       if (stream.isTTY) {
         stream.write(`\r\x1b[2K${text}`);
         drawn = true;

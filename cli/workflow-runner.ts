@@ -1,4 +1,4 @@
-import { DescribeExecutionCommand, DescribeMapRunCommand, GetExecutionHistoryCommand, type HistoryEvent as SfnHistoryEvent, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, DescribeMapRunCommand, type DescribeMapRunCommandOutput, GetExecutionHistoryCommand, type HistoryEvent as SfnHistoryEvent, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { type EnvironmentConfig, type LifeboatConfig } from '../config/lifeboat-config';
@@ -50,7 +50,19 @@ function regionOf(workflow: WorkflowName, options: WorkflowRunOptions | undefine
  * far, in the order first entered: AWS's runner polls the history every 2 s, so a state entered and left between two
  * polls is never `state`, but it is here.
  */
-export type WorkflowProgress = { state?: string; entered?: readonly string[]; shardsDone: number; shardsFailed: number; retries: number; elapsedMs: number };
+export type WorkflowProgress = {
+  state?: string;
+  entered?: readonly string[];
+  shardsDone: number;
+  shardsFailed: number;
+  retries: number;
+  elapsedMs: number;
+  /**
+   * Why a Distributed Map's shard counts could not be read (DescribeMapRun failed; AWS runs only), while they cannot:
+   * the counts are progress only, so the run is followed all the same (review r63F F1).
+   */
+  shardCountsUnreadable?: string;
+};
 
 /** Notes that the execution entered `state` (WorkflowProgress.entered). */
 function enter(progress: WorkflowProgress, state: string): void {
@@ -408,10 +420,21 @@ const mapRuns = new WeakMap<WorkflowProgress, Map<string, { succeeded: number; f
 /**
  * A Distributed Map's children are executions of their own: the parent's history has no iteration
  * events for them, only MapRunStarted. Their shards are counted from DescribeMapRun's item counts.
+ *
+ * Those counts only feed the progress line, so a DescribeMapRun that fails leaves them uncounted this poll and says
+ * why (`shardCountsUnreadable`): an operator role without states:DescribeMapRun ended `backup --aws` and `restore
+ * --aws` at the first poll after MapRunStarted with AccessDeniedException, the run going on in AWS (review r63F F1).
  */
 async function countMapRunItems(sfn: SFNClient, call: BoundedCall, progress: WorkflowProgress): Promise<void> {
   for (const [mapRunArn, counted] of mapRuns.get(progress) ?? []) {
-    const { itemCounts } = await call('DescribeMapRun', (abortSignal) => sfn.send(new DescribeMapRunCommand({ mapRunArn }), { abortSignal }));
+    let itemCounts: DescribeMapRunCommandOutput['itemCounts'];
+    try {
+      ({ itemCounts } = await call('DescribeMapRun', (abortSignal) => sfn.send(new DescribeMapRunCommand({ mapRunArn }), { abortSignal })));
+    } catch (err) {
+      progress.shardCountsUnreadable = shardCountsUnreadable(err);
+      return;
+    }
+    delete progress.shardCountsUnreadable;
     const succeeded = itemCounts?.succeeded ?? 0;
     const failed = itemCounts?.failed ?? 0;
     progress.shardsDone += succeeded - counted.succeeded;
@@ -419,6 +442,15 @@ async function countMapRunItems(sfn: SFNClient, call: BoundedCall, progress: Wor
     counted.succeeded = succeeded;
     counted.failed = failed;
   }
+}
+
+/** Why DescribeMapRun's counts are not read, and for a denial the permission the credentials lack. */
+function shardCountsUnreadable(err: unknown): string {
+  const why = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  const denied = err instanceof Error && err.name === 'AccessDeniedException';
+  return `shard counts are not readable (DescribeMapRun: ${why.length > 400 ? `${why.slice(0, 400)}…` : why})${
+    denied ? ': the credentials need states:DescribeMapRun on the map runs (docs/RUNBOOKS.md, "What each persona needs")' : ''
+  }; the run is followed without them`;
 }
 
 function countEvent(progress: WorkflowProgress, event: SfnHistoryEvent): void {
