@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { DRILL_REPORT_KEY } from '../../lambdas/catalog/drill-id';
 import { type DrillRecord, type DrillReport, drillReportSchema, type DrillVerdict } from '../../lambdas/catalog/drill-record';
 import { type DrillAccess, type DrillSide } from './drill-access';
 import { rpoCell, rtoCell } from './drill-report-text';
@@ -69,7 +70,6 @@ export type DrillEvidence = {
   unlistedVaults: UnlistedVault[];
 };
 
-const REPORT_KEY = /^drills\/(\d{8}T\d{6}Z-[0-9a-f]{8})\.json$/;
 const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** The object's bytes as a drill report, or why they are not one. */
@@ -201,7 +201,7 @@ export async function collectDrillEvidence(access: EvidenceAccess, options: { si
     }
     for (const key of keys) {
       if (claimed.has(claim(side, key))) continue;
-      const drillId = REPORT_KEY.exec(key)?.[1] ?? key;
+      const drillId = DRILL_REPORT_KEY.exec(key)?.[1] ?? key;
       const read = await readObject(access, side, key);
       if ('message' in read) entries.push({ drillId, vault: side, region: access.regionOf(side), reportKey: key, check: { status: 'unreadable', message: read.message } });
       else if (read.bytes === undefined) continue; // Deleted since the listing.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DRILL_ID, DRILL_ID_EXAMPLE } from './drill-id';
+import { DRILL_ID, DRILL_ID_EXAMPLE, DRILL_REPORT_KEY, DRILL_REPORT_KEY_EXAMPLE } from './drill-id';
 
 const count = z.number().int().nonnegative();
 const seconds = z.number().nonnegative();
@@ -176,7 +176,7 @@ export function judgedRpoSeconds(rpo: Pick<NonNullable<DrillReport['rpo']>, 'bac
 
 /** The catalog item: the report, where its object is, and the SHA-256 of the object's bytes (what `drills evidence` lists). */
 export const drillRecordSchema = drillReportSchema.extend({
-  reportKey: z.string().regex(/^drills\/\d{8}T\d{6}Z-[0-9a-f]{8}\.json$/),
+  reportKey: z.string().regex(DRILL_REPORT_KEY, `must be a drill report key such as ${DRILL_REPORT_KEY_EXAMPLE}`),
   reportSha256: z.string().regex(/^[0-9a-f]{64}$/),
 });
 export type DrillRecord = z.infer<typeof drillRecordSchema>;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { DRILL_ID } from '../../../../lambdas/catalog/drill-id';
-import { drillReportSchema } from '../../../../lambdas/catalog/drill-record';
+import { DRILL_ID, DRILL_REPORT_KEY } from '../../../../lambdas/catalog/drill-id';
+import { drillRecordSchema, drillReportKey, drillReportSchema } from '../../../../lambdas/catalog/drill-record';
 import { drillIdOf } from '../../../../lambdas/drill/drill-id';
 import { drillStartSchema } from '../../../../lambdas/drill/drill-start';
 import { InvalidInputError } from '../../../../lambdas/runtime/errors';
@@ -26,6 +26,19 @@ describe('drill id', () => {
       }
       expect(schema.safeParse('20261130T210526Z-1a2b').error?.issues[0]?.message).toBe('must be a drill id such as 20261130T101500Z-1a2b3c4d');
     }
+  });
+
+  // review r63G F6: the record's report key (and the CLI's listing and evidence) held their own copy of the pattern, and a
+  // refused key was told as zod's 'Invalid string: must match pattern /…/'.
+  it("takes a report key as drills/<an id DRILL_ID takes>.json, its id captured, and tells a refused one by the form it must have", () => {
+    const reportKey = drillRecordSchema.shape.reportKey;
+    for (const id of ['20261130T210526Z-1a2b3c4d', '20261130T210526Z-1A2B3C4D', '20261130T210526Z-1a2b3c4d\n', 'x20261130T210526Z-1a2b3c4d', '20261130T2105Z-1a2b3c4d']) {
+      const key = drillReportKey(id);
+      expect(reportKey.safeParse(key).success).toBe(DRILL_ID.test(id));
+      expect(DRILL_REPORT_KEY.exec(key)?.[1]).toBe(DRILL_ID.test(id) ? id : undefined);
+    }
+    expect(reportKey.safeParse('drills/20261130T210526Z-1a2b3c4dXjson').success).toBe(false);
+    expect(reportKey.safeParse('drills/20261130T210526Z-1a2b.json').error?.issues[0]?.message).toBe('must be a drill report key such as drills/20261130T101500Z-1a2b3c4d.json');
   });
 
   it('refuses a start time that is not a time, naming the field', () => {
