@@ -5,11 +5,14 @@ import { type VaultSide } from '../runtime/runtime-config';
 const EXPLICIT = ' (an explicit deny, which no permission of the credentials overrides)';
 
 /**
- * The reason of a repair whose write over a damaged copy `vault` refused with an AccessDenied (`cause`, S3's error;
- * `held` as for refusedWriteAdvice).
+ * The reason of a repair whose write `vault` refused with an AccessDenied (`cause`, S3's error; `held` as for
+ * refusedWriteAdvice): `overwrite`, the write replaced a damaged copy, else it created a missing one. A missing copy's
+ * refusal stopped the run with S3's bare words (review r63E F6): it is said, with the same advice, as a damaged one's.
+ * Only an overwrite meets a DR vault's deny of this account's overwrites: a missing copy is written create-only.
  */
-export function refusedRepairReason(vault: VaultSide, cause: unknown, held: boolean): string {
+export function refusedRepairReason(vault: VaultSide, overwrite: boolean, cause: unknown, held: boolean): string {
   const words = cause instanceof Error ? cause.message : String(cause);
+  if (!overwrite) return `the ${vault} vault refused the copy of its missing object (${words}); ${refusedWriteAdvice(cause, held)}`;
   return `the ${vault} vault refused to replace its damaged copy (${words}); ${vault === 'dr' ? drOverwriteAdvice(cause, held) : refusedWriteAdvice(cause, held)}`;
 }
 

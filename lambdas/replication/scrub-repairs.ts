@@ -221,11 +221,11 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
       if (err instanceof LegalHoldUnreadError) holdNote = holdUnreadNote(scope.catalogCommandOptions);
       // A DR vault in another account refuses any overwrite by this account (docs/SECURITY.md, "The DR vault in
       // another account"), and credentials may lack a permission: that one object stays unrepaired, with what to do
-      // (refusedRepairReason); the others are still repaired.
-      else if (b.problem === 'corrupt' && (err instanceof LegalHoldWriteRefusedError || isS3AccessDenied(err))) {
+      // (refusedRepairReason); the others are still repaired. A missing copy's too: it stopped the run (review r63E F6).
+      else if (err instanceof LegalHoldWriteRefusedError || isS3AccessDenied(err)) {
         const heldCopy = err instanceof LegalHoldWriteRefusedError;
         // S3's words are the cause's: the error's own message is for a caller that does not know what was written.
-        return done('unrepaired', refusedRepairReason(b.vault, heldCopy ? err.cause : err, heldCopy));
+        return done('unrepaired', refusedRepairReason(b.vault, b.problem === 'corrupt', heldCopy ? err.cause : err, heldCopy));
       }
       // Neither S3 nor the local cloud comes here: they take the overwrite of a locked object (S3 adds a version and the
       // damaged one stays as an older one; the local cloud, one version per key, replaces its bytes), a held one's hold

@@ -1949,6 +1949,36 @@ it("a refused write's advice follows AWS's clause, not words of the object's key
   expect(report.findings[0]?.reason).toBe(`the primary vault refused to replace its damaged copy (${words}); S3 refused s3:PutObject, which writing the new copy needs: scrub with repair again with credentials allowed it`);
 });
 
+// Review r63E F6: only a damaged copy's refused write was said with advice; a missing copy's stopped the run with S3's
+// bare words, the objects after it unrepaired and nothing recorded.
+it('a missing copy whose write is refused is unrepaired with the same advice, and the run goes on', async () => {
+  const [pack, other] = await listKeys(pair.primary.store, 'data/');
+  const [index] = await listKeys(pair.dr.store, 'index/');
+  if (pack === undefined || index === undefined) throw new Error('the pair has a pack and an index');
+  await pair.primary.store.delete(pack);
+  await corrupt(pair.dr.store, index);
+  const words = `User: arn:aws:sts::111122223333:assumed-role/op/scrub is not authorized to perform: s3:PutObject on resource: "arn:aws:s3:::vault/${pack}" because no service control policy allows the s3:PutObject action`;
+  const denied = Object.assign(new Error(words), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+  const put = pair.primary.store.put.bind(pair.primary.store);
+  pair.primary.store.put = (key, body, options) => (key === pack ? Promise.reject(denied) : put(key, body, options));
+
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  expect(report.findings).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({ vault: 'dr', key: index, problem: 'corrupt', outcome: 'repaired' }),
+      expect.objectContaining({
+        vault: 'primary',
+        key: pack,
+        problem: 'missing',
+        outcome: 'unrepaired',
+        goodCopy: true,
+        reason: `the primary vault refused the copy of its missing object (${words}); no service control policy (SCP) of the AWS organization allows s3:PutObject, which writing the new copy needs, whatever the credentials of this account: ask the organization's administrator to allow it (AWS Organizations), then scrub with repair again`,
+      }),
+    ]),
+  );
+  expect(other === undefined || (await pair.primary.store.get(other)).length > 0).toBe(true);
+});
+
 it('a primary vault refusing to replace its damaged copy (AccessDenied) names the missing s3:PutObject, not a DR vault', async () => {
   const [pack] = await listKeys(pair.primary.store, 'data/');
   if (pack === undefined) throw new Error('the pair has a pack');
