@@ -1,6 +1,6 @@
-import { THROTTLING_ERROR_NAMES } from '../lambdas/runtime/throttling-error-names';
 import { CallDeadlineError } from './call-deadline';
 import { isServerFault } from './server-fault';
+import { isThrottledRequest } from './throttled-request';
 
 /** Node's codes of a connection that failed or broke before an answer came: the service may answer the next one. */
 const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
@@ -13,7 +13,7 @@ const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'ECONNRE
 export function isPassingAwsFailure(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   if (err instanceof CallDeadlineError || err.name === 'TimeoutError' || err.name === 'AbortError') return true;
-  if (THROTTLING_ERROR_NAMES.has(err.name) || isServerFault(err)) return true;
-  const { code, $metadata: metadata } = err as { code?: unknown; $metadata?: { httpStatusCode?: unknown } };
-  return (typeof code === 'string' && NETWORK_ERROR_CODES.has(code)) || metadata?.httpStatusCode === 429;
+  if (isThrottledRequest(err) || isServerFault(err)) return true;
+  const { code } = err as { code?: unknown };
+  return typeof code === 'string' && NETWORK_ERROR_CODES.has(code);
 }

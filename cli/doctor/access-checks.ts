@@ -4,10 +4,10 @@ import { type LocalCloudStatus } from '../../local/cloud/local-cloud';
 import { CredentialsUnansweredError, DEFAULT_CHAIN_GIVING, isCredentialsUnanswered } from '../credentials-unanswered';
 import { type CheckResult, fail, ok } from './check-result';
 import { type DoctorContext } from './doctor-context';
-import { THROTTLING_ERROR_NAMES } from '../../lambdas/runtime/throttling-error-names';
 import { isServerFault } from '../server-fault';
-import { describeError, errorNameOf, httpStatusOf } from './sdk-error';
-import { isRegionUnanswered, REGION_UNANSWERED_FIX } from './unanswered-region';
+import { isThrottledRequest } from '../throttled-request';
+import { describeError, errorNameOf } from './sdk-error';
+import { isRegionUnanswered, REGION_THROTTLED_FIX, REGION_UNANSWERED_FIX } from './unanswered-region';
 
 /**
  * Group 2: can the doctor reach the environment at all? In AWS: the caller's credentials work
@@ -59,7 +59,7 @@ export async function checkCredentials(sts: (region: string) => STSClient, ctx: 
         return fail('credentials', `STS of neither region could tell the credentials (network, or both regions down): ${each}`, `check this machine's network (proxy, VPN, DNS) and ${REGION_UNANSWERED_FIX}`);
       }
       // Throttled in both regions: STS is up and asks to be called later.
-      const fix = primaryTrouble === 'throttled' && drTrouble === 'throttled' ? THROTTLED_FIX : REGION_UNANSWERED_FIX;
+      const fix = primaryTrouble === 'throttled' && drTrouble === 'throttled' ? REGION_THROTTLED_FIX : REGION_UNANSWERED_FIX;
       return fail('credentials', `STS of neither region could tell the credentials: ${each}`, fix);
     }
     primarySilence = ` (read from STS in ${drRegion}: STS in the primary region ${primaryRegion} ${STS_TROUBLE_WORDS[primaryTrouble]}: ${describeError(err)})`;
@@ -83,15 +83,12 @@ const STS_TROUBLE_WORDS: Record<StsTrouble, string> = {
   throttled: 'throttled the request',
 };
 
-/** A throttle clears by itself within about a minute: asking again is the fix, not new credentials. */
-const THROTTLED_FIX = 'run the doctor again in a minute';
-
 /**
  * The region's trouble, or undefined for an answer that speaks of the credentials (a 4xx such as InvalidClientTokenId).
  * A throttle comes as HTTP 400 (STS's `Throttling`), 429 or a 5xx: it is told first, as isServerFault leaves it out.
  */
 function stsTroubleOf(err: unknown): StsTrouble | undefined {
-  if (err instanceof Error && (THROTTLING_ERROR_NAMES.has(err.name) || httpStatusOf(err) === 429)) return 'throttled';
+  if (isThrottledRequest(err)) return 'throttled';
   if (isServerFault(err)) return 'fault';
   return isRegionUnanswered(err) ? 'silent' : undefined;
 }

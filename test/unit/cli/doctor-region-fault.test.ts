@@ -1,7 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { CloudFormationClient, CloudFormationServiceException, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { KMSClient, KMSServiceException } from '@aws-sdk/client-kms';
 import { checkBootstrap } from '../../../cli/doctor/bootstrap-checks';
 import { type DoctorContext } from '../../../cli/doctor/doctor-context';
+import { checkVaultKey } from '../../../cli/doctor/vault-key-checks';
+import { resourceNames } from '../../../lib/stacks/resource-names';
 
 /**
  * Review r63A F3: a region's checks recognised only its silence as the region's trouble, so CloudFormation answering
@@ -35,9 +38,33 @@ describe('a region check when the region answers with a fault of its own', () =>
     });
   });
 
-  it('still gives a throttled read the caller\'s wording, as the region is up', async () => {
-    const throttled = new CloudFormationServiceException({ name: 'Throttling', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded' });
+  // Review r63H F1: a throttle was left to the caller, whose advice was the permission it had been allowed.
+  it.each([
+    ['a Throttling 400', 'Throttling', 400],
+    ['a 429 under a name of its own', 'TooManyRequests', 429],
+  ] as const)('says the region throttled the read (%s) with the fix to run again in a minute, not a permission', async (_label, errorName, status) => {
+    const throttled = new CloudFormationServiceException({ name: errorName, $fault: 'client', $metadata: { httpStatusCode: status }, message: 'Rate exceeded' });
     const result = await checkBootstrap(cloudFormationFailing(throttled), context, 'us-east-1', {}, 'CDKToolkit');
-    expect(result.detail).toBe('cannot read stack CDKToolkit in us-east-1: Throttling (HTTP 400): Rate exceeded');
+    expect(result).toEqual({
+      name: 'bootstrap us-east-1',
+      verdict: 'fail',
+      detail: `us-east-1 throttled the request (${errorName} (HTTP ${status}): Rate exceeded): cannot read stack CDKToolkit`,
+      fix: 'run the doctor again in a minute',
+    });
+  });
+
+  it('says a throttled DescribeKey of the vault key as the region\'s load, not a missing kms:DescribeKey (review r63H F1)', async () => {
+    const environment = { ...context.environment, plans: [] } as unknown as DoctorContext['environment'];
+    const kms = new KMSClient({ region: 'us-west-2', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } });
+    kms.send = (async () => {
+      throw new KMSServiceException({ name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded' });
+    }) as KMSClient['send'];
+    const result = await checkVaultKey(kms, { ...context, environment, names: resourceNames(environment) } as DoctorContext, 'dr');
+    expect(result).toEqual({
+      name: 'vault key us-west-2',
+      verdict: 'warn',
+      detail: 'us-west-2 throttled the request (ThrottlingException (HTTP 400): Rate exceeded): cannot read alias/lifeboat-dev-dr-vault',
+      fix: 'run the doctor again in a minute',
+    });
   });
 });
