@@ -65,8 +65,14 @@ export class BackupNotCommittableError extends Error {
 }
 
 /**
+ * Problems of a damaged item its refusal names, the rest counted: each is up to some 200 characters, and the doctor
+ * prints up to 10 such refusals, a failover's or drill's up to 3 (review r63B F2).
+ */
+const PROBLEMS_SHOWN = 10;
+
+/**
  * An item of the catalog table that does not have the shape this version reads (hand-edited, written
- * by an incompatible version, or damaged). Names the item and every bad field; never retried.
+ * by an incompatible version, or damaged). Names the item and its bad fields (PROBLEMS_SHOWN, then how many more); never retried.
  * `preVault`: a backup record of the versions before the vault (backup-record.ts, isPreVaultBackupItem), whose
  * backup the vault never held: the usual advice ("the vault keeps the backup itself") would be wrong for it.
  */
@@ -76,8 +82,9 @@ export class CatalogItemInvalidError extends Error {
   /** What does not validate, `<path>: <message>` each, uncut and unescaped: a reader that quotes it escapes and cuts it. */
   readonly problems: string[];
   /**
-   * Each problem as this refusal shows it (shownItemProblem: escaped, the item's own keys and the messages cut), for a
-   * refusal of another reader (the prune's stop) that quotes them: joined uncut, a damaged item's text filled it (f63D).
+   * The problems as this refusal shows them (shownItemProblem: escaped, the item's own keys and the messages cut), the
+   * first PROBLEMS_SHOWN, then `and N more`: for a refusal of another reader (the prune's stop) that quotes them. Joined
+   * uncut, a damaged item's text filled it (f63D); all of them, 2,000 bad pins made 244 KB (review r63B F2).
    */
   readonly shownProblems: readonly string[];
   constructor(
@@ -91,7 +98,8 @@ export class CatalogItemInvalidError extends Error {
     // or bidi override would forge or reorder the lines of every output that quotes this message (f62F). Its pk and sk
     // are cut at 40 as its own keys in a problem are: the refusals print this beside the real deletes (review r63B F1).
     const shown = shownItemName(item);
-    const shownProblems = problems.map(shownItemProblem);
+    const more = problems.length - PROBLEMS_SHOWN;
+    const shownProblems = [...problems.slice(0, PROBLEMS_SHOWN).map(shownItemProblem), ...(more > 0 ? [`and ${more} more`] : [])];
     super(
       options.preVault === true
         ? `Catalog item ${shown} in table ${table} is a record from before the vault (2026-11-25): the vault holds nothing of it; delete the item ` +

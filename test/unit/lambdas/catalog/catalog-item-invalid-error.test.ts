@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
+import { backupRecordSchema } from '../../../../lambdas/catalog/backup-record';
 import { CatalogItemInvalidError } from '../../../../lambdas/catalog/catalog-errors';
 
 // f62F: a damaged item's key (and a problem quoting its value) reached the message raw: a newline and ESC forged the
@@ -103,3 +104,26 @@ it.each([
 });
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+// Review r63B F2: every problem was listed, so a record with 2,000 bad pins made a message of 244 KB (and the doctor
+// prints up to 10 such). The first 10 are listed, then how many more.
+it('lists the first 10 problems of a record with 2,000, then how many more', () => {
+  const good = { pk: 'BACKUP#b', sk: 'BACKUP', backupId: 'b', plan: 'demo', environment: 'dev', sourceNames: ['a'], sources: [], strategy: 'full', status: 'COMMITTED', startedAt: '2026-12-09T06:00:00Z', shardCount: 1 };
+  const pins = Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`${'k'.repeat(60)}${i}`, 'x']));
+  const parsed = backupRecordSchema.safeParse({ ...good, pins });
+  if (parsed.success) throw new Error('expected the pins to be refused');
+  expect(parsed.error.issues).toHaveLength(2000);
+  const error = new CatalogItemInvalidError('lifeboat-dev-catalog', 'BACKUP#b / BACKUP', parsed.error.issues);
+  const problem = (i: number): string => `pins.${'k'.repeat(40)}… (cut from ${60 + String(i).length} characters): Invalid input: expected object, received string`;
+  expect(error.message).toBe(
+    `Catalog item BACKUP#b / BACKUP in table lifeboat-dev-catalog is not a valid backup record: ${Array.from({ length: 10 }, (_, i) => problem(i)).join('; ')}; and 1990 more. ` +
+      'Fix or delete the item (the vault keeps the backup itself), or upgrade Lifeboat if a newer version wrote it.',
+  );
+  // A refusal of another reader quotes them so too (the prune's stop); the problems as they are stay whole, for a log.
+  expect(error.shownProblems).toEqual([...Array.from({ length: 10 }, (_, i) => problem(i)), 'and 1990 more']);
+  expect(error.problems).toHaveLength(2000);
+  // Ten problems whole: no "more".
+  const ten = new CatalogItemInvalidError('lifeboat-dev-catalog', 'BACKUP#b / BACKUP', parsed.error.issues.slice(0, 10));
+  expect(ten.message).not.toContain('more');
+  expect(ten.shownProblems).toHaveLength(10);
+});
