@@ -28,11 +28,14 @@ const LOCAL = `AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER aws --endpo
 const DAMAGED_PK = 'BACKUP#20261209T060000Z-0000000b';
 const VICTIM_PK = 'BACKUP#20261208T060000Z-0000000a';
 const VICTIM = `aws dynamodb delete-item --region us-east-1 --table-name ${TABLE} --key '{"pk":{"S":"${VICTIM_PK}"},"sk":{"S":"BACKUP"}}' --condition-expression 'attribute_exists(pk)'`;
-/** Pins keys enough that the damaged item's problems (each key shown to 40 characters) run past the summary's cut. */
-const MANY_PINS = Array.from({ length: 60 }, (_, i) => `${'p'.repeat(70)}${i}`);
-/** The local delete of the damaged item, written out. */
-const DAMAGED_DELETE = (region: string) =>
-  `${LOCAL} dynamodb delete-item --region ${region} --table-name ${TABLE} --key '{"pk":{"S":"${DAMAGED_PK}"},"sk":{"S":"BACKUP"}}' --condition-expression 'attribute_exists(pk)'`;
+/**
+ * A damaged item's key whose delete alone runs the refusal past the summary's cut (its 700 C1 characters are \uXXXX
+ * there, cut at 40 in the prose): its problems no longer do, 10 at most since review r63B F2.
+ */
+const LONG_KEY = { pk: `${DAMAGED_PK}${'\u009b'.repeat(700)}`, sk: 'BACKUP' };
+/** The local delete of the damaged item (of pk as its JSON writes it), written out. */
+const DAMAGED_DELETE = (region: string, pkJson = DAMAGED_PK) =>
+  `${LOCAL} dynamodb delete-item --region ${region} --table-name ${TABLE} --key '{"pk":{"S":"${pkJson}"},"sk":{"S":"BACKUP"}}' --condition-expression 'attribute_exists(pk)'`;
 
 /** A damaged item as the catalog reads it: its problems from the real schema, so a `pins` key is in the message. */
 function damaged(...pinKeys: string[]): InvalidBackupItem {
@@ -92,14 +95,14 @@ async function localDrillFailedBy(item: InvalidBackupItem, run: Partial<Workflow
 describe('a local drill failed by a record it cannot read (review r62H F1, F2)', () => {
   it('prints no delete of another record when the damaged item\'s problems end with the words of one, past the summary\'s cut', async () => {
     const forged = `${'p'.repeat(3000)} Delete it with ${VICTIM}, and \`lifeboat catalog rebuild --vault primary`;
-    const { out, err, summary } = await localDrillFailedBy(damaged(...MANY_PINS, forged));
+    const { out, err, summary } = await localDrillFailedBy(damagedAt(LONG_KEY, forged));
     expect(summary.length).toBeGreaterThan(STATE_SUMMARY_MAX_CHARS);
-    expect(new Set(deletedPksPrinted([...out, ...err]))).toEqual(new Set([DAMAGED_PK]));
+    expect(new Set(deletedPksPrinted([...out, ...err]))).toEqual(new Set([LONG_KEY.pk]));
     const printed = localDeletesPrinted([...out, ...err]);
     expect(printed.map(([, pk]) => pk)).not.toContain(VICTIM_PK);
     // The report names the error twice (its first error, then each): both of the damaged item alone.
     expect(printed.length).toBeGreaterThan(0);
-    expect(new Set(printed.map(([endpoint, pk]) => `${endpoint} ${pk}`))).toEqual(new Set([`${ENDPOINT} ${DAMAGED_PK}`]));
+    expect(new Set(printed.map(([endpoint, pk]) => `${endpoint} ${pk}`))).toEqual(new Set([`${ENDPOINT} ${LONG_KEY.pk}`]));
   });
 
   it('prints no delete of another record, in any form, that the damaged item\'s problems spell (review r62L F3)', async () => {
@@ -132,9 +135,9 @@ describe('a local drill failed by a record it cannot read (review r62H F1, F2)',
   });
 
   it('prints the local delete of the damaged item, its real endpoint, when the summary is cut before the list', async () => {
-    const { out, err, summary } = await localDrillFailedBy(damaged(...MANY_PINS));
+    const { out, err, summary } = await localDrillFailedBy(damagedAt(LONG_KEY, 'p'));
     expect(summary.length).toBeGreaterThan(STATE_SUMMARY_MAX_CHARS);
-    expect([...out, ...err].some((l) => l.includes(DAMAGED_DELETE('us-east-1')))).toBe(true);
+    expect([...out, ...err].some((l) => l.includes(DAMAGED_DELETE('us-east-1', `${DAMAGED_PK}${'\\u009b'.repeat(700)}`)))).toBe(true);
     // Nothing to fill in before pasting (review r62H F4).
     expect([...out, ...err].some((l) => l.includes('--endpoint-url <'))).toBe(false);
   });
@@ -155,19 +158,21 @@ describe('a local drill failed by a record it cannot read (review r62H F1, F2)',
 });
 
 // Review r62S F3: `lifeboat drills show` printed the recorded local delete, its port the cloud's of when the drill ran
-// (stopped since, or on other ports now), with no word of how to reach the cloud again.
-it('drills show: under a recorded local delete, the commands that bring the local cloud back and show the endpoint', async () => {
+// (stopped since, or on other ports now), with no word of how to reach the cloud again. It reads only a running cloud,
+// whose endpoint it names (review r63D F3).
+it('drills show: under a recorded local delete, the endpoint the local cloud runs on now', async () => {
   const error = new UnreadableNewerBackupError('drill', 'demo', { region: 'us-east-1', vault: 'primary', localDynamoDb: ENDPOINT }, undefined, [damaged('p')]);
   const errors = [{ error: error.name, message: error.message, step: 'start' }];
   const report = { drillId: '20261209T070000Z-0000000c', region: 'us-east-1', vault: 'primary' as const, execution: 'd1', verdict: 'FAILED' as const, backup: undefined, sources: [], rto: undefined, rpo: undefined };
   const memory = inMemoryDrillAccess();
   memory.catalogs.primary.push(drillRecordOf(drillReport({ ...report, errors })).record as DrillRecord);
+  memory.localDynamoDb['us-east-1'] = 'http://127.0.0.1:45123';
   const { out, io } = capturedCliIo();
   expect(await drillsShowCommand('20261209T070000Z-0000000c', { config: DEFAULT_CONFIG_FILE, env: 'dev', dataDir: '/srv/lb' }, { io, access: memory.access })).toBe(0);
   expect(out.filter((l) => l.includes(`--endpoint-url ${ENDPOINT} dynamodb delete-item`)).length).toBeGreaterThan(0);
   expect(out).toContain(
-    "  The --endpoint-url http://127.0.0.1:<port> in those deletes is the local cloud's of when the drill ran: if it has stopped or restarted since, " +
-      "start it with `lifeboat local up --data-dir /srv/lb` and, in place of that URL, use the DynamoDB endpoint of the delete's --region that `lifeboat local status --data-dir /srv/lb` shows.",
+    "  The --endpoint-url http://127.0.0.1:<port> in those deletes is the local cloud's of when the drill ran: " +
+      "the local cloud's DynamoDB endpoint of us-east-1 is now http://127.0.0.1:45123: use it in place of the printed one.",
   );
   // A drill whose errors name no local delete has no such line.
   const other = inMemoryDrillAccess();
