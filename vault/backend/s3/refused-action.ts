@@ -1,7 +1,9 @@
 /**
  * The kinds of policy AWS's words name in a refusal, as they spell them (`with an explicit deny in a <kind>`, `because
- * no <kind> allows the <action> action`). Which one refused says who can lift it: other credentials get past none of a
- * service control, resource control, VPC endpoint or resource-based policy (review r62O F2).
+ * no <kind> allows the <action> action`). Which one refused says who can lift it: other credentials of the account get
+ * past no service control, resource control or VPC endpoint policy (review r62O F2); a resource-based one may admit
+ * some credentials and not others (the vault key's tagged roles, the DR vault's deny of the primary account's
+ * overwrites: refusedWriteAdvice, review r63E F1, F2, F7).
  */
 export const DENYING_POLICIES = ['identity-based policy', 'resource-based policy', 'permissions boundary', 'session policy', 'service control policy', 'resource control policy', 'VPC endpoint policy'] as const;
 export type DenyingPolicy = (typeof DENYING_POLICIES)[number];
