@@ -33,7 +33,8 @@ export async function checkCredentials(sts: (region: string) => STSClient, ctx: 
     if (primaryTrouble === undefined) return noCredentials(err);
     // A primary region down is when the doctor matters most (can a failover choose?): ask the DR region's STS instead.
     // A 5xx is the region's fault as much as silence is (review r62T F1: a role's STS answering 503 read as bad
-    // credentials), and a throttle is the region's load, not the credentials' (review r63A F1).
+    // credentials), a throttle is the region's load, not the credentials' (review r63A F1), and STS not activated in
+    // the region is the account's setting there, not its credentials (review r63H F3).
     try {
       identity = await sts(drRegion).send(new GetCallerIdentityCommand({}));
     } catch (drErr) {
@@ -41,18 +42,17 @@ export async function checkCredentials(sts: (region: string) => STSClient, ctx: 
       if (drTrouble === undefined) {
         if (drErr instanceof CredentialsUnansweredError || isCredentialsUnanswered(drErr)) return noCredentials(drErr);
         // The DR refusal alone read as bad credentials, hiding that the primary never told (review r63A F2): say both.
-        const primaryFailed = `STS in ${stsFailed(primaryRegion, primaryTrouble, err)}`;
-        if (errorNameOf(drErr) === 'RegionDisabledException') {
-          return fail(
-            'credentials',
-            `${primaryFailed}; STS is not activated in ${drRegion} (${describeError(drErr)})`,
-            `activate STS in ${drRegion} for account ${account} (IAM console: Account settings, Security Token Service (STS) endpoints), or run the doctor again once STS in ${primaryRegion} answers`,
-          );
-        }
-        return fail('credentials', `${primaryFailed}; STS in ${drRegion} refused: ${describeError(drErr)}`, credentialsFix(drErr));
+        return fail('credentials', `${stsFailed(primaryRegion, primaryTrouble, err)}; STS in ${drRegion} refused: ${describeError(drErr)}`, credentialsFix(drErr));
+      }
+      if (primaryTrouble === 'disabled' || drTrouble === 'disabled') {
+        const regions = [
+          { region: primaryRegion, trouble: primaryTrouble },
+          { region: drRegion, trouble: drTrouble },
+        ];
+        return fail('credentials', `${stsFailed(primaryRegion, primaryTrouble, err)}; ${stsFailed(drRegion, drTrouble, drErr)}`, activateStsFix(account, regions));
       }
       // Each region said as it failed (review r62U F2: a primary 5xx was said "does not answer", a DR 5xx bad credentials).
-      const each = `${stsFailed(primaryRegion, primaryTrouble, err)}; ${stsFailed(drRegion, drTrouble, drErr)}`;
+      const each = `${regionFailed(primaryRegion, primaryTrouble, err)}; ${regionFailed(drRegion, drTrouble, drErr)}`;
       // This machine's network is a suspect only when a region did not answer: a fault or a throttle is an answer
       // that came through it (review r63A F6).
       if (primaryTrouble === 'silent' || drTrouble === 'silent') {
@@ -62,7 +62,7 @@ export async function checkCredentials(sts: (region: string) => STSClient, ctx: 
       const fix = primaryTrouble === 'throttled' && drTrouble === 'throttled' ? REGION_THROTTLED_FIX : REGION_UNANSWERED_FIX;
       return fail('credentials', `STS of neither region could tell the credentials: ${each}`, fix);
     }
-    primarySilence = ` (read from STS in ${drRegion}: STS in the primary region ${primaryRegion} ${STS_TROUBLE_WORDS[primaryTrouble]}: ${describeError(err)})`;
+    primarySilence = ` (read from STS in ${drRegion}: ${stsSaid(primaryTrouble, `the primary region ${primaryRegion}`)}: ${describeError(err)})`;
   }
   if (identity.Account !== account) {
     return fail(
@@ -74,10 +74,13 @@ export async function checkCredentials(sts: (region: string) => STSClient, ctx: 
   return ok('credentials', `account ${account} as ${identity.Arn ?? '?'}${primarySilence}`);
 }
 
-/** How a region's STS failed when the failure is the region's (its silence, its fault, its load), not the credentials'. */
-type StsTrouble = 'silent' | 'fault' | 'throttled';
+/** How a region's STS failed when the region itself is in trouble (its silence, its fault, its load). */
+type RegionTrouble = 'silent' | 'fault' | 'throttled';
 
-const STS_TROUBLE_WORDS: Record<StsTrouble, string> = {
+/** How a region's STS failed when the failure is not the credentials': the region's trouble, or STS not activated there. */
+type StsTrouble = RegionTrouble | 'disabled';
+
+const REGION_TROUBLE_WORDS: Record<RegionTrouble, string> = {
   silent: 'did not answer',
   fault: 'answered with a fault of its own',
   throttled: 'throttled the request',
@@ -86,15 +89,35 @@ const STS_TROUBLE_WORDS: Record<StsTrouble, string> = {
 /**
  * The region's trouble, or undefined for an answer that speaks of the credentials (a 4xx such as InvalidClientTokenId).
  * A throttle comes as HTTP 400 (STS's `Throttling`), 429 or a 5xx: it is told first, as isServerFault leaves it out.
+ * `RegionDisabledException` (HTTP 403) says STS is not activated in that region for the account, which other
+ * credentials would not change.
  */
 function stsTroubleOf(err: unknown): StsTrouble | undefined {
   if (isThrottledRequest(err)) return 'throttled';
   if (isServerFault(err)) return 'fault';
-  return isRegionUnanswered(err) ? 'silent' : undefined;
+  if (isRegionUnanswered(err)) return 'silent';
+  return errorNameOf(err) === 'RegionDisabledException' ? 'disabled' : undefined;
+}
+
+function stsSaid(trouble: StsTrouble, where: string): string {
+  return trouble === 'disabled' ? `STS is not activated in ${where}` : `STS in ${where} ${REGION_TROUBLE_WORDS[trouble]}`;
 }
 
 function stsFailed(region: string, trouble: StsTrouble, err: unknown): string {
-  return `${region} ${STS_TROUBLE_WORDS[trouble]} (${describeError(err)})`;
+  return `${stsSaid(trouble, region)} (${describeError(err)})`;
+}
+
+function regionFailed(region: string, trouble: RegionTrouble, err: unknown): string {
+  return `${region} ${REGION_TROUBLE_WORDS[trouble]} (${describeError(err)})`;
+}
+
+/** Activating STS in either region lets the doctor tell the credentials; the other region's STS may answer later. */
+function activateStsFix(account: string, regions: { region: string; trouble: StsTrouble }[]): string {
+  const off = regions.filter((r) => r.trouble === 'disabled').map((r) => r.region);
+  const activate = `activate STS in ${off.join(' or ')} for account ${account} (IAM console: Account settings, Security Token Service (STS) endpoints)`;
+  const other = regions.find((r) => r.trouble !== 'disabled');
+  if (other === undefined) return activate;
+  return `${activate}, or run the doctor again ${other.trouble === 'throttled' ? 'in a minute' : `once STS in ${other.region} answers`}`;
 }
 
 /** The local cloud's endpoints when it runs and answers, for the checks that follow. */

@@ -106,6 +106,26 @@ describe('the doctor\'s credentials check', () => {
     });
   });
 
+  // Review r63H F3: STS not activated in the primary region read as bad credentials and skipped every check.
+  it('reads the credentials from the DR region\'s STS when STS is not activated in the primary, and says so', async () => {
+    const result = await checkCredentials(answering({ 'us-east-1': regionDisabled, 'us-west-2': identity }), context);
+    expect(result).toEqual({
+      name: 'credentials',
+      verdict: 'ok',
+      detail: `account ${ACCOUNT} as arn:aws:iam::${ACCOUNT}:user/ops (read from STS in us-west-2: STS is not activated in the primary region us-east-1: RegionDisabledException (HTTP 403): STS is not activated in this region for account:000000000000.)`,
+    });
+  });
+
+  it('says STS is not activated in the primary, with the fix to activate it, when the DR\'s does not answer either (review r63H F3)', async () => {
+    const result = await checkCredentials(answering({ 'us-east-1': regionDisabled, 'us-west-2': silent }), context);
+    expect(result).toEqual({
+      name: 'credentials',
+      verdict: 'fail',
+      detail: 'STS is not activated in us-east-1 (RegionDisabledException (HTTP 403): STS is not activated in this region for account:000000000000.); STS in us-west-2 did not answer (Error: connect ECONNREFUSED 127.0.0.1:443)',
+      fix: 'activate STS in us-east-1 for account 000000000000 (IAM console: Account settings, Security Token Service (STS) endpoints), or run the doctor again once STS in us-west-2 answers',
+    });
+  });
+
   it('still says the credentials do not work when the primary\'s STS refuses them (a 4xx)', async () => {
     const result = await checkCredentials(answering({ 'us-east-1': denied, 'us-west-2': identity }), context);
     expect(result.verdict).toBe('fail');
