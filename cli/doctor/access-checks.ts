@@ -7,7 +7,7 @@ import { type DoctorContext } from './doctor-context';
 import { isServerFault } from '../server-fault';
 import { isThrottledRequest } from '../throttled-request';
 import { describeError, errorNameOf } from './sdk-error';
-import { isRegionUnanswered, REGION_THROTTLED_FIX, REGION_UNANSWERED_FIX } from './unanswered-region';
+import { HEALTH_DASHBOARD, isRegionUnanswered, REGION_THROTTLED_FIX, REGION_UNANSWERED_FIX } from './unanswered-region';
 
 /**
  * Group 2: can the doctor reach the environment at all? In AWS: the caller's credentials work
@@ -53,13 +53,14 @@ export async function checkCredentials(sts: (region: string) => STSClient, ctx: 
       }
       // Each region said as it failed (review r62U F2: a primary 5xx was said "does not answer", a DR 5xx bad credentials).
       const each = `${regionFailed(primaryRegion, primaryTrouble, err)}; ${regionFailed(drRegion, drTrouble, drErr)}`;
-      // This machine's network is a suspect only when a region did not answer: a fault or a throttle is an answer
-      // that came through it (review r63A F6).
-      if (primaryTrouble === 'silent' || drTrouble === 'silent') {
+      const throttled = [primaryTrouble, drTrouble].filter((t) => t === 'throttled').length;
+      // This machine's network is a suspect only when a region did not answer and none throttled: a fault or a
+      // throttle is an answer that came through it (review r63A F6, r63H F4).
+      if (throttled === 0 && (primaryTrouble === 'silent' || drTrouble === 'silent')) {
         return fail('credentials', `STS of neither region could tell the credentials (network, or both regions down): ${each}`, `check this machine's network (proxy, VPN, DNS) and ${REGION_UNANSWERED_FIX}`);
       }
-      // Throttled in both regions: STS is up and asks to be called later.
-      const fix = primaryTrouble === 'throttled' && drTrouble === 'throttled' ? REGION_THROTTLED_FIX : REGION_UNANSWERED_FIX;
+      // A throttle clears within a minute, so that is when to ask again; the other region's outage may last longer.
+      const fix = throttled === 2 ? REGION_THROTTLED_FIX : throttled === 1 ? `${REGION_THROTTLED_FIX}; if it persists, ${HEALTH_DASHBOARD}` : REGION_UNANSWERED_FIX;
       return fail('credentials', `STS of neither region could tell the credentials: ${each}`, fix);
     }
     primarySilence = ` (read from STS in ${drRegion}: ${stsSaid(primaryTrouble, `the primary region ${primaryRegion}`)}: ${describeError(err)})`;

@@ -5,7 +5,9 @@ import { type CheckResult, fail, type Verdict, warn } from './check-result';
 import { describeError, httpStatusOf } from './sdk-error';
 
 /** Where an operator reads whether a region is down: no grant or config edit fixes a region that does not answer. */
-export const REGION_UNANSWERED_FIX = 'run the doctor again; if it persists, see the AWS Health Dashboard (https://health.aws.amazon.com/health/status)';
+export const HEALTH_DASHBOARD = 'see the AWS Health Dashboard (https://health.aws.amazon.com/health/status)';
+
+export const REGION_UNANSWERED_FIX = `run the doctor again; if it persists, ${HEALTH_DASHBOARD}`;
 
 /** A throttle clears by itself within about a minute: asking again is the fix, not a grant nor an outage's page. */
 export const REGION_THROTTLED_FIX = 'run the doctor again in a minute';

@@ -86,6 +86,20 @@ describe('the doctor\'s credentials check', () => {
     });
   });
 
+  // Review r63H F4: a throttle is an answer that came through this machine's network, and it clears within a minute.
+  it.each([
+    ['us-east-1 did not answer (Error: connect ECONNREFUSED 127.0.0.1:443); us-west-2 throttled the request (Throttling (HTTP 400): Rate exceeded)', silent, throttled(400)],
+    ['us-east-1 throttled the request (Throttling (HTTP 400): Rate exceeded); us-west-2 did not answer (Error: connect ECONNREFUSED 127.0.0.1:443)', throttled(400), silent],
+  ])('says neither the network nor both regions down when one is silent and the other throttles, and to run again in a minute: %s', async (each, primary, dr) => {
+    const result = await checkCredentials(answering({ 'us-east-1': primary, 'us-west-2': dr }), context);
+    expect(result).toEqual({
+      name: 'credentials',
+      verdict: 'fail',
+      detail: `STS of neither region could tell the credentials: ${each}`,
+      fix: 'run the doctor again in a minute; if it persists, see the AWS Health Dashboard (https://health.aws.amazon.com/health/status)',
+    });
+  });
+
   it('says both regions when the primary\'s STS answers with a fault and the DR\'s refuses the credentials (review r63A F2)', async () => {
     const result = await checkCredentials(answering({ 'us-east-1': unavailable, 'us-west-2': denied }), context);
     expect(result).toEqual({
