@@ -28,8 +28,8 @@ import { awsRequestSettings, awsTransferSettings } from './aws-client-settings';
 import { CLI_CLIENT_TIMEOUTS, type ClientTimeouts, requestClientSettings, transferClientSettings } from './client-timeouts';
 import { CatalogEndpointUnansweredError, isUnanswered, VaultEndpointUnansweredError } from './unanswered-endpoint';
 import { CatalogEndpointFaultError } from './catalog-endpoint-fault-error';
-import { isServerFault } from './server-fault';
-import { credentialsStsRegion } from './credentials-sts-unanswered';
+import { faultAnswer, isServerFault } from './server-fault';
+import { stsTroubleInstead } from './credentials-sts-unanswered';
 
 /**
  * Where the CLI's runbook commands act: the local cloud of a data directory (default) or AWS (`--aws`), on an environment
@@ -201,7 +201,8 @@ function kmsNamedWhenUnanswered(provider: KeyProvider, where: { vault: string; r
 /**
  * The primary catalog's document client, whose requests fail with CatalogEndpointUnansweredError when DynamoDB does
  * not answer (after the client's own attempts), or the region's STS asked for the credentials' role does not, and
- * with CatalogEndpointFaultError when DynamoDB answers with a fault of its own (a 5xx). On a
+ * with CatalogEndpointFaultError when DynamoDB, or that STS, answers with a fault of its own (a 5xx). When STS is what
+ * failed, the message says so: DynamoDB was not asked (review r62T F3, r63H F2). On a
  * stack of its own: the DynamoDB client may be another's (AccessClients.dynamodb), whose errors stay as they are.
  */
 function namingUnanswered(documents: DynamoDBDocumentClient, where: { table: string; region: string; endpoint: string | undefined; instead: string }): DynamoDBDocumentClient {
@@ -214,17 +215,12 @@ function namingUnanswered(documents: DynamoDBDocumentClient, where: { table: str
         const at = `DynamoDB in ${where.region}${where.endpoint ? ` (${where.endpoint})` : ''}`;
         // A 5xx is the region's trouble as much as silence is: it gets the same way out (review r63A F4).
         if (isServerFault(err)) {
-          const status = (err as { $metadata?: { httpStatusCode?: unknown } }).$metadata?.httpStatusCode;
-          const answer = `${err.name}${typeof status === 'number' ? ` (HTTP ${status})` : ''}: ${err.message}`;
-          throw new CatalogEndpointFaultError(`the primary catalog ${where.table} could not be read: ${at} answered with a fault of its own (${answer}). If the primary region is down, ${where.instead}`, err);
+          const fault = stsTroubleInstead(err, 'DynamoDB') ?? `${at} answered with a fault of its own (${faultAnswer(err)})`;
+          throw new CatalogEndpointFaultError(`the primary catalog ${where.table} could not be read: ${fault}. If the primary region is down, ${where.instead}`, err);
         }
         if (!isUnanswered(err)) throw err;
         // The request may not have left: STS, asked for the credentials' role, is what did not answer (review r62T F3).
-        const stsRegion = credentialsStsRegion(err);
-        const unanswered =
-          stsRegion !== undefined
-            ? `STS in ${stsRegion} did not answer the request for the credentials' role (${err.message}), so DynamoDB was not asked`
-            : `${at} did not answer (${err.message})`;
+        const unanswered = stsTroubleInstead(err, 'DynamoDB') ?? `${at} did not answer (${err.message})`;
         throw new CatalogEndpointUnansweredError(`the primary catalog ${where.table} could not be reached: ${unanswered}. If the primary region is down, ${where.instead}`, { cause: err });
       }
     },

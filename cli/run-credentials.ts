@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { CLI_CLIENT_TIMEOUTS } from './client-timeouts';
 import { credentialsIdentity, type CredentialsIdentity } from './credentials-account';
 import { credentialsUnansweredWords, CredentialsUnansweredError, isCredentialsUnanswered } from './credentials-unanswered';
-import { markIfStsUnanswered } from './credentials-sts-unanswered';
+import { markIfStsTrouble } from './credentials-sts-unanswered';
 import { credentialsWithTimeouts } from './credentials-with-timeouts';
 import { RememberedUnanswered, rememberingUnanswered } from './unanswered-credentials-memory';
 
@@ -36,8 +36,9 @@ const regionlessFailures = new Map<string, RememberedUnanswered>();
  * A provider that does not answer fails in words (CredentialsUnansweredError: whose credentials, use other ones of the
  * account), not as the SDK's bare `TimeoutError: … requestTimeout`, which every command printed as it was, read as a
  * region's silence (review f62R): the one place all the clients' requests ask, so every command says it alike. A role's
- * STS that does not answer is left as STS's own error, the region's silence, and marked as STS's
- * (credentials-sts-unanswered.ts) for a line that would name the client's service as silent (review r62T F3).
+ * STS that does not answer, or answers with a fault of its own, is left as STS's own error, the region's trouble, and
+ * marked as STS's (credentials-sts-unanswered.ts) for a line that would name the client's service as silent or at
+ * fault (review r62T F3, r63H F2: a 503 of STS was `DynamoDB … answered with a fault of its own`).
  */
 export function runCredentials(profile: string | undefined, region: string): CredentialsProvider {
   const provider = sharedProvider(profile, region);
@@ -45,7 +46,7 @@ export function runCredentials(profile: string | undefined, region: string): Cre
     try {
       return await provider(options);
     } catch (err) {
-      markIfStsUnanswered(err, region);
+      markIfStsTrouble(err, region);
       if (err instanceof CredentialsUnansweredError || !isCredentialsUnanswered(err)) throw err;
       throw new CredentialsUnansweredError(credentialsUnansweredWords(err, ...whose(profile)), { cause: err });
     }

@@ -11,3 +11,9 @@ export function isServerFault(err: unknown): err is Error {
   const status = metadata?.httpStatusCode;
   return fault === 'server' || (typeof status === 'number' && status >= 500);
 }
+
+/** A server fault's answer as a message quotes it: `<name> (HTTP <status>): <message>`, the status when known. */
+export function faultAnswer(err: Error): string {
+  const status = (err as { $metadata?: { httpStatusCode?: unknown } }).$metadata?.httpStatusCode;
+  return `${err.name}${typeof status === 'number' ? ` (HTTP ${status})` : ''}: ${err.message}`;
+}

@@ -13,6 +13,9 @@ import { isRegionUnanswered } from '../../../cli/doctor/unanswered-region';
 import { environmentAccess } from '../../../cli/environment-access';
 import { forgetRunCredentials, runCredentials } from '../../../cli/run-credentials';
 import { CatalogEndpointUnansweredError } from '../../../cli/unanswered-endpoint';
+import { CatalogEndpointFaultError } from '../../../cli/catalog-endpoint-fault-error';
+import { isPassingAwsFailure } from '../../../cli/passing-aws-failure';
+import { isServerFault } from '../../../cli/server-fault';
 import { loadLifeboatConfig } from '../../../config/load-config';
 import { resourceNames } from '../../../lib/stacks/resource-names';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
@@ -30,6 +33,8 @@ const home = mkdtempSync(path.join(tmpdir(), 'lifeboat-run-credentials-'));
 const requests: string[] = [];
 /** Whether us-east-1 holds its requests unanswered (a region that accepted the connection and went silent) instead of dropping them. */
 let primarySilent = false;
+/** Whether us-east-1's STS answers with a fault of its own (a 503, as a region in trouble does) instead. */
+let primaryStsFault = false;
 const cliTimeouts = { ...CLI_CLIENT_TIMEOUTS };
 const endpoint: Server = createServer((req, res) => {
   let body = '';
@@ -38,6 +43,11 @@ const endpoint: Server = createServer((req, res) => {
     const signed = /Credential=([^/]+)\/\d+\/([^/]+)\/([^/]+)\//.exec(String(req.headers.authorization ?? ''));
     const [key, region, service] = signed ? [signed[1], signed[2], signed[3]] : ['-', '-', '-'];
     requests.push(`${service} ${region} ${key}`);
+    if (region === 'us-east-1' && service === 'sts' && primaryStsFault) {
+      res.writeHead(503, { 'content-type': 'text/xml' });
+      res.end('<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code><Message>STS is in trouble</Message></Error><RequestId>r</RequestId></ErrorResponse>');
+      return;
+    }
     if (region === 'us-east-1') return primarySilent ? undefined : void req.socket.destroy();
     if (service === 'sts' && new URLSearchParams(body).get('Action') === 'GetCallerIdentity') {
       res.writeHead(200, { 'content-type': 'text/xml' });
@@ -81,6 +91,7 @@ beforeAll(async () => {
 afterEach(() => {
   process.env.AWS_PROFILE = 'ops';
   primarySilent = false;
+  primaryStsFault = false;
   Object.assign(CLI_CLIENT_TIMEOUTS, cliTimeouts);
   endpoint.closeAllConnections();
   forgetRunCredentials();
@@ -190,5 +201,31 @@ it("the primary catalog out of reach because its region's STS did not answer the
     `the primary catalog ${resourceNames(environment).catalogTable} could not be reached: STS in us-east-1 did not answer the request for the credentials' role ` +
       `(@smithy/node-http-handler - [ERROR] a request has exceeded the configured 300 ms requestTimeout.), so DynamoDB was not asked. If the primary region is down, verify the DR vault: --from dr`,
   );
+  expect(requests.filter((request) => request.startsWith('dynamodb'))).toEqual([]);
+}, 30_000);
+
+/** The sample environment in the regions the endpoint tells apart: us-east-1 the primary, us-west-2 the DR region. */
+function regionsEnvironment() {
+  const sample = loadLifeboatConfig(SAMPLE_CONFIG_FILE).environments[0];
+  if (!sample) throw new Error('the sample config has no environment');
+  return { ...sample, primaryRegion: 'us-east-1', drRegion: 'us-west-2' };
+}
+
+it("the primary catalog out of reach because its region's STS answered the role's request with a fault says STS, not DynamoDB, and stays a fault", async () => {
+  // Review r63H F2: an AssumeRole answered 503 was worded 'DynamoDB in us-east-1 answered with a fault of its own'.
+  process.env.AWS_PROFILE = 'ops-east';
+  primaryStsFault = true;
+  requests.length = 0;
+  const environment = regionsEnvironment();
+  const access = await environmentAccess({ config: SAMPLE_CONFIG_FILE, env: environment.name, dataDir: home, aws: true }, {}, { primaryCatalogUnanswered: 'verify the DR vault: --from dr', environment });
+  const failed = await access.catalog.lockHolder('plan').catch((err: unknown) => err);
+  expect(failed).toBeInstanceOf(CatalogEndpointFaultError);
+  expect((failed as Error).message).toBe(
+    `the primary catalog ${resourceNames(environment).catalogTable} could not be read: STS in us-east-1 answered the request for the credentials' role with a fault of its own ` +
+      `(ServiceUnavailable (HTTP 503): STS is in trouble), so DynamoDB was not asked. If the primary region is down, verify the DR vault: --from dr`,
+  );
+  // Still the region's trouble, as the DR fallbacks and the workflow runner's follow read it.
+  expect(isServerFault(failed)).toBe(true);
+  expect(isPassingAwsFailure(failed)).toBe(true);
   expect(requests.filter((request) => request.startsWith('dynamodb'))).toEqual([]);
 }, 30_000);

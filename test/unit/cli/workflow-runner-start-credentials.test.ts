@@ -8,7 +8,7 @@ import path from 'node:path';
 import { WorkflowNotStartedError, WorkflowStartUnansweredError } from '../../../cli/aws-execution-errors';
 import { CLI_CLIENT_TIMEOUTS } from '../../../cli/client-timeouts';
 import { ClosedOutputGuard } from '../../../cli/closed-output';
-import { markIfStsUnanswered } from '../../../cli/credentials-sts-unanswered';
+import { markIfStsTrouble } from '../../../cli/credentials-sts-unanswered';
 import { CredentialsUnansweredError } from '../../../cli/credentials-unanswered';
 import { forgetRunCredentials } from '../../../cli/run-credentials';
 import { awsWorkflowRunner } from '../../../cli/workflow-runner';
@@ -31,12 +31,19 @@ const cliTimeouts = { ...CLI_CLIENT_TIMEOUTS };
 const home = mkdtempSync(path.join(tmpdir(), 'lifeboat-runner-credentials-'));
 /** Each request as `service region`, from its signature. */
 const requests: string[] = [];
+/** Whether STS answers with a fault of its own (a 503) instead of holding the request. */
+let stsFault = false;
 const endpoint: Server = createServer((req, res) => {
   req.resume();
   req.on('end', () => {
     const signed = /Credential=[^/]+\/\d+\/([^/]+)\/([^/]+)\//.exec(String(req.headers.authorization ?? ''));
     requests.push(signed ? `${signed[2]} ${signed[1]}` : '- -');
     // STS holds the request without an answer; Step Functions, which must never be asked here, refuses.
+    if (signed?.[2] === 'sts' && stsFault) {
+      res.writeHead(503, { 'content-type': 'text/xml' });
+      res.end('<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code><Message>STS is in trouble</Message></Error><RequestId>r</RequestId></ErrorResponse>');
+      return;
+    }
     if (signed?.[2] === 'sts') return;
     res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
     res.end('{"__type":"AccessDeniedException","message":"not for this test"}');
@@ -61,6 +68,7 @@ beforeAll(async () => {
 beforeEach(() => {
   forgetRunCredentials();
   requests.length = 0;
+  stsFault = false;
 });
 
 afterAll(async () => {
@@ -93,6 +101,17 @@ describe("an --aws run whose first start's credentials could not be had", () => 
     expect(requests).toEqual(Array.from({ length: CLI_CLIENT_TIMEOUTS.requestMaxAttempts }, () => `sts ${region}`));
   }, 30_000);
 
+  it('fails so when STS answered the request for the credentials\' role with a fault of its own (review r63H F2)', async () => {
+    // Until then a 503 of STS was a start without answer: tried 3 times, looked up, and "may or may not have started".
+    stsFault = true;
+    const run = awsWorkflowRunner({ environment, wait: noWait, output: quietOutput() }).run('backup', {}, () => undefined);
+    await expect(run).rejects.toBeInstanceOf(WorkflowNotStartedError);
+    await expect(run).rejects.toThrow(
+      `StartExecution of state machine ${STATE_MACHINE} was not sent, so the workflow was not started: STS in ${region} answered the request for the credentials' role with a fault of its own (ServiceUnavailable (HTTP 503): STS is in trouble). Run the command again when STS in ${region} answers`,
+    );
+    expect(requests.filter((request) => !request.startsWith('sts'))).toEqual([]);
+  }, 30_000);
+
   it("fails so when the credentials' provider did not answer either (an SSO portal), with its words", async () => {
     const client = new SFNClient({ region });
     const mock = mockClient(client);
@@ -115,7 +134,7 @@ describe('an --aws run whose start had no answer, then whose credentials could n
     // The first attempt was sent and timed out (Step Functions may have started it); then STS went silent, and the run's
     // provider throws that silence at once to every ask after it, marked as STS's as run-credentials.ts marks it.
     const stsSilent = timeout();
-    markIfStsUnanswered(stsSilent, region);
+    markIfStsTrouble(stsSilent, region);
     let starts = 0;
     mock.on(StartExecutionCommand).callsFake(() => Promise.reject(++starts === 1 ? timeout() : stsSilent));
     mock.on(DescribeExecutionCommand).rejects(stsSilent);
