@@ -6,6 +6,7 @@ import { type CheckResult, fail, warn } from './check-result';
 import { type DoctorContext } from './doctor-context';
 import { describeError, errorNameOf } from './sdk-error';
 import { describeSourceKey, keyField, type KmsClients, type SourceKeyManager, undeclaredKeyResult } from './source-key';
+import { regionUnansweredResult } from './unanswered-region';
 
 const BARE_KEY_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
 const ALIAS_ARN_ACCOUNT = /^arn:[a-z-]+:kms:[a-z0-9-]+:(\d{12}):alias\//;
@@ -35,10 +36,11 @@ export async function bucketKeyResult(s3: S3Client, ctx: DoctorContext, source: 
   try {
     rule = await defaultEncryption(s3, source.bucket, owner);
   } catch (err) {
-    return warn(
-      name,
-      `cannot read the default encryption of bucket ${source.bucket}, so its key is not compared with ${field} (${describeError(err)})`,
-      `allow s3:GetEncryptionConfiguration on arn:${partitionOf(primaryRegion)}:s3:::${source.bucket} to the caller, then run the doctor again`,
+    // S3's 500 or silence is the region's, not a missing grant (review r63H F6), as for the listing before it.
+    const unread = `cannot read the default encryption of bucket ${source.bucket}, so its key is not compared with ${field}`;
+    return (
+      regionUnansweredResult(name, primaryRegion, err, unread, 'warn') ??
+      warn(name, `${unread} (${describeError(err)})`, `allow s3:GetEncryptionConfiguration on arn:${partitionOf(primaryRegion)}:s3:::${source.bucket} to the caller, then run the doctor again`)
     );
   }
   const sseKms = rule?.SSEAlgorithm === 'aws:kms' || rule?.SSEAlgorithm === 'aws:kms:dsse';

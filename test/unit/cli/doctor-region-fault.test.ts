@@ -1,6 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { CloudFormationClient, CloudFormationServiceException, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { KMSClient, KMSServiceException } from '@aws-sdk/client-kms';
+import { GetBucketEncryptionCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { type S3BucketSourceConfig } from '../../../config/lifeboat-config';
+import { bucketKeyResult } from '../../../cli/doctor/bucket-key-check';
 import { checkBootstrap } from '../../../cli/doctor/bootstrap-checks';
 import { type DoctorContext } from '../../../cli/doctor/doctor-context';
 import { checkVaultKey } from '../../../cli/doctor/vault-key-checks';
@@ -65,6 +68,28 @@ describe('a region check when the region answers with a fault of its own', () =>
       verdict: 'warn',
       detail: 'us-west-2 throttled the request (ThrottlingException (HTTP 400): Rate exceeded): cannot read alias/lifeboat-dev-dr-vault',
       fix: 'run the doctor again in a minute',
+    });
+  });
+
+  // Review r63H F6: the default encryption's read got "allow s3:GetEncryptionConfiguration" for S3's own 500.
+  it.each([
+    ['answered with a fault of its own (InternalError (HTTP 500): We encountered an internal error. Please try again.)', 'InternalError', 500, 'server', HEALTH],
+    ['throttled the request (SlowDown (HTTP 503): Please reduce your request rate.)', 'SlowDown', 503, 'server', 'run the doctor again in a minute'],
+  ] as const)('says a bucket\'s encryption unread as the region\'s trouble, not a missing s3:GetEncryptionConfiguration: %s', async (said, errorName, status, fault, fix) => {
+    const message = errorName === 'SlowDown' ? 'Please reduce your request rate.' : 'We encountered an internal error. Please try again.';
+    const s3 = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } });
+    s3.send = (async (command: unknown) => {
+      if (!(command instanceof GetBucketEncryptionCommand)) throw new Error('only GetBucketEncryption is asked');
+      throw new S3ServiceException({ name: errorName, $fault: fault, $metadata: { httpStatusCode: status }, message });
+    }) as S3Client['send'];
+    const sourceContext = { ...context, sourceField: (source: string) => `environments[dev].plans[0].sources[${source}]` } as unknown as DoctorContext;
+    const source = { type: 's3', name: 'docs', bucket: 'docs-bucket' } as S3BucketSourceConfig;
+    const result = await bucketKeyResult(s3, sourceContext, source, '000000000000', undefined);
+    expect(result).toEqual({
+      name: 'source docs',
+      verdict: 'warn',
+      detail: `us-east-1 ${said}: cannot read the default encryption of bucket docs-bucket, so its key is not compared with environments[dev].plans[0].sources[docs].kmsKeyArn`,
+      fix,
     });
   });
 });
