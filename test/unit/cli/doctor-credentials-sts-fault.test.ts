@@ -62,6 +62,18 @@ describe('the doctor\'s credentials check', () => {
     expect(result.detail).toContain(`(read from STS in us-west-2: STS in the primary region us-east-1 throttled the request: Throttling (HTTP ${status}): Rate exceeded)`);
   });
 
+  // Review r63H F7: HTTP 429 is a throttle under any name (STS's own is `Throttling`), not the credentials' refusal.
+  it('reads the credentials from the DR region\'s STS when the primary\'s answers 429 under a name of its own, and says so', async () => {
+    const tooMany = (): Promise<never> =>
+      Promise.reject(new STSServiceException({ name: 'TooManyRequests', $fault: 'client', $metadata: { httpStatusCode: 429 }, message: 'slow down' }));
+    const result = await checkCredentials(answering({ 'us-east-1': tooMany, 'us-west-2': identity }), context);
+    expect(result).toEqual({
+      name: 'credentials',
+      verdict: 'ok',
+      detail: `account ${ACCOUNT} as arn:aws:iam::${ACCOUNT}:user/ops (read from STS in us-west-2: STS in the primary region us-east-1 throttled the request: TooManyRequests (HTTP 429): slow down)`,
+    });
+  });
+
   it('says a throttled STS in both regions as such, never as bad credentials (review r63A F1)', async () => {
     const result = await checkCredentials(answering({ 'us-east-1': throttled(400), 'us-west-2': throttled(503) }), context);
     expect(result).toEqual({
