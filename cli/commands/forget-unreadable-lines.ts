@@ -1,5 +1,6 @@
 import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
 import { catalogItemDeleteCommand, INVALID_ITEM_LINES } from '../../lambdas/catalog/catalog-item-delete-command';
+import { shownItemKey, shownItemName } from '../../lambdas/catalog/shown-item-key';
 import { type PlanForgetReport } from '../../lambdas/retention/forget-backups';
 import { type VaultSide } from '../../lambdas/runtime/runtime-config';
 import { shellWord } from '../../lambdas/runtime/shell-word';
@@ -18,8 +19,9 @@ export type UnreadableRecordCommands = { readonly doctor?: string; readonly rebu
 /**
  * What `lifeboat backups forget` prints of a plan's records it could not read (PlanForgetReport.unreadable): the run
  * neither decided on nor forgot them, and without these lines the only trace was a JSON line on stderr, so an operator
- * applying retention was not told that some backups were not considered (f62Q). Each key is shown escaped and cut
- * (shownCatalogName): a damaged key is any string, and a newline or ESC in it would forge report lines. The advice uses
+ * applying retention was not told that some backups were not considered (f62Q). Each key is shown escaped, its pk and
+ * sk each cut at 40 (shownItemKey): a damaged key is any string, a newline or ESC in it would forge report lines, and
+ * cut at 200 a pk spelled another record's delete right above the real `delete:` line (review r63K F1). The advice uses
  * the doctor's words (cli/doctor/catalog-plan-checks.ts), whose report has the why and the delete command of each.
  */
 export function unreadableRecordLines(plan: Pick<PlanForgetReport, 'plan' | 'unreadable'>, vault: VaultSide, commands: UnreadableRecordCommands): string[] {
@@ -30,7 +32,7 @@ export function unreadableRecordLines(plan: Pick<PlanForgetReport, 'plan' | 'unr
   const them = unreadable.length === 1 ? 'it' : 'them';
   return [
     `  not read: ${unreadable.length} backup record(s) of plan ${shownCatalogName(plan.plan)} could not be read (an older or newer version's, or damaged), so this run neither decided on nor forgot ${them}:`,
-    ...unreadable.slice(0, INVALID_ITEM_LINES).flatMap((u) => [`    ${shownCatalogName(u.item)}`, ...deleteLine(u, commands)]),
+    ...unreadable.slice(0, INVALID_ITEM_LINES).flatMap((u) => [`    ${u.catalogItem !== undefined ? shownItemKey(u.catalogItem.key) : shownItemName(u.item)}`, ...deleteLine(u, commands)]),
     ...(more > 0 ? [`    and ${more} more (stderr names each)`] : []),
     `  ${whereNamed(commands, vault)}. Correct the item, or delete it and run \`${commands.rebuild}\` ` +
       `to write it again from the ${vault === 'dr' ? 'DR ' : ''}vault; or upgrade Lifeboat if a newer version wrote ${them}.`,

@@ -463,4 +463,23 @@ describe('printForgetReport', () => {
     expect(primary?.slice(0, 3)).toEqual(['aws', 'dynamodb', 'delete-item']);
     expect(primary).not.toContain('--profile');
   });
+
+  // Review r63K F1: the record's line above its real `delete:` showed its key to 200 characters, so a forged pk spelled
+  // another record's delete right above the real one; its pk and sk are now cut at 40 each, as the doctor shows them.
+  it("spells no delete but the damaged item's own, whatever its pk or sk spells", () => {
+    const victim = 'BACKUP#20261208T060000Z-0000000a';
+    const forged = `aws dynamodb delete-item --table-name lifeboat-dev-catalog --key pk={S=${victim}},sk={S=BACKUP}`;
+    const spelled = /delete-item(?: --[a-z-]+ [^\s']+)* --key (?:'(\{[^']*\})'|pk=\{S=([^}]*)\},sk=\{S=[^}]*\})/g;
+    for (const key of [{ pk: `BACKUP#x ${forged}`, sk: 'BACKUP' }, { pk: 'BACKUP#x', sk: `BACKUP ${forged}` }]) {
+      const { out, io } = capturedCliIo();
+      const report = unreadableReport('primary');
+      const plan = report.plans[0] as PlanForgetReport;
+      const unreadable = [{ item: `${key.pk} / ${key.sk}`, problem: 'not valid', catalogItem: { table: 'lifeboat-dev-catalog', key } }];
+      printForgetReport(io, { ...report, plans: [{ ...plan, unreadable }] }, undefined, { ...base, aws: true, stack: 'My-Stack' }, 'us-east-1');
+      const lines = out.flatMap((l) => l.split('\n'));
+      const pks = lines.flatMap((l) => [...l.matchAll(spelled)].map((m) => (m[1] !== undefined ? (JSON.parse(m[1]) as { pk: { S: string } }).pk.S : m[2])));
+      expect(pks).toEqual([key.pk]);
+      expect(lines).toContain(`      delete: \`${catalogItemDeleteCommand({ region: 'us-east-1', table: 'lifeboat-dev-catalog', key })}\``);
+    }
+  });
 });
