@@ -76,6 +76,37 @@ export class ExecutionNameTakenError extends Error {
   }
 }
 
+/**
+ * The `aws` lines that follow or stop an execution the CLI no longer follows, with its region: the operator's shell
+ * may default to another one, where the ARN's execution is not found.
+ */
+export function followOrStopLines(executionArn: string, region: string): string {
+  return (
+    `Follow it with \`aws stepfunctions describe-execution --region ${region} --execution-arn ${executionArn}\`, ` +
+    `or stop it with \`aws stepfunctions stop-execution --region ${region} --execution-arn ${executionArn}\`.`
+  );
+}
+
+/**
+ * A poll of a running execution was answered with a failure that stays (an expired token or SSO session, access
+ * denied, credentials Step Functions does not know): the execution goes on in AWS (up to 24–72 h), so the command
+ * names it and the lines to follow or stop it, not the SDK's words only (review r63F F3).
+ */
+export class FollowingFailedError extends Error {
+  constructor(
+    readonly executionArn: string,
+    region: string,
+    cause: unknown,
+  ) {
+    super(
+      `The CLI stopped following execution ${executionArn}: a poll failed with an answer that stays (${causeText(cause)}); it goes on in AWS. ` +
+        `With credentials that may (renewed ones, if these expired): ${followOrStopLines(executionArn, region)}`,
+      { cause },
+    );
+    this.name = 'FollowingFailedError';
+  }
+}
+
 /** The CLI's polls of a running execution failed for longer than its bound: the execution goes on in AWS. */
 export class FollowingGaveUpError extends Error {
   constructor(
@@ -86,7 +117,7 @@ export class FollowingGaveUpError extends Error {
   ) {
     super(
       `The CLI gave up following execution ${executionArn} after ${Math.round(boundMs / 60_000)} minutes in which every poll failed (the last: ${causeText(cause)}); it goes on in AWS. ` +
-        `Follow it with \`aws stepfunctions describe-execution --region ${region} --execution-arn ${executionArn}\`, or stop it with \`aws stepfunctions stop-execution --region ${region} --execution-arn ${executionArn}\`.`,
+        followOrStopLines(executionArn, region),
       { cause },
     );
     this.name = 'FollowingGaveUpError';

@@ -9,6 +9,7 @@ export function progressLine(stream: { isTTY?: boolean; write(s: string): boolea
   let lastState: string | undefined;
   let drawn = false;
   let toldUnreadable = false;
+  let toldExecution = false;
   /** A line of its own, above the redrawn one: said once, it stays on screen. */
   const say = (line: string): void => {
     stream.write(`${drawn ? '\r\x1b[2K' : ''}${label}: ${line}\n`);
@@ -16,6 +17,11 @@ export function progressLine(stream: { isTTY?: boolean; write(s: string): boolea
   };
   return {
     update(p: WorkflowProgress): void {
+      // An execution in AWS goes on after a Ctrl-C: its ARN stays on screen to follow or stop it (review r63F F3).
+      if (p.executionId !== undefined && !toldExecution) {
+        say(`execution ${p.executionId} (it runs in AWS: a Ctrl-C stops only this command's following)`);
+        toldExecution = true;
+      }
       // Why, once; the line itself only notes it while it lasts (review r63F F1).
       if (p.shardCountsUnreadable !== undefined && !toldUnreadable) {
         say(p.shardCountsUnreadable);

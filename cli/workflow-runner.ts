@@ -6,8 +6,9 @@ import { awsRequestSettings } from './aws-client-settings';
 import { CLI_CLIENT_TIMEOUTS } from './client-timeouts';
 import { withinDeadline } from './call-deadline';
 import { isPassingAwsFailure } from './passing-aws-failure';
+import { isPassingFollowFailure } from './passing-follow-failure';
 import { newExecutionName } from './execution-name';
-import { ExecutionNameTakenError, FollowingGaveUpError, WorkflowNotStartedError, WorkflowStartUnansweredError } from './aws-execution-errors';
+import { ExecutionNameTakenError, FollowingFailedError, FollowingGaveUpError, followOrStopLines, WorkflowNotStartedError, WorkflowStartUnansweredError } from './aws-execution-errors';
 import { type UnsentForCredentials, unsentForCredentials } from './unsent-for-credentials';
 import { resourceNames } from '../lib/stacks/resource-names';
 import { partitionOf } from '../config/aws-partition';
@@ -51,6 +52,8 @@ function regionOf(workflow: WorkflowName, options: WorkflowRunOptions | undefine
  * polls is never `state`, but it is here.
  */
 export type WorkflowProgress = {
+  /** AWS runs: the execution's ARN, from its start on (the progress line says it once: review r63F F3). */
+  executionId?: string;
   state?: string;
   entered?: readonly string[];
   shardsDone: number;
@@ -177,11 +180,11 @@ export function localWorkflowRunner(options: {
  * (as after a Ctrl-C, which ends only the CLI), so its result is not known and the command must not report one.
  */
 export class StoppedFollowingError extends Error {
-  constructor(readonly executionArn: string) {
-    super(
-      `The output was closed (EPIPE), so the CLI stopped following execution ${executionArn}; it goes on in AWS. ` +
-        `Follow it with \`aws stepfunctions describe-execution --execution-arn ${executionArn}\`, or stop it with \`aws stepfunctions stop-execution --execution-arn ${executionArn}\`.`,
-    );
+  constructor(
+    readonly executionArn: string,
+    region: string,
+  ) {
+    super(`The output was closed (EPIPE), so the CLI stopped following execution ${executionArn}; it goes on in AWS. ${followOrStopLines(executionArn, region)}`);
     this.name = 'StoppedFollowingError';
   }
 }
@@ -245,19 +248,21 @@ export function awsWorkflowRunner(options: {
         // its input is ours; a name is unique per state machine for 90 days, not per command.
         if (start.adopted) {
           const adopted = await pollUntilAnswered(executionArn, region, () => call('DescribeExecution', (signal) => sfn.send(new DescribeExecutionCommand({ executionArn }), { abortSignal: signal })));
-          if (adopted === undefined) throw new StoppedFollowingError(executionArn);
+          if (adopted === undefined) throw new StoppedFollowingError(executionArn, region);
           if (!sameInput(adopted.input, inputText)) throw new ExecutionNameTakenError(executionArn, region);
         }
-        const progress: WorkflowProgress = { shardsDone: 0, shardsFailed: 0, retries: 0, elapsedMs: 0 };
+        // Said as soon as it is known, so that a Ctrl-C, which ends only the CLI, leaves the running execution's name on screen.
+        const progress: WorkflowProgress = { executionId: executionArn, shardsDone: 0, shardsFailed: 0, retries: 0, elapsedMs: 0 };
+        onProgress({ ...progress, elapsedMs: now() - started });
         for (;;) {
-          if (stopFollowing.signal.aborted) throw new StoppedFollowingError(executionArn);
+          if (stopFollowing.signal.aborted) throw new StoppedFollowingError(executionArn, region);
           // The history drives the same progress line as locally (countEvent skips events already counted).
           const described = await pollUntilAnswered(executionArn, region, async () => {
             await countHistory(sfn, call, executionArn, progress);
             await countMapRunItems(sfn, call, progress);
             return call('DescribeExecution', (signal) => sfn.send(new DescribeExecutionCommand({ executionArn }), { abortSignal: signal }));
           });
-          if (described === undefined) throw new StoppedFollowingError(executionArn);
+          if (described === undefined) throw new StoppedFollowingError(executionArn, region);
           onProgress({ ...progress, elapsedMs: now() - started });
           if (described.status !== 'RUNNING' && described.status !== 'PENDING_REDRIVE') {
             // Read after the execution ended, so no poll missed the step. What it adds is a note beside the error
@@ -290,7 +295,8 @@ export function awsWorkflowRunner(options: {
           try {
             return await poll();
           } catch (err) {
-            if (!isPassingAwsFailure(err)) throw err;
+            // The execution runs on in AWS whatever ended the following: the error names it (review r63F F3).
+            if (!isPassingFollowFailure(err)) throw new FollowingFailedError(executionArn, pollRegion, err);
             failingSince ??= pollStarted;
             if (now() - failingSince >= pollGiveUpMs) throw new FollowingGaveUpError(executionArn, pollRegion, pollGiveUpMs, err);
             await wait(Math.min(POLL_BACKOFF_MAX_MS, POLL_BACKOFF_FIRST_MS * 2 ** (failures - 1)), stopFollowing.signal);

@@ -75,9 +75,15 @@ describe('an --aws run whose output closes', () => {
     output.watch(stderr);
     // An hour's poll: the close must end the wait, not the next poll.
     const runner = awsWorkflowRunner({ environment: sample, client, pollMs: 3_600_000, output });
-    const run = runner.run('backup', {}, () => stderr.emit('error', Object.assign(new Error('write EPIPE'), { code: 'EPIPE' })));
+    // The output closes after the first poll's progress (the first progress, the start's, names the execution).
+    let updates = 0;
+    const run = runner.run('backup', {}, () => ++updates === 2 && stderr.emit('error', Object.assign(new Error('write EPIPE'), { code: 'EPIPE' })));
     await expect(run).rejects.toBeInstanceOf(StoppedFollowingError);
     await expect(run).rejects.toThrow(`stopped following execution ${executionArn}; it goes on in AWS`);
+    // Its region given: the operator's shell may default to another one (review r63F F3).
+    await expect(run).rejects.toThrow(
+      `Follow it with \`aws stepfunctions describe-execution --region ${sample.primaryRegion} --execution-arn ${executionArn}\`, or stop it with \`aws stepfunctions stop-execution --region ${sample.primaryRegion} --execution-arn ${executionArn}\`.`,
+    );
     expect([mock.commandCalls(DescribeExecutionCommand).length, output.exitCodeOverride()]).toEqual([1, EXIT_OUTPUT_CLOSED]);
   });
 });

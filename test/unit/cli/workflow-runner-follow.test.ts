@@ -1,7 +1,9 @@
 import { DescribeExecutionCommand, ExecutionAlreadyExists, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ExecutionNameTakenError, FollowingGaveUpError, WorkflowStartUnansweredError } from '../../../cli/aws-execution-errors';
+import { ExecutionNameTakenError, FollowingFailedError, FollowingGaveUpError, WorkflowStartUnansweredError } from '../../../cli/aws-execution-errors';
+import { CredentialsUnansweredError } from '../../../cli/credentials-unanswered';
+import { progressLine } from '../../../cli/progress-line';
 import { ClosedOutputGuard } from '../../../cli/closed-output';
 import { awsWorkflowRunner } from '../../../cli/workflow-runner';
 import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
@@ -166,5 +168,65 @@ describe('an --aws run whose polls fail for a while', () => {
     const run = awsWorkflowRunner({ environment, client, pollMs: 1, wait: fakeClock().wait, output: quietOutput() }).run('backup', {}, () => undefined);
     await expect(run).rejects.toThrow('not authorized to perform: states:DescribeExecution');
     expect(mock.commandCalls(DescribeExecutionCommand)).toHaveLength(1);
+  });
+});
+
+/**
+ * Review r63F F3: after the start, a poll answered with a failure that stays (an expired token or SSO session, access
+ * denied, unknown credentials) ended the command with the SDK's words only, never the execution's ARN, though the
+ * workflow runs on for up to 24–72 h; and an SSO portal's silence, which may pass, ended it as well.
+ */
+describe('an --aws run whose polls are refused after the start', () => {
+  const expiredToken = () => Object.assign(new Error('The security token included in the request is expired'), { name: 'ExpiredTokenException', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+
+  it.each([
+    ['an expired token', expiredToken, 'ExpiredTokenException: The security token included in the request is expired'],
+    ['unknown credentials', () => Object.assign(new Error('The security token included in the request is invalid.'), { name: 'UnrecognizedClientException', $metadata: { httpStatusCode: 400 } }), 'UnrecognizedClientException: The security token included in the request is invalid.'],
+    ['an expired SSO session', () => Object.assign(new Error('The SSO session associated with this profile has expired or is otherwise invalid.'), { name: 'CredentialsProviderError' }), 'CredentialsProviderError: The SSO session associated with this profile has expired or is otherwise invalid.'],
+  ])('fails on %s naming the execution, its region and the describe and stop lines', async (_, refusal, words) => {
+    const { client, mock, start, arnOf } = fakeStepFunctions();
+    mock.on(StartExecutionCommand).callsFake((asked: { name?: string; input?: string }) => start(asked, false));
+    mock.on(DescribeExecutionCommand).callsFake(() => Promise.reject(refusal()));
+    const run = awsWorkflowRunner({ environment, client, pollMs: 1, wait: fakeClock().wait, output: quietOutput() }).run('backup', {}, () => undefined);
+    await expect(run).rejects.toBeInstanceOf(FollowingFailedError);
+    const arn = arnOf(mock.commandCalls(StartExecutionCommand)[0]?.args[0].input.name ?? '');
+    const region = environment.primaryRegion;
+    await expect(run).rejects.toThrow(
+      `The CLI stopped following execution ${arn}: a poll failed with an answer that stays (${words}); it goes on in AWS. With credentials that may (renewed ones, if these expired): ` +
+        `Follow it with \`aws stepfunctions describe-execution --region ${region} --execution-arn ${arn}\`, or stop it with \`aws stepfunctions stop-execution --region ${region} --execution-arn ${arn}\`.`,
+    );
+    expect(mock.commandCalls(DescribeExecutionCommand)).toHaveLength(1);
+  });
+
+  it('polls again through an SSO portal that does not answer, and reports the outcome once it does', async () => {
+    const { client, mock, executions, start, arnOf } = fakeStepFunctions();
+    mock.on(StartExecutionCommand).callsFake((asked: { name?: string; input?: string }) => start(asked, false));
+    let polls = 0;
+    mock.on(DescribeExecutionCommand).callsFake((asked: { executionArn: string }) => {
+      polls += 1;
+      if (polls === 1) throw Object.assign(new Error('TimeoutError: socket hang up (the SSO portal)'), { name: 'CredentialsProviderError' });
+      if (polls === 2) throw new CredentialsUnansweredError('the credentials of profile ops could not be had, their provider did not answer (TimeoutError)');
+      return { executionArn: asked.executionArn, status: 'SUCCEEDED', output: '{"done":true}', stateMachineArn: STATE_MACHINE, startDate: new Date(0) };
+    });
+    const clock = fakeClock();
+    const outcome = await awsWorkflowRunner({ environment, client, pollMs: 1, now: clock.now, wait: clock.wait, output: quietOutput() }).run('backup', {}, () => undefined);
+    const [name] = executions.keys();
+    expect({ outcome, polls }).toEqual({ outcome: { executionId: arnOf(name ?? ''), status: 'SUCCEEDED', output: { done: true } }, polls: 3 });
+  });
+
+  it('names the execution on stderr as soon as it has started, before any poll, so that a Ctrl-C leaves it on screen', async () => {
+    const { client, mock, start, arnOf } = fakeStepFunctions();
+    mock.on(StartExecutionCommand).callsFake((asked: { name?: string; input?: string }) => start(asked, false));
+    const written: string[] = [];
+    const line = progressLine({ isTTY: true, write: (s) => written.push(s) > 0 }, 'backup demo');
+    let pollsAtFirstProgress: number | undefined;
+    await awsWorkflowRunner({ environment, client, pollMs: 1, wait: fakeClock().wait, output: quietOutput() }).run('backup', {}, (p) => {
+      pollsAtFirstProgress ??= mock.commandCalls(DescribeExecutionCommand).length;
+      line.update(p);
+    });
+    const arn = arnOf(mock.commandCalls(StartExecutionCommand)[0]?.args[0].input.name ?? '');
+    expect(pollsAtFirstProgress).toBe(0);
+    const told = written.filter((s) => s.includes(arn));
+    expect(told).toEqual([`backup demo: execution ${arn} (it runs in AWS: a Ctrl-C stops only this command's following)\n`]);
   });
 });
