@@ -6,6 +6,8 @@ import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
 import { unseenOnlyEscaped } from '../../lambdas/runtime/quoted-service-words';
 import { mirrorDuration, type SourceMirrorStatus } from '../status/mirror-status';
 import { mirrorCheckSchedule, planMirrors } from '../status/plan-mirrors';
+import { recordedMinute } from '../status/recorded-minute';
+import { cut } from '../../lambdas/runtime/cut-text';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { progressLine } from '../progress-line';
@@ -258,6 +260,9 @@ async function drForgottenOf(access: EnvironmentAccess, records: readonly Backup
   return forgotten;
 }
 
+/** Characters (code points) of an unreachable attempt's recorded error a mirror row shows: a sentence, not a page. */
+const UNREACHABLE_ERROR_SHOWN = 200;
+
 const MIRROR_STATE: Record<SourceMirrorStatus['verdict'], string> = {
   equal: 'EQUAL',
   replicating: 'REPLICATING',
@@ -288,7 +293,8 @@ export function mirrorLines(mirrors: readonly SourceMirrorStatus[]): string[] {
     const where = m.mirror !== undefined ? shownCatalogName(m.mirror) : m.verdict === 'not-checked' ? 'no mirror check recorded yet' : unseenOnlyEscaped(m.note ?? '');
     lines.push(`${m.source.padEnd(16)}${state.padEnd(10)}${lag.padEnd(14)}${checked.padEnd(16)}${where}`);
     for (const reason of m.reasons) lines.push(`  ✗ ${reason}`);
-    if (m.unreachable && !m.stale) lines.push(`  ! the source's region was unreachable at ${shownCatalogName(m.unreachable.at)}: ${unseenOnlyEscaped(m.unreachable.error)}`);
+    // Its time as status's summary prints it (recordedMinute); its error is the Lambda's message, of any length: cut as the doctor cuts one.
+    if (m.unreachable && !m.stale) lines.push(`  ! the source's region was unreachable at ${recordedMinute(m.unreachable.at)}: ${cut(m.unreachable.error, UNREACHABLE_ERROR_SHOWN, unseenOnlyEscaped)}`);
   }
   lines.push('');
   return lines;

@@ -8,6 +8,7 @@ import { nextFireTime } from '../../config/next-fire-time';
 import { secondsBetween } from '../../lambdas/operations/seconds-between';
 import { quotedCatalogName, shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
 import { unseenJsonEscaped, unseenOnlyEscaped } from '../../lambdas/runtime/quoted-service-words';
+import { recordedMinute } from './recorded-minute';
 
 /**
  * The state of one mirrored source as `lifeboat status` and `lifeboat backups list` show it, from
@@ -289,16 +290,6 @@ export function mirrorSummary(m: SourceMirrorStatus): string {
     parts.push(`lag ${m.lagSeconds === null || m.lagSeconds === undefined ? 'not measured' : mirrorDuration(m.lagSeconds)}`);
     parts.push(`checked ${mirrorDuration(m.checkAgeSeconds)} ago${m.stale ? ' (stale)' : ''}`);
   }
-  if (m.unreachable) parts.push(`source unreachable at ${unreachableMinute(m.unreachable.at)}`);
+  if (m.unreachable) parts.push(`source unreachable at ${recordedMinute(m.unreachable.at)}`);
   return parts.join(', ');
-}
-
-/**
- * The minute of a recorded unreachable attempt, from the time it parses to: the record's text is any string, and
- * Date.parse reads past a (comment), so the text's first 16 characters could hold a newline or an ESC that forged a
- * line or drove the terminal (review r63G F2). sourceMirrorStatus keeps an attempt only when its time parses.
- */
-function unreachableMinute(at: string): string {
-  const time = Date.parse(at);
-  return Number.isNaN(time) ? shownCatalogName(at) : `${new Date(time).toISOString().slice(0, 16).replace('T', ' ')}Z`;
 }

@@ -87,12 +87,30 @@ describe('a mirrored source', () => {
     for (const line of [...m.reasons, ...failed.reasons]) for (const raw of ['\n', '\u001b', '\u009b', '\u0085', '\u202e']) expect(line).not.toContain(raw);
   });
 
-  it("shows an unreachable attempt's time as the minute it parses to: a (comment) holding a newline or ESC is not printed (review r63G F2)", () => {
-    // V8 reads past the parenthesised text: the attempt is kept (it parses after the check) and its first 16 characters are the forgery.
+  it("shows an unreachable attempt's time that is no zoned ISO time as its text, escaped: a (comment) holding a newline or ESC forges nothing (review r63G F2)", () => {
+    // V8 reads past the parenthesised text: the attempt is kept (it parses after the check), its text shown escaped.
     const at = '(\u001b[2J\n✓ ok) Nov 30 2026 11:59 GMT';
     const m = mirror(check({ lastAttempt: { at, error: 'source region us-east-1 unreachable' } }));
     expect(m.unreachable?.at).toBe(at);
-    expect(mirrorSummary(m)).toBe('equal (120 compared, 2 in flight), lag 3.3s, checked 5m ago, source unreachable at 2026-11-30 11:59Z');
+    expect(mirrorSummary(m)).toBe('equal (120 compared, 2 in flight), lag 3.3s, checked 5m ago, source unreachable at (\\u001b[2J\\u000a✓ ok) Nov 30 2026 11:59 GMT');
+  });
+
+  it("shows an unreachable attempt's time as its UTC minute only when it is an ISO time with its zone; a zoneless one is its text, not this machine's local time labelled Z (reviews r63I F3, r63J F4)", () => {
+    const at = (time: string): SourceMirrorStatus => ({ ...mirror(check()), unreachable: { at: time, error: 'source region us-east-1 unreachable' } });
+    const shown = (time: string) => mirrorSummary(at(time)).replace(/^.*, source unreachable at /, '');
+    expect(shown('2026-11-30T11:59:42.123Z')).toBe('2026-11-30 11:59Z');
+    expect(shown('2026-11-30T17:29+05:30')).toBe('2026-11-30 11:59Z');
+    expect(shown('2026-11-30T06:59:59-05:00')).toBe('2026-11-30 11:59Z');
+    // Each of these reads as a different instant in each time zone of the machine that prints it: shown as recorded.
+    expect(shown('2026-11-30T11:59:00')).toBe('2026-11-30T11:59:00');
+    expect(shown('Nov 30 2026 11:59')).toBe('Nov 30 2026 11:59');
+    expect(shown('2026-11-30 11:59Z')).toBe('2026-11-30 11:59Z');
+    // ISO in form but no 4-digit UTC year, or no date at all.
+    expect(shown('9999-12-31T23:30:00-01:00')).toBe('9999-12-31T23:30:00-01:00');
+    expect(shown('2026-13-45T11:59:00Z')).toBe('2026-13-45T11:59:00Z');
+    // backups list's row prints it the same way.
+    expect(mirrorLines([at('2026-11-30T11:59:00')])[2]).toBe("  ! the source's region was unreachable at 2026-11-30T11:59:00: source region us-east-1 unreachable");
+    expect(mirrorLines([at('2026-11-30T17:29+05:30')])[2]).toBe("  ! the source's region was unreachable at 2026-11-30 11:59Z: source region us-east-1 unreachable");
   });
 
   it('a failed check without a differing key (a precondition missing): not within, its note is the reason', () => {
@@ -441,5 +459,11 @@ describe('lifeboat backups list', () => {
       "  ! the source's region was unreachable at Nov 30 2026 11:59 GMT (x\\u009b31m): source region us-east-1 unreachable: ECONNREFUSED\\u000a  ✓ all good\\u001b[0m",
       '',
     ]);
+  });
+
+  it("shows an unreachable attempt's time as status does and its error cut: a 10,000-character error is not a page under the row (review r63I F3)", () => {
+    const error = `source region us-east-1 unreachable: ${'e'.repeat(10_000)}`;
+    const lines = mirrorLines([mirror(check({ lastAttempt: { at: '2026-11-30T11:59:42.123Z', error } }))]);
+    expect(lines[2]).toBe(`  ! the source's region was unreachable at 2026-11-30 11:59Z: source region us-east-1 unreachable: ${'e'.repeat(163)}… (cut from 10037 characters)`);
   });
 });
