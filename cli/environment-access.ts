@@ -183,7 +183,8 @@ const OTHER_VAULT_HINT: Record<'primary' | 'dr', string> = {
 
 /**
  * A vault's KMS key provider whose unwrap, when KMS does not answer, fails naming KMS and the key: opening a vault
- * reads from S3 and unwraps with KMS, and a bare timeout of either would otherwise be taken for S3's (review r3).
+ * reads from S3 and unwraps with KMS, and a bare timeout of either would otherwise be taken for S3's (review r3). When
+ * the region's STS, asked for the credentials' role, is what did not answer, it says so: KMS was not asked (r63C F2).
  */
 function kmsNamedWhenUnanswered(provider: KeyProvider, where: { vault: string; region: string; keyId: string; hint: string }): KeyProvider {
   return {
@@ -193,7 +194,10 @@ function kmsNamedWhenUnanswered(provider: KeyProvider, where: { vault: string; r
     unwrapVaultKey: (wrapped) =>
       provider.unwrapVaultKey(wrapped).catch((err: unknown) => {
         if (!isUnanswered(err)) throw err;
-        throw new VaultEndpointUnansweredError(`${where.vault} could not be opened: KMS in ${where.region} did not answer to unwrap its key with ${where.keyId} (${err.message}). ${where.hint}`, { cause: err });
+        const kms = `KMS in ${where.region}`;
+        const purpose = ` to unwrap its key with ${where.keyId}`;
+        const unanswered = stsTroubleInstead(err, kms, { purpose }) ?? `${kms} did not answer${purpose} (${err.message})`;
+        throw new VaultEndpointUnansweredError(`${where.vault} could not be opened: ${unanswered}. ${where.hint}`, { cause: err });
       }),
   };
 }
@@ -360,10 +364,10 @@ export async function environmentAccess(options: TargetOptions & DrAccountOption
       } catch (err) {
         if (!isUnanswered(err)) throw err;
         const endpoint = endpoints?.s3[regionOf(side)];
-        throw new VaultEndpointUnansweredError(
-          `the ${side === 'primary' ? 'primary' : 'DR'} vault ${bucketOf(side)} could not be opened: S3 in ${regionOf(side)}${endpoint ? ` (${endpoint})` : ''} did not answer (${err.message}). ${OTHER_VAULT_HINT[side]}`,
-          { cause: err },
-        );
+        const s3 = `S3 in ${regionOf(side)}${endpoint ? ` (${endpoint})` : ''}`;
+        // The vault's first read may not have left: its region's STS, asked for the credentials' role, did not answer (r63C F2).
+        const unanswered = stsTroubleInstead(err, s3) ?? `${s3} did not answer (${err.message})`;
+        throw new VaultEndpointUnansweredError(`the ${side === 'primary' ? 'primary' : 'DR'} vault ${bucketOf(side)} could not be opened: ${unanswered}. ${OTHER_VAULT_HINT[side]}`, { cause: err });
       }
     },
     vaultBucket: (side) => ({ s3: s3Of(side), bucket: bucketOf(side) }),

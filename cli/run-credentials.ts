@@ -56,10 +56,19 @@ export function runCredentials(profile: string | undefined, region: string): Cre
 /**
  * The run's same provider, its failures as the SDK gives them: for `--stack`'s CloudFormation client, whose
  * stack-environment.ts words a provider's silence itself (with the stack's copy kept on this machine). `region`
- * undefined: the client's region is the SDK's choice (the stack's region is not given).
+ * undefined: the client's region is the SDK's choice (the stack's region is not given), and so is its STS's. A role's
+ * STS in trouble is marked as in runCredentials, for its line not to say CloudFormation did not answer (review r63C F2).
  */
 export function runCredentialsAsGiven(profile: string | undefined, region: string | undefined): CredentialsProvider {
-  return sharedProvider(profile, region);
+  const provider = sharedProvider(profile, region);
+  return async (options) => {
+    try {
+      return await provider(options);
+    } catch (err) {
+      markIfStsTrouble(err, region);
+      throw err;
+    }
+  };
 }
 
 /** Forgets every provider (the credentials and failures they remember): for tests, which ask anew each time. */

@@ -29,6 +29,7 @@ import {
 import { StackAccessDeniedError, StackEnvironmentError, StackNotFoundError, StackUnansweredError } from './stack-environment-errors';
 import { isServerFault } from './server-fault';
 import { isUnanswered } from './unanswered-endpoint';
+import { stsTroubleInstead } from './credentials-sts-unanswered';
 import { credentialsUnansweredWords, isCredentialsUnanswered } from './credentials-unanswered';
 
 /** What stackEnvironment is given besides the stack: where its copy is kept, and how it says it used that copy. */
@@ -57,6 +58,17 @@ export type StackEnvironmentOptions = {
   note?: (line: string) => void;
   now?: () => Date;
 };
+
+/**
+ * What did not answer for the stack: CloudFormation `where` (` in <region>`), or the STS asked for the credentials'
+ * role, when that is what failed (run-credentials.ts marks it): CloudFormation was then not asked (review r63C F2).
+ * With `stackName`, the lead of an error, with the error's own words; without, a line's.
+ */
+function cloudFormationUnanswered(err: Error, where: string, stackName?: string): string {
+  const forStack = stackName !== undefined ? ` for stack ${stackName}` : '';
+  const sts = stsTroubleInstead(err, `CloudFormation${where}`, { purpose: forStack, detail: stackName !== undefined });
+  return sts ?? `CloudFormation${where} did not answer${forStack}${stackName !== undefined ? ` (${err.message})` : ''}`;
+}
 
 /**
  * The environment of the LifeboatProtection deployed in `stackName` (`--stack`), from its outputs
@@ -120,7 +132,7 @@ export async function stackEnvironment(stackName: string, cloudFormation: CloudF
     if (isUnanswered(err) || isServerFault(err)) {
       const known = knownAccounts(credentials, options.home);
       const wanted = { stackName, region: cacheRegion, where, credentials, known, profile, home: options.home, readOnly: options.readOnly === true };
-      const unanswered: CopyReason = { lead: `CloudFormation${where} did not answer for stack ${stackName} (${err.message})`, join: 'and', line: `CloudFormation${where} did not answer`, tail: '', error: StackUnansweredError, cause: err };
+      const unanswered: CopyReason = { lead: cloudFormationUnanswered(err, where, stackName), join: 'and', line: cloudFormationUnanswered(err, where), tail: '', error: StackUnansweredError, cause: err };
       return options.stackAccount !== undefined ? namedCopy(wanted, options.stackAccount, unanswered, note, now()) : cachedEnvironment(wanted, err, note, now());
     }
     throw err;
@@ -326,7 +338,7 @@ type CopyWanted = { stackName: string; region: string; where: string; credential
  */
 function cachedEnvironment(wanted: CopyWanted, err: Error, note: (line: string) => void, now: Date): EnvironmentConfig {
   const { stackName, region, where, credentials, known, profile, home, readOnly } = wanted;
-  const didNotAnswer = `CloudFormation${where} did not answer for stack ${stackName} (${err.message})`;
+  const didNotAnswer = cloudFormationUnanswered(err, where, stackName);
   const { pointer, accounts: candidates } = known;
   // The account they tell offline, else their pointer's.
   const [account] = candidates;
@@ -345,7 +357,7 @@ function cachedEnvironment(wanted: CopyWanted, err: Error, note: (line: string) 
       : '';
     // An account not told by the credentials themselves is said as where it came from (review r61O F1).
     const pointed = !unknownAccount && pointer !== undefined && cached.account === pointer.account && cached.account !== credentials.account ? `; the account these credentials read last, ${pointer.account}, at ${pointer.readAt}` : '';
-    note(`CloudFormation${where} did not answer: using the environment of account ${cached.account} read from stack ${stackName} at ${cached.readAt}, ${ageSince(cached.readAt, now)} ago (${file})${pointed}${unknown}`);
+    note(`${cloudFormationUnanswered(err, where)}: using the environment of account ${cached.account} read from stack ${stackName} at ${cached.readAt}, ${ageSince(cached.readAt, now)} ago (${file})${pointed}${unknown}`);
     return environment;
   };
   const legacyFile = legacyStackEnvironmentCacheFile(stackName, region, profile, home);

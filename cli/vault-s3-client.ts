@@ -3,6 +3,7 @@ import { awsTransferSettings } from './aws-client-settings';
 import { CLI_CLIENT_TIMEOUTS, type ClientTimeouts, transferClientSettings } from './client-timeouts';
 import { isUnanswered, VaultEndpointUnansweredError } from './unanswered-endpoint';
 import { CredentialsUnansweredError } from './credentials-unanswered';
+import { stsTroubleInstead } from './credentials-sts-unanswered';
 import { BUCKET_REGION_HEADER } from '../lambdas/runtime/bucket-region-redirect';
 import { errorHeaderOf } from '../lambdas/runtime/sdk-error-header';
 
@@ -67,8 +68,11 @@ async function bucketRegion(client: S3Client, bucket: string, env: NodeJS.Proces
     if (isUnanswered(err)) {
       client.destroy();
       const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL;
+      const s3 = `S3 in ${await client.config.region()}${endpoint ? ` (${endpoint})` : ''}`;
+      // A role's STS of that region, asked for the credentials, may be what did not answer: S3 was not asked (review r63C F2).
+      const unanswered = stsTroubleInstead(err, s3) ?? `${s3} did not answer (${err.message})`;
       throw new VaultEndpointUnansweredError(
-        `the vault bucket ${bucket} could not be reached: S3 in ${await client.config.region()}${endpoint ? ` (${endpoint})` : ''} did not answer (${err.message}). ` +
+        `the vault bucket ${bucket} could not be reached: ${unanswered}. ` +
           "Check the network and the region (AWS_REGION); if that region is down, open the vault's copy in the DR region (its s3:// location) instead",
         { cause: err },
       );

@@ -12,10 +12,13 @@ import { type DoctorContext } from '../../../cli/doctor/doctor-context';
 import { isRegionUnanswered } from '../../../cli/doctor/unanswered-region';
 import { environmentAccess } from '../../../cli/environment-access';
 import { forgetRunCredentials, runCredentials } from '../../../cli/run-credentials';
-import { CatalogEndpointUnansweredError } from '../../../cli/unanswered-endpoint';
+import { CatalogEndpointUnansweredError, VaultEndpointUnansweredError } from '../../../cli/unanswered-endpoint';
 import { CatalogEndpointFaultError } from '../../../cli/catalog-endpoint-fault-error';
 import { isPassingAwsFailure } from '../../../cli/passing-aws-failure';
 import { isServerFault } from '../../../cli/server-fault';
+import { targetEnvironment } from '../../../cli/target-environment';
+import { StackUnansweredError } from '../../../cli/stack-environment-errors';
+import { vaultS3Client } from '../../../cli/vault-s3-client';
 import { loadLifeboatConfig } from '../../../config/load-config';
 import { resourceNames } from '../../../lib/stacks/resource-names';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
@@ -228,4 +231,50 @@ it("the primary catalog out of reach because its region's STS answered the role'
   expect(isServerFault(failed)).toBe(true);
   expect(isPassingAwsFailure(failed)).toBe(true);
   expect(requests.filter((request) => request.startsWith('dynamodb'))).toEqual([]);
+}, 30_000);
+
+it("a primary vault out of reach because its region's STS did not answer says STS, not S3 (review r63C F2)", async () => {
+  process.env.AWS_PROFILE = 'ops-east';
+  primarySilent = true;
+  Object.assign(CLI_CLIENT_TIMEOUTS, { requestTimeoutMs: 300 });
+  requests.length = 0;
+  const environment = regionsEnvironment();
+  const access = await environmentAccess({ config: SAMPLE_CONFIG_FILE, env: environment.name, dataDir: home, aws: true }, {}, { primaryCatalogUnanswered: 'verify the DR vault: --from dr', environment });
+  const failed = await access.openVault('primary').catch((err: unknown) => err);
+  expect(failed).toBeInstanceOf(VaultEndpointUnansweredError);
+  expect((failed as Error).message).toBe(
+    `the primary vault ${resourceNames(environment).primaryVault} could not be opened: STS in us-east-1 did not answer the request for the credentials' role ` +
+      `(@smithy/node-http-handler - [ERROR] a request has exceeded the configured 300 ms requestTimeout.), so S3 in us-east-1 was not asked. ` +
+      'If the primary region is down, read the DR vault instead: --from dr (verify, restore), --vault dr --region dr (catalog rebuild) or --vault dr (prune, forget, scrub)',
+  );
+  expect(requests.filter((request) => !request.startsWith('sts'))).toEqual([]);
+}, 30_000);
+
+it("lifeboat vault's s3:// bucket out of reach because its region's STS did not answer says STS, not S3 (review r63C F2)", async () => {
+  process.env.AWS_PROFILE = 'ops-east';
+  primarySilent = true;
+  Object.assign(CLI_CLIENT_TIMEOUTS, { requestTimeoutMs: 300 });
+  requests.length = 0;
+  const env = { ...process.env, AWS_REGION: 'us-east-1' };
+  const failed = await vaultS3Client(env, 'team-vault').catch((err: unknown) => err);
+  expect(failed).toBeInstanceOf(VaultEndpointUnansweredError);
+  expect((failed as Error).message).toBe(
+    `the vault bucket team-vault could not be reached: STS in us-east-1 did not answer the request for the credentials' role ` +
+      `(@smithy/node-http-handler - [ERROR] a request has exceeded the configured 300 ms requestTimeout.), so S3 in us-east-1 (${process.env.AWS_ENDPOINT_URL}) was not asked. ` +
+      "Check the network and the region (AWS_REGION); if that region is down, open the vault's copy in the DR region (its s3:// location) instead",
+  );
+  expect(requests.filter((request) => !request.startsWith('sts'))).toEqual([]);
+}, 30_000);
+
+it("--stack with its region's STS silent says STS, not CloudFormation, did not answer (review r63C F2)", async () => {
+  process.env.AWS_PROFILE = 'ops-east';
+  primarySilent = true;
+  Object.assign(CLI_CLIENT_TIMEOUTS, { requestTimeoutMs: 300 });
+  requests.length = 0;
+  const failed = await targetEnvironment({ config: 'lifeboat.config.json', env: 'dev', aws: true, stack: 'Shop', stackRegion: 'us-east-1' }, undefined, { home }).catch((err: unknown) => err);
+  expect(failed).toBeInstanceOf(StackUnansweredError);
+  expect((failed as Error).message).toMatch(
+    /^STS in us-east-1 did not answer the request for the credentials' role \(@smithy\/node-http-handler - \[ERROR\] a request has exceeded the configured 300 ms requestTimeout\.\), so CloudFormation in us-east-1 was not asked for stack Shop, and this machine has no copy /,
+  );
+  expect(requests.filter((request) => !request.startsWith('sts'))).toEqual([]);
 }, 30_000);
