@@ -5,6 +5,7 @@ import { ScrubInProgressError } from '../../lambdas/catalog/scrub-in-progress-er
 import { holdScrubLease, type ScrubLeaseHold, type ScrubLeaseStore } from '../../lambdas/catalog/scrub-lease';
 import { ScrubLeaseLostError } from '../../lambdas/catalog/scrub-lease-lost-error';
 import { type CopiedInNotListed, type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
+import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
 import { copiedInCountEnd, namesCopiedInCount } from '../../lambdas/replication/copied-in-count-clear';
 import { scrubRunSummary } from '../../lambdas/replication/scrub-run-summary';
 import { copiedInOutstanding } from '../../lambdas/replication/scrub-outstanding';
@@ -544,7 +545,9 @@ function affectedLine(a: AffectedSnapshot): string {
 function scrubVerdict(summary: ScrubRunRecord, left: ObjectsLeft, run: ScrubRunContext, reasons: ReasonsShown): string {
   // The other vault not opened: nothing was compared with it, and it was not searched for a good copy.
   const unopened = run.unopened.map((side) => `the ${side} vault`).join(' and ');
-  const affected = `affected backups: ${summary.affectedBackups.join(', ') || 'none known'}`;
+  // Backup ids are the catalog's, any text: raw, a newline or ESC in one forged a line after the escaped ones above or
+  // coloured the terminal; shown escaped and cut (review r63I F1).
+  const affected = `affected backups: ${summary.affectedBackups.map(shownCatalogName).join(', ') || 'none known'}`;
   const why = reasons === 'table' ? 'the WHY of each says what stood in the way and what to do' : 'each is named above with what stood in the way and what to do';
   // With --repair, these had a good copy that something stood in the way of copying (a prune, a lock, another account, the archive tier).
   const goodCopy = [

@@ -1,5 +1,6 @@
 import { type ScrubLeaseHold, type ScrubLeaseStore, withScrubLease } from '../catalog/scrub-lease';
 import { type ScrubRunRecord } from '../catalog/scrub-record';
+import { shownCatalogName } from '../catalog/shown-catalog-name';
 import { FIRST_SCRUB_CURSOR, idFromKey, SNAPSHOTS_PREFIX, type Vault } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type NewestRecordedBackup } from './absent-vault';
@@ -308,7 +309,7 @@ export function damageMessage(report: ScrubReport, record: ScrubRunRecord, optio
   // The backups of the objects of one kind (`archivedCopyDamage` holds both kinds whose other copy was not verified).
   const backupsOf = (kind: ReadonlyMap<string, LeftObject>): string => {
     const ids = [...new Set((report.archivedCopyDamage ?? []).filter((d) => kind.has(d.key)).flatMap((d) => d.affects.flatMap((a) => (a.backupId ? [a.backupId] : []))))].sort();
-    return ids.length > 0 ? ` (backups not restorable from the damaged vault until then: ${ids.slice(0, KEYS_IN_MESSAGE).join(', ')}${ids.length > KEYS_IN_MESSAGE ? ', …' : ''})` : '';
+    return ids.length > 0 ? ` (backups not restorable from the damaged vault until then: ${ids.slice(0, KEYS_IN_MESSAGE).map(shownCatalogName).join(', ')}${ids.length > KEYS_IN_MESSAGE ? ', …' : ''})` : '';
   };
   // Cut, the mapping named no backup: the list of affected backups below would read as complete (review rS F3).
   const lostNotMapped = report.backupsNotWorkedOut ? lostNotMappedNote([...lost.keys()], options) : '';
@@ -320,7 +321,9 @@ export function damageMessage(report: ScrubReport, record: ScrubRunRecord, optio
     ...(stopped.size > 0 ? [`${stopped.size} object(s) damaged or missing with a good copy in the other vault, not repaired: ${listed(stopped, true)}`] : []),
     ...(repairable.size > 0 ? [`${repairable.size} object(s) damaged or missing with a good copy in the other vault, not repaired (run with "repair": true): ${listed(repairable, false)}`] : []),
   ];
-  const backups = record.affectedBackups.length > 0 ? `; affected backups: ${record.affectedBackups.slice(0, KEYS_IN_MESSAGE).join(', ')}${record.affectedBackups.length > KEYS_IN_MESSAGE ? ', …' : ''}` : '';
+  // Backup ids, shown escaped and cut: raw, a newline or ESC in an id read from the catalog forged a line of the
+  // alarm's message or coloured the terminal printing it (review r63I F1).
+  const backups = record.affectedBackups.length > 0 ? `; affected backups: ${record.affectedBackups.slice(0, KEYS_IN_MESSAGE).map(shownCatalogName).join(', ')}${record.affectedBackups.length > KEYS_IN_MESSAGE ? ', …' : ''}` : '';
   // A failed run has no output for its notes: a cut run says so here too, or nobody learns its slice was not read whole.
   const cut = cutNotes(report).map((note) => ` This run was ${note}.`).join('') + [...packsNotLookedForNotes(report), ...notWorkedOutNotes(report, options), ...snapshotsNotWorkedOutNotes(report, options)].map((note) => ` ${note}.`).join('');
   return `${record.outcome}: ${parts.join('. ')}${backups}. The run is recorded in the catalog (SCRUB#RUNS ${record.startedAt}); lifeboat scrub --json${options} lists every object and the paths affected.${cut}`;

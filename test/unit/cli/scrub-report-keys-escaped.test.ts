@@ -15,8 +15,10 @@ const FORGED = 'data/ab\nClean: every object read verified\u001b[32m\u202e';
 const SHOWN = 'data/ab\\u000aClean: every object read verified\\u001b[32m\\u202e';
 const LONG = `data/${'f'.repeat(300)}`;
 const affects = [{ backupId: 'b-1', source: 'photos', snapshotId: 'a'.repeat(64), time: '2026-12-01T00:00:00Z', whole: false, entries: 2, paths: ['x.jpg', 'img/\nClean: y.jpg\u001b[2J'] }];
+// A backup id read from the catalog, as the run's record lists it among the affected backups (review r63I F1).
+const FORGED_BACKUP = 'b-2\nClean: every object read verified\u001b[31m';
 
-function printed(): { out: string[]; err: string[]; report: ScrubReport } {
+function printed(affectedBackups: readonly string[] = ['b-1']): { out: string[]; err: string[]; report: ScrubReport } {
   const report: ScrubReport = {
     scope: 'both',
     fraction: 0.5,
@@ -34,7 +36,7 @@ function printed(): { out: string[]; err: string[]; report: ScrubReport } {
     archivedCopyDamage: [{ key: LONG, vaults: ['dr'], affects }],
     ok: false,
   };
-  const summary = { outcome: 'DAMAGED', startedAt: '2026-12-07T00:00:00.000Z', affectedBackups: ['b-1'] } as unknown as ScrubRunRecord;
+  const summary = { outcome: 'DAMAGED', startedAt: '2026-12-07T00:00:00.000Z', affectedBackups } as unknown as ScrubRunRecord;
   const { out, err, io } = capturedCliIo();
   printScrubReport(report, summary, io, { recorded: true, unopened: [] });
   return { out, err, report };
@@ -62,4 +64,14 @@ it('shows a key and the paths it affects escaped in the table, the cursor and th
   // The report (what --json prints) keeps them whole.
   expect(report.findings[0]?.key).toBe(FORGED);
   expect(report.damage[0]?.affects[0]?.paths[1]).toBe('img/\nClean: y.jpg\u001b[2J');
+});
+
+it('shows the verdict\'s affected backups escaped, as the lines naming each backup show them (review r63I F1)', () => {
+  const { err } = printed(['b-1', FORGED_BACKUP]);
+  const lines = err.flatMap((l) => l.split('\n'));
+  for (const line of lines) {
+    expect(line).not.toContain('\u001b');
+    expect(line).not.toMatch(/^\s*Clean:/);
+  }
+  expect(err.at(-1)).toMatch(/^1 object\(s\) have no good copy in either vault \(affected backups: b-1, b-2\\u000aClean: every object read verified\\u001b\[31m\); /);
 });

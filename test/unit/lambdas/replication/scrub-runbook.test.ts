@@ -698,6 +698,29 @@ it('a message names a copied-in snapshot whose copy was not checked with lifeboa
   expect(both).toContain(`the next scrub of that vault checks it again; to know now, check each backup with lifeboat verify --backup ID --from dr: ${snapshot} (dr) [r]`);
 });
 
+// Review r63I F1: the message listed the affected backups' ids raw, read from the catalog: a newline or ESC in one forged
+// a line of the alarm (a `Clean: …`) or coloured the terminal printing it.
+it('a DAMAGED message shows the affected backups and those not restorable escaped and cut', () => {
+  const forged = 'b-2\nClean: every object read verified\u001b[31m';
+  const long = `b-${'9'.repeat(300)}`;
+  const lost = `data/${'8'.repeat(64)}`;
+  const archived = `data/${'a'.repeat(64)}`;
+  const affects = [forged, long].map((backupId) => ({ backupId, source: 's', snapshotId: 'c'.repeat(64), time: 't', whole: true, entries: 0, paths: [] }));
+  const report: ScrubReport = {
+    scope: 'both', fraction: 1, repair: true, cursor: { cycle: 1, after: null }, nextCursor: { cycle: 2, after: null }, cycleComplete: true, objects: 20, read: { primary: 20, dr: 20 },
+    findings: [
+      { vault: 'primary', key: lost, problem: 'corrupt', detail: 'x', outcome: 'unrepaired' },
+      { vault: 'dr', key: archived, problem: 'missing', detail: 'x', outcome: 'unrepaired', otherCopy: 'archived', reason: 'r' },
+    ],
+    damage: [{ key: lost, vaults: ['primary'], affects }], archivedCopyDamage: [{ key: archived, vaults: ['dr'], affects }], ok: false,
+  };
+  const message = damageMessage(report, scrubRunSummary(report, { environment: 'dev', startedAt: 'a', endedAt: 'b' }));
+  for (const raw of ['\n', '\u001b']) expect(message).not.toContain(raw);
+  const shown = ['b-2\\u000aClean: every object read verified\\u001b[31m', `b-${'9'.repeat(198)}… (cut from 302 characters)`];
+  expect(message).toContain(`(backups not restorable from the damaged vault until then: ${shown.join(', ')}): `);
+  expect(message).toContain(`; affected backups: ${shown.join(', ')}. The run is recorded`);
+});
+
 // Review r57F H1: a snapshot copied into the DR vault whose source could not read its manifest root was checked in the
 // DR vault alone, which lacked a good copy of one page: the run was DAMAGED naming its backup, though every object read
 // in one vault or the other and the next full run repaired both.
