@@ -1,7 +1,6 @@
 import { type InvalidBackupItem, logInvalidBackupItem } from '../catalog/backup-catalog';
 import { catalogItemDeleteCommand, INVALID_ITEM_LINES, UNKNOWN_REGION } from '../catalog/catalog-item-delete-command';
 import { localCloudAwsCli } from '../catalog/local-cloud-aws-cli';
-import { shownCatalogName } from '../catalog/shown-catalog-name';
 import { shownItemKey } from '../catalog/shown-item-key';
 
 /**
@@ -97,10 +96,12 @@ function messageNaming(count: number, runbook: 'failover' | 'drill', plan: strin
   // A damaged item's key and start are any strings: shown escaped, a newline or ESC would forge lines (review r61U F1).
   // Its error's message escapes the key itself (CatalogItemInvalidError): escaped again, it would read \\u000a. The key
   // is cut at 40 here: whole, a pk spelled another record's delete beside the real ones (review r63B F1); only the
-  // item's own delete below holds it whole.
-  const records = named.map(
-    (u) => `${shownItemKey(u.key)} (${u.startedAt !== undefined && !Number.isNaN(Date.parse(u.startedAt)) ? `started ${shownCatalogName(u.startedAt)}` : 'its startedAt is not a time'})`,
-  );
+  // item's own delete below holds it whole. Its start is shown as the instant it parses to, never its text: Date.parse
+  // skips a "(comment)", so a startedAt of 200 characters read as a time and spelled a delete (review r63K F2).
+  const records = named.map((u) => {
+    const started = u.startedAt !== undefined ? parsedInstant(u.startedAt) : undefined;
+    return `${shownItemKey(u.key)} (${started !== undefined ? `started ${started}` : 'its startedAt is not a time'})`;
+  });
   const more = unreadable.length - named.length;
   const newer = chosen !== undefined ? `a backup newer than ${chosen.backupId} (started ${chosen.startedAt}), which the ${runbook} would ${restores} in its place` : `the backup the ${runbook} should ${restores}`;
   const rebuild = place.vault === 'dr' ? 'lifeboat catalog rebuild --vault dr --region dr' : 'lifeboat catalog rebuild --vault primary';
@@ -126,4 +127,10 @@ function messageNaming(count: number, runbook: 'failover' | 'drill', plan: strin
 function deleteCommand(item: InvalidBackupItem, place: UnreadableRecordsPlace): string {
   const awsCli = place.localDynamoDb !== undefined ? localCloudAwsCli(place.localDynamoDb) : 'aws';
   return catalogItemDeleteCommand({ region: place.region ?? UNKNOWN_REGION, table: item.error.table, key: item.key }, awsCli);
+}
+
+/** The instant a start's text parses to, as ISO in UTC (unreadableMaybeNewer's reading); undefined when it is no time. */
+function parsedInstant(text: string): string | undefined {
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : new Date(at).toISOString();
 }

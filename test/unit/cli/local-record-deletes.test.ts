@@ -44,7 +44,12 @@ function damaged(...pinKeys: string[]): InvalidBackupItem {
 
 /** A damaged item of that key (its plan the drill's, so the byPlan query finds it whatever its pk holds). */
 function damagedAt(key: { pk: string; sk: string }, ...pinKeys: string[]): InvalidBackupItem {
-  const item = { ...key, startedAt: '2026-12-09T06:00:00Z', plan: 'demo', status: 'COMMITTED', pins: Object.fromEntries(pinKeys.map((k) => [k, 'x'])) };
+  return damagedStarted(key, '2026-12-09T06:00:00Z', ...pinKeys);
+}
+
+/** A damaged item of that key and `startedAt`, as the catalog reads it. */
+function damagedStarted(key: { pk: string; sk: string }, startedAt: string, ...pinKeys: string[]): InvalidBackupItem {
+  const item = { ...key, startedAt, plan: 'demo', status: 'COMMITTED', pins: Object.fromEntries(pinKeys.map((k) => [k, 'x'])) };
   const parsed = backupRecordSchema.safeParse(item);
   const problems = parsed.success ? [] : parsed.error.issues;
   return { key, startedAt: item.startedAt, preVault: false, mayBeHeld: false, forgotten: false, snapshotIds: [], error: new CatalogItemInvalidError(TABLE, `${key.pk} / ${key.sk}`, problems) };
@@ -115,6 +120,12 @@ describe('a local drill failed by a record it cannot read (review r62H F1, F2)',
       expect(pks.length).toBeGreaterThan(0);
       expect(new Set(pks)).toEqual(new Set([DAMAGED_PK]));
     }
+    // Review r63K F2: Date.parse skips a "(comment)", so a startedAt holding a delete in one read as a time and was shown
+    // to 200 characters; the refusal now shows the instant it parses to.
+    const started = `(${shorthand}) Dec 31 2099 12:00 GMT`;
+    const { out, err } = await localDrillFailedBy(damagedStarted({ pk: DAMAGED_PK, sk: 'BACKUP' }, started));
+    expect(new Set(deletedPksPrinted([...out, ...err]))).toEqual(new Set([DAMAGED_PK]));
+    expect([...out, ...err].some((l) => l.includes('(started 2099-12-31T12:00:00.000Z)'))).toBe(true);
   });
 
   // Review r63B F1: the problems were cut, but the item's own pk and sk were shown to 200 characters in the record list
