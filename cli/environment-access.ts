@@ -30,6 +30,7 @@ import { CatalogEndpointUnansweredError, isUnanswered, VaultEndpointUnansweredEr
 import { CatalogEndpointFaultError } from './catalog-endpoint-fault-error';
 import { faultAnswer, isServerFault } from './server-fault';
 import { stsTroubleInstead } from './credentials-sts-unanswered';
+import { isCatalogRead } from './catalog-read-commands';
 
 /**
  * Where the CLI's runbook commands act: the local cloud of a data directory (default) or AWS (`--aws`), on an environment
@@ -206,21 +207,25 @@ function kmsNamedWhenUnanswered(provider: KeyProvider, where: { vault: string; r
  * The primary catalog's document client, whose requests fail with CatalogEndpointUnansweredError when DynamoDB does
  * not answer (after the client's own attempts), or the region's STS asked for the credentials' role does not, and
  * with CatalogEndpointFaultError when DynamoDB, or that STS, answers with a fault of its own (a 5xx). When STS is what
- * failed, the message says so: DynamoDB was not asked (review r62T F3, r63H F2). On a
+ * failed, the message says so: DynamoDB was not asked (review r62T F3, r63H F2). A write that DynamoDB failed with a
+ * fault may have been applied all the same (review r63H F5): the message says so, where a read's does not. On a
  * stack of its own: the DynamoDB client may be another's (AccessClients.dynamodb), whose errors stay as they are.
  */
 function namingUnanswered(documents: DynamoDBDocumentClient, where: { table: string; region: string; endpoint: string | undefined; instead: string }): DynamoDBDocumentClient {
   documents.middlewareStack = documents.middlewareStack.clone();
   documents.middlewareStack.add(
-    (next) => async (args) => {
+    (next, context) => async (args) => {
       try {
         return await next(args);
       } catch (err) {
         const at = `DynamoDB in ${where.region}${where.endpoint ? ` (${where.endpoint})` : ''}`;
         // A 5xx is the region's trouble as much as silence is: it gets the same way out (review r63A F4).
         if (isServerFault(err)) {
-          const fault = stsTroubleInstead(err, 'DynamoDB') ?? `${at} answered with a fault of its own (${faultAnswer(err)})`;
-          throw new CatalogEndpointFaultError(`the primary catalog ${where.table} could not be read: ${fault}. If the primary region is down, ${where.instead}`, err);
+          const sts = stsTroubleInstead(err, 'DynamoDB');
+          // Not "read": hold's UpdateItem, forget's and rebuild's writes fail here too, and a write DynamoDB failed may have applied.
+          const mayHaveApplied = sts === undefined && !isCatalogRead(context.commandName) ? ' (the write may or may not have applied: read the item before trying again)' : '';
+          const fault = sts ?? `${at} answered with a fault of its own (${faultAnswer(err)})${mayHaveApplied}`;
+          throw new CatalogEndpointFaultError(`the primary catalog ${where.table} could not be used: ${fault}. If the primary region is down, ${where.instead}`, err);
         }
         if (!isUnanswered(err)) throw err;
         // The request may not have left: STS, asked for the credentials' role, is what did not answer (review r62T F3).

@@ -224,7 +224,7 @@ it("the primary catalog out of reach because its region's STS answered the role'
   const failed = await access.catalog.lockHolder('plan').catch((err: unknown) => err);
   expect(failed).toBeInstanceOf(CatalogEndpointFaultError);
   expect((failed as Error).message).toBe(
-    `the primary catalog ${resourceNames(environment).catalogTable} could not be read: STS in us-east-1 answered the request for the credentials' role with a fault of its own ` +
+    `the primary catalog ${resourceNames(environment).catalogTable} could not be used: STS in us-east-1 answered the request for the credentials' role with a fault of its own ` +
       `(ServiceUnavailable (HTTP 503): STS is in trouble), so DynamoDB was not asked. If the primary region is down, verify the DR vault: --from dr`,
   );
   // Still the region's trouble, as the DR fallbacks and the workflow runner's follow read it.

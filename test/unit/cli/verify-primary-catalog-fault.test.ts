@@ -3,6 +3,7 @@ import { type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { verifyCommand } from '../../../cli/commands/restore-commands';
+import { backupsHoldCommand } from '../../../cli/commands/retention-commands';
 import { resourceNames } from '../../../lib/stacks/resource-names';
 import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
@@ -43,7 +44,28 @@ it('verify names the DR vault (--from dr) when the primary catalog answers with 
     dynamodb.destroy();
   }
   expect(lines).toEqual([
-    `lifeboat verify: the primary catalog ${resourceNames(environment).catalogTable} could not be read: DynamoDB in ${environment.primaryRegion} answered with a fault of its own ` +
+    `lifeboat verify: the primary catalog ${resourceNames(environment).catalogTable} could not be used: DynamoDB in ${environment.primaryRegion} answered with a fault of its own ` +
       '(ServiceUnavailable (HTTP 503): the region is in trouble). If the primary region is down, verify the copy in the DR vault instead, whose record the DR catalog keeps: --from dr',
+  ]);
+});
+
+it("a write the primary catalog answered with a fault is not called a read, and may have applied (review r63H F5)", async () => {
+  // hold's UpdateItem: a 5xx on a write may come after DynamoDB applied it, so running again blind is not the advice.
+  const lines: string[] = [];
+  const io = { out: (line: string) => lines.push(line), err: (line: string) => lines.push(line) };
+  const client = () => new DynamoDBClient({ region: environment.primaryRegion, endpoint, maxAttempts: 1, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } });
+  const dynamodb = client();
+  const drDynamodb = client();
+  try {
+    const code = await backupsHoldCommand('20261205T101232Z-bc7618e8', { config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.unused', aws: true, reason: 'case 42' }, { io, clients: { dynamodb, drDynamodb } });
+    expect(code).toBe(1);
+  } finally {
+    dynamodb.destroy();
+    drDynamodb.destroy();
+  }
+  expect(lines).toEqual([
+    `lifeboat backups hold: the primary catalog ${resourceNames(environment).catalogTable} could not be used: DynamoDB in ${environment.primaryRegion} answered with a fault of its own ` +
+      '(ServiceUnavailable (HTTP 503): the region is in trouble) (the write may or may not have applied: read the item before trying again). ' +
+      'If the primary region is down, hold the DR copy alone: --only dr (the DR catalog and the DR vault); run the command again without --only once the primary region answers, for the primary half',
   ]);
 });
