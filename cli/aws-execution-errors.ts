@@ -1,3 +1,4 @@
+import { executionArnOf } from './execution-name';
 import { type UnsentForCredentials } from './unsent-for-credentials';
 
 /**
@@ -41,7 +42,9 @@ function wayOut(unsent: UnsentForCredentials, side: 'primary' | 'dr'): string {
 
 /**
  * StartExecution had no answer after every attempt, or after an attempt without answer the next could not be sent
- * (`unsent`: its credentials could not be had): Step Functions may have started the workflow, or not.
+ * (`unsent`: its credentials could not be had): Step Functions may have started the workflow, or not. The line to look
+ * for it is DescribeExecution of its ARN, which the operator's policy allows; list-executions needs
+ * states:ListExecutions, which it lacks (review r63F F2).
  */
 export class WorkflowStartUnansweredError extends Error {
   constructor(
@@ -55,7 +58,8 @@ export class WorkflowStartUnansweredError extends Error {
     const next = unsent !== undefined ? `, and the next attempt could not be sent: ${unsent.words}` : '';
     super(
       `StartExecution of state machine ${stateMachineArn} had no answer after ${attempts} attempt${attempts === 1 ? '' : 's'} (the last: ${causeText(cause)})${next}, so the workflow may or may not have started. ` +
-        `Look for its execution ${executionName} with \`aws stepfunctions list-executions --region ${region} --state-machine-arn ${stateMachineArn} --query "executions[?name=='${executionName}']"\` before running the command again.`,
+        `Look for its execution ${executionName} with \`aws stepfunctions describe-execution --region ${region} --execution-arn ${executionArnOf(stateMachineArn, executionName)}\` ` +
+        `before running the command again (ExecutionDoesNotExist there: it has not started so far).`,
       { cause },
     );
     this.name = 'WorkflowStartUnansweredError';

@@ -14,3 +14,8 @@ export function newExecutionName(workflow: string, now: Date, random: string = r
   const stamp = now.toISOString().replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '');
   return `lifeboat-${workflow}-${stamp}-${random}`;
 }
+
+/** `arn:<partition>:states:<region>:<account>:execution:<state machine>:<name>`, from the state machine's ARN. */
+export function executionArnOf(stateMachineArn: string, executionName: string): string {
+  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName}`;
+}

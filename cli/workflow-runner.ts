@@ -7,7 +7,7 @@ import { CLI_CLIENT_TIMEOUTS } from './client-timeouts';
 import { withinDeadline } from './call-deadline';
 import { isPassingAwsFailure } from './passing-aws-failure';
 import { isPassingFollowFailure } from './passing-follow-failure';
-import { newExecutionName } from './execution-name';
+import { executionArnOf, newExecutionName } from './execution-name';
 import { ExecutionNameTakenError, FollowingFailedError, FollowingGaveUpError, followOrStopLines, WorkflowNotStartedError, WorkflowStartUnansweredError } from './aws-execution-errors';
 import { type UnsentForCredentials, unsentForCredentials } from './unsent-for-credentials';
 import { resourceNames } from '../lib/stacks/resource-names';
@@ -399,11 +399,6 @@ async function lookUpStarted(
   const found = await a.call('DescribeExecution', (abortSignal) => a.sfn.send(new DescribeExecutionCommand({ executionArn }), { abortSignal })).catch(() => undefined);
   if (found !== undefined) return { executionArn, adopted: true };
   throw new WorkflowStartUnansweredError(a.stateMachineArn, a.executionName, a.region, attempts, unanswered, unsent);
-}
-
-/** `arn:<partition>:states:<region>:<account>:execution:<state machine>:<name>`, from the state machine's ARN. */
-function executionArnOf(stateMachineArn: string, executionName: string): string {
-  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName}`;
 }
 
 /** Counts the events of the execution's history (every page, each call within the deadline). */

@@ -69,7 +69,9 @@ describe('an --aws run whose Step Functions endpoint does not answer', () => {
     const [name] = mock.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name);
     await expect(run).rejects.toThrow(`StartExecution of state machine ${STATE_MACHINE} had no answer after 3 attempts`);
     await expect(run).rejects.toThrow(
-      `so the workflow may or may not have started. Look for its execution ${name} with \`aws stepfunctions list-executions --region ${environment.primaryRegion} --state-machine-arn ${STATE_MACHINE} --query "executions[?name=='${name}']"\``,
+      // describe-execution, which the operator persona may call; list-executions needs states:ListExecutions (review r63F F2).
+      `so the workflow may or may not have started. Look for its execution ${name} with \`aws stepfunctions describe-execution --region ${environment.primaryRegion} --execution-arn ` +
+        `${STATE_MACHINE.replace(':stateMachine:', ':execution:')}:${name}\` before running the command again (ExecutionDoesNotExist there: it has not started so far).`,
     );
   }, 10_000);
 
