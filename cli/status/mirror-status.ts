@@ -9,6 +9,7 @@ import { secondsBetween } from '../../lambdas/operations/seconds-between';
 import { quotedCatalogName, shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
 import { unseenJsonEscaped, unseenOnlyEscaped } from '../../lambdas/runtime/quoted-service-words';
 import { recordedMinute } from './recorded-minute';
+import { cut } from '../../lambdas/runtime/cut-text';
 
 /**
  * The state of one mirrored source as `lifeboat status` and `lifeboat backups list` show it, from
@@ -130,6 +131,9 @@ export function mirrorDuration(seconds: number): string {
   return `${Math.floor(s / 86_400)}d${Math.floor((s % 86_400) / 3600) ? `${Math.floor((s % 86_400) / 3600)}h` : ''}`;
 }
 
+/** Characters (code points) of the DR catalog's read error a reason shows: a sentence, not a page. */
+const UNREADABLE_SHOWN = 200;
+
 export function sourceMirrorStatus(input: MirrorStatusInput): SourceMirrorStatus {
   const { plan, source, check, now } = input;
   const base = { plan, source: source.name, type: source.type, stale: false, lagOverRpo: false };
@@ -137,7 +141,9 @@ export function sourceMirrorStatus(input: MirrorStatusInput): SourceMirrorStatus
     return { ...base, verdict: 'not-compared', note: 'EFS replication: no check recorded yet (the mirror check reads EFS\'s replication state in AWS; a failover restores file systems from the DR vault)', withinObjectives: true, reasons: [] };
   }
   if (check && 'unreadable' in check) {
-    return { ...base, verdict: 'unreadable', note: check.unreadable, withinObjectives: false, reasons: [`mirror of ${source.name}: its last check is unknown, the DR catalog could not be read: ${check.unreadable}`] };
+    // The read's error message is the SDK's or a server's text (a local endpoint's answer quoted whole): raw, a newline in it forged a line of the screen.
+    const why = cut(check.unreadable, UNREADABLE_SHOWN, unseenOnlyEscaped);
+    return { ...base, verdict: 'unreadable', note: check.unreadable, withinObjectives: false, reasons: [`mirror of ${source.name}: its last check is unknown, the DR catalog could not be read: ${why}`] };
   }
   if (!check) return { ...base, verdict: 'not-checked', withinObjectives: true, reasons: [] };
 

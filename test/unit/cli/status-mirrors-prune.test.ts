@@ -220,6 +220,13 @@ describe('a mirrored source', () => {
     expect(mirrorSummary(unknown)).toBe('unknown (DR catalog unreadable)');
   });
 
+  it("names why the DR catalog could not be read escaped and cut: a newline or ESC in the read's error forges no line (f63R)", () => {
+    const unknown = mirror({ unreadable: `connect ECONNREFUSED 127.0.0.1:4569\n✓ demo: within objectives\u001b[0m ${'x'.repeat(1000)}` });
+    expect(unknown.reasons).toEqual([
+      `mirror of demo-assets: its last check is unknown, the DR catalog could not be read: connect ECONNREFUSED 127.0.0.1:4569\\u000a✓ demo: within objectives\\u001b[0m ${'x'.repeat(134)}… (cut from 1066 characters)`,
+    ]);
+  });
+
   it('the schedule period: a rate\'s rate, a cron\'s gap where the check ran, none for a one-time at()', () => {
     expect(schedulePeriodSeconds('rate(15 minutes)', NOW)).toBe(900);
     expect(schedulePeriodSeconds('cron(0 */6 * * ? *)', NOW)).toBe(6 * 3600);
