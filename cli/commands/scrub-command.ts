@@ -28,6 +28,7 @@ import { unseenEscaped, unseenOnlyEscaped } from '../../lambdas/runtime/quoted-s
 import { type VaultSide } from '../../lambdas/runtime/runtime-config';
 import { FIRST_SCRUB_CURSOR, type ScrubCursor, type Vault, VaultNotFoundError } from '../../vault';
 import { type CliIo, processIo } from '../cli-io';
+import { escapeName } from '../escape-name';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { MIN_SCRUB_FRACTION } from '../../config/scrub-fraction';
 import { localRequester } from '../requester';
@@ -530,10 +531,12 @@ function printScrubProblems(report: ScrubReport, summary: ScrubRunRecord, io: Cl
 
 /**
  * A backup a damaged object takes data from, as a line under it. Its paths are the backup's own tree (any file name: a
- * newline or ESC in one forged a line), shown as a restore names them (unseenEscaped), as are the snapshot's fields.
+ * newline or ESC in one forged a line), shown as restore, verify and drills print paths (escapeName: `ls -b`'s `\n`,
+ * `\x1b`, `\\`); unseenEscaped's `\u000a` spelled the same file another way here (review r63I F2). The snapshot's
+ * fields, the catalog's, are shown as other catalog names are (unseenEscaped).
  */
 function affectedLine(a: AffectedSnapshot): string {
-  const what = a.whole ? 'the whole snapshot' : `${a.entries} entr${a.entries === 1 ? 'y' : 'ies'}: ${a.paths.map(unseenEscaped).join(', ')}${a.entries > a.paths.length ? ', …' : ''}`;
+  const what = a.whole ? 'the whole snapshot' : `${a.entries} entr${a.entries === 1 ? 'y' : 'ies'}: ${a.paths.map(escapeName).join(', ')}${a.entries > a.paths.length ? ', …' : ''}`;
   return `  backup ${a.backupId !== undefined ? unseenEscaped(a.backupId) : '(none)'}, source ${unseenEscaped(a.source)}, snapshot ${unseenEscaped(a.snapshotId.slice(0, 12))} (${unseenEscaped(a.time)}): ${what}`;
 }
 

@@ -14,7 +14,7 @@ import { capturedCliIo } from '../../support/captured-cli-io';
 const FORGED = 'data/ab\nClean: every object read verified\u001b[32m\u202e';
 const SHOWN = 'data/ab\\u000aClean: every object read verified\\u001b[32m\\u202e';
 const LONG = `data/${'f'.repeat(300)}`;
-const affects = [{ backupId: 'b-1', source: 'photos', snapshotId: 'a'.repeat(64), time: '2026-12-01T00:00:00Z', whole: false, entries: 2, paths: ['x.jpg', 'img/\nClean: y.jpg\u001b[2J'] }];
+const affects = [{ backupId: 'b-1', source: 'photos', snapshotId: 'a'.repeat(64), time: '2026-12-01T00:00:00Z', whole: false, entries: 3, paths: ['x.jpg', 'img/\nClean: y.jpg\u001b[2J', 'c:\\q3\\\u202ereport'] }];
 // A backup id read from the catalog, as the run's record lists it among the affected backups (review r63I F1).
 const FORGED_BACKUP = 'b-2\nClean: every object read verified\u001b[31m';
 
@@ -58,7 +58,8 @@ it('shows a key and the paths it affects escaped in the table, the cursor and th
   expect(table).not.toContain('f'.repeat(201));
   expect(err).toContain(`${SHOWN} is damaged or missing in primary and dr with no good copy:`);
   expect(err).toContain(`  note on ${SHOWN}`);
-  expect(err).toContain(`  backup b-1, source photos, snapshot aaaaaaaaaaaa (2026-12-01T00:00:00Z): 2 entries: x.jpg, img/\\u000aClean: y.jpg\\u001b[2J`);
+  // Paths spelled as restore, verify and drills print them (escapeName, `ls -b`'s way), a backslash doubled (review r63I F2).
+  expect(err).toContain(`  backup b-1, source photos, snapshot aaaaaaaaaaaa (2026-12-01T00:00:00Z): 3 entries: x.jpg, img/\\nClean: y.jpg\\x1b[2J, c:\\\\q3\\\\\\u{202e}report`);
   expect(err.some((l) => l.startsWith(`${LONG.slice(0, 200)}… (cut from 305 characters) is damaged or missing in dr, and the other vault's copy is`))).toBe(true);
   expect(err.join('\n')).not.toContain('f'.repeat(201));
   // The report (what --json prints) keeps them whole.
