@@ -47,16 +47,28 @@ function drOverwriteAdvice(cause: unknown, held: boolean): string {
  * VPC endpoint or bucket policy allows it): that policy is named with who changes it (review r62O F2).
  */
 export function refusedWriteAdvice(cause: unknown, held: boolean): string {
-  const { action, explicitDeny, policy } = refusalOf(cause);
+  const { action } = refusalOf(cause);
   const needed = (refused: string): string => `${refused}, which writing the new copy${refused === 's3:PutObjectLegalHold' ? " with the damaged copy's legal hold" : ''} needs`;
-  const what = action !== undefined ? needed(action) : 'the write';
+  return refusalAdvice(
+    cause,
+    action !== undefined ? needed(action) : 'the write',
+    held
+      ? "these credentials lack s3:PutObjectLegalHold on it (a KMS key or a policy's deny can refuse it too; CloudTrail names the action), which writing the new copy with the damaged copy's legal hold needs besides s3:PutObject: scrub with repair again with credentials that have both"
+      : 'these credentials lack s3:PutObject on it: scrub with repair again with credentials that have it',
+  );
+}
+
+/**
+ * What a scrub says to do of a refusal (`cause`, S3's error) of `what` (the action refused, and what it was for) by the
+ * policy its words name, as refusedWriteAdvice says; `unnamed`: the advice when they name neither a policy nor an action.
+ */
+export function refusalAdvice(cause: unknown, what: string, unnamed: string): string {
+  const { action, explicitDeny, policy } = refusalOf(cause);
   // The credentials' own policies lacking the allow: other credentials are the way out, as when no policy is named.
   if (policy !== undefined && (explicitDeny || policy !== 'identity-based policy')) return policyAdvice(policy, action, what, explicitDeny);
   if (explicitDeny) return `a policy denies ${what}${EXPLICIT}: scrub with repair again once that policy allows it`;
   if (action !== undefined) return `S3 refused ${what}: scrub with repair again with credentials allowed it`;
-  return held
-    ? "these credentials lack s3:PutObjectLegalHold on it (a KMS key or a policy's deny can refuse it too; CloudTrail names the action), which writing the new copy with the damaged copy's legal hold needs besides s3:PutObject: scrub with repair again with credentials that have both"
-    : 'these credentials lack s3:PutObject on it: scrub with repair again with credentials that have it';
+  return unnamed;
 }
 
 /** The advice for a refusal whose words name the kind of policy that refused (`explicit`: by a deny, else for want of an allow). */

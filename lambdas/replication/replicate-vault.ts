@@ -8,7 +8,7 @@ import { type RetrievalTier } from '../../config/storage-tiers';
 import { type ThawCounts, thawPacks } from '../thaw/pack-thaw';
 import { vaultKeyMaterial } from '../../vault';
 import { CONFIG_KEY, DATA_PREFIX, idFromKey, INDEX_PREFIX, MANIFEST_PREFIX, SNAPSHOTS_PREFIX, snapshotKey } from '../../vault';
-import { type VaultStore } from '../../vault';
+import { type PutOptions, type VaultStore } from '../../vault';
 import { type LoadedIndexObject, type LoadedPack, type PackEntry } from '../../vault';
 import { loadIndexObjectsOf, objectsNeeded, type SnapshotReferences } from './vault-references';
 import { awaitNoReplicaPrune, type ReplicaPruneRunning, type ReplicaPruneWaitOptions } from './replica-prune-wait';
@@ -550,12 +550,20 @@ function isVaultObjectKey(prefix: string, key: string): boolean {
  * (replication's) it is authenticated before it is written (checkPackBeforeCopy). The scrub's repair
  * checked its source copy already (checkVaultObject) and passes none.
  */
-export async function copyVaultObject(
-  source: VaultStore,
-  target: VaultStore,
-  key: string,
-  options: { overDamagedCopy?: boolean; packTags?: Readonly<Record<string, string>>; sourceTags?: boolean; packCheck?: PackCopyCheck; lineTarget?: PrintedLineTarget } = {},
-): Promise<number> {
+export async function copyVaultObject(source: VaultStore, target: VaultStore, key: string, options: CopyOptions = {}): Promise<number> {
+  const body = await readCopyBody(source, key, options);
+  return writeCopy(source, target, key, body, await copyPutOptions(source, key, options), options);
+}
+
+/** How copyVaultObject copies: over a damaged copy, with which tags, checked how, its lines naming what. */
+export type CopyOptions = { overDamagedCopy?: boolean; packTags?: Readonly<Record<string, string>>; sourceTags?: boolean; packCheck?: PackCopyCheck; lineTarget?: PrintedLineTarget };
+
+/**
+ * copyVaultObject's read of the source's bytes, checked as it says. Apart from its write (writeCopy), and from the read
+ * of a pack's tags (copyPutOptions), so that the scrub tells a refused read of the healthy copy from the target vault's
+ * refusal of the write: until review r63L F2 either was "the <vault> vault refused" the write.
+ */
+export async function readCopyBody(source: VaultStore, key: string, options: CopyOptions = {}): Promise<Buffer> {
   const body = await source.get(key);
   // Content-addressed objects (index, manifest, snapshot) must match their name; `config` authenticates when the vault opens.
   if (key.startsWith(DATA_PREFIX)) {
@@ -572,10 +580,21 @@ export async function copyVaultObject(
       );
     }
   }
-  // A pack keeps its storage tier (docs/ARCHITECTURE.md, "Storage tiers"): replication names the plan's tags; the scrub's
-  // repair (no plan at hand, `sourceTags`) copies the tags of the healthy copy it reads from.
+  return body;
+}
+
+/**
+ * The options copyVaultObject writes `key` with. A pack keeps its storage tier (docs/ARCHITECTURE.md, "Storage tiers"):
+ * replication names the plan's tags; the scrub's repair (no plan at hand, `sourceTags`) copies the tags of the healthy
+ * copy it reads from (GetObjectTagging of the source).
+ */
+export async function copyPutOptions(source: VaultStore, key: string, options: CopyOptions = {}): Promise<PutOptions | undefined> {
   const tags = key.startsWith(DATA_PREFIX) ? (options.packTags ?? (options.sourceTags === true && source.tagsOf ? await source.tagsOf(key) : undefined)) : undefined;
-  const putOptions = tags && Object.keys(tags).length > 0 ? { tags } : undefined;
+  return tags && Object.keys(tags).length > 0 ? { tags } : undefined;
+}
+
+/** copyVaultObject's write of `body` (readCopyBody's) into `target`; returns its size. */
+export async function writeCopy(source: VaultStore, target: VaultStore, key: string, body: Buffer, putOptions: PutOptions | undefined, options: Pick<CopyOptions, 'overDamagedCopy'> = {}): Promise<number> {
   // A damaged copy in the target must be written over; anything else is a create (immutable keys: once; config: where absent).
   if (options.overDamagedCopy && target.replace) await target.replace(key, body, putOptions);
   else if (key === CONFIG_KEY) await createReplicaConfig(source, target, body);

@@ -1,7 +1,7 @@
-import { type BlobCheck, checkVaultObject, CONFIG_KEY, idFromKey, INDEX_PREFIX, isS3AccessDenied, LegalHoldUnreadError, LegalHoldWriteRefusedError, loadIndexObject, mapBounded, ObjectLockedError, packKey, type ScrubObjectResult, SNAPSHOTS_PREFIX, type Vault, VaultCorruptionError, VaultError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault';
+import { type BlobCheck, checkVaultObject, CONFIG_KEY, idFromKey, INDEX_PREFIX, isS3AccessDenied, LegalHoldUnreadError, LegalHoldWriteRefusedError, loadIndexObject, mapBounded, ObjectLockedError, packKey, type PutOptions, type ScrubObjectResult, SNAPSHOTS_PREFIX, type Vault, VaultCorruptionError, VaultError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type OtherCopy } from '../catalog/scrub-record';
-import { copyVaultObject, type LookMemory } from './replicate-vault';
+import { copyPutOptions, type LookMemory, readCopyBody, writeCopy } from './replicate-vault';
 import { ARCHIVED_COPY } from './scrub-objects-left';
 import { scrubLookKeyLimit, scrubNeedsBlobLimit } from './scrub-listing-memory';
 import { ScrubNeedsTooLargeError } from './scrub-needs-too-large-error';
@@ -14,6 +14,7 @@ import { type ScrubFinding, type ScrubSupersededObject } from './scrub-report';
 import { otherSide } from './other-side';
 import { indexCopyHeldBackReason } from './index-copy-held-back';
 import { refusedRepairReason } from './refused-write-advice';
+import { refusedSourceReadReason } from './refused-read-advice';
 
 /** The order of the repairs (scrubRepairs' rank): index objects after packs and manifest objects, snapshots last. */
 const INDEX_RANK = 2;
@@ -215,8 +216,22 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
     }
     // Said with the repair when the damaged copy's legal hold could not be read, so none was carried to the new copy.
     let holdNote: string | undefined;
+    const copying = { overDamagedCopy: b.problem === 'corrupt', sourceTags: true, lineTarget: { from, commandOptions: scope.commandOptions ?? '', catalogCommandOptions: scope.catalogCommandOptions } };
+    // The reads of the healthy copy apart from the write: a refused read is the reader's permission, not the target
+    // vault's refusal (review r63L F2: it was said as the write's, and in the DR vault advised deleting its copy).
+    let body: Buffer;
+    let putOptions: PutOptions | undefined;
+    let reading: 'body' | 'tags' = 'body';
     try {
-      await copyVaultObject(source.store, (vaults[b.vault] as Vault).store, b.key, { overDamagedCopy: b.problem === 'corrupt', sourceTags: true, lineTarget: { from, commandOptions: scope.commandOptions ?? '', catalogCommandOptions: scope.catalogCommandOptions } });
+      body = await readCopyBody(source.store, b.key, copying);
+      reading = 'tags';
+      putOptions = await copyPutOptions(source.store, b.key, copying);
+    } catch (err) {
+      if (isS3AccessDenied(err)) return done('unrepaired', refusedSourceReadReason(from, reading, err));
+      throw err;
+    }
+    try {
+      await writeCopy(source.store, (vaults[b.vault] as Vault).store, b.key, body, putOptions, copying);
     } catch (err) {
       if (err instanceof LegalHoldUnreadError) holdNote = holdUnreadNote(scope.catalogCommandOptions);
       // A DR vault in another account refuses any overwrite by this account (docs/SECURITY.md, "The DR vault in

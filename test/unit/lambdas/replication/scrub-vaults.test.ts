@@ -1979,6 +1979,51 @@ it('a missing copy whose write is refused is unrepaired with the same advice, an
   expect(other === undefined || (await pair.primary.store.get(other)).length > 0).toBe(true);
 });
 
+// Review r63L F2: a refused read of the healthy copy (GetObjectTagging, GetObject) was said as the target vault's refusal
+// of the write, and a damaged DR copy's advice was to delete it, whose copy anew the same read then refused.
+const DENIED_BY = (words: string) => Object.assign(new Error(words), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+it("a missing copy whose source's tags cannot be read says the read of that vault's copy was refused, not the write", async () => {
+  const [pack] = await listKeys(pair.primary.store, 'data/');
+  if (pack === undefined) throw new Error('the pair has a pack');
+  await pair.primary.store.delete(pack);
+  const words = `User: arn:aws:sts::111122223333:assumed-role/operator/me is not authorized to perform: s3:GetObjectTagging on resource: "arn:aws:s3:::lifeboat-prod-vault-111122223333-us-west-2/${pack}" because no identity-based policy allows the s3:GetObjectTagging action`;
+  (pair.dr.store as { tagsOf?: unknown }).tagsOf = () => Promise.reject(DENIED_BY(words));
+  const put = jest.spyOn(pair.primary.store, 'put');
+
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  expect(report.findings).toEqual([expect.objectContaining({ vault: 'primary', key: pack, problem: 'missing', outcome: 'unrepaired', goodCopy: true })]);
+  expect(report.findings[0]?.reason).toBe(
+    `reading the dr vault's copy was refused (s3:GetObjectTagging: ${words}); S3 refused s3:GetObjectTagging on the dr vault's copy, which the repair reads the pack's tags (its storage tier, given to the new copy) with: scrub with repair again with credentials allowed it`,
+  );
+  expect(put.mock.calls.filter(([key]) => key === pack)).toEqual([]);
+});
+
+it.each([
+  ['its tags', 'tags', 's3:GetObjectTagging', "the pack's tags (its storage tier, given to the new copy)"],
+  ['its bytes', 'get', 's3:GetObject', 'its bytes'],
+])("a damaged DR copy whose healthy primary copy's read is refused (%s) names the read, and no delete of the DR copy", async (_name, call, action, reads) => {
+  const [pack] = await listKeys(pair.dr.store, 'data/');
+  if (pack === undefined) throw new Error('the pair has a pack');
+  await corrupt(pair.dr.store, pack);
+  const store = pair.primary.store as { tagsOf?: unknown; get: unknown };
+  if (call === 'tags') store.tagsOf = () => Promise.reject(DENIED_BY('Access Denied'));
+  else {
+    // The scrub's check of the healthy copy reads it first; the repair's own read of it is the one refused.
+    const get = pair.primary.store.get.bind(pair.primary.store);
+    let reads = 0;
+    store.get = (key: string, range?: { offset: number; length: number }) => (key === pack && ++reads > 1 ? Promise.reject(DENIED_BY('Access Denied')) : get(key, range));
+  }
+  const replace = jest.fn();
+  (pair.dr.store as { replace?: unknown }).replace = replace;
+
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  expect(report.findings).toEqual([expect.objectContaining({ vault: 'dr', key: pack, problem: 'corrupt', outcome: 'unrepaired', goodCopy: true })]);
+  expect(report.findings[0]?.reason).toBe(
+    `reading the primary vault's copy was refused (${action}: Access Denied); these credentials lack ${action} on the primary vault's copy, which the repair reads ${reads} with: scrub with repair again with credentials that have it`,
+  );
+  expect(replace).not.toHaveBeenCalled();
+});
+
 it('a primary vault refusing to replace its damaged copy (AccessDenied) names the missing s3:PutObject, not a DR vault', async () => {
   const [pack] = await listKeys(pair.primary.store, 'data/');
   if (pack === undefined) throw new Error('the pair has a pack');
