@@ -3,7 +3,7 @@ import { findEnvironment, loadLifeboatConfig } from '../../config/load-config';
 import { targetEnvironment } from '../target-environment';
 import { type BackupRecord } from '../../lambdas/catalog/backup-record';
 import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
-import { unseenOnlyEscaped } from '../../lambdas/runtime/quoted-service-words';
+import { unseenJsonEscaped, unseenOnlyEscaped } from '../../lambdas/runtime/quoted-service-words';
 import { mirrorDuration, type SourceMirrorStatus } from '../status/mirror-status';
 import { mirrorCheckSchedule, planMirrors } from '../status/plan-mirrors';
 import { recordedMinute } from '../status/recorded-minute';
@@ -178,7 +178,8 @@ export async function backupsListCommand(options: BackupsListOptions, deps: Part
     const drForgotten = fromDr ? new Map<string, string>() : await drForgottenOf(access, records, io);
     const exitCode = fromDr ? 1 : 0;
     if (options.json) {
-      io.out(JSON.stringify(records.map((r) => (drForgotten.has(r.backupId) ? { ...r, drForgottenAt: drForgotten.get(r.backupId) } : r)), null, 2));
+      // A record's text is any string: a C1 or bidi control JSON leaves raw acted in the terminal; as \uXXXX a JSON reader reads it back the same (status --json's rule).
+      io.out(unseenJsonEscaped(JSON.stringify(records.map((r) => (drForgotten.has(r.backupId) ? { ...r, drForgottenAt: drForgotten.get(r.backupId) } : r)), null, 2)));
       return exitCode;
     }
     // Each mirrored source's last check, from the DR catalog the mirror check writes, judged as `lifeboat status` judges it (cli/status/mirror-status.ts).

@@ -54,6 +54,17 @@ it("backups list shows a record's hold reason and start escaped, each row one li
   for (const line of out) expect(line).not.toMatch(RAW);
 });
 
+it('backups list --json writes a C1 or bidi control in a record as \\uXXXX, which a JSON reader reads back the same (f63R, review r63G F3)', async () => {
+  const error = `States.TaskFailed\u009b31m\u202e`;
+  ddb.on(QueryCommand).resolves({ Items: [record({ backupId: 'b-1\u009b2J', status: 'FAILED', error, cause: 'boom\u2066' })] });
+  const { out, io } = capturedCliIo();
+  expect(await backupsListCommand({ ...target, json: true }, { io })).toBe(0);
+  const json = out.join('\n');
+  for (const line of json.split('\n')) expect(line).not.toMatch(RAW);
+  expect(json).toContain('"backupId": "b-1\\u009b2J"');
+  expect(JSON.parse(json)).toEqual([expect.objectContaining({ backupId: 'b-1\u009b2J', error, cause: 'boom\u2066' })]);
+});
+
 it("backups hold's note shows the earlier hold's reason, by and at escaped, and the new reason too", async () => {
   const earlier = { reason: `case 42${FORGED}`, by: `ann${FORGED}`, at: `2026-04-01T00:00:00.000Z${FORGED}` };
   const now = { reason: 'case 7', by: 'bob', at: '2026-04-02T00:00:00.000Z' };
