@@ -210,9 +210,12 @@ export async function stackEnvironment(stackName: string, cloudFormation: CloudF
   // which A's credentials would act on, or a failover in the wrong account (review r62U F4). B's own stack is not found
   // by name with A's credentials: CloudFormation finds only the caller's stacks (review r63D F2).
   if (environment.account !== owner) {
+    // Here --stack-account is absent or names the stack's own account, which account B's stack is not: kept, it would
+    // refuse the run the advice asks for (review r63M F1).
+    const accountAdvice = options.stackAccount === undefined ? '' : ` with --stack-account ${environment.account} (or without --stack-account)`;
     throw new StackEnvironmentError(
       `stack ${stackName}${where} is of account ${owner} (its StackId), but its Lifeboat output ${key} says environment ${environment.name} is of account ${environment.account}: ` +
-        `the stack was deployed with another account's config; deploy it again from the config of account ${owner}, or run with credentials of account ${environment.account} and give --stack the stack of its environment (--stack-region its region)`,
+        `the stack was deployed with another account's config; deploy it again from the config of account ${owner}, or run with credentials of account ${environment.account} and give --stack the stack of its environment (--stack-region its region)${accountAdvice}`,
     );
   }
   const readAt = now().toISOString();

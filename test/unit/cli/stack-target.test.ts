@@ -190,8 +190,18 @@ describe('targetEnvironment with --stack', () => {
     await expect(targetEnvironment({ ...TARGET, stackAccount: '111111111111' }, undefined, { note: () => undefined })).rejects.toThrow(
       "is of account 222222222222 (its StackId), the credentials' account, not 111111111111 as --stack-account says, and its Lifeboat output LifeboatEnvironmentShop says environment shop (prefix shop) is of account 111111111111 (deployed with another account's config), and this machine has no copy",
     );
-    await expect(targetEnvironment({ ...TARGET, stackAccount: '222222222222' }, undefined, { note: () => undefined })).rejects.toThrow('is of account 222222222222 (its StackId), but its Lifeboat output');
+    // --stack-account 222…, the stack's own account: the advice says to give account 111…'s instead, as kept it would
+    // refuse the run advised (review r63M F1).
+    await expect(targetEnvironment({ ...TARGET, stackAccount: '222222222222' }, undefined, { note: () => undefined })).rejects.toThrow(
+      "is of account 222222222222 (its StackId), but its Lifeboat output LifeboatEnvironmentShop says environment shop is of account 111111111111: the stack was deployed with another account's config; " +
+        'deploy it again from the config of account 222222222222, or run with credentials of account 111111111111 and give --stack the stack of its environment (--stack-region its region) with --stack-account 111111111111 (or without --stack-account)',
+    );
     expect(existsSync(path.join(home, '.lifeboat', 'stacks'))).toBe(false);
+    // The advice followed: account 111…'s stack, with its credentials and --stack-account 111…, is served.
+    cloudFormation.reset();
+    answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }], '111111111111');
+    expect((await targetEnvironment({ ...TARGET, stackAccount: '111111111111' }, undefined, { note: () => undefined })).account).toBe('111111111111');
+    rmSync(path.join(home, '.lifeboat'), { recursive: true, force: true });
   });
 
   it('--stack without --aws is a usage error, before any call', async () => {
