@@ -1,6 +1,7 @@
 import { type InvalidLiveBackupItem } from '../catalog/backup-catalog';
 import { backupStatusSchema } from '../catalog/backup-record';
 import { quotedCatalogName, shownCatalogName } from '../catalog/shown-catalog-name';
+import { shownItemKey } from '../catalog/shown-item-key';
 import { cut } from '../runtime/cut-text';
 import { unseenJsonEscaped } from '../runtime/quoted-service-words';
 import { type VaultSide } from '../runtime/runtime-config';
@@ -28,8 +29,9 @@ function recordedBackupUnreadableMessage(vault: VaultSide, plan: string, invalid
   const label = vault === 'primary' ? 'primary' : 'DR';
   // A damaged item's key, plan, source names and problems are any strings: shown raw, a newline or ESC would forge
   // lines of the prune's output (review r61AE F2). The problems are cut as the catalog's own refusal cuts them: whole,
-  // a pins key or a value zod quotes filled the stop with the item's text (f63D).
-  const item = `${shownCatalogName(invalid.key.pk)} / ${shownCatalogName(invalid.key.sk)}`;
+  // a pins key or a value zod quotes filled the stop with the item's text (f63D). Its pk and sk are cut at 40 each
+  // (shownItemKey): cut at 200, a pk spelled another record's delete (review r63K F3).
+  const item = shownItemKey(invalid.key);
   const shownPlan = shownCatalogName(plan);
   const problems = invalid.error.shownProblems.join('; ');
   if (invalid.committed === undefined) {

@@ -3,6 +3,7 @@ import { type CatalogItemInvalidError } from '../catalog/catalog-errors';
 import { type VaultSide } from '../runtime/runtime-config';
 import { shellWord } from '../runtime/shell-word';
 import { shownCatalogName } from '../catalog/shown-catalog-name';
+import { shownItemKey, shownItemKeyPart } from '../catalog/shown-item-key';
 
 /**
  * One snapshot a committed backup's record names that the vault's `snapshots/` listing lacks. `key`: the item it was
@@ -57,9 +58,11 @@ function recordedSnapshotMissingMessage(vault: VaultSide, missing: readonly Miss
   // Counted by the item each was read from: two items naming one backupId are two records (review r60B F4).
   const backups = new Set(missing.map((m) => `${m.key.pk} / ${m.key.sk}`));
   // Every name is a damaged item's maybe: shown escaped, a newline or ESC in it would forge the operator's lines (review r61U F1).
+  // Its backup id and key are cut at 40 (shownItemKey): cut at 200, one spelled another record's delete beside the
+  // printed `backups forget` (review r63K F3); only that command holds the id whole, as one quoted word.
   const named = missing
     .slice(0, NAMED)
-    .map((m) => `backup ${shownCatalogName(m.backupId)} (plan ${shownCatalogName(m.plan)}${itemNamed(m)}${m.recordInvalid ? ', its record does not validate' : ''}): snapshots/${shownCatalogName(m.snapshotId)}`);
+    .map((m) => `backup ${shownItemKeyPart(m.backupId)} (plan ${shownCatalogName(m.plan)}${itemNamed(m)}${m.recordInvalid ? ', its record does not validate' : ''}): snapshots/${shownCatalogName(m.snapshotId)}`);
   const invalid = missing.find((m) => m.recordInvalid);
   const more = missing.length > NAMED ? `, and ${missing.length - NAMED} more` : '';
   const vaultFlag = vault === 'dr' ? ' --vault dr' : '';
@@ -83,12 +86,12 @@ function recordedSnapshotMissingMessage(vault: VaultSide, missing: readonly Miss
 
 /** The item the record was read from, when its key is not its backup's: the way out's backup id is not where it is. */
 function itemNamed(m: MissingRecordedSnapshot): string {
-  return isBackupsOwnItem(m) ? '' : `, catalog item ${shownCatalogName(m.key.pk)} / ${shownCatalogName(m.key.sk)}`;
+  return isBackupsOwnItem(m) ? '' : `, catalog item ${shownItemKey(m.key)}`;
 }
 
 /** Whose record does not validate: its backup's, or, when its `backupId` is another backup's, its item's (review r60F F2). */
 function recordNamed(m: MissingRecordedSnapshot): string {
-  return isBackupsOwnItem(m) ? `${shownCatalogName(m.backupId)}'s` : `that of catalog item ${shownCatalogName(m.key.pk)}`;
+  return isBackupsOwnItem(m) ? `${shownItemKeyPart(m.backupId)}'s` : `that of catalog item ${shownItemKeyPart(m.key.pk)}`;
 }
 
 /**
@@ -145,5 +148,5 @@ function isBackupsOwnItem(m: MissingRecordedSnapshot): boolean {
 function forgetWayOut(first: MissingRecordedSnapshot | undefined, forget: (backupId: string) => string): string {
   if (first === undefined) return forget('<backupId>');
   if (isBackupsOwnItem(first)) return forget(first.backupId);
-  return `fix the \`backupId\` of catalog item ${shownCatalogName(first.key.pk)} first (it names ${shownCatalogName(first.backupId)}); then ${forget(first.key.pk.replace(/^BACKUP#/, ''))}`;
+  return `fix the \`backupId\` of catalog item ${shownItemKeyPart(first.key.pk)} first (it names ${shownItemKeyPart(first.backupId)}); then ${forget(first.key.pk.replace(/^BACKUP#/, ''))}`;
 }

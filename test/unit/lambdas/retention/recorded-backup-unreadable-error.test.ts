@@ -37,6 +37,21 @@ it("cuts the record's problems as the catalog's refusal does: an item's own key 
   expect(message).not.toContain('r'.repeat(41));
 });
 
+// Review r63K F3: the stop showed the damaged item's pk and sk to 200 characters each, so a forged pk spelled another
+// record's delete; each is now cut at 40, as the catalog's refusal and the doctor show them.
+it("spells no delete of another record that the damaged item's pk or sk holds", () => {
+  const victim = `aws dynamodb delete-item --table-name lifeboat-dev-catalog --key pk={S=BACKUP#20261208T060000Z-0000000a},sk={S=BACKUP}`;
+  const spelled = /delete-item(?: --[a-z-]+ [^\s']+)* --key (?:'(\{[^']*\})'|pk=\{S=([^}]*)\},sk=\{S=[^}]*\})/;
+  for (const key of [{ pk: `BACKUP#x ${victim}`, sk: 'BACKUP' }, { pk: 'BACKUP#x', sk: `BACKUP ${victim}` }]) {
+    const error = new CatalogItemInvalidError('lifeboat-dev-catalog', `${key.pk} / ${key.sk}`, ['status: Required']);
+    for (const committed of [true, undefined]) {
+      const message = new RecordedBackupUnreadableError('primary', 'files', damaged({ key, committed, error, snapshotIds: ['s1'] })).message;
+      expect(message).not.toMatch(spelled);
+      expect(message).toContain(`catalog item ${key.pk.slice(0, 40)}`);
+    }
+  }
+});
+
 it('shows a record of a status this version does not know with the status JSON-quoted and its unseen characters escaped', () => {
   const message = new RecordedBackupUnreadableError('dr', `files${FORGED}`, damaged({ committed: undefined, status: `DONE${FORGED}` })).message;
   expect(raw(message)).toEqual([]);

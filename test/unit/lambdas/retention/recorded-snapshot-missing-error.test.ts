@@ -36,9 +36,28 @@ it('shows a damaged backupId, plan and key escaped, and gives no command line wi
   expect(other).toContain('`lifeboat backups forget --plan <plan> --vault dr --keep-last 1 --dry-run`');
 });
 
-it('cuts a name over 200 characters', () => {
+it('cuts a backup id over 40 characters', () => {
   const message = new RecordedSnapshotMissingError('primary', [missing({ backupId: 'x'.repeat(250), key: { pk: `BACKUP#${'x'.repeat(250)}`, sk: 'BACKUP' } })]).message;
-  expect(message).toContain(`backup ${'x'.repeat(200)}… (cut from 250 characters) (plan files)`);
+  expect(message).toContain(`backup ${'x'.repeat(40)}… (cut from 250 characters) (plan files)`);
+});
+
+// Review r63K F3: the stop showed a damaged item's pk (and its backup id) to 200 characters beside the printed
+// `backups forget`, so a forged pk spelled another record's delete; each is now cut at 40, as the catalog's refusal
+// shows them. Only the forget holds the id whole, as one quoted word of its own command.
+it("spells no delete of another record that a damaged item's pk, sk or backup id holds, outside its own forget", () => {
+  const victim = `aws dynamodb delete-item --table-name lifeboat-dev-catalog --key pk={S=BACKUP#20261208T060000Z-0000000a},sk={S=BACKUP}`;
+  const spelled = /delete-item(?: --[a-z-]+ [^\s']+)* --key (?:'(\{[^']*\})'|pk=\{S=([^}]*)\},sk=\{S=[^}]*\})/;
+  const invalid = refused(['shardCount: Required']);
+  const cases = [
+    missing({ key: { pk: `BACKUP#x ${victim}`, sk: 'BACKUP' }, recordInvalid: true, invalid }),
+    missing({ key: { pk: 'BACKUP#files-1', sk: `BACKUP ${victim}` }, recordInvalid: true, invalid }),
+    missing({ backupId: `x ${victim}`, key: { pk: `BACKUP#x ${victim}`, sk: 'BACKUP' }, recordInvalid: true, invalid }),
+  ];
+  for (const m of cases) {
+    const message = new RecordedSnapshotMissingError('primary', [m], { scrub: ' --env dev --aws', forget: ' --env dev --aws' }).message;
+    expect(message.replace(/`lifeboat backups forget [^`]*`/g, '<forget>')).not.toMatch(spelled);
+    expect(message).toContain('`lifeboat backups forget --lost ');
+  }
 });
 
 it("names what of a record does not validate, and for a forgottenAt that is no ISO time says what to set", () => {
