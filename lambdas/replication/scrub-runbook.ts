@@ -1,6 +1,7 @@
 import { type ScrubLeaseHold, type ScrubLeaseStore, withScrubLease } from '../catalog/scrub-lease';
 import { type ScrubRunRecord } from '../catalog/scrub-record';
 import { shownCatalogName } from '../catalog/shown-catalog-name';
+import { unseenOnlyEscaped } from '../runtime/quoted-service-words';
 import { FIRST_SCRUB_CURSOR, idFromKey, SNAPSHOTS_PREFIX, type Vault } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type NewestRecordedBackup } from './absent-vault';
@@ -17,6 +18,7 @@ import { lostSnapshotsInCatalog } from './lost-snapshots-in-catalog';
 import { VaultDamageError } from './replication-errors';
 import { ARCHIVED_COPY, type LeftObject, objectsLeft, unverifiedCopy } from './scrub-objects-left';
 import { copiedInOutstanding } from './scrub-outstanding';
+import { shownVaultKey } from './shown-vault-key';
 import { verifyBackupLine } from './verify-backup-line';
 
 /** What the scrub runbook needs of an environment (the Lambda runtime and a ScrubLog provide it; tests pass fakes). */
@@ -280,10 +282,14 @@ export function snapshotsNotWorkedOutNotes(report: Pick<ScrubReport, 'snapshotsN
   });
 }
 
-/** Damaged index objects a repair's tombstone supersedes (scrubVaults): harmless, so said rather than alarmed on. */
+/**
+ * Damaged index objects a repair's tombstone supersedes (scrubVaults): harmless, so said rather than alarmed on. Its key
+ * and its tombstone's are shown escaped and cut, its detail with the controls escaped: raw, a newline or ESC in them
+ * forged a line of the notes or coloured the terminal (f63Q). The report (--json) keeps them whole.
+ */
 export function supersededNotes(report: Pick<ScrubReport, 'superseded'>): string[] {
   return (report.superseded ?? []).map(
-    (s) => `${s.key} in the ${s.vault} vault is damaged (${s.detail}) but superseded: \`vault repair index\` replaced it and its tombstone ${s.tombstone} names it; no backup or prune reads it, and the next \`vault prune\` after its Object Lock retention deletes it`,
+    (s) => `${shownVaultKey(s.key)} in the ${s.vault} vault is damaged (${unseenOnlyEscaped(s.detail)}) but superseded: \`vault repair index\` replaced it and its tombstone ${shownVaultKey(s.tombstone)} names it; no backup or prune reads it, and the next \`vault prune\` after its Object Lock retention deletes it`,
   );
 }
 

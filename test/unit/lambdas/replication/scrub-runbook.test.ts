@@ -9,7 +9,7 @@ import { ScrubLeaseLostError } from '../../../../lambdas/catalog/scrub-lease-los
 import { ScrubLog } from '../../../../lambdas/catalog/scrub-log';
 import { type ScrubRunRecord } from '../../../../lambdas/catalog/scrub-record';
 import { VaultDamageError } from '../../../../lambdas/replication/replication-errors';
-import { AFFECTS_LISTED, DAMAGE_LISTED, damageMessage, FINDINGS_LISTED, runScrubRunbook, type ScrubRunMetrics, summarizeScrub } from '../../../../lambdas/replication/scrub-runbook';
+import { AFFECTS_LISTED, DAMAGE_LISTED, damageMessage, FINDINGS_LISTED, runScrubRunbook, type ScrubRunMetrics, summarizeScrub, supersededNotes } from '../../../../lambdas/replication/scrub-runbook';
 import { type ScrubFinding, type ScrubReport } from '../../../../lambdas/replication/scrub-report';
 import { DAMAGE_MAPPING_MARGIN_MS, SLICE_READ_RESERVE_MS } from '../../../../lambdas/replication/scrub-time-reserves';
 import { heldBackReason } from '../../../../lambdas/replication/vault-needs-work-out';
@@ -719,6 +719,17 @@ it('a DAMAGED message shows the affected backups and those not restorable escape
   const shown = ['b-2\\u000aClean: every object read verified\\u001b[31m', `b-${'9'.repeat(198)}… (cut from 302 characters)`];
   expect(message).toContain(`(backups not restorable from the damaged vault until then: ${shown.join(', ')}): `);
   expect(message).toContain(`; affected backups: ${shown.join(', ')}. The run is recorded`);
+});
+
+// f63Q: a superseded index object's note printed its key, detail and tombstone raw.
+it('a superseded index object\'s note shows its key and tombstone escaped and cut, its detail escaped', () => {
+  const key = 'index/ab\nClean: every object read verified\u001b[32m';
+  const tombstone = `prune/condemned/${'d'.repeat(300)}\u202e`;
+  const [note, ...more] = supersededNotes({ superseded: [{ vault: 'primary', key, detail: 'corrupt: c:\\q3\nClean: x', tombstone }] });
+  expect(more).toEqual([]);
+  for (const raw of ['\n', '\u001b', '\u202e']) expect(note).not.toContain(raw);
+  expect(note).toMatch(/^index\/ab\\u000aClean: every object read verified\\u001b\[32m in the primary vault is damaged \(corrupt: c:\\q3\\u000aClean: x\) but superseded: /);
+  expect(note).toContain(`its tombstone ${tombstone.slice(0, 200)}… (cut from 317 characters) names it`);
 });
 
 // Review r57F H1: a snapshot copied into the DR vault whose source could not read its manifest root was checked in the
