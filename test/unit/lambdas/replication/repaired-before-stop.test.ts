@@ -167,6 +167,20 @@ it('shows a note line\'s key escaped and cut', () => {
   expect(lines[2]).toBe(`[1] primary ${long.slice(0, 200)}… (cut from 305 characters) was repaired before the stop`);
 });
 
+// Review r63E F5: an object alone with its note is a line of its own, `<vault> <key> was repaired…, but <note>`, and no
+// test had one: a mutant printing its key raw (a newline of its own forging a line) passed them all.
+it('shows the key of an object alone with its note escaped and cut, on its one line', () => {
+  const long = `data/${'f'.repeat(300)}`;
+  const lines = notedRepairLines([
+    { vault: 'primary', key: 'data/x\nClean: every object read verified\u001b[32m', note: 'its own note' },
+    { vault: 'dr', key: long, note: 'another note', unverified: true },
+  ]);
+  expect(lines).toEqual([
+    'primary data/x\\u000aClean: every object read verified\\u001b[32m was repaired before the stop, but its own note',
+    `dr ${long.slice(0, 200)}… (cut from 305 characters) was written, unverified, before the stop, but another note`,
+  ]);
+});
+
 // f63H: the stop's own sentences named each key raw, so a key put in the vault by hand (a newline, ESC) forged a line of
 // the stop's message (the CLI's stderr, a Step Functions cause), and a page-long one filled it.
 it("names a repaired object's key in the stop's sentences escaped and cut, as its note line does", () => {
