@@ -6,14 +6,15 @@ const EXPLICIT = ' (an explicit deny, which no permission of the credentials ove
 
 /**
  * The reason of a repair whose write `vault` refused with an AccessDenied (`cause`, S3's error; `held` as for
- * refusedWriteAdvice): `overwrite`, the write replaced a damaged copy, else it created a missing one. A missing copy's
- * refusal stopped the run with S3's bare words (review r63E F6): it is said, with the same advice, as a damaged one's.
- * Only an overwrite meets a DR vault's deny of this account's overwrites: a missing copy is written create-only.
+ * refusedWriteAdvice, undefined when the damaged copy's hold could not be read): `overwrite`, the write replaced a
+ * damaged copy, else it created a missing one. A missing copy's refusal stopped the run with S3's bare words (review
+ * r63E F6): it is said, with the same advice, as a damaged one's. Only an overwrite meets a DR vault's deny of this
+ * account's overwrites: a missing copy is written create-only.
  */
-export function refusedRepairReason(vault: VaultSide, overwrite: boolean, cause: unknown, held: boolean): string {
+export function refusedRepairReason(vault: VaultSide, overwrite: boolean, cause: unknown, held: boolean | undefined): string {
   const words = cause instanceof Error ? cause.message : String(cause);
-  if (!overwrite) return `the ${vault} vault refused the copy of its missing object (${words}); ${refusedWriteAdvice(cause, held)}`;
-  return `the ${vault} vault refused to replace its damaged copy (${words}); ${vault === 'dr' ? drOverwriteAdvice(cause, held) : refusedWriteAdvice(cause, held)}`;
+  if (!overwrite) return `the ${vault} vault refused the copy of its missing object (${words}); ${refusedWriteAdvice(cause, held === true)}`;
+  return `the ${vault} vault refused to replace its damaged copy (${words}); ${vault === 'dr' ? drOverwriteAdvice(cause, held) : refusedWriteAdvice(cause, held === true)}`;
 }
 
 /** The way out of a damaged DR copy: the DR account deletes it, and the primary's scrub copies it, create-only (docs/DEPLOYMENT.md). */
@@ -28,13 +29,28 @@ const DR_DELETES = 'have an administrator of the DR account delete the damaged o
  * credentials of the vault's own account without s3:PutObject, or, for a held copy written over with its hold, without
  * s3:PutObjectLegalHold (review r62B F2): words that do not name that deny name both.
  */
-function drOverwriteAdvice(cause: unknown, held: boolean): string {
+function drOverwriteAdvice(cause: unknown, held: boolean | undefined): string {
   const { action, explicitDeny, policy } = refusalOf(cause);
-  const rehold = held ? "; the copy so made carries no legal hold: the DR account's operator sets the backup's hold again (`lifeboat backups hold <backupId> --reason <its reason> --only dr` with the DR account's credentials)" : '';
+  const rehold = reholdAfterDelete(held);
   if (explicitDeny && policy === 'resource-based policy' && action?.startsWith('kms:') !== true) {
     return `the DR vault's bucket policy denies this account its overwrites (an explicit deny: the DR vault's protection against the primary account's overwrites, which is not to be lifted): ${DR_DELETES}${rehold}`;
   }
-  return `if it is a DR vault in another account, it takes overwrites from its own account only: ${DR_DELETES}; otherwise ${refusedWriteAdvice(cause, held)}`;
+  return `if it is a DR vault in another account, it takes overwrites from its own account only: ${DR_DELETES}${rehold}; otherwise ${refusedWriteAdvice(cause, held === true)}`;
+}
+
+/** The DR account's hold command for the copy made after its delete. */
+const DR_HOLD = "`lifeboat backups hold <backupId> --reason <its reason> --only dr` with the DR account's credentials";
+
+/**
+ * What DR_DELETES leaves to do of a legal hold: the copy made after the delete carries none, for S3 keeps a hold on the
+ * version it was set on. `held` undefined: the primary account may read the holds of a DR vault in another account on
+ * snapshot objects only (REMOTE_VAULT_LEGAL_HOLD_READ_KEYS), so a held pack, index or manifest object was advised a
+ * delete without a word of its hold (review r63L F1): said for any backup whose data the object holds.
+ */
+function reholdAfterDelete(held: boolean | undefined): string {
+  if (held === true) return `; the copy so made carries no legal hold: the DR account's operator sets the backup's hold again (${DR_HOLD})`;
+  if (held === undefined) return `; its legal hold could not be read: if a held backup's data is in it, the copy made after the delete carries no legal hold: the DR account's operator sets each such backup's hold again (${DR_HOLD})`;
+  return '';
 }
 
 /**

@@ -1,4 +1,4 @@
-import { type BlobCheck, checkVaultObject, CONFIG_KEY, idFromKey, INDEX_PREFIX, isS3AccessDenied, LegalHoldUnreadError, LegalHoldWriteRefusedError, loadIndexObject, mapBounded, ObjectLockedError, packKey, type PutOptions, type ScrubObjectResult, SNAPSHOTS_PREFIX, type Vault, VaultCorruptionError, VaultError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault';
+import { type BlobCheck, checkVaultObject, CONFIG_KEY, idFromKey, INDEX_PREFIX, isS3AccessDenied, LegalHoldUnreadError, LegalHoldWriteRefusedError, loadIndexObject, mapBounded, ObjectLockedError, packKey, type PutOptions, type ScrubObjectResult, SNAPSHOTS_PREFIX, type Vault, VaultCorruptionError, type VaultStore, VaultError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type OtherCopy } from '../catalog/scrub-record';
 import { copyPutOptions, type LookMemory, readCopyBody, writeCopy } from './replicate-vault';
@@ -40,6 +40,22 @@ export function corruptRepairDeadlineReason(options = ''): string {
  */
 export function holdUnreadNote(options = ''): string {
   return `its legal hold could not be read (AccessDenied: s3:GetObjectLegalHold), so the repaired copy has none: if the damaged copy was held, set the hold again for each held backup whose data it holds, with the reason it has now (\`lifeboat backups list${options}\` shows it; a hold replaces the catalog's reason): \`lifeboat backups hold <backupId> --reason <its reason>${options}\``;
+}
+
+/**
+ * Whether the damaged copy whose overwrite `store` refused has a legal hold: undefined when that cannot be told. The
+ * store's replace read it and, refused (a DR vault of another account lets the primary account read the holds of
+ * snapshot objects only: REMOTE_VAULT_LEGAL_HOLD_READ_KEYS), wrote unheld; its refused write says no more than S3's
+ * words, so the hold is asked again, once per refused repair. Refused or failing, it is not known (review r63L F1).
+ */
+async function holdAfterRefusal(store: VaultStore, key: string): Promise<boolean | undefined> {
+  if (!store.legalHold) return false;
+  try {
+    return (await store.legalHold(key)) === true;
+  } catch (err) {
+    if (err instanceof VaultObjectNotFoundError) return false;
+    return undefined;
+  }
 }
 
 /** What reading a copy found: it verified, it is damaged or gone (`problem` says how), or it is archived and was not read. */
@@ -238,9 +254,11 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
       // another account"), and credentials may lack a permission: that one object stays unrepaired, with what to do
       // (refusedRepairReason); the others are still repaired. A missing copy's too: it stopped the run (review r63E F6).
       else if (err instanceof LegalHoldWriteRefusedError || isS3AccessDenied(err)) {
-        const heldCopy = err instanceof LegalHoldWriteRefusedError;
+        const target = (vaults[b.vault] as Vault).store;
+        // Only the DR vault's refused overwrite is advised a delete, whose copy anew carries no hold (review r63L F1).
+        const heldCopy = err instanceof LegalHoldWriteRefusedError ? true : b.vault === 'dr' && b.problem === 'corrupt' ? await holdAfterRefusal(target, b.key) : false;
         // S3's words are the cause's: the error's own message is for a caller that does not know what was written.
-        return done('unrepaired', refusedRepairReason(b.vault, b.problem === 'corrupt', heldCopy ? err.cause : err, heldCopy));
+        return done('unrepaired', refusedRepairReason(b.vault, b.problem === 'corrupt', err instanceof LegalHoldWriteRefusedError ? err.cause : err, heldCopy));
       }
       // Neither S3 nor the local cloud comes here: they take the overwrite of a locked object (S3 adds a version and the
       // damaged one stays as an older one; the local cloud, one version per key, replaces its bytes), a held one's hold

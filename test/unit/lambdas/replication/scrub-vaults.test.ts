@@ -49,6 +49,8 @@ beforeEach(async () => {
 afterEach(async () => removeDir(dir));
 
 const everything = { scope: 'both', fraction: 1, cursor: FIRST_SCRUB_CURSOR } as const;
+/** S3's AccessDenied with `words`. */
+const DENIED_BY = (words: string) => Object.assign(new Error(words), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
 /** The scrub-vault-pair's DR key (cheap scrypt). */
 const FAST_SCRYPT = { N: 1024, r: 8, p: 1 };
 const summaryOf = (report: Awaited<ReturnType<typeof scrubVaults>>) => scrubRunSummary(report, { environment: 'dev', startedAt: '2026-12-01T00:00:00Z', endedAt: '2026-12-01T00:00:01Z' });
@@ -1772,6 +1774,27 @@ it.each([
   );
 });
 
+// Review r63L F1: the primary account may read the legal holds of a DR vault in another account on snapshot objects
+// only, so a held pack's hold read was refused, the store wrote unheld and the refused write said no more: the delete
+// was advised without a word of the hold its copy anew lacks. A hold not read is now said so; one read as none, not.
+it.each([
+  ['could not be read', () => Promise.reject(DENIED_BY('Access Denied')), "; its legal hold could not be read: if a held backup's data is in it, the copy made after the delete carries no legal hold: the DR account's operator sets each such backup's hold again (`lifeboat backups hold <backupId> --reason <its reason> --only dr` with the DR account's credentials)"],
+  ['is none', () => Promise.resolve(false), ''],
+])("a DR vault's refused overwrite of a copy whose legal hold %s says so with its delete advice", async (_name, legalHold, note) => {
+  const [pack] = await listKeys(pair.dr.store, 'data/');
+  if (pack === undefined) throw new Error('the pair has a pack');
+  await corrupt(pair.dr.store, pack);
+  const words = `User: arn:aws:sts::111122223333:assumed-role/lifeboat-prod-scrub/x is not authorized to perform: s3:PutObject on resource: "arn:aws:s3:::dr/${pack}" with an explicit deny in a resource-based policy`;
+  // As S3VaultStore.replace answers when its hold read was refused: the write, unheld, refused by DenyOverwritesByThePrimaryAccount.
+  Object.assign(pair.dr.store, { replace: () => Promise.reject(DENIED_BY(words)), legalHold });
+
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  expect(report.findings).toEqual([expect.objectContaining({ vault: 'dr', key: pack, outcome: 'unrepaired', goodCopy: true })]);
+  expect(report.findings[0]?.reason).toBe(
+    `the dr vault refused to replace its damaged copy (${words}); the DR vault's bucket policy denies this account its overwrites (an explicit deny: the DR vault's protection against the primary account's overwrites, which is not to be lifted): have an administrator of the DR account delete the damaged object (\`aws s3 rm\`: a plain delete keeps its version), and the next scrub with repair copies it as missing (docs/DEPLOYMENT.md, "The DR vault in another account")${note}`,
+  );
+});
+
 // Review r61Z F1: credentials without s3:GetObjectLegalHold had every replace refused (the hold read first), and the
 // reason blamed a DR vault in another account. The store now writes the copy unheld and says so (LegalHoldUnreadError).
 it('a repair whose legal hold could not be read is repaired, and its finding says to set the hold again', async () => {
@@ -1981,7 +2004,6 @@ it('a missing copy whose write is refused is unrepaired with the same advice, an
 
 // Review r63L F2: a refused read of the healthy copy (GetObjectTagging, GetObject) was said as the target vault's refusal
 // of the write, and a damaged DR copy's advice was to delete it, whose copy anew the same read then refused.
-const DENIED_BY = (words: string) => Object.assign(new Error(words), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
 it("a missing copy whose source's tags cannot be read says the read of that vault's copy was refused, not the write", async () => {
   const [pack] = await listKeys(pair.primary.store, 'data/');
   if (pack === undefined) throw new Error('the pair has a pack');
