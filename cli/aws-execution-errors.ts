@@ -41,10 +41,28 @@ function wayOut(unsent: UnsentForCredentials, side: 'primary' | 'dr'): string {
 }
 
 /**
- * StartExecution had no answer after every attempt, or after an attempt without answer the next could not be sent
- * (`unsent`: its credentials could not be had): Step Functions may have started the workflow, or not. The line to look
- * for it is DescribeExecution of its ARN, which the operator's policy allows; list-executions needs
- * states:ListExecutions, which it lacks (review r63F F2).
+ * How a start that had no answer went on after its attempts without answer: the next could not be sent (`unsent`: its
+ * credentials could not be had), or was answered with a failure that stays (`answer`, such as ExecutionLimitExceeded):
+ * an attempt before it may have started the workflow all the same (review r63F F5).
+ */
+export type StartAfterUnanswered = { unsent?: UnsentForCredentials; answer?: unknown };
+
+/** `had no answer after N attempts (the last: …)`, and how the start went on after them. */
+function startAttemptsText(stateMachineArn: string, attempts: number, cause: unknown, after: StartAfterUnanswered): string {
+  const next =
+    after.unsent !== undefined
+      ? `, and the next attempt could not be sent: ${after.unsent.words}`
+      : after.answer !== undefined
+        ? `, and the last attempt answered ${causeText(after.answer)}`
+        : '';
+  return `StartExecution of state machine ${stateMachineArn} had no answer after ${attempts} attempt${attempts === 1 ? '' : 's'} (the last: ${causeText(cause)})${next}`;
+}
+
+/**
+ * StartExecution had no answer after every attempt, or after attempts without answer the next could not be sent or was
+ * refused (StartAfterUnanswered), and the execution of its name could not be looked up either: Step Functions may have
+ * started the workflow, or not. The line to look for it is DescribeExecution of its ARN, which the operator's policy
+ * allows; list-executions needs states:ListExecutions, which it lacks (review r63F F2).
  */
 export class WorkflowStartUnansweredError extends Error {
   constructor(
@@ -53,16 +71,36 @@ export class WorkflowStartUnansweredError extends Error {
     region: string,
     attempts: number,
     cause: unknown,
-    unsent?: UnsentForCredentials,
+    after: StartAfterUnanswered = {},
   ) {
-    const next = unsent !== undefined ? `, and the next attempt could not be sent: ${unsent.words}` : '';
     super(
-      `StartExecution of state machine ${stateMachineArn} had no answer after ${attempts} attempt${attempts === 1 ? '' : 's'} (the last: ${causeText(cause)})${next}, so the workflow may or may not have started. ` +
+      `${startAttemptsText(stateMachineArn, attempts, cause, after)}, so the workflow may or may not have started. ` +
         `Look for its execution ${executionName} with \`aws stepfunctions describe-execution --region ${region} --execution-arn ${executionArnOf(stateMachineArn, executionName)}\` ` +
         `before running the command again (ExecutionDoesNotExist there: it has not started so far).`,
       { cause },
     );
     this.name = 'WorkflowStartUnansweredError';
+  }
+}
+
+/**
+ * A start without answer (as for WorkflowStartUnansweredError) whose execution was then looked up by its name, and Step
+ * Functions answered that it does not exist: the workflow was not started, which "may or may not" hid (review r63F F5).
+ */
+export class WorkflowStartFoundNoneError extends Error {
+  constructor(
+    readonly stateMachineArn: string,
+    readonly executionName: string,
+    attempts: number,
+    cause: unknown,
+    after: StartAfterUnanswered = {},
+  ) {
+    super(
+      `${startAttemptsText(stateMachineArn, attempts, cause, after)}, and Step Functions has no execution ${executionName} (DescribeExecution answered ExecutionDoesNotExist), ` +
+        'so the workflow was not started. Run the command again (it takes a new execution name).',
+      { cause },
+    );
+    this.name = 'WorkflowStartFoundNoneError';
   }
 }
 

@@ -8,8 +8,17 @@ import { withinDeadline } from './call-deadline';
 import { isPassingAwsFailure } from './passing-aws-failure';
 import { isPassingFollowFailure } from './passing-follow-failure';
 import { executionArnOf, newExecutionName } from './execution-name';
-import { ExecutionNameTakenError, FollowingFailedError, FollowingGaveUpError, followOrStopLines, WorkflowNotStartedError, WorkflowStartUnansweredError } from './aws-execution-errors';
-import { type UnsentForCredentials, unsentForCredentials } from './unsent-for-credentials';
+import {
+  ExecutionNameTakenError,
+  FollowingFailedError,
+  FollowingGaveUpError,
+  followOrStopLines,
+  type StartAfterUnanswered,
+  WorkflowNotStartedError,
+  WorkflowStartFoundNoneError,
+  WorkflowStartUnansweredError,
+} from './aws-execution-errors';
+import { unsentForCredentials } from './unsent-for-credentials';
 import { resourceNames } from '../lib/stacks/resource-names';
 import { partitionOf } from '../config/aws-partition';
 import { stopOnSignals } from './stop-on-signals';
@@ -371,12 +380,13 @@ async function startOnce(a: {
       const unsent = unsentForCredentials(err);
       if (unsent !== undefined) {
         if (unanswered === undefined) throw new WorkflowNotStartedError(a.stateMachineArn, unsent, a.side, err);
-        return lookUpStarted(a, attempt - 1, unanswered, unsent);
+        return lookUpStarted(a, attempt - 1, unanswered, { unsent });
       }
-      // An answer that stays ends the start; after an attempt without answer, that attempt may have started it.
+      // An answer that stays ends the start; after an attempt without answer, that attempt may have started it, so the
+      // execution of its name is looked up as after the last attempt (review r63F F5).
       if (!isPassingAwsFailure(err)) {
         if (unanswered === undefined) throw err;
-        throw new WorkflowStartUnansweredError(a.stateMachineArn, a.executionName, a.region, attempt, err);
+        return lookUpStarted(a, attempt - 1, unanswered, { answer: err });
       }
       unanswered = err;
       if (attempt < START_ATTEMPTS) await a.wait(POLL_BACKOFF_FIRST_MS * 2 ** (attempt - 1), a.signal);
@@ -386,19 +396,25 @@ async function startOnce(a: {
 }
 
 /**
- * The execution of the run's name, after `attempts` starts without answer (and then one not sent, `unsent`): a region
- * slower than the request timeout may have started it all the same, and its name says where it would be.
+ * The execution of the run's name, after `attempts` starts without answer (and then one not sent or refused, `after`):
+ * a region slower than the request timeout may have started it all the same, and its name says where it would be.
+ * Step Functions' ExecutionDoesNotExist says it was not started (WorkflowStartFoundNoneError); any other failure of the
+ * look-up leaves it unknown (WorkflowStartUnansweredError).
  */
 async function lookUpStarted(
   a: { sfn: SFNClient; call: BoundedCall; stateMachineArn: string; executionName: string; region: string },
   attempts: number,
   unanswered: unknown,
-  unsent?: UnsentForCredentials,
+  after: StartAfterUnanswered = {},
 ): Promise<{ executionArn: string; adopted: boolean }> {
   const executionArn = executionArnOf(a.stateMachineArn, a.executionName);
-  const found = await a.call('DescribeExecution', (abortSignal) => a.sfn.send(new DescribeExecutionCommand({ executionArn }), { abortSignal })).catch(() => undefined);
-  if (found !== undefined) return { executionArn, adopted: true };
-  throw new WorkflowStartUnansweredError(a.stateMachineArn, a.executionName, a.region, attempts, unanswered, unsent);
+  try {
+    await a.call('DescribeExecution', (abortSignal) => a.sfn.send(new DescribeExecutionCommand({ executionArn }), { abortSignal }));
+    return { executionArn, adopted: true };
+  } catch (err) {
+    if (err instanceof Error && err.name === 'ExecutionDoesNotExist') throw new WorkflowStartFoundNoneError(a.stateMachineArn, a.executionName, attempts, unanswered, after);
+    throw new WorkflowStartUnansweredError(a.stateMachineArn, a.executionName, a.region, attempts, unanswered, after);
+  }
 }
 
 /** Counts the events of the execution's history (every page, each call within the deadline). */

@@ -1,7 +1,7 @@
 import { DescribeExecutionCommand, ExecutionAlreadyExists, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ExecutionNameTakenError, FollowingFailedError, FollowingGaveUpError, WorkflowStartUnansweredError } from '../../../cli/aws-execution-errors';
+import { ExecutionNameTakenError, FollowingFailedError, FollowingGaveUpError, WorkflowStartFoundNoneError, WorkflowStartUnansweredError } from '../../../cli/aws-execution-errors';
 import { CredentialsUnansweredError } from '../../../cli/credentials-unanswered';
 import { progressLine } from '../../../cli/progress-line';
 import { ClosedOutputGuard } from '../../../cli/closed-output';
@@ -230,5 +230,48 @@ describe('an --aws run whose polls are refused after the start', () => {
     expect(pollsAtFirstProgress).toBe(0);
     const told = written.filter((s) => s.includes(arn));
     expect(told).toEqual([`backup demo: execution ${arn} (it runs in AWS: a Ctrl-C stops only this command's following)\n`]);
+  });
+});
+
+/**
+ * Review r63F F5: after a start without answer, an attempt answered with a failure that stays (ExecutionLimitExceeded)
+ * ended the start unlooked-for, though the first attempt may have started the workflow, and said it "had no answer after
+ * 2 attempts"; and a look-up answered ExecutionDoesNotExist (not started) read as "may or may not have started".
+ */
+describe('an --aws run whose start had no answer, then an answer that stays', () => {
+  const limitExceeded = () => Object.assign(new Error('Maximum number of running executions reached'), { name: 'ExecutionLimitExceeded', $metadata: { httpStatusCode: 400 } });
+
+  it('follows the execution the attempt without answer started, found by its name', async () => {
+    const { client, mock, executions, start, arnOf } = fakeStepFunctions();
+    let attempts = 0;
+    mock.on(StartExecutionCommand).callsFake((asked: { name?: string; input?: string }) => (++attempts === 1 ? start(asked, true) : Promise.reject(limitExceeded())));
+    const outcome = await awsWorkflowRunner({ environment, client, pollMs: 1, wait: fakeClock().wait, output: quietOutput() }).run('backup', { plan: 'p' }, () => undefined);
+    const [name] = executions.keys();
+    expect({ attempts, executions: executions.size }).toEqual({ attempts: 2, executions: 1 });
+    expect(outcome).toEqual({ executionId: arnOf(name ?? ''), status: 'SUCCEEDED', output: { done: true } });
+  });
+
+  it('says the workflow was not started when Step Functions has no execution of its name, and what the last attempt answered', async () => {
+    const { client, mock, executions } = fakeStepFunctions();
+    let attempts = 0;
+    mock.on(StartExecutionCommand).callsFake(() => Promise.reject(++attempts === 1 ? timeout() : limitExceeded()));
+    const run = awsWorkflowRunner({ environment, client, pollMs: 1, wait: fakeClock().wait, output: quietOutput() }).run('backup', { plan: 'p' }, () => undefined);
+    await expect(run).rejects.toBeInstanceOf(WorkflowStartFoundNoneError);
+    const name = mock.commandCalls(StartExecutionCommand)[0]?.args[0].input.name ?? '';
+    await expect(run).rejects.toThrow(
+      `StartExecution of state machine ${STATE_MACHINE} had no answer after 1 attempt (the last: TimeoutError: a request has exceeded the configured requestTimeout), ` +
+        'and the last attempt answered ExecutionLimitExceeded: Maximum number of running executions reached, ' +
+        `and Step Functions has no execution ${name} (DescribeExecution answered ExecutionDoesNotExist), so the workflow was not started. Run the command again (it takes a new execution name).`,
+    );
+    expect({ attempts, lookups: mock.commandCalls(DescribeExecutionCommand).length, executions: executions.size }).toEqual({ attempts: 2, lookups: 1, executions: 0 });
+  });
+
+  it('says the workflow was not started when no attempt had an answer and the look-up finds no execution of its name', async () => {
+    const { client, mock } = fakeStepFunctions();
+    mock.on(StartExecutionCommand).callsFake(() => Promise.reject(timeout()));
+    const run = awsWorkflowRunner({ environment, client, pollMs: 1, wait: fakeClock().wait, output: quietOutput() }).run('backup', {}, () => undefined);
+    await expect(run).rejects.toBeInstanceOf(WorkflowStartFoundNoneError);
+    await expect(run).rejects.toThrow('had no answer after 3 attempts (the last: TimeoutError: a request has exceeded the configured requestTimeout), and Step Functions has no execution');
+    await expect(run).rejects.not.toThrow('may or may not');
   });
 });
