@@ -57,7 +57,7 @@ export async function checkLastBackup(catalog: BackupCatalog, ctx: DoctorContext
   // Where the failed run's whole error and cause are, with the doctor's own target options.
   const seeFailure = newestFailed ? `see why the newest run failed: ${ctx.lifeboat(`backups list --plan ${plan.name}`)} shows its error under its row; then ` : '';
   const backupResult = last ? recencyResult(name, ctx, plan, last, now, newestFailed, backupNow, seeFailure) : warn(name, `plan ${plan.name} has no committed backup yet${newestFailed}`, `${seeFailure}${backupNow}`);
-  const checked = ahead.length === 0 ? backupResult : withFutureStarts(backupResult, ahead, plan.name);
+  const checked = ahead.length === 0 ? backupResult : withFutureStarts(backupResult, ahead, ctx, plan.name);
   if (!last) return [checked, skipped(drName, 'no committed backup yet')];
 
   const dr = last.copies?.dr;
@@ -83,10 +83,11 @@ function recencyResult(name: string, ctx: DoctorContext, plan: ProtectionPlanCon
 }
 
 /** The line with the records that start in the future named: a warning at least, the clock to set right added to its fix. */
-function withFutureStarts(result: CheckResult, ahead: readonly BackupRecord[], plan: string): CheckResult {
+function withFutureStarts(result: CheckResult, ahead: readonly BackupRecord[], ctx: DoctorContext, plan: string): CheckResult {
   const one = ahead.length === 1;
   const listed = ahead.map((r) => `${shownCatalogName(r.backupId)} (${r.status}, started ${shownCatalogName(r.startedAt)})`).join(', ');
   const detail = `${result.detail}; ${listed} ${one ? 'starts' : 'start'} in the future: the clock that wrote ${one ? 'it' : 'them'} or the catalog is wrong (not counted)`;
-  const fix = `see lifeboat backups list --plan ${plan}, and set right the clock of the host that ran ${one ? 'it' : 'them'} (or the times the catalog was rebuilt with)`;
+  // With the doctor's own target options, as every command it prints: bare, it listed another config's catalog (review r63J F1).
+  const fix = `see ${ctx.lifeboat(`backups list --plan ${plan}`)}, and set right the clock of the host that ran ${one ? 'it' : 'them'} (or the times the catalog was rebuilt with)`;
   return result.verdict === 'fail' ? { ...result, detail, fix: `${result.fix ?? ''}; ${fix}` } : warn(result.name, detail, result.fix ? `${result.fix}; ${fix}` : fix);
 }

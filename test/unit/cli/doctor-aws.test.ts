@@ -604,7 +604,7 @@ describe('lifeboat doctor --aws', () => {
       detail:
         '20260302T060000Z-1a2b3c4d (incremental) started 3 d ago, older than the RPO 24 h; 20270302T060000Z-9f8e7d6c (COMMITTED, started 2027-03-02T06:00:00.000Z) starts in the future: ' +
         'the clock that wrote it or the catalog is wrong (not counted)',
-      fix: expect.stringMatching(/; see lifeboat backups list --plan demo, and set right the clock of the host that ran it \(or the times the catalog was rebuilt with\)$/),
+      fix: expect.stringMatching(/; see lifeboat backups list --plan demo --env dev --config .* --aws, and set right the clock of the host that ran it \(or the times the catalog was rebuilt with\)$/),
     });
     expect(checks.get('dr copy demo')?.verdict).toBe('fail');
     // Clock skew within the tolerance is no problem: a backup 2 min ahead of the doctor's clock is just now.

@@ -1,9 +1,12 @@
 import { checkLastBackup } from '../../../cli/doctor/backup-recency-checks';
-import { type DoctorContext } from '../../../cli/doctor/doctor-context';
+import { type DoctorContext, doctorContext } from '../../../cli/doctor/doctor-context';
 import { doctorReportLines } from '../../../cli/doctor/doctor-report';
 import { type ProtectionPlanConfig } from '../../../config/lifeboat-config';
 import { type BackupCatalog } from '../../../lambdas/catalog/backup-catalog';
 import { type BackupRecord } from '../../../lambdas/catalog/backup-record';
+import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
+import { parsePrintedCommand } from '../../support/printed-command-parse';
+import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 
 /**
  * The doctor's `last backup` and `dr copy` lines show a record's own text (its backup id, start, error) escaped: raw, a
@@ -114,4 +117,24 @@ describe("a failed run's recorded error as the doctor shows it (review r63G F4)"
     const [old] = await checkLastBackup(catalogOf(failedThenCommitted('SourceUnreachableError: ECONNREFUSED')), optioned, PLAN, new Date('2026-12-02T12:00:00.000Z'));
     expect(old?.fix).toMatch(/^see why the newest run failed: lifeboat backups list --plan demo --env dev .* shows its error under its row; then lifeboat backup --plan demo /);
   });
+});
+
+it("names the list that shows a record starting in the future with the doctor's --config and --data-dir, as its other commands (review r63J F1)", async () => {
+  const config = loadLifeboatConfig(SAMPLE_CONFIG_FILE);
+  const environment = findEnvironment(config, 'dev');
+  const plan = environment.plans[0]!;
+  const own = doctorContext({ configFile: "/srv/my cloud/o'brien/lb.json", envName: 'dev', dataDir: '/srv/my cloud/.lifeboat', mode: 'local' }, config, environment);
+  const records = [
+    record('20271130T000000Z-9a9b9c9d', '2027-11-30T00:00:00.000Z', { plan: plan.name }),
+    record('20261130T060000Z-2b3c4d5e', '2026-11-30T06:00:00.000Z', { plan: plan.name, status: 'FAILED', totals: undefined, copies: undefined, error: 'SourceUnreachableError: ECONNREFUSED' }),
+    record('20261130T000000Z-1a2b3c4d', '2026-11-30T00:00:00.000Z', { plan: plan.name }),
+  ];
+  const [last] = await checkLastBackup(catalogOf(records), own, plan, NOW);
+  const lists = [...(last?.fix ?? '').matchAll(/(?:failed: |; see )(lifeboat backups list .*?)(?: shows its error|, and set right)/g)].map((found) => found[1]!);
+  expect(lists).toHaveLength(2);
+  for (const list of lists) {
+    const parsed = await parsePrintedCommand(list);
+    expect(parsed.refused).toBeUndefined();
+    expect(parsed.args?.at(-1)).toEqual(expect.objectContaining({ plan: plan.name, env: 'dev', config: "/srv/my cloud/o'brien/lb.json", dataDir: '/srv/my cloud/.lifeboat' }));
+  }
 });
