@@ -228,8 +228,8 @@ export async function drillsShowCommand(drillId: string, options: DrillsShowOpti
       // Read from the local cloud (no --aws; --stack is AWS only): the drill ran there (review r62U F5), in its region,
       // whose endpoint now is the one its deletes go to (review r63D F3).
       else {
-        const live = options.aws === true ? undefined : access.localDynamoDbOf?.(record.region);
-        for (const line of drillReportLines(record, live !== undefined ? { region: record.region, dynamoDb: live } : undefined)) io.out(line);
+        const local = options.aws !== true && access.localDynamoDbOf !== undefined;
+        for (const line of drillReportLines(record, local ? { region: record.region, dynamoDb: access.localDynamoDbOf?.(record.region) } : undefined)) io.out(line);
       }
       return 0;
     }

@@ -1,3 +1,4 @@
+import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
 import { localCommandLine, type LocalCommandTarget } from '../local-command-line';
 
 /**
@@ -16,9 +17,16 @@ export function stoppedLocalCloudLine(target: LocalCommandTarget): string {
  * read the record from the cloud that runs now (it reads no stopped one), so it names that cloud's endpoint of the
  * delete's region rather than the commands that would start one (review r63D F3).
  */
-export function recordedLocalDeletesLine(live: { region: string; dynamoDb: string }): string {
-  return `The --endpoint-url http://127.0.0.1:<port> in those deletes is the local cloud's of when the drill ran: the local cloud's DynamoDB endpoint of ${live.region} is now ${live.dynamoDb}: use it in place of the printed one.`;
+export function recordedLocalDeletesLine(live: LocalDeletesEndpoint): string {
+  const lead = "The --endpoint-url http://127.0.0.1:<port> in those deletes is the local cloud's of when the drill ran: ";
+  // The record's region is its text, which the cloud may not serve (a damaged record, a cloud started with other
+  // regions): said rather than left without a line, escaped as it may hold a newline or ESC (review r63M F2).
+  if (live.dynamoDb === undefined) return `${lead}the local cloud serves no region ${shownCatalogName(live.region)}: the printed port may be stale.`;
+  return `${lead}the local cloud's DynamoDB endpoint of ${live.region} is now ${live.dynamoDb}: use it in place of the printed one.`;
 }
+
+/** The drill's region and the local cloud's DynamoDB endpoint of it now; undefined when the cloud serves no such region. */
+export type LocalDeletesEndpoint = { region: string; dynamoDb: string | undefined };
 
 /** How to bring the local cloud back and find the endpoint to use in place of the dead one. */
 function localCloudAgain(target: LocalCommandTarget): string {

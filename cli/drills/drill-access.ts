@@ -69,7 +69,8 @@ export async function drillAccess(options: TargetOptions, clients: DrillAccessCl
   return {
     environment,
     regionOf,
-    ...(endpoints !== undefined ? { localDynamoDbOf: (region: string) => endpoints.dynamodb[region] } : {}),
+    // The region is a record's text: looked up bare, `constructor` gave Object's function as an endpoint (review r63M F2).
+    ...(endpoints !== undefined ? { localDynamoDbOf: (region: string) => (Object.hasOwn(endpoints.dynamodb, region) ? endpoints.dynamodb[region] : undefined) } : {}),
     drillLog(side) {
       let log = logs.get(side);
       if (!log) logs.set(side, (log = new DrillLog(DynamoDBDocumentClient.from(dynamodb(regionOf(side))), side === 'primary' ? names.catalogTable : drCatalogTableOf(environment, names.catalogTable))));

@@ -2,7 +2,7 @@ import { type DrillRecord, type DrillReport, type DrillSourceResult, judgedRpoSe
 import { shortfallHeadline } from '../../lambdas/drill/drill-shortfall';
 import { backupLeftOutLines } from '../backup-left-out-lines';
 import { notRestoredLines } from '../not-restored-lines';
-import { recordedLocalDeletesLine } from '../commands/stopped-local-cloud-line';
+import { type LocalDeletesEndpoint, recordedLocalDeletesLine } from '../commands/stopped-local-cloud-line';
 
 /**
  * A drill's report for a reader (`lifeboat drill run`, `lifeboat drills show`) and its one-line form
@@ -117,10 +117,11 @@ function table(head: string[], rows: string[][]): string[] {
  * The whole report, one labelled line per fact, the sources as a table. `localCloud`: the DynamoDB endpoint of the
  * drill's region of the local cloud the command read the record from, when it read one (`lifeboat drills show` without
  * --aws): a drill recorded there ran there, so the deletes its UnreadableNewerBackupError names are against that cloud,
- * at the port of when it ran, and the hint under them names the endpoint it listens on now (review r63D F3). Judged by
+ * at the port of when it ran, and the hint under them names the endpoint it listens on now (review r63D F3), or that
+ * the cloud serves no such region (review r63M F2). Judged by
  * where the record was read, never by the error's text, which a record of AWS may hold too (review r62U F5).
  */
-export function drillReportLines(report: DrillReport | DrillRecord, localCloud?: { region: string; dynamoDb: string }): string[] {
+export function drillReportLines(report: DrillReport | DrillRecord, localCloud?: LocalDeletesEndpoint): string[] {
   const label = (k: string, v: string) => `${k.padEnd(10)}${v}`;
   const lines = [
     label('Drill', `${report.drillId} (plan ${report.plan}, environment ${report.environment})`),

@@ -1,4 +1,11 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
 import { drillRunCommand, drillsShowCommand } from '../../../cli/commands/drill-commands';
+import { drillAccess } from '../../../cli/drills/drill-access';
 import { type WorkflowOutcome } from '../../../cli/workflow-runner';
 import { DEFAULT_CONFIG_FILE } from '../../../config/load-config';
 import { backupRecordSchema } from '../../../lambdas/catalog/backup-record';
@@ -62,6 +69,42 @@ it('drills show of the local cloud: the hint under a drill refused by records it
       `the local cloud's DynamoDB endpoint of us-east-1 is now ${LIVE}: use it in place of the printed one.`,
   ]);
   expect(out.filter((l) => l.includes('lifeboat local up'))).toEqual([]);
+});
+
+// Review r63M F2: the region is the record's text, looked up bare on the cloud's endpoints: `constructor` printed Object's
+// function as the endpoint, and a region the cloud does not serve printed no line. The real drillAccess, over a data
+// directory whose cloud.json announces this process as the cloud (us-east-1 and us-west-2).
+describe('drills show of the local cloud, a drill region the cloud does not serve', () => {
+  const dynamoDb = mockClient(DynamoDBDocumentClient);
+  let dataDir: string;
+  beforeAll(() => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'lifeboat-drills-hint-'));
+    const endpoints = { s3: { 'us-east-1': 'http://127.0.0.1:4501', 'us-west-2': 'http://127.0.0.1:4502' }, dynamodb: { 'us-east-1': LIVE, 'us-west-2': 'http://127.0.0.1:4602' } };
+    writeFileSync(path.join(dataDir, 'cloud.json'), JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString(), regions: ['us-east-1', 'us-west-2'], endpoints }), { mode: 0o600 });
+  });
+  afterAll(() => {
+    dynamoDb.restore();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['us-east-1', `the local cloud's DynamoDB endpoint of us-east-1 is now ${LIVE}: use it in place of the printed one.`],
+    ['eu-north-1', 'the local cloud serves no region eu-north-1: the printed port may be stale.'],
+    ['constructor', 'the local cloud serves no region constructor: the printed port may be stale.'],
+    ['__proto__', 'the local cloud serves no region __proto__: the printed port may be stale.'],
+    ['toString', 'the local cloud serves no region toString: the printed port may be stale.'],
+    ['us-east-1\n\u001b[31mX', 'the local cloud serves no region us-east-1\\u000a\\u001b[31mX: the printed port may be stale.'],
+  ])('record region %j: the hint says %s', async (region, said) => {
+    const record = { ...refusedRecord('http://127.0.0.1:4569'), region };
+    dynamoDb.reset();
+    dynamoDb.on(GetCommand).resolves({ Item: { pk: 'DRILLS', sk: DRILL_ID, drill: record } });
+    const options = { config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir, aws: false };
+    const access = await drillAccess(options, { dynamodb: () => new DynamoDBClient({ region: 'us-west-2' }) });
+    const { out, err, io } = capturedCliIo();
+    expect(await drillsShowCommand(DRILL_ID, options, { io, access })).toBe(0);
+    expect(err).toEqual([]);
+    expect(out.filter((l) => l.includes(HINT))).toEqual([`  The --endpoint-url http://127.0.0.1:<port> in those deletes is the local cloud's of when the drill ran: ${said}`]);
+  });
 });
 
 it.each([true, false])('drill run on the local cloud (the cloud it started stopped: %s): the hint at most once, the stopped line when it stopped', async (stopped) => {
