@@ -31,8 +31,11 @@ const DR_DELETES = 'have an administrator of the DR account delete the damaged o
  */
 function drOverwriteAdvice(cause: unknown, held: boolean | undefined): string {
   const { action, explicitDeny, policy } = refusalOf(cause);
+  // S3 decides on its bucket policy before it asks KMS: a refused kms: action got past it, so no overwrite deny refused
+  // this write, and a delete would meet the same refusal (review r63L F3).
+  if (action?.startsWith('kms:') === true) return refusedWriteAdvice(cause, held === true);
   const rehold = reholdAfterDelete(held);
-  if (explicitDeny && policy === 'resource-based policy' && action?.startsWith('kms:') !== true) {
+  if (explicitDeny && policy === 'resource-based policy') {
     return `the DR vault's bucket policy denies this account its overwrites (an explicit deny: the DR vault's protection against the primary account's overwrites, which is not to be lifted): ${DR_DELETES}${rehold}`;
   }
   return `if it is a DR vault in another account, it takes overwrites from its own account only: ${DR_DELETES}${rehold}; otherwise ${refusedWriteAdvice(cause, held === true)}`;

@@ -1795,6 +1795,26 @@ it.each([
   );
 });
 
+// Review r63L F3: S3 decides on the bucket policy before it asks KMS, so a DR vault's refusal naming a kms: action is no
+// overwrite deny: it was advised the DR account's delete, whose copy anew the same key would refuse.
+it.each([
+  ['no allow', 'because no resource-based policy allows the kms:GenerateDataKey action', 'the vault\'s KMS key\'s policy does not allow these credentials kms:GenerateDataKey, which writing the new copy needs: the vault\'s KMS key admits only roles tagged lifeboat:key-user=<prefix>'],
+  ['a deny', 'with an explicit deny in a resource-based policy', "the vault's KMS key's policy denies kms:GenerateDataKey, which writing the new copy needs (an explicit deny, which no permission of the credentials overrides): the policy Lifeboat deploys denies no use of the key to its roles"],
+])("a DR vault's refused overwrite naming a kms: action (%s) gets the key's advice alone, no delete", async (_name, context, said) => {
+  const [pack] = await listKeys(pair.dr.store, 'data/');
+  if (pack === undefined) throw new Error('the pair has a pack');
+  await corrupt(pair.dr.store, pack);
+  const words = `User: arn:aws:sts::111122223333:assumed-role/lifeboat-prod-scrub/x is not authorized to perform: kms:GenerateDataKey on resource: arn:aws:kms:us-west-2:222222222222:key/k ${context}`;
+  (pair.dr.store as { replace?: unknown }).replace = () => Promise.reject(DENIED_BY(words));
+
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  const reason = report.findings[0]?.reason ?? '';
+  const expected = `the dr vault refused to replace its damaged copy (${words}); ${said}`;
+  expect(reason.slice(0, expected.length)).toBe(expected);
+  expect(reason).not.toContain('aws s3 rm');
+  expect(reason).not.toContain('DR vault in another account');
+});
+
 // Review r61Z F1: credentials without s3:GetObjectLegalHold had every replace refused (the hold read first), and the
 // reason blamed a DR vault in another account. The store now writes the copy unheld and says so (LegalHoldUnreadError).
 it('a repair whose legal hold could not be read is repaired, and its finding says to set the hold again', async () => {
