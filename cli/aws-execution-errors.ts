@@ -153,7 +153,8 @@ export class FollowingFailedError extends Error {
 export class FollowingGaveUpError extends Error {
   constructor(
     readonly executionArn: string,
-    region: string,
+    /** The region of the Step Functions that stopped answering (the restore's hint names it). */
+    readonly region: string,
     boundMs: number,
     cause: unknown,
   ) {

@@ -21,6 +21,7 @@ import { entriesNotRestored, type NotRestored } from '../../vault';
 import { type BackupLeftOut } from '../../lambdas/restore/backup-left-out';
 import { type TimeToLiveLeftOff } from '../../lambdas/restore/restored-table-ttl';
 import { mentionsUnanswered } from '../unanswered-endpoint';
+import { FollowingGaveUpError } from '../aws-execution-errors';
 import { isUnknownEnvironment, isUsageError, UsageError } from '../usage-error';
 
 /**
@@ -126,14 +127,14 @@ async function failureHints(error: string | undefined, cause: string, region: Wo
   const hints: string[] = [];
   const flags = restoreFlagHint(cause);
   if (flags !== undefined) hints.push(flags);
-  if (region === 'primary' && from === 'primary' && mentionsUnanswered(`${error ?? ''} ${cause}`)) {
+  if (region === 'primary' && from === 'primary' && readsAsSilence(`${error ?? ''} ${cause}`)) {
     hints.push(
       'The primary region does not answer (its catalog or vault could not be reached): restore from the DR region with --from dr (its own restore runbook, DR vault and DR catalog; ' +
         'targets in the DR region), or fail the plan over (`lifeboat failover --plan …`); docs/RUNBOOKS.md, "The primary region is down".',
     );
   }
   // --from dr --region primary runs the primary region's runbook on the DR vault: it needs the primary up (audit a59A F3).
-  if (region === 'primary' && from === 'dr' && mentionsUnanswered(`${error ?? ''} ${cause}`)) {
+  if (region === 'primary' && from === 'dr' && readsAsSilence(`${error ?? ''} ${cause}`)) {
     hints.push(
       'The primary region does not answer (its restore runbook could not run): drop --region primary, and the DR region\'s own restore runbook restores from the DR vault ' +
         '(targets in the DR region); docs/RUNBOOKS.md, "The primary region is down".',
@@ -152,6 +153,14 @@ async function failureHints(error: string | undefined, cause: string, region: Wo
     else if (kept === undefined) hints.push(`If the ${other === 'dr' ? 'DR' : 'primary'} vault still keeps it (\`lifeboat backups list --all\`), restore it with --from ${other}.`);
   }
   return hints;
+}
+
+/**
+ * Whether an error told as text says its endpoint did not answer: mentionsUnanswered's words, and the runner's own bound
+ * on a call to Step Functions (CallDeadlineError), which is a silence as much as the SDK's TimeoutError (review r63F F4).
+ */
+function readsAsSilence(text: string): boolean {
+  return mentionsUnanswered(text) || /\bCallDeadlineError\b/.test(text);
 }
 
 /** Whether the other vault's catalog holds the backup committed and not forgotten; undefined when that could not be read. */
@@ -278,6 +287,12 @@ export async function restoreCommand(options: RestoreCommandOptions, deps: Parti
     const message = err instanceof Error ? err.message : String(err);
     io.err(`lifeboat restore: ${message}`);
     if (isUsageError(err)) return EXIT_USAGE;
+    // The polls of Step Functions failed, not the restore: it may still run (its ARN and lines are in the message), and
+    // a restore from the DR region beside it would race it into the target (review r63F F4).
+    if (err instanceof FollowingGaveUpError) {
+      io.err(`Step Functions in ${err.region} stopped answering; the restore may still run: describe it first (line above).`);
+      return EXIT_FAILED;
+    }
     // StartExecution itself may be what the primary region does not answer (--aws).
     for (const hint of await failureHints(err instanceof Error ? err.name : undefined, message, region, from, options, deps)) io.err(hint);
     return EXIT_FAILED;

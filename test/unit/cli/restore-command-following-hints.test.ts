@@ -1,0 +1,43 @@
+import { describe, expect, it } from '@jest/globals';
+import { FollowingGaveUpError, WorkflowStartUnansweredError } from '../../../cli/aws-execution-errors';
+import { CallDeadlineError } from '../../../cli/call-deadline';
+import { restoreCommand, type RestoreCommandOptions } from '../../../cli/commands/restore-commands';
+import { capturedCliDeps } from '../../support/captured-cli-io';
+import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+
+/**
+ * Review r63F F4: after FollowingGaveUpError (Step Functions' polls failed for 10 minutes) `lifeboat restore --aws` added
+ * "The primary region does not answer (its catalog or vault could not be reached): restore from the DR region …",
+ * though the primary restore may still be running; and a start whose last attempt hit the runner's own deadline
+ * (CallDeadlineError), a silence too, got no such hint.
+ */
+const STATE_MACHINE = 'arn:aws:states:us-east-1:000000000000:stateMachine:lifeboat-dev-restore';
+const NAME = 'lifeboat-restore-20261207T203449Z-cc74dceef238';
+const ARN = `arn:aws:states:us-east-1:000000000000:execution:lifeboat-dev-restore:${NAME}`;
+const options: RestoreCommandOptions = { config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.unused', aws: true, source: 'orders', backup: 'b1', target: 's3://lifeboat-dev-restore-x' };
+const timeout = Object.assign(new Error('a request has exceeded the configured 10000 ms requestTimeout'), { name: 'TimeoutError' });
+
+async function restoreFailingWith(err: Error) {
+  const { err: errors, deps } = capturedCliDeps();
+  const code = await restoreCommand(options, { ...deps, runner: { run: () => Promise.reject(err) } });
+  return { code, errors };
+}
+
+describe('lifeboat restore --aws whose following of the execution gave up', () => {
+  it('says Step Functions stopped answering and the restore may still run, not to restore from the DR region', async () => {
+    const gaveUp = new FollowingGaveUpError(ARN, 'us-east-1', 600_000, timeout);
+    const { code, errors } = await restoreFailingWith(gaveUp);
+    expect({ code, errors }).toEqual({
+      code: 1,
+      errors: [`lifeboat restore: ${gaveUp.message}`, 'Step Functions in us-east-1 stopped answering; the restore may still run: describe it first (line above).'],
+    });
+  });
+});
+
+describe('lifeboat restore --aws whose start hit the runner\'s deadline', () => {
+  it('reads CallDeadlineError as a silence of the primary region, and names the DR region\'s restore', async () => {
+    const { code, errors } = await restoreFailingWith(new WorkflowStartUnansweredError(STATE_MACHINE, NAME, 'us-east-1', 3, new CallDeadlineError('StartExecution', 52_000)));
+    expect(code).toBe(1);
+    expect(errors[1]).toMatch(/^The primary region does not answer .*restore from the DR region with --from dr/);
+  });
+});
