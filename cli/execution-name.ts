@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
  * start of the same name and input with the execution that runs, and ExecutionAlreadyExists once it has ended. Without
  * a name each attempt of a start whose answer was late began the workflow again (three backups in a slow region).
  *
- * `lifeboat-<workflow>-<UTC second>-<12 hex>`: at most 53 characters of `[0-9A-Za-z-]`, so it is also a restore id
+ * `lifeboat-<workflow>-<UTC second>-<12 hex>`: at most 54 characters of `[0-9A-Za-z-]` (catalog-rebuild's), so it is also a restore id
  * as it is (lambdas/restore/restore-id.ts: the restore runbook's id is its execution's name), and the random part
  * keeps two commands started in the same second apart.
  */

@@ -26,7 +26,8 @@ export function safeRestoreId(name: string, suffix = ''): string {
 
 /**
  * The restore id of a restore runbook execution, from its name (audit R39 F3): the name itself when it is a safe id (the
- * CLI's UUIDs, the failover's and drill's ids), else made one by safeRestoreId. Step Functions allows names with `.`,
+ * CLI's names, `lifeboat-restore-<UTC>-<12 hex>` with --aws and `<UTC>-<8 hex>` locally; the failover's and drill's
+ * ids), else made one by safeRestoreId. Step Functions allows names with `.`,
  * `+`, `=`, `@` and non-ASCII letters; the runbook's resolve step and its release step derive the id each on its own,
  * so both must call this.
  */
