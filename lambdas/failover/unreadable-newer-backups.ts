@@ -1,7 +1,7 @@
 import { type InvalidBackupItem, logInvalidBackupItem } from '../catalog/backup-catalog';
 import { catalogItemDeleteCommand, INVALID_ITEM_LINES, UNKNOWN_REGION } from '../catalog/catalog-item-delete-command';
 import { localCloudAwsCli } from '../catalog/local-cloud-aws-cli';
-import { shownItemKey } from '../catalog/shown-item-key';
+import { shownItemKey, shownItemKeyPart } from '../catalog/shown-item-key';
 
 /**
  * A runbook that chooses "the newest backup" (at or before a time) from listBackupsOfPlan must not choose an older one
@@ -103,7 +103,9 @@ function messageNaming(count: number, runbook: 'failover' | 'drill', plan: strin
     return `${shownItemKey(u.key)} (${started !== undefined ? `started ${started}` : 'its startedAt is not a time'})`;
   });
   const more = unreadable.length - named.length;
-  const newer = chosen !== undefined ? `a backup newer than ${chosen.backupId} (started ${chosen.startedAt}), which the ${runbook} would ${restores} in its place` : `the backup the ${runbook} should ${restores}`;
+  // The chosen backup's record validates, but its backupId and startedAt are any non-empty strings: printed raw, a
+  // newline or ESC forged lines and 200 characters spelled a delete beside the real ones (review r63K F5).
+  const newer = chosen !== undefined ? `a backup newer than ${shownItemKeyPart(chosen.backupId)} (${chosenStart(chosen.startedAt)}), which the ${runbook} would ${restores} in its place` : `the backup the ${runbook} should ${restores}`;
   const rebuild = place.vault === 'dr' ? 'lifeboat catalog rebuild --vault dr --region dr' : 'lifeboat catalog rebuild --vault primary';
   const byId =
     runbook === 'failover'
@@ -133,4 +135,10 @@ function deleteCommand(item: InvalidBackupItem, place: UnreadableRecordsPlace): 
 function parsedInstant(text: string): string | undefined {
   const at = Date.parse(text);
   return Number.isNaN(at) ? undefined : new Date(at).toISOString();
+}
+
+/** The chosen backup's start as the refusal says it: the instant it parses to, or that it is none, never its text. */
+function chosenStart(startedAt: string): string {
+  const started = parsedInstant(startedAt);
+  return started !== undefined ? `started ${started}` : 'its startedAt is not a time';
 }

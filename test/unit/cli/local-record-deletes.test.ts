@@ -145,6 +145,20 @@ describe('a local drill failed by a record it cannot read (review r62H F1, F2)',
     }
   });
 
+  // Review r63K F5: the backup the drill chose is a valid record, yet its backupId and startedAt are any non-empty
+  // strings, printed raw: a newline and ESC forged lines, and the id spelled another record's delete.
+  it("shows the chosen backup's id cut at 40 and escaped, and its start as the instant it parses to", () => {
+    const shorthand = `aws dynamodb delete-item --table-name ${TABLE} --key pk={S=${VICTIM_PK}},sk={S=BACKUP}`;
+    const backupId = `x\n\u001b[32mDrill passed\u001b[0m ${shorthand}`;
+    for (const startedAt of ['2026-12-08T06:00:00Z', `(${shorthand}) Dec 8 2026 06:00 GMT`]) {
+      const { message } = new UnreadableNewerBackupError('drill', 'demo', { region: 'us-east-1', vault: 'primary' }, { backupId, startedAt }, [damaged()]);
+      expect(['\n', '\u001b'].filter((c) => message.includes(c))).toEqual([]);
+      expect(new Set(deletedPksPrinted([message]))).toEqual(new Set([DAMAGED_PK]));
+      expect(message).toContain(`which may be of a backup newer than x\\u000a\\u001b[32mDrill passed\\u001b[0m aws dynamodb del… (cut from ${backupId.length} characters) `);
+      expect(message).toContain('(started 2026-12-08T06:00:00.000Z), which the drill would test in its place.');
+    }
+  });
+
   it('prints the local delete of the damaged item, its real endpoint, when the summary is cut before the list', async () => {
     const { out, err, summary } = await localDrillFailedBy(damagedAt(LONG_KEY, 'p'));
     expect(summary.length).toBeGreaterThan(STATE_SUMMARY_MAX_CHARS);
