@@ -1,6 +1,7 @@
 import { causeMessage } from '../lambdas/runtime/cause-message';
 import { type BackupRecord } from '../lambdas/catalog/backup-record';
 import { escapeName } from './escape-name';
+import { namesLifeboatCommand } from './status/stored-error-shown';
 
 /** How much of a failure's text a row's note shows, in code points: a cause can be a whole Map run's results; --json has all of it. */
 export const FAILURE_NOTE_CHARS = 300;
@@ -12,13 +13,19 @@ const SHARD_PREFIX = /^(Shard [\d, ]+ of the batch that failed): /;
  * The `failed:` line `lifeboat backups list` prints under a FAILED row: the record's error and what a person reads of its
  * cause, on one line, cut to FAILURE_NOTE_CHARS code points, then escaped (a cause can quote a source's object key,
  * which whoever wrote the source chose; cutting after escaping could split an escape or a surrogate pair).
+ * The list is where the doctor and status send a reader for a cause whole, so one naming a `lifeboat …` command is kept
+ * (storedErrorShown leaves such a message out elsewhere), and the list's own target options (`commandOptions`,
+ * targetOptionsLine's) are said after it: the Lambda wrote the command with at most --env and --aws, and pasted as it
+ * reads it acted on another config's environment or the local cloud (review r63J F2).
  */
-export function backupFailureNote(record: Pick<BackupRecord, 'error' | 'cause'>): string {
+export function backupFailureNote(record: Pick<BackupRecord, 'error' | 'cause'>, commandOptions = ''): string {
   const text = [record.error, readableCause(record.cause)].filter((part): part is string => part !== undefined && part !== '').join(': ');
   if (text === '') return 'failed: the record names no error (a run recorded before errors were kept)';
   const points = [...text.replace(/\s+/g, ' ')];
+  const shown = points.slice(0, FAILURE_NOTE_CHARS).join('');
   const cut = points.length > FAILURE_NOTE_CHARS;
-  return `failed: ${escapeName(points.slice(0, FAILURE_NOTE_CHARS).join(''))}${cut ? '… (backups list --json has all of it)' : ''}`;
+  const options = commandOptions !== '' && namesLifeboatCommand(shown) ? ` (add this list's target options to the lifeboat command it names:${commandOptions})` : '';
+  return `failed: ${escapeName(shown)}${cut ? '… (backups list --json has all of it)' : ''}${options}`;
 }
 
 /**

@@ -207,7 +207,7 @@ export async function backupsListCommand(options: BackupsListOptions, deps: Part
       const hold = r.hold ? `  [legal hold: ${shownCatalogName(r.hold.reason)}]` : '';
       io.out(`${shownCatalogName(r.backupId).padEnd(28)}${shownCatalogName(r.plan).padEnd(14)}${status.padEnd(11)}${r.strategy.padEnd(13)}${drCopy.padEnd(11)}${shownCatalogName(r.startedAt).padEnd(26)}${sources}${hold}`);
       // Why a failed run failed, under its row: the record keeps what the workflow's Catch saw (review rFF F3: the list said FAILED, and only --json said why).
-      if (r.status === 'FAILED') io.out(`    ${backupFailureNote(r)}`);
+      if (r.status === 'FAILED') io.out(`    ${backupFailureNote(r, targetOptionsLine(options))}`);
       // What the backup saw change, or did not back up whole, under its row.
       for (const line of observationNotes(r.sources)) io.out(`    ${line}`);
     }

@@ -9,7 +9,12 @@
 export function storedErrorShown(error: string): string {
   const colon = error.indexOf(': ');
   if (colon < 0) return error;
-  return NAMES_A_COMMAND.test(error.slice(colon + 2)) ? error.slice(0, colon) : error;
+  return namesLifeboatCommand(error.slice(colon + 2)) ? error.slice(0, colon) : error;
+}
+
+/** Whether a recorded message names a `lifeboat …` command, which lacks the target options of the command printing it. */
+export function namesLifeboatCommand(message: string): boolean {
+  return NAMES_A_COMMAND.test(message);
 }
 
 /** `lifeboat <command>` anywhere in a message: backquoted or not, the words a reader would paste. */

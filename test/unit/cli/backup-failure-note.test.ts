@@ -34,3 +34,16 @@ it('cuts by code points before escaping: no half escape, no lone surrogate at th
   expect(withEmoji).toBe(`failed: E: ${before}😀… (backups list --json has all of it)`);
   expect(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(withEmoji)).toBe(false);
 });
+
+it("says the list's target options after a cause naming a lifeboat command only when the list has some and the command is shown (review r63J F2)", () => {
+  const named = { error: 'CatalogRebuildNeeded', cause: lambdaCause('run `lifeboat catalog rebuild --vault dr --region dr` then retry') };
+  expect(backupFailureNote(named, ' --config /srv/lb.json --data-dir /srv/.lifeboat')).toBe(
+    "failed: CatalogRebuildNeeded: run `lifeboat catalog rebuild --vault dr --region dr` then retry (add this list's target options to the lifeboat command it names: --config /srv/lb.json --data-dir /srv/.lifeboat)",
+  );
+  // The defaults: the command as written reaches the list's environment.
+  expect(backupFailureNote(named)).toBe('failed: CatalogRebuildNeeded: run `lifeboat catalog rebuild --vault dr --region dr` then retry');
+  expect(backupFailureNote({ error: 'E', cause: 'ECONNREFUSED' }, ' --config /srv/lb.json')).toBe('failed: E: ECONNREFUSED');
+  // A command past the cut is not on the line: nothing to add options to.
+  const late = { error: 'E', cause: `${'x'.repeat(FAILURE_NOTE_CHARS)} run lifeboat catalog rebuild` };
+  expect(backupFailureNote(late, ' --config /srv/lb.json')).toBe(`failed: E: ${'x'.repeat(FAILURE_NOTE_CHARS - 3)}… (backups list --json has all of it)`);
+});

@@ -5,6 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { backupsListCommand } from '../../../cli/commands/backup-commands';
 import { backupsHoldCommand } from '../../../cli/commands/retention-commands';
 import { capturedCliIo } from '../../support/captured-cli-io';
+import { parsePrintedCommand } from '../../support/printed-command-parse';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 
 /**
@@ -63,6 +64,21 @@ it('backups list --json writes a C1 or bidi control in a record as \\uXXXX, whic
   for (const line of json.split('\n')) expect(line).not.toMatch(RAW);
   expect(json).toContain('"backupId": "b-1\\u009b2J"');
   expect(JSON.parse(json)).toEqual([expect.objectContaining({ backupId: 'b-1\u009b2J', error, cause: 'boom\u2066' })]);
+});
+
+it("backups list says its own target options after a failed run's cause that names a lifeboat command, which the Lambda wrote without them (review r63J F2)", async () => {
+  const cause = JSON.stringify({ errorType: 'CatalogRebuildNeeded', errorMessage: 'the catalog is stale; run `lifeboat catalog rebuild --vault dr --region dr` then retry', trace: [] });
+  ddb.on(QueryCommand).resolves({ Items: [record({ status: 'FAILED', error: 'CatalogRebuildNeeded', cause })] });
+  const { out, io } = capturedCliIo();
+  expect(await backupsListCommand({ ...target }, { io })).toBe(0);
+  const note = out.find((line) => line.startsWith('    failed: '));
+  expect(note).toBe(
+    `    failed: CatalogRebuildNeeded: the catalog is stale; run \`lifeboat catalog rebuild --vault dr --region dr\` then retry (add this list's target options to the lifeboat command it names: --config ${SAMPLE_CONFIG_FILE} --aws)`,
+  );
+  // The command with the options the note says reaches the list's own environment.
+  const [command, options] = /`(lifeboat [^`]*)`.*names:(.*)\)$/.exec(note!)!.slice(1);
+  const parsed = await parsePrintedCommand(`${command!}${options!}`);
+  expect(parsed.args?.at(-1)).toEqual(expect.objectContaining({ vault: 'dr', region: 'dr', config: SAMPLE_CONFIG_FILE, aws: true }));
 });
 
 it("backups hold's note shows the earlier hold's reason, by and at escaped, and the new reason too", async () => {
