@@ -109,10 +109,7 @@ function policyAdvice(policy: DenyingPolicy, action: string | undefined, what: s
     case 'resource-based policy': {
       // A write's resource-based policies: the vault bucket's (s3:…) and its KMS key's (kms:…).
       if (action?.startsWith('kms:') === true) return keyPolicyAdvice(what, explicit);
-      const owner = action?.startsWith('s3:') === true ? "the vault bucket's policy" : "the vault bucket's policy or its KMS key's";
-      return explicit
-        ? `${owner} denies ${what}${EXPLICIT}: have that policy lift the deny, ${again}`
-        : `${owner} does not allow these credentials ${what}, and no permission of their own makes up for that: have that policy allow them, ${again}`;
+      return action?.startsWith('s3:') === true ? bucketPolicyAdvice("the vault bucket's policy", what, explicit) : bucketPolicyAdvice("the vault bucket's policy or its KMS key's", what, explicit);
     }
     case 'permissions boundary':
       return explicit
@@ -140,4 +137,19 @@ function keyPolicyAdvice(what: string, explicit: boolean): string {
   return explicit
     ? `the vault's KMS key's policy denies ${what}${EXPLICIT}: the policy Lifeboat deploys denies no use of the key to its roles, so it was changed; only the break-glass principal may put it back (docs/SECURITY.md, "Keys"), then scrub with repair again`
     : `the vault's KMS key's policy does not allow these credentials ${what}: ${KEY_USERS}: scrub with repair again with such a role (do not edit the key's policy: docs/DEPLOYMENT.md, "Settings that must not change after the first deploy")`;
+}
+
+/**
+ * The advice for the vault bucket's policy (`owner`, or the key's when the words do not say which) refusing `what`. That
+ * policy is Lifeboat's (lib/constructs/vault-bucket-protection.ts), and s3:PutBucketPolicy is the break-glass
+ * principal's alone (VAULT_TAMPERING_ACTIONS): "have that policy lift the deny" (or "allow them") was advice no one
+ * but it could follow, and a lifted deny undoes a protection (review r63L F5). It denies none of a repair's reads, nor
+ * its writes in the vault's own account (a DR vault in another account denies the primary account's overwrites, said
+ * apart: drOverwriteAdvice), so an explicit deny is a policy changed since; it admits another account's roles only by
+ * their key-user tag, the only want of an allow it leaves, so a role so tagged is the way out.
+ */
+function bucketPolicyAdvice(owner: string, what: string, explicit: boolean): string {
+  return explicit
+    ? `${owner} denies ${what}${EXPLICIT}: the policy Lifeboat deploys denies none of a repair's reads, nor its writes in the vault's own account, so it was changed since deploy; only the break-glass principal may put it back (docs/SECURITY.md, "Vault buckets"), then scrub with repair again`
+    : `${owner} does not allow these credentials ${what}, and no permission of their own makes up for that: it admits another account's roles only when tagged lifeboat:key-user=<prefix> (the protection's prefix: lifeboat-<env> for an environment of the config): scrub with repair again with such a role (do not edit the policy: only the break-glass principal may, docs/SECURITY.md, "Vault buckets")`;
 }
