@@ -6,6 +6,7 @@ import { type DrillRecord } from '../../lambdas/catalog/drill-record';
 import { DRILL_ID_EXAMPLE, isDrillId } from '../../lambdas/catalog/drill-id';
 import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
 import { InvalidInputError } from '../../lambdas/runtime/errors';
+import { unseenJsonEscaped } from '../../lambdas/runtime/quoted-service-words';
 import { type CliIo, processIo } from '../cli-io';
 import { type DrillAccess, type DrillAccessClients, drillAccess, type DrillSide } from '../drills/drill-access';
 import { collectDrillEvidence, evidenceComplete, evidenceMarkdown, evidenceProblems } from '../drills/drill-evidence';
@@ -129,17 +130,19 @@ export async function drillRunCommand(options: DrillRunCommandOptions, deps: Par
     }
     if (options.json) {
       io.out(
-        JSON.stringify(
-          {
-            executionId: outcome.executionId,
-            status: outcome.status,
-            verdict: record?.verdict ?? (result.kind === 'recorded' ? result.verdict : undefined),
-            ...(record ? { report: record } : {}),
-            ...(result.kind !== 'report' ? { error: result.message } : {}),
-            ...(readBackProblem !== undefined ? { readBackProblem } : {}),
-          },
-          null,
-          2,
+        unseenJsonEscaped(
+          JSON.stringify(
+            {
+              executionId: outcome.executionId,
+              status: outcome.status,
+              verdict: record?.verdict ?? (result.kind === 'recorded' ? result.verdict : undefined),
+              ...(record ? { report: record } : {}),
+              ...(result.kind !== 'report' ? { error: result.message } : {}),
+              ...(readBackProblem !== undefined ? { readBackProblem } : {}),
+            },
+            null,
+            2,
+          ),
         ),
       );
     } else {
@@ -191,7 +194,8 @@ export async function drillsListCommand(options: DrillsListOptions, deps: Partia
       }
     }
     records.sort((a, b) => b.drillId.localeCompare(a.drillId));
-    if (options.json) io.out(JSON.stringify(records, null, 2));
+    // A record's text (a message, a plan) may hold a C1 control, U+2028 or a bidi override, which JSON.stringify leaves raw (review f63T).
+    if (options.json) io.out(unseenJsonEscaped(JSON.stringify(records, null, 2)));
     else if (records.length === 0) io.out('No drills.');
     else for (const line of drillListLines(records)) io.out(line);
     return unread > 0 ? 1 : 0;
@@ -224,7 +228,7 @@ export async function drillsShowCommand(drillId: string, options: DrillsShowOpti
         continue;
       }
       if (!record) continue;
-      if (options.json) io.out(JSON.stringify(record, null, 2));
+      if (options.json) io.out(unseenJsonEscaped(JSON.stringify(record, null, 2)));
       // Read from the local cloud (no --aws; --stack is AWS only): the drill ran there (review r62U F5), in its region,
       // whose endpoint now is the one its deletes go to (review r63D F3).
       else {
@@ -260,7 +264,7 @@ export async function drillsEvidenceCommand(options: DrillsEvidenceOptions, deps
     const unconfigured = unconfiguredNameWarning(access.environment, options);
     if (unconfigured !== undefined) io.err(unconfigured);
     const evidence = await collectDrillEvidence(access, { since, until, sides, ...(options.plan !== undefined ? { plan: options.plan } : {}) });
-    if (format === 'json') io.out(JSON.stringify(evidence, null, 2));
+    if (format === 'json') io.out(unseenJsonEscaped(JSON.stringify(evidence, null, 2)));
     else io.out(evidenceMarkdown(evidence).trimEnd());
     // The document goes to stdout (to a file, usually): the failures are said again where a person sees them.
     for (const line of evidenceProblems(evidence)) io.err(line);
