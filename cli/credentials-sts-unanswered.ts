@@ -2,47 +2,65 @@ import { faultAnswer, isServerFault } from './server-fault';
 import { isUnanswered } from './unanswered-endpoint';
 
 /**
- * What a role's STS did while a client's credentials were asked for (run-credentials.ts): not answer, or answer with a
- * fault of its own (a 5xx), in `region` (undefined: the region the SDK chose, `--stack` without --stack-region).
+ * What a role's STS did while a client's credentials were asked for (run-credentials.ts): not answer, answer with a
+ * fault of its own (a 5xx), or answer that STS is not activated in its region for the account (RegionDisabledException,
+ * HTTP 403), in `region` (undefined: the region the SDK chose, `--stack` without --stack-region).
  */
-type StsTrouble = { region: string | undefined; answered: boolean };
+type StsTrouble = { region: string | undefined; kind: 'silent' | 'fault' | 'disabled' };
 
 /**
- * The errors of a role's STS that did not answer, or answered with a fault, while a client's credentials were asked
- * for, by the region of the STS asked. They stay STS's own error (TimeoutError, a network code, a 5xx with its `$fault`
- * and `$metadata`: review r62Q F1, the commands read them as the region's trouble and fall back to the DR region), so
- * what a message names as not answering is told here: verify said `DynamoDB in <region> did not answer` when only STS
- * had been asked (review r62T F3), and `DynamoDB … answered with a fault of its own` for STS's 503 (review r63H F2).
+ * The errors of a role's STS that did not answer, answered with a fault, or said it is not activated, while a client's
+ * credentials were asked for, by the region of the STS asked. They stay STS's own error (TimeoutError, a network code,
+ * a 5xx with its `$fault` and `$metadata`: review r62Q F1, the commands read them as the region's trouble and fall
+ * back to the DR region), so what a message names as not answering is told here: verify said `DynamoDB in <region>
+ * did not answer` when only STS had been asked (review r62T F3), and `DynamoDB … answered with a fault of its own` for
+ * STS's 503 (review r63H F2).
  * Weak: a mark lives as long as its error, and a remembered silence (unanswered-credentials-memory.ts) keeps its mark.
  */
 const stsTroubleOf = new WeakMap<Error, StsTrouble>();
 
 /**
- * Marks `err`, if STS did not answer (isUnanswered) or answered with a fault (isServerFault), as STS's in `region`. A
- * CredentialsProviderError is not STS's: the SDK so wraps the failures of the other providers (an SSO portal's 5xx).
+ * Marks `err`, if STS did not answer (isUnanswered), answered with a fault (isServerFault) or is not activated in its
+ * region (RegionDisabledException), as STS's in `region`. A CredentialsProviderError is not STS's: the SDK so wraps the
+ * failures of the other providers (an SSO portal's 5xx). STS not activated is marked for the doctor (review r63N F1):
+ * with a role profile every client of that region gets STS's 403, which its check read as its own service's refusal.
  */
 export function markIfStsTrouble(err: unknown, region: string | undefined): void {
   if (!(err instanceof Error) || err.name === 'CredentialsProviderError' || stsTroubleOf.has(err)) return;
-  if (isUnanswered(err)) stsTroubleOf.set(err, { region, answered: false });
-  else if (isServerFault(err)) stsTroubleOf.set(err, { region, answered: true });
+  const { name } = err;
+  if (isUnanswered(err)) stsTroubleOf.set(err, { region, kind: 'silent' });
+  else if (isServerFault(err)) stsTroubleOf.set(err, { region, kind: 'fault' });
+  else if (name === 'RegionDisabledException') stsTroubleOf.set(err, { region, kind: 'disabled' });
 }
 
-/** The region of the STS whose trouble `err` is, asked for the credentials (markIfStsTrouble); else undefined. */
+/** The region of the STS whose silence or fault `err` is, asked for the credentials (markIfStsTrouble); else undefined. */
 export function credentialsStsRegion(err: Error): string | undefined {
-  return stsTroubleOf.get(err)?.region;
+  const trouble = stsTroubleOf.get(err);
+  return trouble !== undefined && trouble.kind !== 'disabled' ? trouble.region : undefined;
 }
 
 /**
- * What STS did, when `err` is its trouble asked for the credentials' role (markIfStsTrouble), as a clause: `STS in
- * <region> did not answer the request for the credentials' role (<its error>)` or `… answered the request for the
- * credentials' role with a fault of its own (<its answer>)`; undefined for any other error. `detail` false: without the
- * error's own words, for a line that names none.
+ * When `err` is STS's answer that it is not activated in its region, asked for the credentials' role
+ * (markIfStsTrouble): that STS's region (undefined when the SDK chose it). Undefined for any other error.
+ */
+export function stsNotActivatedFor(err: unknown): { region: string | undefined } | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const trouble = stsTroubleOf.get(err);
+  return trouble?.kind === 'disabled' ? { region: trouble.region } : undefined;
+}
+
+/**
+ * What STS did, when `err` is its silence or fault asked for the credentials' role (markIfStsTrouble), as a clause:
+ * `STS in <region> did not answer the request for the credentials' role (<its error>)` or `… answered the request for
+ * the credentials' role with a fault of its own (<its answer>)`; undefined for any other error, STS not activated
+ * included (an answer that stays, which these lines' callers do not read as a region's passing trouble: the doctor
+ * words it with stsNotActivatedFor). `detail` false: without the error's own words, for a line that names none.
  */
 export function stsTroubleWords(err: Error, detail = true): string | undefined {
   const trouble = stsTroubleOf.get(err);
-  if (trouble === undefined) return undefined;
+  if (trouble === undefined || trouble.kind === 'disabled') return undefined;
   const sts = trouble.region !== undefined ? `STS in ${trouble.region}` : 'STS';
-  if (trouble.answered) return `${sts} answered the request for the credentials' role with a fault of its own${detail ? ` (${faultAnswer(err)})` : ''}`;
+  if (trouble.kind === 'fault') return `${sts} answered the request for the credentials' role with a fault of its own${detail ? ` (${faultAnswer(err)})` : ''}`;
   return `${sts} did not answer the request for the credentials' role${detail ? ` (${err.message})` : ''}`;
 }
 

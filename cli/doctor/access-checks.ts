@@ -7,7 +7,7 @@ import { type DoctorContext } from './doctor-context';
 import { isServerFault } from '../server-fault';
 import { isThrottledRequest } from '../throttled-request';
 import { describeError, errorNameOf } from './sdk-error';
-import { HEALTH_DASHBOARD, isRegionUnanswered, REGION_THROTTLED_FIX, REGION_UNANSWERED_FIX } from './unanswered-region';
+import { HEALTH_DASHBOARD, isRegionUnanswered, REGION_THROTTLED_FIX, REGION_UNANSWERED_FIX, STS_ACTIVATION_PLACE } from './unanswered-region';
 
 /**
  * Group 2: can the doctor reach the environment at all? In AWS: the caller's credentials work
@@ -115,7 +115,7 @@ function regionFailed(region: string, trouble: RegionTrouble, err: unknown): str
 /** Activating STS in either region lets the doctor tell the credentials; the other region's STS may answer later. */
 function activateStsFix(account: string, regions: { region: string; trouble: StsTrouble }[]): string {
   const off = regions.filter((r) => r.trouble === 'disabled').map((r) => r.region);
-  const activate = `activate STS in ${off.join(' or ')} for account ${account} (IAM console: Account settings, Security Token Service (STS) endpoints)`;
+  const activate = `activate STS in ${off.join(' or ')} for account ${account} (${STS_ACTIVATION_PLACE})`;
   const other = regions.find((r) => r.trouble !== 'disabled');
   if (other === undefined) return activate;
   return `${activate}, or run the doctor again ${other.trouble === 'throttled' ? 'in a minute' : `once STS in ${other.region} answers`}`;

@@ -90,6 +90,9 @@ export async function checkS3Source(s3: (region: string) => S3Client, ctx: Docto
   try {
     await primary.send(new HeadBucketCommand({ Bucket: source.bucket, ExpectedBucketOwner: owner }));
   } catch (err) {
+    // Before the statuses: a 403 may be STS's, asked for the credentials' role, and S3 was then not asked (review r63N F1).
+    const unanswered = regionUnansweredResult(name, primaryRegion, err, `cannot read bucket ${source.bucket}`);
+    if (unanswered !== undefined) return unanswered;
     const status = httpStatusOf(err);
     if (status === 301) {
       const region = errorHeaderOf(err, 'x-amz-bucket-region') ?? (await bucketRegion(primary, source.bucket, owner));
@@ -134,11 +137,10 @@ export async function checkS3Source(s3: (region: string) => S3Client, ctx: Docto
       empty = warn(name, `bucket ${source.bucket} in ${primaryRegion} has no object${under}: a backup would be empty`, `check ${ctx.sourceField(source.name)}.prefix and that data is written to s3://${source.bucket}/${source.prefix}`);
     }
   } catch (err) {
+    const unanswered = regionUnansweredResult(name, primaryRegion, err, `bucket ${source.bucket} could not be listed${under}`);
+    if (unanswered !== undefined) return unanswered;
     if (crossAccount && httpStatusOf(err) === 403) return unreadableCrossAccount('ListObjectsV2');
-    return (
-      regionUnansweredResult(name, primaryRegion, err, `bucket ${source.bucket} could not be listed${under}`) ??
-      fail(name, `bucket ${source.bucket}: the caller may not list it${under} (${describeError(err)})`, `allow s3:ListBucket on ${bucketArn} to the caller`)
-    );
+    return fail(name, `bucket ${source.bucket}: the caller may not list it${under} (${describeError(err)})`, `allow s3:ListBucket on ${bucketArn} to the caller`);
   }
   const key = await bucketKeyResult(primary, ctx, source, owner, options.kms);
   // A key the roles may not use fails every backup: it outranks an empty listing.

@@ -1,3 +1,4 @@
+import { stsNotActivatedFor } from '../credentials-sts-unanswered';
 import { isServerFault } from '../server-fault';
 import { isThrottledRequest } from '../throttled-request';
 import { isUnanswered } from '../unanswered-endpoint';
@@ -11,6 +12,9 @@ export const REGION_UNANSWERED_FIX = `run the doctor again; if it persists, ${HE
 
 /** A throttle clears by itself within about a minute: asking again is the fix, not a grant nor an outage's page. */
 export const REGION_THROTTLED_FIX = 'run the doctor again in a minute';
+
+/** Where an administrator of the account activates STS in a region. */
+export const STS_ACTIVATION_PLACE = 'IAM console: Account settings, Security Token Service (STS) endpoints';
 
 /**
  * Whether a request failed because the region's endpoint did not answer (refused, reset, unresolved, timed out), as
@@ -26,19 +30,28 @@ export function isRegionUnanswered(err: unknown): boolean {
  * (<error>): <what>`), answered with a fault of its own (`<region> answered with a fault of its own (<error>): <what>`,
  * a 5xx, as a region in an outage answers before it falls silent; until review r63A F3 that got a permission's advice),
  * or throttled the request (`<region> throttled the request (<error>): <what>`, fixed by asking again in a minute; until
- * review r63H F1 a `Throttling` 400 got the caller's advice to allow the action it had been allowed). Undefined for any
+ * review r63H F1 a `Throttling` 400 got the caller's advice to allow the action it had been allowed). With a role
+ * profile, STS of the region that said it is not activated there, asked for the credentials' role (markIfStsTrouble),
+ * reads `STS is not activated in <region>, asked for the credentials' role (<error>): <what>` with the fix to activate
+ * it: the service was not asked (until review r63N F1 its 403 got the check's permission advice). Undefined for any
  * other error, which the caller words itself (a denial, a missing resource).
  */
 export function regionUnansweredResult(name: string, region: string, err: unknown, what: string, verdict: Extract<Verdict, 'fail' | 'warn'> = 'fail'): CheckResult | undefined {
-  const trouble = regionTroubleOf(err);
+  const trouble = regionTroubleOf(err, region);
   if (trouble === undefined) return undefined;
-  const detail = `${region} ${trouble.words} (${describeError(err)}): ${what}`;
+  const detail = `${trouble.said} (${describeError(err)}): ${what}`;
   return verdict === 'warn' ? warn(name, detail, trouble.fix) : fail(name, detail, trouble.fix);
 }
 
-function regionTroubleOf(err: unknown): { words: string; fix: string } | undefined {
-  // Told first: a throttle may come as a 5xx (S3's SlowDown), and it is the region's load, not an outage.
-  if (isThrottledRequest(err)) return { words: 'throttled the request', fix: REGION_THROTTLED_FIX };
-  if (isRegionUnanswered(err)) return { words: 'does not answer', fix: REGION_UNANSWERED_FIX };
-  return isServerFault(err) ? { words: 'answered with a fault of its own', fix: REGION_UNANSWERED_FIX } : undefined;
+function regionTroubleOf(err: unknown, region: string): { said: string; fix: string } | undefined {
+  // Told first: the STS asked for the role is what answered, whatever the client's service would have said.
+  const stsOff = stsNotActivatedFor(err);
+  if (stsOff !== undefined) {
+    const where = stsOff.region ?? region;
+    return { said: `STS is not activated in ${where}, asked for the credentials' role`, fix: `activate STS in ${where} for the account (${STS_ACTIVATION_PLACE}), then run the doctor again` };
+  }
+  // A throttle may come as a 5xx (S3's SlowDown): told before a fault, as it is the region's load, not an outage.
+  if (isThrottledRequest(err)) return { said: `${region} throttled the request`, fix: REGION_THROTTLED_FIX };
+  if (isRegionUnanswered(err)) return { said: `${region} does not answer`, fix: REGION_UNANSWERED_FIX };
+  return isServerFault(err) ? { said: `${region} answered with a fault of its own`, fix: REGION_UNANSWERED_FIX } : undefined;
 }
