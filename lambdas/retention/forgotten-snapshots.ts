@@ -1,5 +1,6 @@
 import { type BackupCatalog, type InvalidBackupItem, logInvalidBackupItem, logInvalidItemLine } from '../catalog/backup-catalog';
 import { shownCatalogName } from '../catalog/shown-catalog-name';
+import { shownItemName } from '../catalog/shown-item-key';
 
 /** A record a catalog marks forgotten that does not validate and whose `sources` do not all give a snapshot id. */
 export type DamagedForgottenRecord = {
@@ -51,9 +52,13 @@ export async function forgottenSnapshotsOf(catalog: Pick<BackupCatalog, 'listBac
   return forgotten;
 }
 
-/** What `lifeboat scrub` and replication say of a damaged forgotten record: which, what it costs, how to mend it. */
+/**
+ * What `lifeboat scrub` and replication say of a damaged forgotten record: which, what it costs, how to mend it. The
+ * record is its backupId or `<pk> / <sk>`, the item's own text: cut at 40 each (shownItemName), as the doctor and the
+ * refusals show it: cut at 200, it could spell another record's delete (review r63K F4).
+ */
 export function damagedForgottenRecordLine({ plan, record }: DamagedForgottenRecord): string {
-  return `forgotten record ${shownCatalogName(record)} of plan ${shownCatalogName(plan)} does not name all its snapshots: its snapshots may be copied back; mend it: lifeboat doctor`;
+  return `forgotten record ${shownItemName(record)} of plan ${shownCatalogName(plan)} does not name all its snapshots: its snapshots may be copied back; mend it: lifeboat doctor`;
 }
 
 /** logInvalidBackupItem's line for a record counted, not passed over (review r61A F6), escaped the same (f62P). */

@@ -104,11 +104,23 @@ it('names a damaged forgotten record by its backup id with control characters es
   await quiet(() => forgottenSnapshotsOf(catalog, ['files'], { onDamaged: (d) => damaged.push(d) }));
   const lines = damaged.map(damagedForgottenRecordLine);
   expect(lines).toEqual([
-    'forgotten record z\\u000a\\u001b[32mClean: every object read verified, and the vaults hold the same objects.\\u001b[0m of plan files does not name all its snapshots: its snapshots may be copied back; mend it: lifeboat doctor',
+    'forgotten record z\\u000a\\u001b[32mClean: every object read verified… (cut from 83 characters) of plan files does not name all its snapshots: its snapshots may be copied back; mend it: lifeboat doctor',
   ]);
   expect([...lines.join('')].filter((char) => char.charCodeAt(0) < 0x20)).toEqual([]);
   const long = damagedForgottenRecordLine({ plan: 'p\u009b2J', record: `${'x'.repeat(300)}\u2028` });
-  expect(long).toBe(`forgotten record ${'x'.repeat(200)}… (cut from 301 characters) of plan p\\u009b2J does not name all its snapshots: its snapshots may be copied back; mend it: lifeboat doctor`);
+  expect(long).toBe(`forgotten record ${'x'.repeat(40)}… (cut from 301 characters) of plan p\\u009b2J does not name all its snapshots: its snapshots may be copied back; mend it: lifeboat doctor`);
+});
+
+// Review r63K F4: the record (its backupId, or `<pk> / <sk>` without one) was shown to 200 characters, so a forged pk
+// spelled another record's delete; the pk and sk are cut at 40 each, as the doctor and the refusals show them.
+it("spells no delete of another record that a damaged forgotten record's key or backup id holds", () => {
+  const victim = 'aws dynamodb delete-item --table-name lifeboat-dev-catalog --key pk={S=BACKUP#20261208T060000Z-0000000a},sk={S=BACKUP}';
+  const spelled = /delete-item(?: --[a-z-]+ [^\s']+)* --key (?:'(\{[^']*\})'|pk=\{S=([^}]*)\},sk=\{S=[^}]*\})/;
+  for (const record of [`BACKUP#x ${victim} / BACKUP`, `BACKUP#x / BACKUP ${victim}`, `x ${victim}`]) {
+    const line = damagedForgottenRecordLine({ plan: 'files', record });
+    expect(line).not.toMatch(spelled);
+    expect(line).toContain('… (cut from ');
+  }
 });
 
 it('passes over a record from before the vault, forgotten or not: the vault holds nothing of it', async () => {
