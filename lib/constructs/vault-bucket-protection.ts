@@ -214,8 +214,9 @@ export function lockBoundRoleStatements(objects: string[], immutability: Lifeboa
  * compromised primary account cannot replace `config`, a key object or a committed object with bytes of its own.
  * The Allow statements are what cross-account access needs; the Deny says the same to every principal of that
  * account whatever another statement may allow it later: an object-creating PutObject (`s3:ObjectCreationOperation`
- * true: PutObject, CompleteMultipartUpload) without If-None-Match is refused. The scrub's repair of a damaged copy
- * in this vault, which overwrites, is the DR account's to run (docs/SECURITY.md, "The DR vault in another account").
+ * true: PutObject, CompleteMultipartUpload) without If-None-Match is refused. So is the primary's scrub's repair of a
+ * damaged copy in this vault, an overwrite: the DR account deletes the damaged object, and the next scrub with repair
+ * copies it as missing, create-only (docs/SECURITY.md, "The DR vault in another account").
  * With `immutability` (the vault's Object Lock), what that account may lock is bounded too (remoteLockBoundStatements).
  */
 export function allowVaultUseFrom(bucket: s3.IBucket, account: string, keyUser: string, immutability?: LifeboatVaultImmutability): void {
