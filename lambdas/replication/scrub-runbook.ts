@@ -294,14 +294,68 @@ export function supersededNotes(report: Pick<ScrubReport, 'superseded'>): string
 }
 
 /**
+ * Room for a VaultDamageError's message, JSON-quoted: Step Functions keeps 32,768 characters of a failure's cause, and a
+ * Lambda's error carries the message twice there (`errorMessage`, and the `trace`'s first line) with its stack frames,
+ * as for lambdas/failover/unreadable-newer-backups.ts. A DR vault's refused overwrite has a reason of 700 to 1,400
+ * characters: thirty such objects took 41,755, and the affected backups and the cut note after them were lost (review
+ * r63P F3).
+ */
+export const DAMAGE_MESSAGE_ROOM = 14_000;
+/** Characters of a reason kept when the reasons, each stated once, still pass the room. */
+const REASON_CUT = 300;
+
+/**
+ * How a DAMAGED message names the objects left and their reasons: `inline`, each object's reason beside it, as long as
+ * the message fits; `numbered`, each distinct reason stated once after the notes (`Reason 1: …`), the objects naming it
+ * by number (`[reason 1]`), cut to `cut` characters; `none`, no reason, `lifeboat scrub --json` named for them.
+ */
+type DamageLayout = { readonly keys: number; readonly reasons: 'inline' | 'numbered' | 'none'; readonly cut?: number };
+
+/** Tried in turn until one fits DAMAGE_MESSAGE_ROOM; the last is taken whatever its length. */
+const DAMAGE_LAYOUTS: readonly DamageLayout[] = [
+  { keys: KEYS_IN_MESSAGE, reasons: 'inline' },
+  { keys: KEYS_IN_MESSAGE, reasons: 'numbered' },
+  { keys: KEYS_IN_MESSAGE, reasons: 'numbered', cut: REASON_CUT },
+  { keys: 5, reasons: 'numbered', cut: REASON_CUT },
+  { keys: 1, reasons: 'numbered', cut: REASON_CUT },
+  { keys: KEYS_IN_MESSAGE, reasons: 'none' },
+  { keys: 1, reasons: 'none' },
+];
+
+/**
  * `DAMAGED: 2 object(s) …: data/ab… (primary, dr), …; affected backups: …` — what an alarm's reader needs first. The
  * objects left are told apart: with no good copy in either vault (lost), with a good copy that something stood in the
  * way of copying (each named with its first finding's reason: what to do differs), and not repaired for want of repair.
+ * Fitted to DAMAGE_MESSAGE_ROOM: the affected backups, the run's record and the notes are always whole; the reasons are
+ * stated once each, then cut, then fewer objects named, until it fits.
  */
 export function damageMessage(report: ScrubReport, record: ScrubRunRecord, options = ''): string {
+  let message = '';
+  for (const layout of DAMAGE_LAYOUTS) {
+    message = damageMessageLaidOut(report, record, options, layout);
+    if (JSON.stringify(message).length <= DAMAGE_MESSAGE_ROOM) return message;
+  }
+  return message;
+}
+
+function damageMessageLaidOut(report: ScrubReport, record: ScrubRunRecord, options: string, layout: DamageLayout): string {
+  const reasonNumbers = new Map<string, number>();
+  let reasonsLeftOut = false;
+  const cutReason = (reason: string): string => (layout.cut !== undefined && reason.length > layout.cut ? `${reason.slice(0, layout.cut)}…` : reason);
+  const reasonOf = (reason: string): string => {
+    if (layout.reasons === 'inline') return ` [${reason}]`;
+    if (layout.reasons === 'none') {
+      reasonsLeftOut = true;
+      return '';
+    }
+    const text = cutReason(reason);
+    const number = reasonNumbers.get(text) ?? reasonNumbers.size + 1;
+    reasonNumbers.set(text, number);
+    return ` [reason ${number}]`;
+  };
   // A reason is a sentence of its own, with semicolons: bracketed, so that the list stays readable.
   const listed = (byKey: ReadonlyMap<string, LeftObject>, withReason: boolean): string => {
-    const named = [...byKey].slice(0, KEYS_IN_MESSAGE).map(([key, { sides, reason }]) => `${key} (${sides.join(', ')})${withReason && reason !== undefined ? ` [${reason}]` : ''}`);
+    const named = [...byKey].slice(0, layout.keys).map(([key, { sides, reason }]) => `${key} (${sides.join(', ')})${withReason && reason !== undefined ? reasonOf(reason) : ''}`);
     return `${named.join(', ')}${byKey.size > named.length ? `, and ${byKey.size - named.length} more` : ''}`;
   };
   const { lost, archived, unverified, stopped, repairable } = objectsLeft(report.findings);
@@ -332,8 +386,14 @@ export function damageMessage(report: ScrubReport, record: ScrubRunRecord, optio
   const backups = record.affectedBackups.length > 0 ? `; affected backups: ${record.affectedBackups.slice(0, KEYS_IN_MESSAGE).map(shownCatalogName).join(', ')}${record.affectedBackups.length > KEYS_IN_MESSAGE ? ', …' : ''}` : '';
   // A failed run has no output for its notes: a cut run says so here too, or nobody learns its slice was not read whole.
   const cut = cutNotes(report).map((note) => ` This run was ${note}.`).join('') + [...packsNotLookedForNotes(report), ...notWorkedOutNotes(report, options), ...snapshotsNotWorkedOutNotes(report, options)].map((note) => ` ${note}.`).join('');
-  return `${record.outcome}: ${parts.join('. ')}${backups}. The run is recorded in the catalog (SCRUB#RUNS ${record.startedAt}); lifeboat scrub --json${options} lists every object and the paths affected.${cut}`;
+  // Stated after the notes: a reason of a thousand characters must not push them out of the cause (review r63P F3).
+  const reasons =
+    reasonsLeftOut
+      ? ` The objects' reasons are too long to state here: lifeboat scrub --json${options} gives each.`
+      : [...reasonNumbers].map(([text, number]) => ` Reason ${number}: ${text}.`).join('') + (layout.cut !== undefined && reasonNumbers.size > 0 ? ` (Reasons cut at ${layout.cut} characters: lifeboat scrub --json${options} gives each whole.)` : '');
+  return `${record.outcome}: ${parts.join('. ')}${backups}. The run is recorded in the catalog (SCRUB#RUNS ${record.startedAt}); lifeboat scrub --json${options} lists every object and the paths affected.${cut}${reasons}`;
 }
+
 
 /**
  * What a DAMAGED message says of lost objects whose mapping to backups the deadline cut, and who names those backups.

@@ -1,0 +1,87 @@
+import { type ScrubRunRecord } from '../../../../lambdas/catalog/scrub-record';
+import { refusedRepairReason } from '../../../../lambdas/replication/refused-write-advice';
+import { type AffectedSnapshot } from '../../../../lambdas/replication/scrub-damage';
+import { type ScrubFinding, type ScrubReport } from '../../../../lambdas/replication/scrub-report';
+import { scrubRunSummary } from '../../../../lambdas/replication/scrub-run-summary';
+import { DAMAGE_MESSAGE_ROOM, damageMessage } from '../../../../lambdas/replication/scrub-runbook';
+
+// Review r63P F3: a DR vault's refused overwrite has a reason of 700 to 1,400 characters, and the Lambda's error carries
+// the message twice in a cause Step Functions keeps 32,768 characters of: thirty such objects pushed the affected backups,
+// the run's record and the cut note out of it.
+
+const hex = (i: number, prefix: string): string => `${prefix}${i.toString(16).padStart(64, '0')}`;
+
+/** S3's refusal of an overwrite of one key: its message names the key, so every object's reason is distinct. */
+function refusedOverwrite(key: string): Error {
+  const message = `User: arn:aws:sts::111111111111:assumed-role/lifeboat-prod-scrub/x is not authorized to perform: s3:PutObject on resource: "arn:aws:s3:::lifeboat-prod-dr-vault/${key}" with an explicit deny in a resource-based policy`;
+  return Object.assign(new Error(message), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+}
+
+/** The reviewer's case: 30 objects of three kinds with a reason each, 12 lost, 12 affected backups, a cut run. */
+function reviewersCase(reasonOf: (key: string) => string): { report: ScrubReport; record: ScrubRunRecord; ids: string[] } {
+  const findings: ScrubFinding[] = [];
+  for (let i = 0; i < 12; i++) findings.push({ vault: 'dr', key: hex(i, 'data/'), problem: 'corrupt', detail: 'x', outcome: 'unrepaired', goodCopy: true, reason: reasonOf(hex(i, 'data/')) });
+  for (let i = 100; i < 112; i++) findings.push({ vault: 'dr', key: hex(i, 'data/'), problem: 'missing', detail: 'x', outcome: 'unrepaired', otherCopy: 'archived', reason: reasonOf(hex(i, 'data/')) });
+  for (let i = 200; i < 212; i++) findings.push({ vault: 'dr', key: hex(i, 'index/'), problem: 'corrupt', detail: 'x', outcome: 'unrepaired', otherCopy: 'unverified', reason: reasonOf(hex(i, 'index/')) });
+  for (let i = 300; i < 312; i++) findings.push({ vault: 'primary', key: hex(i, 'data/'), problem: 'corrupt', detail: 'x', outcome: 'unrepaired' });
+  const ids = Array.from({ length: 12 }, (_, i) => `b-${'9'.repeat(300)}${i}`);
+  const affects: AffectedSnapshot[] = ids.map((backupId) => ({ backupId, source: 's', snapshotId: 'c'.repeat(64), time: 't', whole: true, entries: 0, paths: [] }));
+  const report: ScrubReport = {
+    scope: 'both',
+    fraction: 1,
+    repair: true,
+    cursor: { cycle: 1, after: null },
+    nextCursor: { cycle: 1, after: 'data/7f' },
+    cycleComplete: false,
+    cut: true,
+    objects: 100,
+    read: {},
+    findings,
+    damage: findings.filter((f) => f.vault === 'primary').map((f) => ({ key: f.key, vaults: ['primary'], affects })),
+    archivedCopyDamage: findings.filter((f) => f.otherCopy !== undefined).map((f) => ({ key: f.key, vaults: ['dr'], affects })),
+    ok: false,
+  };
+  const record = scrubRunSummary(report, { environment: 'prod', startedAt: '2026-12-07T00:00:00.000Z', endedAt: '2026-12-07T00:10:00.000Z' });
+  return { report, record, ids };
+}
+
+/** The cause Step Functions keeps of the Lambda's error: the message twice, and a dozen stack frames. */
+function lambdaCause(message: string): string {
+  return JSON.stringify({ errorType: 'VaultDamageError', errorMessage: message, trace: [`VaultDamageError: ${message}`, ...Array.from({ length: 12 }, () => '    at scrubRunbook (/var/task/index.js:1:12345)')] });
+}
+
+function expectWholeEnd(message: string, ids: readonly string[]): void {
+  expect(JSON.stringify(message).length).toBeLessThanOrEqual(DAMAGE_MESSAGE_ROOM);
+  expect(lambdaCause(message).length).toBeLessThanOrEqual(32_768);
+  expect(message).toContain('The run is recorded in the catalog (SCRUB#RUNS 2026-12-07T00:00:00.000Z)');
+  expect(message).toContain('This run was cut by its deadline after data/7f: the slice was not read whole');
+  expect(message).toContain(`; affected backups: ${ids[0]?.slice(0, 20)}`);
+  // Every reason an object names by number is stated.
+  for (const [, number] of message.matchAll(/\[reason (\d+)\]/g)) expect(message).toContain(` Reason ${number}: `);
+}
+
+test('thirty objects with the same long reason: each reason stated once, the message within its room with its end', () => {
+  const reason = refusedRepairReason('dr', true, refusedOverwrite(hex(0, 'data/')), undefined);
+  expect(reason.length).toBeGreaterThan(700);
+  const { report, record, ids } = reviewersCase(() => reason);
+  const message = damageMessage(report, record, ' --env prod --aws');
+  expectWholeEnd(message, ids);
+  expect(message.split(reason)).toHaveLength(2);
+  expect(message).toContain(`${hex(0, 'data/')} (dr) [reason 1]`);
+  expect(message).toContain(` Reason 1: ${reason}.`);
+});
+
+test('thirty objects each with its own long reason: reasons cut, the message within its room with its end', () => {
+  const { report, record, ids } = reviewersCase((key) => refusedRepairReason('dr', true, refusedOverwrite(key), undefined));
+  const message = damageMessage(report, record, ' --env prod --aws');
+  expectWholeEnd(message, ids);
+  expect(message).toMatch(/ Reason 1: the dr vault refused to replace its damaged copy \(User: arn:aws:sts::/);
+  expect(message).toContain('(Reasons cut at 300 characters: lifeboat scrub --json --env prod --aws gives each whole.)');
+});
+
+test('a short reason stays beside its object', () => {
+  const { report, record } = reviewersCase(() => 'r');
+  const message = damageMessage(report, record);
+  expect(message).toContain(`${hex(0, 'data/')} (dr) [r]`);
+  expect(message).not.toContain('Reason 1');
+});
