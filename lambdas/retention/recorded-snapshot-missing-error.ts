@@ -107,12 +107,14 @@ function invalidFields(m: MissingRecordedSnapshot): string {
 /**
  * The fix of a record that does not validate. A `forgottenAt` that is no non-empty string (0, {}, true) is read as a
  * live backup's (marksForget), so the fix says which it is (docs/RUNBOOKS.md, "Prune"); another field, the item's.
+ * The fix is chosen from every problem, the stop lists the first 10: one past them is named in the fix, else the fix
+ * spoke of a field the list did not name (review r63I F4).
  */
 function invalidRecordFix(m: MissingRecordedSnapshot): string {
-  const forgottenAt = m.invalid?.problems.some((p) => /^forgottenAt[.:]/.test(p)) === true;
-  return forgottenAt
-    ? 'set its `forgottenAt` to the ISO time retention forgot it if its backup is gone, else remove the attribute'
-    : 'upgrade Lifeboat if a newer version wrote it, or fix the item';
+  const isForgottenAt = (p: string): boolean => /^forgottenAt[.:]/.test(p);
+  if (m.invalid?.problems.some(isForgottenAt) !== true) return 'upgrade Lifeboat if a newer version wrote it, or fix the item';
+  const unlisted = m.invalid.shownProblems.some(isForgottenAt) ? '' : ' (it does not validate either, among the problems not listed)';
+  return `set its \`forgottenAt\`${unlisted} to the ISO time retention forgot it if its backup is gone, else remove the attribute`;
 }
 
 /**

@@ -70,6 +70,21 @@ it("names what of a record does not validate, and for a forgottenAt that is no I
   expect(other).toContain("(files-1's: shardCount: Expected number, received string; totals.bytes: Required) was read for its snapshot ids alone, and neither forget reads it: upgrade Lifeboat if a newer version wrote it, or fix the item, first.");
 });
 
+// Review r63I F4: the stop lists the first 10 problems, then "and N more", but chose the `forgottenAt` fix from all:
+// with 12 bad pins first, it said to set `forgottenAt` while the list never named it. The fix now names it.
+it('names `forgottenAt` in its fix when that problem is past the 10 listed', () => {
+  const pins = Array.from({ length: 12 }, (_, i) => `pins.pin${i}: Invalid input: expected object, received string`);
+  const message = new RecordedSnapshotMissingError('primary', [missing({ recordInvalid: true, invalid: refused([...pins, 'forgottenAt: Expected string, received number']) })]).message;
+  expect(message).toContain("(files-1's: pins.pin0: Invalid input: expected object, received string; ");
+  expect(message).toContain('pins.pin9: Invalid input: expected object, received string; and 3 more) was read for its snapshot ids alone');
+  expect(message).toContain(
+    'neither forget reads it: set its `forgottenAt` (it does not validate either, among the problems not listed) to the ISO time retention forgot it if its backup is gone, else remove the attribute, first. ',
+  );
+  // Listed, it is not named twice.
+  const listed = new RecordedSnapshotMissingError('primary', [missing({ recordInvalid: true, invalid: refused(['forgottenAt: Expected string, received number', ...pins]) })]).message;
+  expect(listed).toContain('neither forget reads it: set its `forgottenAt` to the ISO time retention forgot it');
+});
+
 // f63H: each problem was shown cut at 200 only, so a long pins key or a value zod quotes filled the stop with the item's text.
 it("shows a record's problems as the catalog's refusal does: an item's own key cut at 40 characters, a message at 78, escaped", () => {
   const problems = [{ path: ['pins', 'r'.repeat(300), 'until'], message: 'Invalid input: expected string, received number' }, `sourceNames: ${'s'.repeat(500)}`, 'totals: Required\n\u001b[32mClean: fake'];
