@@ -5,7 +5,7 @@ import { parseKmsKeyArn } from '../../config/kms-key-arn';
 import { type CheckResult, fail, warn } from './check-result';
 import { type DoctorContext } from './doctor-context';
 import { describeError, errorNameOf } from './sdk-error';
-import { describeSourceKey, keyField, type KmsClients, type SourceKeyManager, undeclaredKeyResult } from './source-key';
+import { describeSourceKey, keyField, type KmsClients, type SourceKeyManager, undeclaredKeyResult, unreadableKeyRegionResult } from './source-key';
 import { regionUnansweredResult } from './unanswered-region';
 
 const BARE_KEY_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
@@ -86,7 +86,8 @@ export async function bucketKeyResult(s3: S3Client, ctx: DoctorContext, source: 
   if (undeclaredForeign !== undefined) return undeclaredForeign;
   let described: SourceKeyManager | undefined;
   if (kms) {
-    described = await describeSourceKey(kms(parseKmsKeyArn(keyArn ?? '')?.region ?? primaryRegion), keyArn ?? aliasArn ?? keyId);
+    const keyRegion = parseKmsKeyArn(keyArn ?? '')?.region ?? primaryRegion;
+    described = await describeSourceKey(kms(keyRegion), keyRegion, keyArn ?? aliasArn ?? keyId);
     if ('arn' in described) keyArn = described.arn;
   }
   if (keyArn !== undefined && keyArn === source.kmsKeyArn) return undefined;
@@ -97,9 +98,12 @@ export async function bucketKeyResult(s3: S3Client, ctx: DoctorContext, source: 
   if (resolvedForeign !== undefined) return resolvedForeign;
   if (source.kmsKeyArn !== undefined) {
     if (keyArn === undefined) {
+      const unresolved = `bucket ${source.bucket} encrypts by default with ${aliasArn ?? keyId}, which the doctor cannot resolve to a key ARN to compare with ${source.kmsKeyArn}, which ${field} declares`;
+      const unanswered = unreadableKeyRegionResult(name, described, unresolved);
+      if (unanswered !== undefined) return unanswered;
       return warn(
         name,
-        `bucket ${source.bucket} encrypts by default with ${aliasArn ?? keyId}, which the doctor cannot resolve to a key ARN to compare with ${source.kmsKeyArn}, which ${field} declares${described && 'unreadable' in described ? ` (DescribeKey: ${described.unreadable})` : ''}`,
+        `${unresolved}${described && 'unreadable' in described ? ` (DescribeKey: ${described.unreadable})` : ''}`,
         `check that \`aws kms describe-key --key-id ${aliasArn ?? keyId}\` prints ${source.kmsKeyArn}; else set ${field} to the Arn it prints`,
       );
     }

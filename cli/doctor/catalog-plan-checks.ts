@@ -72,7 +72,10 @@ export async function checkDrCatalogItems(catalog: Pick<BackupCatalog, 'summariz
   try {
     summaries = await catalog.summarizePlans();
   } catch (err) {
-    // A warning, not a failure, as for the primary catalog: the DR region may be down, which is when it is needed.
+    // A warning, not a failure, as for the primary catalog: the DR region may be down, which is when it is needed. Its
+    // silence, fault or throttle is the region's, not a missing dynamodb:Scan (until review r63N F2 a throttle was).
+    const unanswered = regionUnansweredResult(DR_CATALOG_ITEMS_CHECK, place.region, err, `cannot scan ${place.description} for backup records that are not valid`, 'warn');
+    if (unanswered) return [unanswered];
     return [
       warn(
         DR_CATALOG_ITEMS_CHECK,

@@ -41,7 +41,7 @@ async function tableKeyResult(ctx: DoctorContext, source: DynamoDbTableSourceCon
     );
   }
   if (tableKey === undefined || !kms) return undefined;
-  return undeclaredKeyResult(ctx, source.name, `table ${source.table} is encrypted with`, tableKey, await describeSourceKey(kms(primaryRegion), tableKey));
+  return undeclaredKeyResult(ctx, source.name, `table ${source.table} is encrypted with`, tableKey, await describeSourceKey(kms(primaryRegion), primaryRegion, tableKey));
 }
 
 /**
