@@ -27,7 +27,8 @@ const DR_DELETES = 'have an administrator of the DR account delete the damaged o
  * account; and the scrub reads the primary vault, which credentials of the DR account do not, so they cannot repair it
  * either. The DR account deletes the damaged copy, and the next scrub copies it as missing. The same refusal comes from
  * credentials of the vault's own account without s3:PutObject, or, for a held copy written over with its hold, without
- * s3:PutObjectLegalHold (review r62B F2): words that do not name that deny name both.
+ * s3:PutObjectLegalHold (review r62B F2): words that do not name that deny name both. A DR vault in this account has no
+ * such deny (review r63L F4): words naming a bucket policy's deny say what each case means.
  */
 function drOverwriteAdvice(cause: unknown, held: boolean | undefined): string {
   const { action, explicitDeny, policy } = refusalOf(cause);
@@ -36,7 +37,9 @@ function drOverwriteAdvice(cause: unknown, held: boolean | undefined): string {
   if (action?.startsWith('kms:') === true) return refusedWriteAdvice(cause, held === true);
   const rehold = reholdAfterDelete(held);
   if (explicitDeny && policy === 'resource-based policy') {
-    return `the DR vault's bucket policy denies this account its overwrites (an explicit deny: the DR vault's protection against the primary account's overwrites, which is not to be lifted): ${DR_DELETES}${rehold}`;
+    // Whether the DR vault is in another account the scrub is not told (review r63L F4): one in this account has no such
+    // deny, so there it is a policy changed since deploy (bucketPolicyAdvice).
+    return `the DR vault's bucket policy denies this overwrite (an explicit deny): if the DR vault is in another account, that is its protection against the primary account's overwrites (DenyOverwritesByThePrimaryAccount), which is not to be lifted: ${DR_DELETES}${rehold}; if it is in this account, the policy Lifeboat deploys denies no overwrite there, so it was changed since deploy; only the break-glass principal may put it back (docs/SECURITY.md, "Vault buckets"), then scrub with repair again`;
   }
   return `if it is a DR vault in another account, it takes overwrites from its own account only: ${DR_DELETES}${rehold}; otherwise ${refusedWriteAdvice(cause, held === true)}`;
 }

@@ -1753,6 +1753,9 @@ it('a DR vault that refuses to replace its damaged copy (another account): that 
   expect(other === undefined || (await pair.dr.store.get(other)).length > 0).toBe(true);
 });
 
+// Review r63L F4: a DR vault in this account has no DenyOverwritesByThePrimaryAccount; the scrub is not told which it is,
+// so a bucket policy's deny there is said for both cases.
+const SAME_ACCOUNT_DR = 'if it is in this account, the policy Lifeboat deploys denies no overwrite there, so it was changed since deploy; only the break-glass principal may put it back (docs/SECURITY.md, "Vault buckets"), then scrub with repair again';
 // Review r63E F2: the DR vault's DenyOverwritesByThePrimaryAccount, an explicit deny in its bucket policy, was advised
 // "have that policy lift the deny", which undoes the DR vault's protection against the primary account (SECURITY.md
 // claim 2). It is named for what it is, with the way out the DR side offers: the DR account deletes, the scrub copies.
@@ -1770,7 +1773,7 @@ it.each([
   const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
   expect(report.findings).toEqual([expect.objectContaining({ vault: 'dr', key: pack, outcome: 'unrepaired', goodCopy: true })]);
   expect(report.findings[0]?.reason).toBe(
-    `the dr vault refused to replace its damaged copy (${words}); the DR vault's bucket policy denies this account its overwrites (an explicit deny: the DR vault's protection against the primary account's overwrites, which is not to be lifted): have an administrator of the DR account delete the damaged object (\`aws s3 rm\`: a plain delete keeps its version), and the next scrub with repair copies it as missing (docs/DEPLOYMENT.md, "The DR vault in another account")${rehold}`,
+    `the dr vault refused to replace its damaged copy (${words}); the DR vault's bucket policy denies this overwrite (an explicit deny): if the DR vault is in another account, that is its protection against the primary account's overwrites (DenyOverwritesByThePrimaryAccount), which is not to be lifted: have an administrator of the DR account delete the damaged object (\`aws s3 rm\`: a plain delete keeps its version), and the next scrub with repair copies it as missing (docs/DEPLOYMENT.md, "The DR vault in another account")${rehold}; ${SAME_ACCOUNT_DR}`,
   );
 });
 
@@ -1791,7 +1794,7 @@ it.each([
   const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
   expect(report.findings).toEqual([expect.objectContaining({ vault: 'dr', key: pack, outcome: 'unrepaired', goodCopy: true })]);
   expect(report.findings[0]?.reason).toBe(
-    `the dr vault refused to replace its damaged copy (${words}); the DR vault's bucket policy denies this account its overwrites (an explicit deny: the DR vault's protection against the primary account's overwrites, which is not to be lifted): have an administrator of the DR account delete the damaged object (\`aws s3 rm\`: a plain delete keeps its version), and the next scrub with repair copies it as missing (docs/DEPLOYMENT.md, "The DR vault in another account")${note}`,
+    `the dr vault refused to replace its damaged copy (${words}); the DR vault's bucket policy denies this overwrite (an explicit deny): if the DR vault is in another account, that is its protection against the primary account's overwrites (DenyOverwritesByThePrimaryAccount), which is not to be lifted: have an administrator of the DR account delete the damaged object (\`aws s3 rm\`: a plain delete keeps its version), and the next scrub with repair copies it as missing (docs/DEPLOYMENT.md, "The DR vault in another account")${note}; ${SAME_ACCOUNT_DR}`,
   );
 });
 
