@@ -35,7 +35,8 @@ function wayOut(unsent: UnsentForCredentials, side: 'primary' | 'dr'): string {
   // A role's STS is asked in the client's region: its silence is that region's (review r62Q F1), not the credentials'.
   if (unsent.stsRegion !== undefined) {
     const down = side === 'primary' ? '; if the primary region is down, the DR region\'s restore (--from dr) and failover do not need it: docs/RUNBOOKS.md, "The primary region is down"' : '';
-    return `Run the command again when STS in ${unsent.stsRegion} answers${down}.`;
+    // A fault is an answer: "when it answers" read as if STS had been silent (review r63O F1).
+    return `Run the command again when STS in ${unsent.stsRegion} ${unsent.stsTrouble === 'fault' ? 'works again' : 'answers'}${down}.`;
   }
   return 'Run the command again when the credentials can be had.';
 }

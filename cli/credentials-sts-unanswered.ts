@@ -33,6 +33,16 @@ export function markIfStsTrouble(err: unknown, region: string | undefined): void
   else if (name === 'RegionDisabledException') stsTroubleOf.set(err, { region, kind: 'disabled' });
 }
 
+/**
+ * What the role's STS did when `err` is its silence or fault asked for the credentials (markIfStsTrouble); undefined
+ * for any other error, STS not activated included. A silence is remembered for a minute (unanswered-credentials-memory.ts)
+ * and a fault is not: the next ask of the credentials asks STS again.
+ */
+export function credentialsStsTroubleKind(err: Error): 'silent' | 'fault' | undefined {
+  const trouble = stsTroubleOf.get(err);
+  return trouble !== undefined && trouble.kind !== 'disabled' ? trouble.kind : undefined;
+}
+
 /** The region of the STS whose silence or fault `err` is, asked for the credentials (markIfStsTrouble); else undefined. */
 export function credentialsStsRegion(err: Error): string | undefined {
   const trouble = stsTroubleOf.get(err);

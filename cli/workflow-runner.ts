@@ -350,11 +350,14 @@ function sameInput(existing: string | undefined, inputText: string): boolean {
  * (`adopted`: the caller checks it). A start that never answered is looked up by its name; if that has no answer
  * either, it fails with WorkflowStartUnansweredError.
  *
- * An attempt whose credentials could not be had was not sent (unsent-for-credentials.ts), and is not made again: a
- * provider's silence is thrown again at once for a minute (unanswered-credentials-memory.ts), so the next attempts and
+ * An attempt whose credentials could not be had was not sent (unsent-for-credentials.ts). A provider's silence is
+ * thrown again at once for a minute (unanswered-credentials-memory.ts), so it is not tried again: the next attempts and
  * the lookup failed at once with it, and the command said the workflow may or may not have started when it had not
- * been asked for (review r63C F1). The first attempt so fails with WorkflowNotStartedError; a later one is looked up
- * still, since an attempt before it may have reached Step Functions.
+ * been asked for (review r63C F1). A role's STS that answered with a fault is asked again by the next attempt, which
+ * is made, as after a start without answer: a 503 of STS for a second failed a start the attempts would have got
+ * through (review r63O F1), and an attempt not sent cannot start the workflow twice. With no attempt left, or none
+ * to make, a start that nothing reached fails with WorkflowNotStartedError; one after an attempt without answer is
+ * looked up still, since that attempt may have reached Step Functions.
  */
 async function startOnce(a: {
   sfn: SFNClient;
@@ -368,6 +371,7 @@ async function startOnce(a: {
   side: WorkflowRegion;
 }): Promise<{ executionArn: string; adopted: boolean }> {
   let unanswered: unknown;
+  let unansweredAttempts = 0;
   for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
     try {
       const { executionArn } = await a.call('StartExecution', (abortSignal) =>
@@ -379,20 +383,25 @@ async function startOnce(a: {
       if (err instanceof Error && err.name === 'ExecutionAlreadyExists') return { executionArn: executionArnOf(a.stateMachineArn, a.executionName), adopted: true };
       const unsent = unsentForCredentials(err);
       if (unsent !== undefined) {
+        if (unsent.askedAgain && attempt < START_ATTEMPTS) {
+          await a.wait(POLL_BACKOFF_FIRST_MS * 2 ** (attempt - 1), a.signal);
+          continue;
+        }
         if (unanswered === undefined) throw new WorkflowNotStartedError(a.stateMachineArn, unsent, a.side, err);
-        return lookUpStarted(a, attempt - 1, unanswered, { unsent });
+        return lookUpStarted(a, unansweredAttempts, unanswered, { unsent });
       }
       // An answer that stays ends the start; after an attempt without answer, that attempt may have started it, so the
       // execution of its name is looked up as after the last attempt (review r63F F5).
       if (!isPassingAwsFailure(err)) {
         if (unanswered === undefined) throw err;
-        return lookUpStarted(a, attempt - 1, unanswered, { answer: err });
+        return lookUpStarted(a, unansweredAttempts, unanswered, { answer: err });
       }
       unanswered = err;
+      unansweredAttempts++;
       if (attempt < START_ATTEMPTS) await a.wait(POLL_BACKOFF_FIRST_MS * 2 ** (attempt - 1), a.signal);
     }
   }
-  return lookUpStarted(a, START_ATTEMPTS, unanswered);
+  return lookUpStarted(a, unansweredAttempts, unanswered);
 }
 
 /**

@@ -33,18 +33,43 @@ const home = mkdtempSync(path.join(tmpdir(), 'lifeboat-runner-credentials-'));
 const requests: string[] = [];
 /** Whether STS answers with a fault of its own (a 503) instead of holding the request. */
 let stsFault = false;
+/** How many of STS's next requests get the 503 before it answers with the role's credentials (undefined: every one). */
+let stsFaultsLeft: number | undefined;
+/** Whether Step Functions starts the execution and says it succeeded (else it refuses: it must not be asked). */
+let sfnRuns = false;
 const endpoint: Server = createServer((req, res) => {
   req.resume();
   req.on('end', () => {
     const signed = /Credential=[^/]+\/\d+\/([^/]+)\/([^/]+)\//.exec(String(req.headers.authorization ?? ''));
     requests.push(signed ? `${signed[2]} ${signed[1]}` : '- -');
     // STS holds the request without an answer; Step Functions, which must never be asked here, refuses.
+    if (signed?.[2] === 'sts' && stsFault && stsFaultsLeft === 0) {
+      res.writeHead(200, { 'content-type': 'text/xml' });
+      res.end(
+        `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials><AccessKeyId>ASIAROLE</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>${new Date(Date.now() + 3_600_000).toISOString()}</Expiration></Credentials><AssumedRoleUser><Arn>arn:aws:sts::${environment.account}:assumed-role/ops/s</Arn><AssumedRoleId>AROA:s</AssumedRoleId></AssumedRoleUser></AssumeRoleResult></AssumeRoleResponse>`,
+      );
+      return;
+    }
     if (signed?.[2] === 'sts' && stsFault) {
+      if (stsFaultsLeft !== undefined) stsFaultsLeft--;
       res.writeHead(503, { 'content-type': 'text/xml' });
       res.end('<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code><Message>STS is in trouble</Message></Error><RequestId>r</RequestId></ErrorResponse>');
       return;
     }
     if (signed?.[2] === 'sts') return;
+    const operation = String(req.headers['x-amz-target'] ?? '').replace(/^.*\./, '');
+    if (sfnRuns) {
+      requests[requests.length - 1] += ` ${operation}`;
+      const arn = `arn:aws:states:${region}:${environment.account}:execution:lifeboat-dev-backup:x`;
+      const answers: Record<string, unknown> = {
+        StartExecution: { executionArn: arn, startDate: 1 },
+        GetExecutionHistory: { events: [] },
+        DescribeExecution: { executionArn: arn, stateMachineArn: STATE_MACHINE, status: 'SUCCEEDED', startDate: 1, input: '{}', output: '{}' },
+      };
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+      res.end(JSON.stringify(answers[operation] ?? {}));
+      return;
+    }
     res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
     res.end('{"__type":"AccessDeniedException","message":"not for this test"}');
   });
@@ -69,6 +94,8 @@ beforeEach(() => {
   forgetRunCredentials();
   requests.length = 0;
   stsFault = false;
+  stsFaultsLeft = undefined;
+  sfnRuns = false;
 });
 
 afterAll(async () => {
@@ -101,15 +128,32 @@ describe("an --aws run whose first start's credentials could not be had", () => 
     expect(requests).toEqual(Array.from({ length: CLI_CLIENT_TIMEOUTS.requestMaxAttempts }, () => `sts ${region}`));
   }, 30_000);
 
-  it('fails so when STS answered the request for the credentials\' role with a fault of its own (review r63H F2)', async () => {
-    // Until then a 503 of STS was a start without answer: tried 3 times, looked up, and "may or may not have started".
+  it('fails so when STS answered the request for the credentials\' role with a fault of its own, after every attempt (review r63H F2, r63O F1)', async () => {
+    // Until r63H a 503 of STS was a start without answer: tried 3 times, looked up, and "may or may not have started".
     stsFault = true;
     const run = awsWorkflowRunner({ environment, wait: noWait, output: quietOutput() }).run('backup', {}, () => undefined);
     await expect(run).rejects.toBeInstanceOf(WorkflowNotStartedError);
     await expect(run).rejects.toThrow(
-      `StartExecution of state machine ${STATE_MACHINE} was not sent, so the workflow was not started: STS in ${region} answered the request for the credentials' role with a fault of its own (ServiceUnavailable (HTTP 503): STS is in trouble). Run the command again when STS in ${region} answers`,
+      `StartExecution of state machine ${STATE_MACHINE} was not sent, so the workflow was not started: STS in ${region} answered the request for the credentials' role with a fault of its own (ServiceUnavailable (HTTP 503): STS is in trouble). Run the command again when STS in ${region} works again; if the primary region is down`,
     );
-    expect(requests.filter((request) => !request.startsWith('sts'))).toEqual([]);
+    // A fault is not remembered: each of the 3 attempts asked STS (its client's own attempts), none reached Step Functions.
+    expect(requests).toEqual(Array.from({ length: 3 * CLI_CLIENT_TIMEOUTS.requestMaxAttempts }, () => `sts ${region}`));
+  }, 30_000);
+
+  it("starts the workflow when STS answers again by the next attempt, once its fault on the first has passed (review r63O F1)", async () => {
+    // A 503 for a moment failed `backup --aws` at once: the next attempt, which asks STS again, was never made.
+    stsFault = true;
+    stsFaultsLeft = CLI_CLIENT_TIMEOUTS.requestMaxAttempts;
+    sfnRuns = true;
+    const outcome = await awsWorkflowRunner({ environment, wait: noWait, output: quietOutput(), pollMs: 0 }).run('backup', {}, () => undefined);
+    expect(outcome).toMatchObject({ status: 'SUCCEEDED', executionId: `arn:aws:states:${region}:${environment.account}:execution:lifeboat-dev-backup:x` });
+    // StartExecution sent once, by the second attempt, after STS's faults and then its answer.
+    expect(requests.filter((request) => request.endsWith('StartExecution'))).toEqual([`states ${region} StartExecution`]);
+    expect(requests.slice(0, CLI_CLIENT_TIMEOUTS.requestMaxAttempts + 2)).toEqual([
+      ...Array.from({ length: CLI_CLIENT_TIMEOUTS.requestMaxAttempts }, () => `sts ${region}`),
+      `sts ${region}`,
+      `states ${region} StartExecution`,
+    ]);
   }, 30_000);
 
   it("fails so when the credentials' provider did not answer either (an SSO portal), with its words", async () => {
