@@ -4,9 +4,12 @@ import { type CatalogItemKey } from './catalog-item-delete-command';
 
 /**
  * Characters (code points) of one of a damaged item's own keys (its pk, its sk, a `pins` key: any string) that prose
- * shows. The shortest delete of a catalog record (`aws dynamodb delete-item --table-name <table> --key …`) is 79
- * characters and has spaces from its 4th on: a key shown to 40 cannot spell one beside the real deletes of a refusal
- * (review r62L F3; its pk and sk too, review r63B F1), and a backup id, restore id, source or plan name stays whole.
+ * shows. The bound is the shortest real delete of a catalog record (`aws dynamodb delete-item --table-name <table>
+ * --key …`, of env `a`): 88 characters. A pk and an sk shown together, `<pk> / <sk>`, hold 83 at most (a cut one then
+ * reads `… (cut from N characters)`), so they cannot spell one beside the real deletes of a refusal (review r62L F3;
+ * its pk and sk too, review r63B F1) even joined: the ` / ` between them is no break, as bash drops it (a pk ending
+ * `$(:` and an sk starting `)` make `$(: / )`, which runs nothing; review r63K). A backup id, restore id, source or
+ * plan name stays whole.
  */
 export const ITEM_KEY_SHOWN = 40;
 
