@@ -532,12 +532,13 @@ function printScrubProblems(report: ScrubReport, summary: ScrubRunRecord, io: Cl
 /**
  * A backup a damaged object takes data from, as a line under it. Its paths are the backup's own tree (any file name: a
  * newline or ESC in one forged a line), shown as restore, verify and drills print paths (escapeName: `ls -b`'s `\n`,
- * `\x1b`, `\\`); unseenEscaped's `\u000a` spelled the same file another way here (review r63I F2). The snapshot's
- * fields, the catalog's, are shown as other catalog names are (unseenEscaped).
+ * `\x1b`, `\\`); unseenEscaped's `\u000a` spelled the same file another way here (review r63I F2). Its source is a
+ * name of the same data, shown as vault snapshots and vault forget show it (escapeName). Its backup id is shown as the
+ * verdict below shows it (shownCatalogName: cut at 200), so the id is not whole here and cut there (review r63P F2).
  */
 function affectedLine(a: AffectedSnapshot): string {
   const what = a.whole ? 'the whole snapshot' : `${a.entries} entr${a.entries === 1 ? 'y' : 'ies'}: ${a.paths.map(escapeName).join(', ')}${a.entries > a.paths.length ? ', …' : ''}`;
-  return `  backup ${a.backupId !== undefined ? unseenEscaped(a.backupId) : '(none)'}, source ${unseenEscaped(a.source)}, snapshot ${unseenEscaped(a.snapshotId.slice(0, 12))} (${unseenEscaped(a.time)}): ${what}`;
+  return `  backup ${a.backupId !== undefined ? shownCatalogName(a.backupId) : '(none)'}, source ${escapeName(a.source)}, snapshot ${unseenEscaped(a.snapshotId.slice(0, 12))} (${unseenEscaped(a.time)}): ${what}`;
 }
 
 /**

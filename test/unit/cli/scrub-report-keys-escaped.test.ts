@@ -76,3 +76,27 @@ it('shows the verdict\'s affected backups escaped, as the lines naming each back
   }
   expect(err.at(-1)).toMatch(/^1 object\(s\) have no good copy in either vault \(affected backups: b-1, b-2\\u000aClean: every object read verified\\u001b\[31m\); /);
 });
+
+it('shows an affected backup\'s id cut at 200 as the verdict does, and its source as other lines show a source (review r63P F2)', () => {
+  const longId = `b-${'9'.repeat(300)}`;
+  const report: ScrubReport = {
+    scope: 'both',
+    fraction: 1,
+    repair: true,
+    cursor: FIRST_SCRUB_CURSOR,
+    nextCursor: FIRST_SCRUB_CURSOR,
+    cycleComplete: true,
+    objects: 1,
+    read: { primary: 1, dr: 1 },
+    findings: [{ vault: 'primary', key: 'data/ab', problem: 'corrupt', detail: 'bad', outcome: 'unrepaired' }],
+    damage: [{ key: 'data/ab', vaults: ['primary'], affects: [{ backupId: longId, source: 'c:\\data\nX\u200b', snapshotId: 'a'.repeat(64), time: 't', whole: true, entries: 0, paths: [] }] }],
+    ok: false,
+  };
+  const summary = { outcome: 'DAMAGED', startedAt: '2026-12-07T00:00:00.000Z', affectedBackups: [longId] } as unknown as ScrubRunRecord;
+  const { err, io } = capturedCliIo();
+  printScrubReport(report, summary, io, { recorded: true, unopened: [] });
+  const shownId = `${longId.slice(0, 200)}… (cut from 302 characters)`;
+  expect(err).toContain(`  backup ${shownId}, source c:\\\\data\\nX\\u{200b}, snapshot aaaaaaaaaaaa (t): the whole snapshot`);
+  expect(err.at(-1)).toContain(`(affected backups: ${shownId})`);
+  expect(err.join('\n')).not.toContain('9'.repeat(201));
+});
