@@ -113,6 +113,17 @@ describe('a mirrored source', () => {
     expect(mirrorLines([at('2026-11-30T17:29+05:30')])[2]).toBe("  ! the source's region was unreachable at 2026-11-30 11:59Z: source region us-east-1 unreachable");
   });
 
+  it("shows an impossible date or hour as its text, not the day V8 rolls it forward to (review r63R F4)", () => {
+    const shown = (time: string) => mirrorSummary({ ...mirror(check()), unreachable: { at: time, error: 'source region us-east-1 unreachable' } }).replace(/^.*, source unreachable at /, '');
+    expect(shown('2026-02-30T12:00:00Z')).toBe('2026-02-30T12:00:00Z');
+    expect(shown('2026-11-31T12:00:00Z')).toBe('2026-11-31T12:00:00Z');
+    expect(shown('2026-11-30T24:00:00Z')).toBe('2026-11-30T24:00:00Z');
+    expect(shown('2026-11-30T24:00+05:30')).toBe('2026-11-30T24:00+05:30');
+    // A valid date at an offset that crosses midnight is still its UTC minute.
+    expect(shown('2026-03-01T00:30:00+01:00')).toBe('2026-02-28 23:30Z');
+    expect(shown('2028-02-29T23:59-00:30')).toBe('2028-03-01 00:29Z');
+  });
+
   it('a failed check without a differing key (a precondition missing): not within, its note is the reason', () => {
     const m = mirror(check({ type: 'dynamodb', mirror: 'dynamodb table orders (us-west-2)', passed: false, compared: 0, inFlight: 0, lagSeconds: null, note: 'no replica of table orders in us-west-2: make it a global table' }), DAY_RPO, { name: 'demo-assets', type: 'dynamodb' });
     expect(m).toEqual(expect.objectContaining({ verdict: 'failed', withinObjectives: false }));
