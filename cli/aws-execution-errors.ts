@@ -33,6 +33,8 @@ export class WorkflowNotStartedError extends Error {
 /** What to do about credentials that could not be had: ask again when their provider answers, or do without it. */
 function wayOut(unsent: UnsentForCredentials, side: 'primary' | 'dr'): string {
   // A role's STS is asked in the client's region: its silence is that region's (review r62Q F1), not the credentials'.
+  // A throttle is STS asking for fewer requests, not its region's outage: no other region's way out (review r63O F2).
+  if (unsent.stsTrouble === 'throttled') return `Run the command again in a minute, when ${unsent.stsRegion !== undefined ? `STS in ${unsent.stsRegion}` : 'STS'} may take the request.`;
   if (unsent.stsRegion !== undefined) {
     const down = side === 'primary' ? '; if the primary region is down, the DR region\'s restore (--from dr) and failover do not need it: docs/RUNBOOKS.md, "The primary region is down"' : '';
     // A fault is an answer: "when it answers" read as if STS had been silent (review r63O F1).

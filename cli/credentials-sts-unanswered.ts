@@ -1,12 +1,17 @@
 import { faultAnswer, isServerFault } from './server-fault';
+import { isThrottledRequest } from './throttled-request';
 import { isUnanswered } from './unanswered-endpoint';
 
 /**
  * What a role's STS did while a client's credentials were asked for (run-credentials.ts): not answer, answer with a
- * fault of its own (a 5xx), or answer that STS is not activated in its region for the account (RegionDisabledException,
- * HTTP 403), in `region` (undefined: the region the SDK chose, `--stack` without --stack-region).
+ * fault of its own (a 5xx), throttle the ask (isThrottledRequest), or answer that STS is not activated in its region for
+ * the account (RegionDisabledException, HTTP 403), in `region` (undefined: the region the SDK chose, `--stack` without
+ * --stack-region).
  */
-type StsTrouble = { region: string | undefined; kind: 'silent' | 'fault' | 'disabled' };
+type StsTrouble = { region: string | undefined; kind: 'silent' | 'fault' | 'throttled' | 'disabled' };
+
+/** What a role's STS did that left a request unsent, and that may pass: all but not being activated. */
+export type CredentialsStsTroubleKind = 'silent' | 'fault' | 'throttled';
 
 /**
  * The errors of a role's STS that did not answer, answered with a fault, or said it is not activated, while a client's
@@ -20,8 +25,10 @@ type StsTrouble = { region: string | undefined; kind: 'silent' | 'fault' | 'disa
 const stsTroubleOf = new WeakMap<Error, StsTrouble>();
 
 /**
- * Marks `err`, if STS did not answer (isUnanswered), answered with a fault (isServerFault) or is not activated in its
- * region (RegionDisabledException), as STS's in `region`. A CredentialsProviderError is not STS's: the SDK so wraps the
+ * Marks `err`, if STS did not answer (isUnanswered), answered with a fault (isServerFault), throttled the ask
+ * (isThrottledRequest: unmarked, the runner took it for a start without answer and the catalog and vault lines printed
+ * a bare `Throttling: Rate exceeded` as their own service's, review r63O F2) or is not activated in its region
+ * (RegionDisabledException), as STS's in `region`. A CredentialsProviderError is not STS's: the SDK so wraps the
  * failures of the other providers (an SSO portal's 5xx). STS not activated is marked for the doctor (review r63N F1):
  * with a role profile every client of that region gets STS's 403, which its check read as its own service's refusal.
  */
@@ -29,21 +36,22 @@ export function markIfStsTrouble(err: unknown, region: string | undefined): void
   if (!(err instanceof Error) || err.name === 'CredentialsProviderError' || stsTroubleOf.has(err)) return;
   const { name } = err;
   if (isUnanswered(err)) stsTroubleOf.set(err, { region, kind: 'silent' });
+  else if (isThrottledRequest(err)) stsTroubleOf.set(err, { region, kind: 'throttled' });
   else if (isServerFault(err)) stsTroubleOf.set(err, { region, kind: 'fault' });
   else if (name === 'RegionDisabledException') stsTroubleOf.set(err, { region, kind: 'disabled' });
 }
 
 /**
- * What the role's STS did when `err` is its silence or fault asked for the credentials (markIfStsTrouble); undefined
- * for any other error, STS not activated included. A silence is remembered for a minute (unanswered-credentials-memory.ts)
- * and a fault is not: the next ask of the credentials asks STS again.
+ * What the role's STS did when `err` is its silence, fault or throttle asked for the credentials (markIfStsTrouble);
+ * undefined for any other error, STS not activated included. A silence is remembered for a minute
+ * (unanswered-credentials-memory.ts), a fault or throttle is not: the next ask of the credentials asks STS again.
  */
-export function credentialsStsTroubleKind(err: Error): 'silent' | 'fault' | undefined {
+export function credentialsStsTroubleKind(err: Error): CredentialsStsTroubleKind | undefined {
   const trouble = stsTroubleOf.get(err);
   return trouble !== undefined && trouble.kind !== 'disabled' ? trouble.kind : undefined;
 }
 
-/** The region of the STS whose silence or fault `err` is, asked for the credentials (markIfStsTrouble); else undefined. */
+/** The region of the STS whose silence, fault or throttle `err` is, asked for the credentials (markIfStsTrouble); else undefined. */
 export function credentialsStsRegion(err: Error): string | undefined {
   const trouble = stsTroubleOf.get(err);
   return trouble !== undefined && trouble.kind !== 'disabled' ? trouble.region : undefined;
@@ -60,9 +68,10 @@ export function stsNotActivatedFor(err: unknown): { region: string | undefined }
 }
 
 /**
- * What STS did, when `err` is its silence or fault asked for the credentials' role (markIfStsTrouble), as a clause:
- * `STS in <region> did not answer the request for the credentials' role (<its error>)` or `… answered the request for
- * the credentials' role with a fault of its own (<its answer>)`; undefined for any other error, STS not activated
+ * What STS did, when `err` is its silence, fault or throttle asked for the credentials' role (markIfStsTrouble), as a
+ * clause: `STS in <region> did not answer the request for the credentials' role (<its error>)`, `… answered the request
+ * for the credentials' role with a fault of its own (<its answer>)` or `… throttled the request for the credentials'
+ * role (<its answer>)`; undefined for any other error, STS not activated
  * included (an answer that stays, which these lines' callers do not read as a region's passing trouble: the doctor
  * words it with stsNotActivatedFor). `detail` false: without the error's own words, for a line that names none.
  */
@@ -71,6 +80,7 @@ export function stsTroubleWords(err: Error, detail = true): string | undefined {
   if (trouble === undefined || trouble.kind === 'disabled') return undefined;
   const sts = trouble.region !== undefined ? `STS in ${trouble.region}` : 'STS';
   if (trouble.kind === 'fault') return `${sts} answered the request for the credentials' role with a fault of its own${detail ? ` (${faultAnswer(err)})` : ''}`;
+  if (trouble.kind === 'throttled') return `${sts} throttled the request for the credentials' role${detail ? ` (${err.name}: ${err.message})` : ''}`;
   return `${sts} did not answer the request for the credentials' role${detail ? ` (${err.message})` : ''}`;
 }
 

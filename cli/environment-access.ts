@@ -30,6 +30,7 @@ import { CatalogEndpointUnansweredError, isUnanswered, VaultEndpointUnansweredEr
 import { CatalogEndpointFaultError } from './catalog-endpoint-fault-error';
 import { faultAnswer, isServerFault } from './server-fault';
 import { stsTroubleInstead } from './credentials-sts-unanswered';
+import { credentialsThrottledInstead } from './credentials-throttled-error';
 import { isCatalogRead } from './catalog-read-commands';
 
 /**
@@ -194,9 +195,11 @@ function kmsNamedWhenUnanswered(provider: KeyProvider, where: { vault: string; r
     wrapVaultKey: (material) => provider.wrapVaultKey(material),
     unwrapVaultKey: (wrapped) =>
       provider.unwrapVaultKey(wrapped).catch((err: unknown) => {
-        if (!isUnanswered(err)) throw err;
         const kms = `KMS in ${where.region}`;
         const purpose = ` to unwrap its key with ${where.keyId}`;
+        const throttled = credentialsThrottledInstead(err, `${where.vault} could not be opened`, kms, purpose);
+        if (throttled !== undefined) throw throttled;
+        if (!isUnanswered(err)) throw err;
         const unanswered = stsTroubleInstead(err, kms, { purpose }) ?? `${kms} did not answer${purpose} (${err.message})`;
         throw new VaultEndpointUnansweredError(`${where.vault} could not be opened: ${unanswered}. ${where.hint}`, { cause: err });
       }),
@@ -219,6 +222,8 @@ function namingUnanswered(documents: DynamoDBDocumentClient, where: { table: str
         return await next(args);
       } catch (err) {
         const at = `DynamoDB in ${where.region}${where.endpoint ? ` (${where.endpoint})` : ''}`;
+        const throttled = credentialsThrottledInstead(err, `the primary catalog ${where.table} could not be used`, 'DynamoDB');
+        if (throttled !== undefined) throw throttled;
         // A 5xx is the region's trouble as much as silence is: it gets the same way out (review r63A F4).
         if (isServerFault(err)) {
           const sts = stsTroubleInstead(err, 'DynamoDB');
@@ -367,12 +372,15 @@ export async function environmentAccess(options: TargetOptions & DrAccountOption
       try {
         return await openBackupVault({ s3: s3Of(side), bucket: bucketOf(side), provider, create: false });
       } catch (err) {
-        if (!isUnanswered(err)) throw err;
         const endpoint = endpoints?.s3[regionOf(side)];
         const s3 = `S3 in ${regionOf(side)}${endpoint ? ` (${endpoint})` : ''}`;
+        const vault = `the ${side === 'primary' ? 'primary' : 'DR'} vault ${bucketOf(side)}`;
+        const throttled = credentialsThrottledInstead(err, `${vault} could not be opened`, s3);
+        if (throttled !== undefined) throw throttled;
+        if (!isUnanswered(err)) throw err;
         // The vault's first read may not have left: its region's STS, asked for the credentials' role, did not answer (r63C F2).
         const unanswered = stsTroubleInstead(err, s3) ?? `${s3} did not answer (${err.message})`;
-        throw new VaultEndpointUnansweredError(`the ${side === 'primary' ? 'primary' : 'DR'} vault ${bucketOf(side)} could not be opened: ${unanswered}. ${OTHER_VAULT_HINT[side]}`, { cause: err });
+        throw new VaultEndpointUnansweredError(`${vault} could not be opened: ${unanswered}. ${OTHER_VAULT_HINT[side]}`, { cause: err });
       }
     },
     vaultBucket: (side) => ({ s3: s3Of(side), bucket: bucketOf(side) }),

@@ -4,6 +4,7 @@ import { CLI_CLIENT_TIMEOUTS, type ClientTimeouts, transferClientSettings } from
 import { isUnanswered, VaultEndpointUnansweredError } from './unanswered-endpoint';
 import { CredentialsUnansweredError } from './credentials-unanswered';
 import { stsTroubleInstead } from './credentials-sts-unanswered';
+import { credentialsThrottledInstead } from './credentials-throttled-error';
 import { BUCKET_REGION_HEADER } from '../lambdas/runtime/bucket-region-redirect';
 import { errorHeaderOf } from '../lambdas/runtime/sdk-error-header';
 
@@ -65,10 +66,16 @@ async function bucketRegion(client: S3Client, bucket: string, env: NodeJS.Proces
       client.destroy();
       throw err;
     }
+    const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL;
+    const s3 = `S3 in ${await client.config.region()}${endpoint ? ` (${endpoint})` : ''}`;
+    // The vault's own first read would ask STS again, and print its bare `Throttling: Rate exceeded` (review r63O F2).
+    const throttled = credentialsThrottledInstead(err, `the vault bucket ${bucket} could not be reached`, s3);
+    if (throttled !== undefined) {
+      client.destroy();
+      throw throttled;
+    }
     if (isUnanswered(err)) {
       client.destroy();
-      const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL;
-      const s3 = `S3 in ${await client.config.region()}${endpoint ? ` (${endpoint})` : ''}`;
       // A role's STS of that region, asked for the credentials, may be what did not answer: S3 was not asked (review r63C F2).
       const unanswered = stsTroubleInstead(err, s3) ?? `${s3} did not answer (${err.message})`;
       throw new VaultEndpointUnansweredError(

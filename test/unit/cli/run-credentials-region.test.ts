@@ -15,6 +15,7 @@ import { forgetRunCredentials, runCredentials } from '../../../cli/run-credentia
 import { CatalogEndpointUnansweredError, VaultEndpointUnansweredError } from '../../../cli/unanswered-endpoint';
 import { CatalogEndpointFaultError } from '../../../cli/catalog-endpoint-fault-error';
 import { isPassingAwsFailure } from '../../../cli/passing-aws-failure';
+import { isThrottledRequest } from '../../../cli/throttled-request';
 import { isServerFault } from '../../../cli/server-fault';
 import { targetEnvironment } from '../../../cli/target-environment';
 import { StackUnansweredError } from '../../../cli/stack-environment-errors';
@@ -38,6 +39,8 @@ const requests: string[] = [];
 let primarySilent = false;
 /** Whether us-east-1's STS answers with a fault of its own (a 503, as a region in trouble does) instead. */
 let primaryStsFault = false;
+/** Whether us-east-1's STS throttles the request (`Throttling`, HTTP 400, as STS answers it) instead. */
+let primaryStsThrottle = false;
 const cliTimeouts = { ...CLI_CLIENT_TIMEOUTS };
 const endpoint: Server = createServer((req, res) => {
   let body = '';
@@ -49,6 +52,11 @@ const endpoint: Server = createServer((req, res) => {
     if (region === 'us-east-1' && service === 'sts' && primaryStsFault) {
       res.writeHead(503, { 'content-type': 'text/xml' });
       res.end('<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code><Message>STS is in trouble</Message></Error><RequestId>r</RequestId></ErrorResponse>');
+      return;
+    }
+    if (region === 'us-east-1' && service === 'sts' && primaryStsThrottle) {
+      res.writeHead(400, { 'content-type': 'text/xml' });
+      res.end('<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>r</RequestId></ErrorResponse>');
       return;
     }
     if (region === 'us-east-1') return primarySilent ? undefined : void req.socket.destroy();
@@ -95,6 +103,7 @@ afterEach(() => {
   process.env.AWS_PROFILE = 'ops';
   primarySilent = false;
   primaryStsFault = false;
+  primaryStsThrottle = false;
   Object.assign(CLI_CLIENT_TIMEOUTS, cliTimeouts);
   endpoint.closeAllConnections();
   forgetRunCredentials();
@@ -276,5 +285,24 @@ it("--stack with its region's STS silent says STS, not CloudFormation, did not a
   expect((failed as Error).message).toMatch(
     /^STS in us-east-1 did not answer the request for the credentials' role \(@smithy\/node-http-handler - \[ERROR\] a request has exceeded the configured 300 ms requestTimeout\.\), so CloudFormation in us-east-1 was not asked for stack Shop, and this machine has no copy /,
   );
+  expect(requests.filter((request) => !request.startsWith('sts'))).toEqual([]);
+}, 30_000);
+
+it("the catalog and the vaults out of reach because their region's STS throttled the role's request say STS, not DynamoDB's or S3's bare throttle (review r63O F2)", async () => {
+  process.env.AWS_PROFILE = 'ops-east';
+  primaryStsThrottle = true;
+  requests.length = 0;
+  const environment = regionsEnvironment();
+  const access = await environmentAccess({ config: SAMPLE_CONFIG_FILE, env: environment.name, dataDir: home, aws: true }, {}, { primaryCatalogUnanswered: 'verify the DR vault: --from dr', environment });
+  const sts = "STS in us-east-1 throttled the request for the credentials' role (Throttling: Rate exceeded)";
+  const again = 'Run the command again in a minute, when STS may take the request';
+  const catalog = await access.catalog.lockHolder('plan').catch((err: unknown) => err);
+  expect((catalog as Error).message).toBe(`the primary catalog ${resourceNames(environment).catalogTable} could not be used: ${sts}, so DynamoDB was not asked. ${again}`);
+  // Still a throttle, as the format admission's glance and the runner's follow read it.
+  expect(isThrottledRequest(catalog)).toBe(true);
+  const vault = await access.openVault('primary').catch((err: unknown) => err);
+  expect((vault as Error).message).toBe(`the primary vault ${resourceNames(environment).primaryVault} could not be opened: ${sts}, so S3 in us-east-1 was not asked. ${again}`);
+  const bucket = await vaultS3Client({ ...process.env, AWS_REGION: 'us-east-1' }, 'team-vault').catch((err: unknown) => err);
+  expect((bucket as Error).message).toBe(`the vault bucket team-vault could not be reached: ${sts}, so S3 in us-east-1 (${process.env.AWS_ENDPOINT_URL}) was not asked. ${again}`);
   expect(requests.filter((request) => !request.startsWith('sts'))).toEqual([]);
 }, 30_000);

@@ -35,6 +35,8 @@ const requests: string[] = [];
 let stsFault = false;
 /** How many of STS's next requests get the 503 before it answers with the role's credentials (undefined: every one). */
 let stsFaultsLeft: number | undefined;
+/** Whether STS throttles every request (`Throttling`, HTTP 400, as STS answers it) instead. */
+let stsThrottle = false;
 /** Whether Step Functions starts the execution and says it succeeded (else it refuses: it must not be asked). */
 let sfnRuns = false;
 const endpoint: Server = createServer((req, res) => {
@@ -48,6 +50,11 @@ const endpoint: Server = createServer((req, res) => {
       res.end(
         `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials><AccessKeyId>ASIAROLE</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>${new Date(Date.now() + 3_600_000).toISOString()}</Expiration></Credentials><AssumedRoleUser><Arn>arn:aws:sts::${environment.account}:assumed-role/ops/s</Arn><AssumedRoleId>AROA:s</AssumedRoleId></AssumedRoleUser></AssumeRoleResult></AssumeRoleResponse>`,
       );
+      return;
+    }
+    if (signed?.[2] === 'sts' && stsThrottle) {
+      res.writeHead(400, { 'content-type': 'text/xml' });
+      res.end('<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>r</RequestId></ErrorResponse>');
       return;
     }
     if (signed?.[2] === 'sts' && stsFault) {
@@ -95,6 +102,7 @@ beforeEach(() => {
   requests.length = 0;
   stsFault = false;
   stsFaultsLeft = undefined;
+  stsThrottle = false;
   sfnRuns = false;
 });
 
@@ -138,6 +146,18 @@ describe("an --aws run whose first start's credentials could not be had", () => 
     );
     // A fault is not remembered: each of the 3 attempts asked STS (its client's own attempts), none reached Step Functions.
     expect(requests).toEqual(Array.from({ length: 3 * CLI_CLIENT_TIMEOUTS.requestMaxAttempts }, () => `sts ${region}`));
+  }, 30_000);
+
+  it("fails so when STS throttled the request for the credentials' role, after every attempt, not as a start that may have begun (review r63O F2)", async () => {
+    // Unmarked, a throttle of STS was a start without answer: 3 attempts, a lookup, and "may or may not have started".
+    stsThrottle = true;
+    const run = awsWorkflowRunner({ environment, wait: noWait, output: quietOutput() }).run('backup', {}, () => undefined);
+    await expect(run).rejects.toBeInstanceOf(WorkflowNotStartedError);
+    await expect(run).rejects.toThrow(
+      `StartExecution of state machine ${STATE_MACHINE} was not sent, so the workflow was not started: STS in ${region} throttled the request for the credentials' role (Throttling: Rate exceeded). Run the command again in a minute, when STS in ${region} may take the request.`,
+    );
+    expect(requests.filter((request) => !request.startsWith('sts'))).toEqual([]);
+    expect(requests.length).toBeGreaterThanOrEqual(3);
   }, 30_000);
 
   it("starts the workflow when STS answers again by the next attempt, once its fault on the first has passed (review r63O F1)", async () => {
