@@ -8,7 +8,7 @@ import { nextFireTime } from '../../config/next-fire-time';
 import { secondsBetween } from '../../lambdas/operations/seconds-between';
 import { quotedCatalogName, shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
 import { unseenJsonEscaped, unseenOnlyEscaped } from '../../lambdas/runtime/quoted-service-words';
-import { recordedMinute } from './recorded-minute';
+import { recordedMinute, zonedIsoTime } from './recorded-minute';
 import { cut } from '../../lambdas/runtime/cut-text';
 
 /**
@@ -170,7 +170,12 @@ export function sourceMirrorStatus(input: MirrorStatusInput): SourceMirrorStatus
     : check.differences > 0
       ? 'differences'
       : 'failed';
-  const unreachable = check.lastAttempt && Date.parse(check.lastAttempt.at) >= Date.parse(check.checkedAt) ? check.lastAttempt : undefined;
+  // An attempt since the check is compared as zoned ISO times only: Date.parse read a zoneless time in this machine's zone,
+  // and the same record's attempt was kept in UTC and dropped in Tokyo (review r63R F3). One that cannot be placed is not
+  // claimed to be since the check. The Lambda writes both with toISOString.
+  const attemptTime = check.lastAttempt ? zonedIsoTime(check.lastAttempt.at) : undefined;
+  const checkedTime = zonedIsoTime(check.checkedAt);
+  const unreachable = attemptTime !== undefined && checkedTime !== undefined && attemptTime >= checkedTime ? check.lastAttempt : undefined;
 
   const reasons: string[] = [];
   // The record's text (the mirror, times, a differing key: user data, any UTF-8; the check's note) is shown escaped:

@@ -88,10 +88,11 @@ describe('a mirrored source', () => {
   });
 
   it("shows an unreachable attempt's time that is no zoned ISO time as its text, escaped: a (comment) holding a newline or ESC forges nothing (review r63G F2)", () => {
-    // V8 reads past the parenthesised text: the attempt is kept (it parses after the check), its text shown escaped.
+    // V8 reads past the parenthesised text, but no zoned ISO time is placed after the check (review r63R F3): a record's is
+    // not kept; one kept (a line given it) shows its text escaped.
     const at = '(\u001b[2J\n✓ ok) Nov 30 2026 11:59 GMT';
-    const m = mirror(check({ lastAttempt: { at, error: 'source region us-east-1 unreachable' } }));
-    expect(m.unreachable?.at).toBe(at);
+    expect(mirror(check({ lastAttempt: { at, error: 'source region us-east-1 unreachable' } })).unreachable).toBeUndefined();
+    const m: SourceMirrorStatus = { ...mirror(check()), unreachable: { at, error: 'source region us-east-1 unreachable' } };
     expect(mirrorSummary(m)).toBe('equal (120 compared, 2 in flight), lag 3.3s, checked 5m ago, source unreachable at (\\u001b[2J\\u000a✓ ok) Nov 30 2026 11:59 GMT');
   });
 
@@ -111,6 +112,21 @@ describe('a mirrored source', () => {
     // backups list's row prints it the same way.
     expect(mirrorLines([at('2026-11-30T11:59:00')])[2]).toBe("  ! the source's region was unreachable at 2026-11-30T11:59:00: source region us-east-1 unreachable");
     expect(mirrorLines([at('2026-11-30T17:29+05:30')])[2]).toBe("  ! the source's region was unreachable at 2026-11-30 11:59Z: source region us-east-1 unreachable");
+  });
+
+  it("keeps an unreachable attempt only when both times are zoned ISO times, the attempt's at or after the check's, on a machine in any zone (review r63R F3)", () => {
+    const kept = (at: string, checkedAt = minutesAgo(5)) => mirror(check({ checkedAt, lastAttempt: { at, error: 'source region us-east-1 unreachable' } })).unreachable !== undefined;
+    expect(kept('2026-11-30T11:59:00Z')).toBe(true);
+    expect(kept('2026-11-30T17:25+05:30')).toBe(true);
+    expect(kept('2026-11-30T11:54:59.999Z')).toBe(false);
+    // Read in this machine's zone, a zoneless time was after the check in UTC and before it in Tokyo: never placed now,
+    // even one two days later (after the check in every zone) or a date V8 rolls forward.
+    expect(kept('2026-11-30T11:59:00')).toBe(false);
+    expect(kept('2026-12-02T11:59:00')).toBe(false);
+    expect(kept('Dec 2 2026 11:59')).toBe(false);
+    expect(kept('2026-11-31T11:59:00Z')).toBe(false);
+    // A check time that is no zoned ISO time places no attempt after it either.
+    expect(kept('2026-11-30T11:59:00Z', '2026-11-30T11:55:00')).toBe(false);
   });
 
   it("shows an impossible date or hour as its text, not the day V8 rolls it forward to (review r63R F4)", () => {
@@ -467,9 +483,9 @@ describe('lifeboat backups list', () => {
 
   it("shows a check record's mirror and unreachable attempt escaped: a newline or ESC in them forges no row and colours nothing (f63H)", () => {
     const forged = 's3://lifeboat-dev-mirror/\nlate            EQUAL     1s            1m ago          s3://x/\u001b[32m\u202e';
-    // V8 reads a date with a (comment) in it: a forged attempt time is still a time after the check, and is printed.
+    // A forged attempt time is no zoned ISO time and is not kept from a record (review r63R F3): given to the row, it is printed escaped.
     const attempt = { at: 'Nov 30 2026 11:59 GMT (x\u009b31m)', error: 'source region us-east-1 unreachable: ECONNREFUSED\n  ✓ all good\u001b[0m' };
-    const lines = mirrorLines([mirror(check({ mirror: forged, lastAttempt: attempt }))]);
+    const lines = mirrorLines([{ ...mirror(check({ mirror: forged })), unreachable: attempt }]);
     for (const line of lines) for (const raw of ['\n', '\u001b', '\u009b', '\u202e']) expect(line).not.toContain(raw);
     expect(lines).toEqual([
       'MIRROR OF       STATE     LAG           CHECKED         MIRROR',
