@@ -24,7 +24,7 @@ import { ScrubVaultUnavailableError } from '../../lambdas/replication/replicatio
 import { damagedForgottenRecordLine, forgottenSnapshotsOf } from '../../lambdas/retention/forgotten-snapshots';
 import { scrubbedPlans } from '../../lambdas/retention/recorded-plans';
 import { RecordedPlansUnreadError } from '../../lambdas/retention/recorded-plans-unread-error';
-import { unseenEscaped, unseenOnlyEscaped } from '../../lambdas/runtime/quoted-service-words';
+import { unseenEscaped, unseenJsonEscaped, unseenOnlyEscaped } from '../../lambdas/runtime/quoted-service-words';
 import { type VaultSide } from '../../lambdas/runtime/runtime-config';
 import { FIRST_SCRUB_CURSOR, type ScrubCursor, type Vault, VaultNotFoundError } from '../../vault';
 import { type CliIo, processIo } from '../cli-io';
@@ -230,7 +230,9 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
       const cleared = clear !== undefined ? clearedCopiedInCount(clearing, { recorded, previousUnread }, summary, note) : {};
       reported = true;
       if (options.json) {
-        io.out(JSON.stringify({ ...report, outcome: summary.outcome, recorded, ...cleared, notes }, null, 2));
+        // Keys, reasons and paths are any text: JSON escapes the C0 controls only, so a CSI or a bidi override in one acted
+        // in the terminal; escaped too, they read back the same (review r63P F5).
+        io.out(unseenJsonEscaped(JSON.stringify({ ...report, outcome: summary.outcome, recorded, ...cleared, notes }, null, 2)));
         // Said again where a person sees them (the job's log), as without --json: what is left damaged, and what to do.
         printScrubProblems(report, summary, io, run, 'json');
         // A repair's own note (a legal hold not carried over) too: the next scrub finds the object healthy and says
@@ -251,7 +253,7 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
     for (const line of notedRepairLines(stopped)) io.err(`note: ${line}`);
     if (isUsageError(err)) return 2;
     // A job reading stdout learns of the failure and of what changed in the vaults all the same (review r61D F2).
-    if (options.json === true && !reported) io.out(JSON.stringify({ error: text, repaired: stopped }, null, 2));
+    if (options.json === true && !reported) io.out(unseenJsonEscaped(JSON.stringify({ error: text, repaired: stopped }, null, 2)));
     return 1;
   }
 }
@@ -413,7 +415,7 @@ async function nothingToScrubYet(
   const { recorded, leaseLost } = previousUnread ? { recorded: false, leaseLost: false } : await recordHoldingLease(access, run.lease, summary, (text) => io.err(`note: ${text}`));
   const notes = [note];
   const cleared = run.clear !== undefined ? clearedCopiedInCount(clearing, { recorded, previousUnread }, summary, (text) => (notes.push(text), io.err(`note: ${text}`))) : {};
-  if (run.json) io.out(JSON.stringify({ ...report, outcome: summary.outcome, recorded, ...cleared, notes }, null, 2));
+  if (run.json) io.out(unseenJsonEscaped(JSON.stringify({ ...report, outcome: summary.outcome, recorded, ...cleared, notes }, null, 2)));
   else io.out(`Nothing to scrub yet: the primary vault does not exist, so no backup has run (${reason}).`);
   return leaseLost ? 1 : 0;
 }

@@ -57,3 +57,19 @@ it('found but not repaired: the verdict on stderr; a clean run under --json writ
   expect(await scrubCommand({ ...target, fraction: '1', repair: true, json: true }, { io: repaired.io, access })).toBe(0);
   expect(repaired.err).toEqual([]);
 });
+
+it('--json writes a key with a CSI or a bidi override escaped, and it reads back whole (review r63P F5)', async () => {
+  const runs: ScrubRunRecord[] = [];
+  const recording: ScrubAccess = { ...access, scrubLog: { latest: async () => runs.at(-1), record: async (run) => void runs.push(run) } };
+  expect(await scrubCommand({ ...target, fraction: '1' }, { io: capturedCliIo().io, access: recording })).toBe(0);
+  // The cursor the last run recorded: a key of the vault, any text (a key put in the bucket by hand).
+  const forged = 'data/ab\u009b2J\u202e';
+  const last = runs.at(-1) as ScrubRunRecord;
+  runs.push({ ...last, nextCursor: { cycle: last.nextCursor.cycle, after: forged } });
+  const json = capturedCliIo();
+  await scrubCommand({ ...target, fraction: '1', json: true }, { io: json.io, access: recording });
+  const out = json.out.join('\n');
+  expect(out).not.toMatch(/[\u009b\u202e]/);
+  expect(out).toContain('"after": "data/ab\\u009b2J\\u202e"');
+  expect(JSON.parse(out)).toMatchObject({ cursor: { after: forged } });
+});
