@@ -58,8 +58,15 @@ async function holdAfterRefusal(store: VaultStore, key: string): Promise<boolean
   }
 }
 
-/** What reading a copy found: it verified, it is damaged or gone (`problem` says how), or it is archived and was not read. */
-type CopyCheck = { readonly state: 'ok' } | { readonly state: 'bad'; readonly problem: string } | { readonly state: 'archived'; readonly storageClass: string | undefined };
+/**
+ * What reading a copy found: it verified, it is damaged or gone (`problem` says how), it is archived and was not read, or
+ * its read was refused (AccessDenied: `cause`, S3's error).
+ */
+type CopyCheck =
+  | { readonly state: 'ok' }
+  | { readonly state: 'bad'; readonly problem: string }
+  | { readonly state: 'archived'; readonly storageClass: string | undefined }
+  | { readonly state: 'refused'; readonly cause: unknown };
 
 /**
  * An object found damaged or missing in a vault, before the repair. `listedBy`: a pack neither vault holds that an index
@@ -135,6 +142,7 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
     } catch (err) {
       if (err instanceof VaultObjectArchivedError) return { state: 'archived', storageClass: err.storageClass };
       if (err instanceof VaultCorruptionError || err instanceof VaultObjectNotFoundError) return { state: 'bad', problem: err.message };
+      if (isS3AccessDenied(err)) return { state: 'refused', cause: err };
       throw err;
     }
   };
@@ -192,6 +200,9 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
   const copyFrom = async (source: Vault, b: Bad): Promise<ScrubFinding['outcome']> => {
     const from = otherSide(b.vault);
     const theirs = await verifiesIn(from, b.key);
+    // The check of the healthy copy is the repair's first read of it: refused (its KMS key refusing kms:Decrypt, say), it
+    // stopped the run with S3's bare words and every later repair was skipped (review r63S F2). Its copy is not verified.
+    if (theirs.state === 'refused') return found(b, 'unrepaired', refusedSourceReadReason(from, 'body', theirs.cause), 'unverified');
     if (theirs.state === 'bad') return found(b, 'unrepaired', `the ${from} vault's copy is damaged too (${theirs.problem})`);
     // An archived copy cannot be read without a thaw, so it cannot be the verified source of a repair yet. A lifecycle
     // rule archived it, so it is probably good, but it may be damaged too (review rAA F1): not lost, not a good copy
@@ -271,6 +282,8 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
     let after: CopyCheck;
     try {
       after = await verifiesIn(b.vault, b.key);
+      // A refused read of the copy just written stops the run, as ever: it names the copy, unverified.
+      if (after.state === 'refused') throw after.cause;
     } catch (err) {
       // Written but unverified, the run stops: the stop names the copy, with the hold it could not carry, since the next
       // scrub finds it healthy and says nothing of the hold (review r62F F2).

@@ -2081,6 +2081,40 @@ it.each([
   expect(replace).not.toHaveBeenCalled();
 });
 
+// Review r63S F2: the check of the healthy copy before the copy is its first read; refused there (the DR key refusing
+// kms:Decrypt, say), the run stopped with S3's bare words and every later repair was skipped.
+it("a missing copy whose healthy copy's check is refused is unrepaired, naming the refused read, and the run goes on", async () => {
+  const [first, second] = await listKeys(pair.primary.store, 'data/');
+  if (first === undefined || second === undefined) throw new Error('the pair has two packs');
+  await pair.primary.store.delete(first);
+  await pair.primary.store.delete(second);
+  const words = `User: arn:aws:sts::111122223333:assumed-role/lifeboat-prod-scrub/x is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:us-west-2:222222222222:key/k because no resource-based policy allows the kms:Decrypt action`;
+  // One repair at a time: the first pack's DR copy is refused every read, the other's is copied after it.
+  let refused: string | undefined;
+  const get = pair.dr.store.get.bind(pair.dr.store);
+  pair.dr.store.get = (key, range) => {
+    if (!key.startsWith('data/') || (refused !== undefined && refused !== key)) return get(key, range);
+    refused = key;
+    return Promise.reject(DENIED_BY(words));
+  };
+
+  // The primary vault scrubbed alone: the slice reads no DR copy, so the repair's check is the first read of one.
+  const report = await scrubVaults({ ...everything, scope: 'primary', vaults: { primary: pair.primary, dr: pair.dr }, repair: true, concurrency: 1 });
+  const repairedAfter = refused === first ? second : first;
+  expect(refused).toBeDefined();
+  expect(report.findings).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({ vault: 'primary', key: refused, problem: 'missing', outcome: 'unrepaired', otherCopy: 'unverified' }),
+      expect.objectContaining({ vault: 'primary', key: repairedAfter, problem: 'missing', outcome: 'repaired' }),
+    ]),
+  );
+  expect(report.findings.find((f) => f.key === refused)?.reason).toBe(
+    `reading the dr vault's copy was refused (kms:Decrypt: ${words}); the vault's KMS key's policy does not allow these credentials kms:Decrypt on the dr vault's copy, which the repair reads its bytes with: the vault's KMS key admits only roles tagged lifeboat:key-user=<prefix> (the protection's prefix: lifeboat-<env> for an environment of the config): scrub with repair again with such a role (do not edit the key's policy: docs/DEPLOYMENT.md, "Settings that must not change after the first deploy")`,
+  );
+  expect(await pair.primary.store.get(repairedAfter)).toEqual(await get(repairedAfter));
+  expect(await pair.primary.store.has(refused ?? '')).toBe(false);
+});
+
 it('a primary vault refusing to replace its damaged copy (AccessDenied) names the missing s3:PutObject, not a DR vault', async () => {
   const [pack] = await listKeys(pair.primary.store, 'data/');
   if (pack === undefined) throw new Error('the pair has a pack');
