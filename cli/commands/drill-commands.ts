@@ -4,9 +4,11 @@ import { findEnvironment, loadLifeboatConfig } from '../../config/load-config';
 import { targetEnvironment } from '../target-environment';
 import { type DrillRecord } from '../../lambdas/catalog/drill-record';
 import { DRILL_ID_EXAMPLE, isDrillId } from '../../lambdas/catalog/drill-id';
+import { CatalogItemInvalidError } from '../../lambdas/catalog/catalog-errors';
 import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
 import { InvalidInputError } from '../../lambdas/runtime/errors';
-import { unseenJsonEscaped } from '../../lambdas/runtime/quoted-service-words';
+import { unseenJsonEscaped, unseenOnlyEscaped } from '../../lambdas/runtime/quoted-service-words';
+import { cut } from '../../lambdas/runtime/cut-text';
 import { type CliIo, processIo } from '../cli-io';
 import { type DrillAccess, type DrillAccessClients, drillAccess, type DrillSide } from '../drills/drill-access';
 import { collectDrillEvidence, evidenceComplete, evidenceMarkdown, evidenceProblems } from '../drills/drill-evidence';
@@ -56,6 +58,20 @@ export type DrillCommandDeps = {
 const defaultDeps: DrillCommandDeps = { io: processIo, stderr: process.stderr };
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** Characters (code points) of a catalog's or an execution's error a line quotes: the cause, not a page of it. */
+const SHOWN_ERROR = 200;
+
+/**
+ * An error's text from a catalog read or the drill's execution: it may quote a source object's key or a service's
+ * answer, so its newlines, ESC, C1 controls and bidi overrides are shown as \uXXXX, and a long one is cut (review r63R
+ * F7). A damaged record's CatalogItemInvalidError is whole: it escaped and bounded its item's text itself, and its
+ * end says what to do with the item, which a cut would lose.
+ */
+function shownError(err: unknown): string {
+  const text = message(err);
+  return err instanceof CatalogItemInvalidError ? unseenOnlyEscaped(text) : cut(text, SHOWN_ERROR, unseenOnlyEscaped);
+}
 
 function sidesOf(vault: string | undefined): DrillSide[] {
   if (vault === undefined || vault === 'both') return ['primary', 'dr'];
@@ -118,14 +134,20 @@ export async function drillRunCommand(options: DrillRunCommandOptions, deps: Par
     const result: DrillRunResult = interpretDrillOutcome(outcome);
     let record = result.kind === 'report' ? result.record : undefined;
     let readBackProblem: string | undefined;
+    // The problem as the text line shows it: --json quotes readBackProblem whole, JSON-escaped.
+    let readBackShown: string | undefined;
     if (result.kind === 'recorded') {
       try {
         const access = await accessOf(options, deps);
         const execution = executionNameOf(outcome.executionId);
         record = await readBackRecord(access.drillLog(region), options.plan, execution, result.drillIdCandidates, startedAt);
-        if (!record) readBackProblem = `no drill of plan ${options.plan} by execution ${execution} is recorded in the ${region} catalog since ${startedAt.toISOString()}`;
+        if (!record) {
+          readBackProblem = `no drill of plan ${options.plan} by execution ${execution} is recorded in the ${region} catalog since ${startedAt.toISOString()}`;
+          readBackShown = unseenOnlyEscaped(readBackProblem);
+        }
       } catch (err) {
         readBackProblem = message(err);
+        readBackShown = shownError(err);
       }
     }
     if (options.json) {
@@ -148,7 +170,7 @@ export async function drillRunCommand(options: DrillRunCommandOptions, deps: Par
     } else {
       // No hint in the report: the run knows whether the cloud it ran in stopped, and says so once, below (review r62U F5).
       if (record) for (const line of drillReportLines(record)) io.out(line);
-      if (result.kind !== 'report') io.err(`Drill ${result.kind === 'recorded' ? result.verdict : outcome.status}: ${result.message}`);
+      if (result.kind !== 'report') io.err(`Drill ${result.kind === 'recorded' ? result.verdict : outcome.status}: ${shownError(result.message)}`);
       // Failed by records it cannot read: the recorded error names their deletes against the cloud it ran in (the local
       // one's endpoint included, review r62H F1); its rebuild and the doctor need this run's target options (review r62H F5).
       const target = targetOptionsLine(options);
@@ -158,7 +180,7 @@ export async function drillRunCommand(options: DrillRunCommandOptions, deps: Par
         io.err(`With this run's target options: ${unreadableRecordsCommands(doctorCommandLine(options), rebuild)}.`);
       }
       if (record !== undefined && namesDeletes(record) && outcome.localCloudStopped === true) io.err(stoppedLocalCloudLine(options));
-      if (readBackProblem !== undefined) io.err(`The drill recorded a report that could not be read back (${readBackProblem}): see lifeboat drills list --plan ${options.plan} --vault ${region}`);
+      if (readBackShown !== undefined) io.err(`The drill recorded a report that could not be read back (${readBackShown}): see lifeboat drills list --plan ${options.plan} --vault ${region}`);
       io.out(executionLine(outcome, options.dataDir));
     }
     return exitCodeOfRun(result);
@@ -190,7 +212,7 @@ export async function drillsListCommand(options: DrillsListOptions, deps: Partia
         records.push(...(await access.drillLog(side).list({ ...(since ? { since } : {}), ...(options.plan !== undefined ? { plan: options.plan } : {}) })));
       } catch (err) {
         unread++;
-        io.err(`The ${side} catalog (${access.regionOf(side)}) could not be read, its drills are not listed: ${message(err)}`);
+        io.err(`The ${side} catalog (${access.regionOf(side)}) could not be read, its drills are not listed: ${shownError(err)}`);
       }
     }
     records.sort((a, b) => b.drillId.localeCompare(a.drillId));
@@ -224,7 +246,7 @@ export async function drillsShowCommand(drillId: string, options: DrillsShowOpti
       try {
         record = await access.drillLog(side).get(drillId);
       } catch (err) {
-        unread.push(`the ${side} catalog (${access.regionOf(side)}) could not be read: ${message(err)}`);
+        unread.push(`the ${side} catalog (${access.regionOf(side)}) could not be read: ${shownError(err)}`);
         continue;
       }
       if (!record) continue;

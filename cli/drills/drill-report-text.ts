@@ -1,5 +1,7 @@
 import { type DrillRecord, type DrillReport, type DrillSourceResult, judgedRpoSeconds, type MissedObjective } from '../../lambdas/catalog/drill-record';
 import { shortfallHeadline } from '../../lambdas/drill/drill-shortfall';
+import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
+import { unseenEscaped, unseenOnlyEscaped } from '../../lambdas/runtime/quoted-service-words';
 import { backupLeftOutLines } from '../backup-left-out-lines';
 import { notRestoredLines } from '../not-restored-lines';
 import { type LocalDeletesEndpoint, recordedLocalDeletesLine } from '../commands/stopped-local-cloud-line';
@@ -9,6 +11,11 @@ import { type LocalDeletesEndpoint, recordedLocalDeletesLine } from '../commands
  * (`lifeboat drills list`). Whether an objective was met, and by how much it was missed, comes from
  * the report itself (`rto.met`, `rpo.met`, `missed[]`), never recomputed here: the CLI prints what the
  * drill recorded and what the evidence lists.
+ *
+ * Every text of the record is printed escaped (review r63R F1): a message can quote a source object's key, chosen by
+ * whoever writes the source bucket (LiveSampleMismatchError's JSON.stringify leaves U+202E and U+009B raw), and a
+ * damaged item can hold any plan or region. Messages go through unseenOnlyEscaped (their backslashes as written),
+ * names, ids and regions through shownCatalogName, paths through unseenEscaped; ordinary text prints unchanged.
  */
 
 /** `42 s`, `3 min 12 s`, `2 h 05 min`, `3 d 4 h`: exact to the second below a minute, then to the unit below. */
@@ -76,7 +83,7 @@ export function verdictText(report: DrillReport): string {
   }
   const reasons = [
     ...report.missed.map((m) => `${m.objective.toUpperCase()} missed by ${formatSeconds(m.bySeconds)} (${formatSeconds(m.measuredSeconds)} against ${formatSeconds(m.objectiveSeconds)})`),
-    ...report.errors.slice(0, 1).map((e) => `${e.error}: ${e.message}`),
+    ...report.errors.slice(0, 1).map((e) => `${shownCatalogName(e.error)}: ${unseenOnlyEscaped(e.message)}`),
   ];
   return `${report.verdict}${reasons.length ? `: ${reasons.join('; ')}` : ''}`;
 }
@@ -87,11 +94,12 @@ export function verdictText(report: DrillReport): string {
  * and its reason was only in the JSON.
  */
 function samplesText(sampled: DrillReport['sources'][number]['sampled']): string {
-  const live = [...(sampled.checkedLive !== undefined ? [`${sampled.checkedLive} live object(s) looked up in the backup`] : []), ...(sampled.liveNotes ?? [])];
-  if (sampled.unreachable !== undefined && sampled.compared === 0) return [`none (${sampled.unreachable})`, ...live].join('; ');
+  const live = [...(sampled.checkedLive !== undefined ? [`${sampled.checkedLive} live object(s) looked up in the backup`] : []), ...(sampled.liveNotes ?? []).map(unseenOnlyEscaped)];
+  const unreachable = sampled.unreachable !== undefined ? unseenOnlyEscaped(sampled.unreachable) : undefined;
+  if (unreachable !== undefined && sampled.compared === 0) return [`none (${unreachable})`, ...live].join('; ');
   const skipped = sampled.skippedChanged ? `, ${sampled.skippedChanged} skipped (changed since the backup)` : '';
   // Unreachable after some were compared (a live listing refused, a region lost mid-way): the figures alone hide it.
-  return [`${sampled.matched}/${sampled.compared} equal${skipped}`, ...(sampled.unreachable !== undefined ? [sampled.unreachable] : []), ...live].join('; ');
+  return [`${sampled.matched}/${sampled.compared} equal${skipped}`, ...(unreachable !== undefined ? [unreachable] : []), ...live].join('; ');
 }
 
 /**
@@ -123,33 +131,35 @@ function table(head: string[], rows: string[][]): string[] {
  */
 export function drillReportLines(report: DrillReport | DrillRecord, localCloud?: LocalDeletesEndpoint): string[] {
   const label = (k: string, v: string) => `${k.padEnd(10)}${v}`;
+  const name = shownCatalogName;
+  const { backup } = report;
   const lines = [
-    label('Drill', `${report.drillId} (plan ${report.plan}, environment ${report.environment})`),
+    label('Drill', `${report.drillId} (plan ${name(report.plan)}, environment ${name(report.environment)})`),
     label('Verdict', verdictText(report)),
-    label('Vault', `${report.vault} vault in ${report.region}; execution ${report.execution}`),
-    label('Ran', `${report.startedAt} to ${report.endedAt}`),
+    label('Vault', `${report.vault} vault in ${name(report.region)}; execution ${name(report.execution)}`),
+    label('Ran', `${name(report.startedAt)} to ${name(report.endedAt)}`),
     label(
       'Backup',
-      report.backup
-        ? `${report.backup.backupId} (started ${report.backup.startedAt}${report.backup.strategy ? `, ${report.backup.strategy}` : ''}); selection ${report.selection}, window ${report.windowDays} days`
+      backup
+        ? `${name(backup.backupId)} (started ${name(backup.startedAt)}${backup.strategy ? `, ${name(backup.strategy)}` : ''}); selection ${report.selection}, window ${report.windowDays} days`
         : `none drilled; selection ${report.selection}, window ${report.windowDays} days`,
     ),
     label('RTO', rtoText(report)),
     label('RPO', rpoText(report)),
     // What exceeded the RPO and what to check (drill-verdict.ts): the figures alone do not say whether backups stopped or only had a gap.
-    ...report.missed.filter((m) => m.objective === 'rpo' && m.detail !== undefined).map((m) => label('', m.detail ?? '')),
+    ...report.missed.filter((m) => m.objective === 'rpo' && m.detail !== undefined).map((m) => label('', unseenOnlyEscaped(m.detail ?? ''))),
     label('Totals', `${report.totals.entries} entries${report.totals.items !== undefined ? ` (${report.totals.items} DynamoDB items)` : ''}, ${report.totals.bytes} bytes`),
   ];
   if (report.sources.length > 0) {
     lines.push('Sources');
     const rows = report.sources.map((s) => [
-      s.source,
+      name(s.source),
       s.type,
-      s.target,
+      unseenEscaped(s.target),
       // A DynamoDB source's entries are pages of items: the items are what its owner counts.
       s.items !== undefined ? `${s.entries} (${s.items} items)` : String(s.entries),
       String(s.bytes),
-      s.error ? `FAILED (${s.error.error})` : `${s.verifiedEntries}/${s.entries}`,
+      s.error ? `FAILED (${name(s.error.error)})` : `${s.verifiedEntries}/${s.entries}`,
       formatSeconds(s.restoreMs / 1000),
       samplesText(s.sampled),
     ]);
@@ -159,7 +169,11 @@ export function drillReportLines(report: DrillReport | DrillRecord, localCloud?:
   }
   if (report.errors.length > 0) {
     lines.push('Errors');
-    for (const e of report.errors) lines.push(`  ${e.error}${e.step ? ` (${e.step}${e.source ? `, source ${e.source}` : ''})` : e.source ? ` (source ${e.source})` : ''}: ${e.message}`);
+    for (const e of report.errors) {
+      const source = e.source !== undefined ? `source ${name(e.source)}` : undefined;
+      const where = [...(e.step ? [name(e.step)] : []), ...(source !== undefined ? [source] : [])].join(', ');
+      lines.push(`  ${name(e.error)}${where ? ` (${where})` : ''}: ${unseenOnlyEscaped(e.message)}`);
+    }
     if (localCloud !== undefined && namesDeletes(report)) lines.push(`  ${recordedLocalDeletesLine(localCloud)}`);
   }
   const { cleanup } = report;
@@ -169,16 +183,16 @@ export function drillReportLines(report: DrillReport | DrillRecord, localCloud?:
   lines.push(
     label(
       'Cleanup',
-      `removed ${cleanup.removed.length} scratch target(s)${cleanup.removed.length ? ` (${cleanup.removed.join(', ')})` : ''}; ` +
-        `swept ${swept} leftover(s) of earlier drills${cleanup.swept.length ? ` (${cleanup.swept.join(', ')}${sweptMore > 0 ? `, … and ${sweptMore} more` : ''})` : ''}`,
+      `removed ${cleanup.removed.length} scratch target(s)${cleanup.removed.length ? ` (${cleanup.removed.map(unseenEscaped).join(', ')})` : ''}; ` +
+        `swept ${swept} leftover(s) of earlier drills${cleanup.swept.length ? ` (${cleanup.swept.map(unseenEscaped).join(', ')}${sweptMore > 0 ? `, … and ${sweptMore} more` : ''})` : ''}`,
     ),
   );
   // The state keeps the whole count beside the cut list: say how many failed, not only the ones shown (review r59K F4).
   const errorCount = cleanup.errorCount ?? cleanup.errors.length;
   if (errorCount > cleanup.errors.length) lines.push(`  ${errorCount} cleanup error(s), ${cleanup.errors.length} shown`);
-  for (const e of cleanup.errors) lines.push(`  cleanup error: ${e}`);
+  for (const e of cleanup.errors) lines.push(`  cleanup error: ${unseenOnlyEscaped(e)}`);
   // Not an error: how many lines the drill's state left out, and where they are.
-  if (cleanup.leftOut !== undefined) lines.push(`  ${cleanup.leftOut}`);
+  if (cleanup.leftOut !== undefined) lines.push(`  ${unseenOnlyEscaped(cleanup.leftOut)}`);
   if ('reportKey' in report) lines.push(label('Report', `${report.reportKey} in the ${report.vault} vault, SHA-256 ${report.reportSha256}`));
   return lines;
 }
@@ -190,6 +204,14 @@ export function namesDeletes(report: DrillReport | DrillRecord): boolean {
 
 /** `lifeboat drills list`: a header and one line per drill. */
 export function drillListLines(records: readonly DrillReport[]): string[] {
-  const rows = records.map((r) => [r.drillId, r.plan, `${r.vault} (${r.region})`, r.backup?.backupId ?? '-', r.verdict, rtoCell(r), rpoCell(r)]);
+  const rows = records.map((r) => [
+    r.drillId,
+    shownCatalogName(r.plan),
+    `${r.vault} (${shownCatalogName(r.region)})`,
+    r.backup !== undefined ? shownCatalogName(r.backup.backupId) : '-',
+    r.verdict,
+    rtoCell(r),
+    rpoCell(r),
+  ]);
   return table(['DRILL', 'PLAN', 'VAULT', 'BACKUP', 'VERDICT', 'RTO / OBJECTIVE', 'RPO / OBJECTIVE'], rows);
 }

@@ -211,3 +211,78 @@ it('counts the entries a listed line stands for (`entries`): "… and N more" on
   ]);
   expect(section(drillReportLines(partial(5003))).at(-1)).toBe('    … and 2 more');
 });
+
+/**
+ * Review r63R F1: only --json escaped a record's text; the report and list printed its plan, region and messages raw.
+ * A LiveSampleMismatchError quotes a source object's key by JSON.stringify, which leaves U+202E and U+009B raw: a key
+ * chosen by whoever writes the source bucket drove the operator's terminal.
+ */
+describe("a record's text that would drive the terminal or forge a line", () => {
+  // Any C0 or C1 control, U+2028/9 or format character (bidi overrides): none may reach a line raw.
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  const raw = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\p{Cf}]/u;
+  const FORGED = '\n✓ Verdict   PASSED\u001b[2J\u009b31m\u202e';
+  const SHOWN = '\\u000a✓ Verdict   PASSED\\u001b[2J\\u009b31m\\u202e';
+
+  it("escapes the source object's key a LiveSampleMismatchError quotes, in the verdict and in the errors; its quotes as written", () => {
+    const key = 'photos/\u202egpj.exe\u009b31m';
+    const mismatch = {
+      error: 'LiveSampleMismatchError',
+      message: `Source demo-assets: 1 restored entry differs from the live source although unchanged since the backup: ${JSON.stringify(key)}: restored copy (3 bytes) differs`,
+      step: 'Compare with live sources',
+      source: 'demo-assets',
+    };
+    const lines = drillReportLines(drillReport({ verdict: 'FAILED', errors: [mismatch] }));
+    const shown = 'Source demo-assets: 1 restored entry differs from the live source although unchanged since the backup: "photos/\\u202egpj.exe\\u009b31m": restored copy (3 bytes) differs';
+    expect(lines).toContain(`Verdict   FAILED: LiveSampleMismatchError: ${shown}`);
+    expect(lines).toContain(`  LiveSampleMismatchError (Compare with live sources, source demo-assets): ${shown}`);
+    for (const line of lines) expect(line).not.toMatch(raw);
+    // A key quoted JSON's way keeps its backslashes as written: an ordinary message reads unchanged.
+    const quoted = { ...mismatch, message: 'Source demo-assets: 1 restored entry differs: "reports/\\"q3\\".csv"' };
+    expect(drillReportLines(drillReport({ verdict: 'FAILED', errors: [quoted] }))).toContain(`  LiveSampleMismatchError (Compare with live sources, source demo-assets): ${quoted.message}`);
+  });
+
+  it('escapes a forged plan, region, environment, backup and source, and every message of the report: one line each', () => {
+    const base = drillReport();
+    const [assets, orders] = base.sources;
+    const report = drillReport({
+      plan: `demo${FORGED}`,
+      region: `us-west-2${FORGED}`,
+      environment: `dev${FORGED}`,
+      execution: `drill-exec-1${FORGED}`,
+      backup: { backupId: `20261130T060000Z-0badcafe${FORGED}`, startedAt: '2026-11-30T06:00:00.000Z', strategy: `incremental${FORGED}` },
+      sources: [
+        { ...assets!, source: `demo-assets${FORGED}`, target: `s3://lifeboat-dev-drill-1a2b3c4d-demo-assets/${FORGED}`, sampled: { ...assets!.sampled, unreachable: `listing refused${FORGED}`, liveNotes: [`note${FORGED}`] } },
+        orders!,
+      ],
+      verdict: 'FAILED',
+      missed: [{ objective: 'rpo', measuredSeconds: 90_000, objectiveSeconds: 86_400, bySeconds: 3600, detail: `gap${FORGED}` }],
+      errors: [{ error: `RestoreFailed${FORGED}`, message: `refused${FORGED}`, step: `Restore${FORGED}`, source: `demo-assets${FORGED}` }],
+      cleanup: { removed: [`s3://x${FORGED}`], swept: [`s3://y${FORGED}`], errors: [`EACCES${FORGED}`], errorCount: 2, leftOut: `… and 1 more${FORGED}` },
+    });
+    const lines = drillReportLines(report);
+    for (const line of lines) expect(line).not.toMatch(raw);
+    expect(lines).toContain(`Drill     ${report.drillId} (plan demo${SHOWN}, environment dev${SHOWN})`);
+    expect(lines).toContain(`Vault     dr vault in us-west-2${SHOWN}; execution drill-exec-1${SHOWN}`);
+    expect(lines).toContain(`Backup    20261130T060000Z-0badcafe${SHOWN} (started 2026-11-30T06:00:00.000Z, incremental${SHOWN}); selection latest, window 7 days`);
+    expect(lines).toContain(`          gap${SHOWN}`);
+    expect(lines.find((l) => l.startsWith('  demo-assets'))).toContain(`; listing refused${SHOWN}; note${SHOWN}`);
+    expect(lines).toContain(`  RestoreFailed${SHOWN} (Restore${SHOWN}, source demo-assets${SHOWN}): refused${SHOWN}`);
+    expect(lines).toContain(`  cleanup error: EACCES${SHOWN}`);
+    expect(lines).toContain(`  … and 1 more${SHOWN}`);
+    expect(lines.find((l) => l.startsWith('Cleanup'))).toContain(`(s3://x${SHOWN}); swept 1 leftover(s) of earlier drills (s3://y${SHOWN})`);
+    // No forged line: as many lines as the same report without the forged text.
+    const plain = JSON.parse(JSON.stringify(report).replaceAll(JSON.stringify(FORGED).slice(1, -1), '')) as typeof report;
+    expect(drillReportLines(plain)).toHaveLength(lines.length);
+    expect(drillReportLines(plain)).toContain(`Drill     ${report.drillId} (plan demo, environment dev)`);
+  });
+
+  it("drills list escapes a record's plan, region and backup id; the columns stay aligned", () => {
+    const forged = drillReport({ plan: `demo${FORGED}`, region: `us-west-2${FORGED}`, backup: { backupId: `20261130T060000Z-0badcafe${FORGED}`, startedAt: '2026-11-30T06:00:00.000Z' } });
+    const lines = drillListLines([forged, drillReport({ drillId: '20261129T101500Z-1a2b3c4d' })]);
+    expect(lines).toHaveLength(3);
+    for (const line of lines) expect(line).not.toMatch(raw);
+    expect(lines[1]).toMatch(new RegExp(`^${forged.drillId} +demo\\\\u000a✓ Verdict +PASSED\\\\u001b\\[2J\\\\u009b31m\\\\u202e +dr \\(us-west-2\\\\u000a`));
+    expect(lines[2]!.indexOf('dr (us-west-2)')).toBe(lines[1]!.indexOf('dr (us-west-2'));
+  });
+});

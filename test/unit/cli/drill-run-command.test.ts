@@ -166,6 +166,19 @@ describe('lifeboat drill run', () => {
     expect(err).toEqual(['Drill FAILED: InvalidInputError: backupId: backup 20261130T060000Z-0badcafe belongs to plan logs, not demo']);
   });
 
+  // Review r63R F7: the execution's error was printed raw and whole; its cause may quote a source object's key.
+  it("escapes the execution's error and cuts a long one to 200 characters; an ordinary one reads as it was", async () => {
+    const forged = `States.TaskFailed: key "photos/\u202egpj.exe\u009b31m"\n✓ Drill PASSED ${'x'.repeat(300)}`;
+    const { runner } = fakeRunner({ executionId: 'exec-6', status: 'FAILED', error: 'InvalidInputError', cause: JSON.stringify({ errorMessage: forged }) });
+    const { err, io } = capturedCliIo();
+    expect(await drillRunCommand({ ...target, plan: 'demo' }, { io, stderr, runner })).toBe(1);
+    const said = `InvalidInputError: ${forged}`;
+    const kept = [...said].slice(0, 200).join('').replace('\u202e', '\\u202e').replace('\u009b', '\\u009b').replace('\n', '\\u000a');
+    expect(err).toEqual([`Drill FAILED: ${kept}… (cut from ${[...said].length} characters)`]);
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
+    expect(err[0]).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\p{Cf}]/u);
+  });
+
   it.each([
     [{ plan: 'nope' }, 'lifeboat drill run: --plan nope: no such plan in this environment (plans: demo)'],
     [{ plan: 'demo', vault: 'both' }, 'lifeboat drill run: --vault must be dr or primary, got both'],
