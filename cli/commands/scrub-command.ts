@@ -553,7 +553,7 @@ function scrubVerdict(summary: ScrubRunRecord, left: ObjectsLeft, run: ScrubRunC
   const unopened = run.unopened.map((side) => `the ${side} vault`).join(' and ');
   // Backup ids are the catalog's, any text: raw, a newline or ESC in one forged a line after the escaped ones above or
   // coloured the terminal; shown escaped and cut (review r63I F1).
-  const affected = `affected backups: ${summary.affectedBackups.map(shownCatalogName).join(', ') || 'none known'}`;
+  const affected = `affected backups: ${affectedBackupsNamed(summary)}`;
   const why = reasons === 'table' ? 'the WHY of each says what stood in the way and what to do' : 'each is named above with what stood in the way and what to do';
   // With --repair, these had a good copy that something stood in the way of copying (a prune, a lock, another account, the archive tier).
   const goodCopy = [
@@ -572,6 +572,21 @@ function scrubVerdict(summary: ScrubRunRecord, left: ObjectsLeft, run: ScrubRunC
     DAMAGED: [damaged, ...goodCopy].join(' '),
   };
   return verdict[summary.outcome];
+}
+
+/** Backups the verdict names: the lines above each damaged object name the backups it hits, --json every one. */
+const VERDICT_BACKUPS_NAMED = 10;
+
+/**
+ * The verdict's affected backups: the first VERDICT_BACKUPS_NAMED, then how many more, counting those the record names
+ * none of (`affectedBackupsNotListed`). Until review r63P F4 it named all up to 2,000, a line of tens of thousands of
+ * characters, and read as complete when the record had left some out.
+ */
+function affectedBackupsNamed(summary: Pick<ScrubRunRecord, 'affectedBackups' | 'affectedBackupsNotListed'>): string {
+  const named = summary.affectedBackups.slice(0, VERDICT_BACKUPS_NAMED).map(shownCatalogName);
+  const more = summary.affectedBackups.length - named.length + (summary.affectedBackupsNotListed ?? 0);
+  if (named.length === 0) return more > 0 ? `${more} not named` : 'none known';
+  return `${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
 }
 
 function message(err: unknown): string {

@@ -100,3 +100,25 @@ it('shows an affected backup\'s id cut at 200 as the verdict does, and its sourc
   expect(err.at(-1)).toContain(`(affected backups: ${shownId})`);
   expect(err.join('\n')).not.toContain('9'.repeat(201));
 });
+
+it('names the first 10 affected backups in the verdict and counts the others, those the record left out too (review r63P F4)', () => {
+  const ids = Array.from({ length: 2000 }, (_, i) => `20261124T100000Z-${i.toString(16).padStart(8, '0')}`);
+  const report: ScrubReport = {
+    scope: 'both',
+    fraction: 1,
+    repair: true,
+    cursor: FIRST_SCRUB_CURSOR,
+    nextCursor: FIRST_SCRUB_CURSOR,
+    cycleComplete: true,
+    objects: 1,
+    read: { primary: 1, dr: 1 },
+    findings: [{ vault: 'primary', key: 'data/ab', problem: 'corrupt', detail: 'bad', outcome: 'unrepaired' }],
+    damage: [{ key: 'data/ab', vaults: ['primary'], affects: [] }],
+    ok: false,
+  };
+  const summary = { outcome: 'DAMAGED', startedAt: '2026-12-07T00:00:00.000Z', affectedBackups: ids, affectedBackupsNotListed: 1500 } as unknown as ScrubRunRecord;
+  const { err, io } = capturedCliIo();
+  printScrubReport(report, summary, io, { recorded: true, unopened: [] });
+  expect(err.at(-1)).toContain(`(affected backups: ${ids.slice(0, 10).join(', ')} and 3490 more); `);
+  expect(err.at(-1)).not.toContain(ids[10]);
+});
