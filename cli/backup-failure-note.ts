@@ -1,7 +1,7 @@
 import { causeMessage } from '../lambdas/runtime/cause-message';
 import { type BackupRecord } from '../lambdas/catalog/backup-record';
 import { escapeName } from './escape-name';
-import { namesLifeboatCommand } from './status/stored-error-shown';
+import { DOCTOR_NOT_WITH_STACK } from './target-options-line';
 
 /** How much of a failure's text a row's note shows, in code points: a cause can be a whole Map run's results; --json has all of it. */
 export const FAILURE_NOTE_CHARS = 300;
@@ -16,7 +16,9 @@ const SHARD_PREFIX = /^(Shard [\d, ]+ of the batch that failed): /;
  * The list is where the doctor and status send a reader for a cause whole, so one naming a `lifeboat …` command is kept
  * (storedErrorShown leaves such a message out elsewhere), and the list's own target options (`commandOptions`,
  * targetOptionsLine's) are said after it: the Lambda wrote the command with at most --env and --aws, and pasted as it
- * reads it acted on another config's environment or the local cloud (review r63J F2).
+ * reads it acted on another config's environment or the local cloud (review r63J F2). Said per backquoted command (a
+ * Lambda quotes the commands it names; the bare words `lifeboat plan` can be a key's), without the options it already
+ * carries (a second --env after its own is the one that counts), and never --stack to the doctor, which refuses it (r63R F2).
  */
 export function backupFailureNote(record: Pick<BackupRecord, 'error' | 'cause'>, commandOptions = ''): string {
   const text = [record.error, readableCause(record.cause)].filter((part): part is string => part !== undefined && part !== '').join(': ');
@@ -24,8 +26,38 @@ export function backupFailureNote(record: Pick<BackupRecord, 'error' | 'cause'>,
   const points = [...text.replace(/\s+/g, ' ')];
   const shown = points.slice(0, FAILURE_NOTE_CHARS).join('');
   const cut = points.length > FAILURE_NOTE_CHARS;
-  const options = commandOptions !== '' && namesLifeboatCommand(shown) ? ` (add this list's target options to the lifeboat command it names:${commandOptions})` : '';
-  return `failed: ${escapeName(shown)}${cut ? '… (backups list --json has all of it)' : ''}${options}`;
+  const options = commandOptions === '' ? '' : targetOptionsAdvice(shown, commandOptions);
+  return `failed: ${escapeName(shown)}${cut ? '… (backups list --json has all of it)' : ''}${options === '' ? '' : ` (${options})`}`;
+}
+
+/** A `lifeboat …` command as a Lambda quotes one in a message. */
+const QUOTED_COMMAND = /`(lifeboat [a-z][^`]*)`/g;
+
+/** An option as targetOptionsLine writes one (` --env prod`, ` --aws`): its value a word shellWord wrote; or as a Lambda wrote one in a command. */
+const OPTION = / (--[a-z][a-z-]*)((?: (?!--)(?:[^\s'\\]|'[^']*'|\\')+)?)/g;
+
+/** What a reader adds to each command the shown text quotes to act where the list did; empty when nothing. */
+function targetOptionsAdvice(shown: string, commandOptions: string): string {
+  const commands = [...new Set([...shown.matchAll(QUOTED_COMMAND)].map((found) => found[1] ?? ''))];
+  const listed = [...commandOptions.matchAll(OPTION)].map(([text, flag = '', value = '']) => ({ text, flag, value }));
+  const advice = commands.map((command) => {
+    // Its words up to the first option: lowercase words only (the command is the cause's text, escaped where it is shown).
+    const name = /^lifeboat(?: [a-z][a-z-]*)*/.exec(command)?.[0] ?? 'lifeboat';
+    const which = commands.length === 1 ? 'the lifeboat command it names' : `\`${name}\``;
+    if (name === 'lifeboat doctor' && listed.some((option) => option.flag === '--stack')) return `${which} is not for this list's --stack: ${DOCTOR_NOT_WITH_STACK}`;
+    const carried = new Map([...command.matchAll(OPTION)].map(([, flag = '', value = '']) => [flag, value]));
+    const missing = listed.filter((option) => !carried.has(option.flag));
+    // An option without a value (--aws) is carried by its flag alone, whatever the command wrote after it.
+    const differing = listed.filter((option) => carried.has(option.flag) && option.value !== '' && carried.get(option.flag) !== option.value);
+    const parts = [
+      ...(missing.length > 0 ? [`add this list's target options to ${which}:${missing.map((option) => option.text).join('')}`] : []),
+      ...(differing.length > 0
+        ? [`${commands.length === 1 ? 'its' : `${which}'s`} ${differing.map((option) => option.flag).join(' and ')} ${differing.length === 1 ? 'differs' : 'differ'} from this list's (${differing.map((option) => option.text.slice(1)).join(' ')})`]
+        : []),
+    ];
+    return parts.join('; ');
+  });
+  return advice.filter((part) => part !== '').join('; ');
 }
 
 /**

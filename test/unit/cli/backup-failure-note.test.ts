@@ -47,3 +47,29 @@ it("says the list's target options after a cause naming a lifeboat command only 
   const late = { error: 'E', cause: `${'x'.repeat(FAILURE_NOTE_CHARS)} run lifeboat catalog rebuild` };
   expect(backupFailureNote(late, ' --config /srv/lb.json')).toBe(`failed: E: ${'x'.repeat(FAILURE_NOTE_CHARS - 3)}… (backups list --json has all of it)`);
 });
+
+it("adds to a backquoted lifeboat command only the list's options it lacks, never --stack to the doctor, nothing to a key's words (review r63R F2)", () => {
+  const note = (message: string, options: string) => backupFailureNote({ error: 'E', cause: lambdaCause(message) }, options);
+  const stack = ' --stack prod-protection --stack-region eu-west-1 --aws';
+  // The doctor refuses --stack: pasted with it, the line failed.
+  expect(note('the item is from before the vault; `lifeboat doctor` prints the command', stack)).toBe(
+    "failed: E: the item is from before the vault; `lifeboat doctor` prints the command (the lifeboat command it names is not for this list's --stack: the doctor does not take --stack)",
+  );
+  expect(note('run `lifeboat catalog rebuild --vault dr --region dr`', stack)).toBe(
+    "failed: E: run `lifeboat catalog rebuild --vault dr --region dr` (add this list's target options to the lifeboat command it names: --stack prod-protection --stack-region eu-west-1 --aws)",
+  );
+  // Options the command already carries are not said twice; one it carries with another value is named, not appended.
+  expect(note('run `lifeboat catalog rebuild --vault dr --region dr --env prod --aws` from a machine', ' --env prod --config /srv/lb.json --aws')).toBe(
+    "failed: E: run `lifeboat catalog rebuild --vault dr --region dr --env prod --aws` from a machine (add this list's target options to the lifeboat command it names: --config /srv/lb.json)",
+  );
+  expect(note('run `lifeboat catalog rebuild --vault dr --region dr --env staging --aws` from a machine', ' --env prod --aws')).toBe(
+    "failed: E: run `lifeboat catalog rebuild --vault dr --region dr --env staging --aws` from a machine (its --env differs from this list's (--env prod))",
+  );
+  expect(note('run `lifeboat catalog rebuild --vault dr --env prod --aws`', ' --env prod --aws')).toBe('failed: E: run `lifeboat catalog rebuild --vault dr --env prod --aws`');
+  // Words of a key are no command: nothing added.
+  expect(note('could not read s3://b/notes/lifeboat plan.txt: AccessDenied', ' --config /srv/lb.json --aws')).toBe('failed: E: could not read s3://b/notes/lifeboat plan.txt: AccessDenied');
+  // Two commands: each told what it needs.
+  expect(note('run `lifeboat doctor`, then `lifeboat catalog rebuild --vault dr --env staging`', ' --env prod --aws')).toBe(
+    "failed: E: run `lifeboat doctor`, then `lifeboat catalog rebuild --vault dr --env staging` (add this list's target options to `lifeboat doctor`: --env prod --aws; add this list's target options to `lifeboat catalog rebuild`: --aws; `lifeboat catalog rebuild`'s --env differs from this list's (--env prod))",
+  );
+});
