@@ -9,6 +9,14 @@ const READS = {
 } as const;
 
 /**
+ * The actions a repair reads the DR vault with that joined the bucket policy's allow for the primary account's roles
+ * (REMOTE_VAULT_USE_ACTIONS) after the first release, with the day they did: a DR vault in another account deployed
+ * before keeps a policy without them until the DR account's break-glass principal deploys its stack (docs/DEPLOYMENT.md,
+ * "Upgrades"), and a role tagged lifeboat:key-user is refused all the same (review r63S F1).
+ */
+const DR_POLICY_ACTIONS_SINCE: Readonly<Record<string, string>> = { 's3:GetObjectTagging': 'commit f3605484, 2026-12-01' };
+
+/**
  * The reason of a repair whose read of the other vault's healthy copy (`from`'s) was refused with an AccessDenied
  * (`cause`, S3's error). Until review r63L F2 it was said as the target vault's refusal of the write: in the DR vault the
  * advice was to delete its damaged copy, whose copy anew the same read then refused. The action S3's words name is
@@ -18,5 +26,7 @@ export function refusedSourceReadReason(from: VaultSide, read: keyof typeof READ
   const words = cause instanceof Error ? cause.message : String(cause);
   const action = refusalOf(cause).action ?? READS[read].action;
   const what = `${action} on the ${from} vault's copy, which the repair reads ${READS[read].reads} with`;
-  return `reading the ${from} vault's copy was refused (${action}: ${words}); ${refusalAdvice(cause, what, `these credentials lack ${what}: scrub with repair again with credentials that have it`)}`;
+  const since = from === 'dr' ? DR_POLICY_ACTIONS_SINCE[action] : undefined;
+  const olderPolicy = since === undefined ? undefined : `the DR vault's bucket policy predates this action (deployed before ${since}): deploy the DR stack as the DR account's break-glass principal (docs/DEPLOYMENT.md, "Upgrades"), then scrub with repair again`;
+  return `reading the ${from} vault's copy was refused (${action}: ${words}); ${refusalAdvice(cause, what, `these credentials lack ${what}: scrub with repair again with credentials that have it`, olderPolicy)}`;
 }

@@ -83,18 +83,20 @@ export function refusedWriteAdvice(cause: unknown, held: boolean): string {
 /**
  * What a scrub says to do of a refusal (`cause`, S3's error) of `what` (the action refused, and what it was for) by the
  * policy its words name, as refusedWriteAdvice says; `unnamed`: the advice when they name neither a policy nor an action.
+ * `olderPolicy`: said besides when the vault bucket's policy lacks the allow, what else that may mean and the way out
+ * (a DR vault's policy deployed before the action joined it: refusedSourceReadReason).
  */
-export function refusalAdvice(cause: unknown, what: string, unnamed: string): string {
+export function refusalAdvice(cause: unknown, what: string, unnamed: string, olderPolicy?: string): string {
   const { action, explicitDeny, policy } = refusalOf(cause);
   // The credentials' own policies lacking the allow: other credentials are the way out, as when no policy is named.
-  if (policy !== undefined && (explicitDeny || policy !== 'identity-based policy')) return policyAdvice(policy, action, what, explicitDeny);
+  if (policy !== undefined && (explicitDeny || policy !== 'identity-based policy')) return policyAdvice(policy, action, what, explicitDeny, olderPolicy);
   if (explicitDeny) return `a policy denies ${what}${EXPLICIT}: scrub with repair again once that policy allows it`;
   if (action !== undefined) return `S3 refused ${what}: scrub with repair again with credentials allowed it`;
   return unnamed;
 }
 
-/** The advice for a refusal whose words name the kind of policy that refused (`explicit`: by a deny, else for want of an allow). */
-function policyAdvice(policy: DenyingPolicy, action: string | undefined, what: string, explicit: boolean): string {
+/** The advice for a refusal whose words name the kind of policy that refused (`explicit`: by a deny, else for want of an allow; `olderPolicy` as for refusalAdvice). */
+function policyAdvice(policy: DenyingPolicy, action: string | undefined, what: string, explicit: boolean, olderPolicy: string | undefined): string {
   const again = 'then scrub with repair again';
   switch (policy) {
     case 'service control policy':
@@ -112,7 +114,7 @@ function policyAdvice(policy: DenyingPolicy, action: string | undefined, what: s
     case 'resource-based policy': {
       // A write's resource-based policies: the vault bucket's (s3:…) and its KMS key's (kms:…).
       if (action?.startsWith('kms:') === true) return keyPolicyAdvice(what, explicit);
-      return action?.startsWith('s3:') === true ? bucketPolicyAdvice("the vault bucket's policy", what, explicit) : bucketPolicyAdvice("the vault bucket's policy or its KMS key's", what, explicit);
+      return action?.startsWith('s3:') === true ? bucketPolicyAdvice("the vault bucket's policy", what, explicit, olderPolicy) : bucketPolicyAdvice("the vault bucket's policy or its KMS key's", what, explicit, olderPolicy);
     }
     case 'permissions boundary':
       return explicit
@@ -151,8 +153,10 @@ function keyPolicyAdvice(what: string, explicit: boolean): string {
  * apart: drOverwriteAdvice), so an explicit deny is a policy changed since; it admits another account's roles only by
  * their key-user tag, the only want of an allow it leaves, so a role so tagged is the way out.
  */
-function bucketPolicyAdvice(owner: string, what: string, explicit: boolean): string {
+function bucketPolicyAdvice(owner: string, what: string, explicit: boolean, olderPolicy: string | undefined): string {
+  // A role so tagged is no way out when the policy lacks the allow for every role (review r63S F1): the scheduled
+  // scrub's role is tagged, and every run was refused the same way.
   return explicit
     ? `${owner} denies ${what}${EXPLICIT}: the policy Lifeboat deploys denies none of a repair's reads, nor its writes in the vault's own account, so it was changed since deploy; only the break-glass principal may put it back (docs/SECURITY.md, "Vault buckets"), then scrub with repair again`
-    : `${owner} does not allow these credentials ${what}, and no permission of their own makes up for that: it admits another account's roles only when tagged lifeboat:key-user=<prefix> (the protection's prefix: lifeboat-<env> for an environment of the config): scrub with repair again with such a role (do not edit the policy: only the break-glass principal may, docs/SECURITY.md, "Vault buckets")`;
+    : `${owner} does not allow these credentials ${what}, and no permission of their own makes up for that: it admits another account's roles only when tagged lifeboat:key-user=<prefix> (the protection's prefix: lifeboat-<env> for an environment of the config): scrub with repair again with such a role (do not edit the policy: only the break-glass principal may, docs/SECURITY.md, "Vault buckets")${olderPolicy === undefined ? '' : `; or ${olderPolicy}`}`;
 }

@@ -2055,6 +2055,27 @@ it("a missing copy whose source's tags cannot be read says the read of that vaul
   expect(put.mock.calls.filter(([key]) => key === pack)).toEqual([]);
 });
 
+// Review r63S F1: s3:GetObjectTagging joined the DR vault's allow for the primary account's roles on 2026-12-01; a DR
+// vault of another account deployed before lacks it, and the advice to scrub again with a role tagged lifeboat:key-user
+// was no way out: the scheduled scrub's role is one, and every run was refused the same way.
+it.each([
+  ['the dr vault', 'dr', "; or the DR vault's bucket policy predates this action (deployed before commit f3605484, 2026-12-01): deploy the DR stack as the DR account's break-glass principal (docs/DEPLOYMENT.md, \"Upgrades\"), then scrub with repair again"],
+  ['the primary vault', 'primary', ''],
+] as const)("a pack's tags that %s's bucket policy allows no role of this account to read: the advice names a policy deployed before that allow too (DR only)", async (_name, from, older) => {
+  const to = from === 'dr' ? 'primary' : 'dr';
+  const [pack] = await listKeys(pair[to].store, 'data/');
+  if (pack === undefined) throw new Error('the pair has a pack');
+  await pair[to].store.delete(pack);
+  const words = `User: arn:aws:sts::111122223333:assumed-role/lifeboat-prod-ScrubVaultsRole-X/lifeboat-prod-scrub-vaults is not authorized to perform: s3:GetObjectTagging on resource: "arn:aws:s3:::lifeboat-prod-vault-222222222222-us-west-2/${pack}" because no resource-based policy allows the s3:GetObjectTagging action`;
+  (pair[from].store as { tagsOf?: unknown }).tagsOf = () => Promise.reject(DENIED_BY(words));
+
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  expect(report.findings).toEqual([expect.objectContaining({ vault: to, key: pack, problem: 'missing', outcome: 'unrepaired', goodCopy: true })]);
+  expect(report.findings[0]?.reason).toBe(
+    `reading the ${from} vault's copy was refused (s3:GetObjectTagging: ${words}); the vault bucket's policy does not allow these credentials s3:GetObjectTagging on the ${from} vault's copy, which the repair reads the pack's tags (its storage tier, given to the new copy) with, and no permission of their own makes up for that: it admits another account's roles only when tagged lifeboat:key-user=<prefix> (the protection's prefix: lifeboat-<env> for an environment of the config): scrub with repair again with such a role (do not edit the policy: only the break-glass principal may, docs/SECURITY.md, "Vault buckets")${older}`,
+  );
+});
+
 it.each([
   ['its tags', 'tags', 's3:GetObjectTagging', "the pack's tags (its storage tier, given to the new copy)"],
   ['its bytes', 'get', 's3:GetObject', 'its bytes'],
