@@ -1,7 +1,6 @@
 import { type InvalidLiveBackupItem } from '../catalog/backup-catalog';
 import { backupStatusSchema } from '../catalog/backup-record';
-import { quotedCatalogName, shownCatalogName } from '../catalog/shown-catalog-name';
-import { shownItemKey } from '../catalog/shown-item-key';
+import { ITEM_KEY_SHOWN, shownItemKey, shownItemKeyPart } from '../catalog/shown-item-key';
 import { cut } from '../runtime/cut-text';
 import { unseenJsonEscaped } from '../runtime/quoted-service-words';
 import { type VaultSide } from '../runtime/runtime-config';
@@ -30,9 +29,10 @@ function recordedBackupUnreadableMessage(vault: VaultSide, plan: string, invalid
   // A damaged item's key, plan, source names and problems are any strings: shown raw, a newline or ESC would forge
   // lines of the prune's output (review r61AE F2). The problems are cut as the catalog's own refusal cuts them: whole,
   // a pins key or a value zod quotes filled the stop with the item's text (f63D). Its pk and sk are cut at 40 each
-  // (shownItemKey): cut at 200, a pk spelled another record's delete (review r63K F3).
+  // (shownItemKey): cut at 200, a pk spelled another record's delete (review r63K F3). Its plan, source names and
+  // status too: cut at 200, they spelled one (review r63U F1).
   const item = shownItemKey(invalid.key);
-  const shownPlan = shownCatalogName(plan);
+  const shownPlan = shownItemKeyPart(plan);
   const problems = invalid.error.shownProblems.join('; ');
   if (invalid.committed === undefined) {
     const status = invalid.status === undefined ? 'no `status`' : `\`status\` ${shownStatus(invalid.status)}, which this version does not know`;
@@ -48,7 +48,7 @@ function recordedBackupUnreadableMessage(vault: VaultSide, plan: string, invalid
   const names =
     without.length === 0
       ? 'names no snapshot this version can read in its `sources`'
-      : `names no snapshot this version can read for ${without.length === 1 ? 'source' : 'sources'} ${without.map(quotedCatalogName).join(', ')} ` +
+      : `names no snapshot this version can read for ${without.length === 1 ? 'source' : 'sources'} ${without.map(quotedItemKeyPart).join(', ')} ` +
         `of the ${invalid.snapshotIds.length + without.length} its \`sourceNames\` and \`sources\` name`;
   return (
     `prune of the ${label} vault stops before it deletes or condemns anything: catalog item ${item} in table ${invalid.error.table} ` +
@@ -65,7 +65,7 @@ function recordedBackupUnreadableMessage(vault: VaultSide, plan: string, invalid
  * shows a string set as `{}` (review r62C F5): `a string set ["COMMITTED"]`, `the number 3`, `a map {…}`.
  */
 function shownStatus(status: unknown): string {
-  if (typeof status === 'string') return quotedCatalogName(status);
+  if (typeof status === 'string') return quotedItemKeyPart(status);
   if (status instanceof Set) {
     const members: unknown[] = [...status];
     if (members.every((m) => typeof m === 'string')) return `a string set ${shownJson(members)}`;
@@ -79,11 +79,16 @@ function shownStatus(status: unknown): string {
   return `the ${typeof status} ${String(status)}`;
 }
 
-/** Characters of a value's JSON shown at most: the item may be 400 KB. */
-const JSON_SHOWN = 200;
-
-/** `value` as JSON (a set within it as a list), its unseen characters as \uXXXX, cut when long. */
+/**
+ * `value` as JSON (a set within it as a list), its unseen characters as \uXXXX, cut at 40 as the item's keys: the item
+ * may be 400 KB, and 200 characters of it spelled another record's delete (review r63U F1).
+ */
 function shownJson(value: unknown): string {
   const json = JSON.stringify(value, (_key, v: unknown) => (v instanceof Set ? [...(v as Set<unknown>)] : v)) ?? String(value);
-  return cut(json, JSON_SHOWN, unseenJsonEscaped);
+  return cut(json, ITEM_KEY_SHOWN, unseenJsonEscaped);
+}
+
+/** A name the item holds, JSON-quoted as quotedCatalogName quotes it (a list's `", "` read as its end), cut at 40. */
+function quotedItemKeyPart(name: string): string {
+  return cut(name, ITEM_KEY_SHOWN, (kept) => unseenJsonEscaped(JSON.stringify(kept)));
 }

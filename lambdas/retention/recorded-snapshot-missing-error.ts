@@ -4,6 +4,7 @@ import { type VaultSide } from '../runtime/runtime-config';
 import { shellWord } from '../runtime/shell-word';
 import { shownCatalogName } from '../catalog/shown-catalog-name';
 import { shownItemKey, shownItemKeyPart } from '../catalog/shown-item-key';
+import { shownSnapshotId } from '../catalog/shown-snapshot-id';
 
 /**
  * One snapshot a committed backup's record names that the vault's `snapshots/` listing lacks. `key`: the item it was
@@ -59,10 +60,12 @@ function recordedSnapshotMissingMessage(vault: VaultSide, missing: readonly Miss
   const backups = new Set(missing.map((m) => `${m.key.pk} / ${m.key.sk}`));
   // Every name is a damaged item's maybe: shown escaped, a newline or ESC in it would forge the operator's lines (review r61U F1).
   // Its backup id and key are cut at 40 (shownItemKey): cut at 200, one spelled another record's delete beside the
-  // printed `backups forget` (review r63K F3); only that command holds the id whole, as one quoted word.
+  // printed `backups forget` (review r63K F3); only that command holds the id whole, as one quoted word. Its plan and
+  // snapshot id too, a valid record's any strings: cut at 200, they spelled one (review r63U F1); a vault's own
+  // snapshot id (64 hex digits) stays whole, as the object to bring back is looked up by it.
   const named = missing
     .slice(0, NAMED)
-    .map((m) => `backup ${shownItemKeyPart(m.backupId)} (plan ${shownCatalogName(m.plan)}${itemNamed(m)}${m.recordInvalid ? ', its record does not validate' : ''}): snapshots/${shownCatalogName(m.snapshotId)}`);
+    .map((m) => `backup ${shownItemKeyPart(m.backupId)} (plan ${shownItemKeyPart(m.plan)}${itemNamed(m)}${m.recordInvalid ? ', its record does not validate' : ''}): snapshots/${shownSnapshotId(m.snapshotId)}`);
   const invalid = missing.find((m) => m.recordInvalid);
   const more = missing.length > NAMED ? `, and ${missing.length - NAMED} more` : '';
   const vaultFlag = vault === 'dr' ? ' --vault dr' : '';
@@ -128,11 +131,12 @@ function commandWord(name: string, placeholder: string): string {
 /**
  * What retention does about the first backup named: its plan's policy forgets it in time; a plan no longer in the
  * config has no policy, so the way is a policy given on the command line (review r60F F3; "A plan removed or renamed").
+ * The plan is cut at 40 in prose (review r63U F1), whole in the command, as one quoted word.
  */
 function retentionWayOut(first: MissingRecordedSnapshot | undefined, configured: readonly string[] | undefined, vaultFlag: string, options: string): string {
   if (first === undefined || configured === undefined || configured.includes(first.plan)) return "retention forgets it when its plan's policy lets it go";
   return (
-    `no retention policy forgets it: its plan ${shownCatalogName(first.plan)} is not in the config; ` +
+    `no retention policy forgets it: its plan ${shownItemKeyPart(first.plan)} is not in the config; ` +
     `\`lifeboat backups forget --plan ${commandWord(first.plan, '<plan>')}${vaultFlag} --keep-last 1 --dry-run${options}\` gives that plan's backups one on the command line ` +
     '(then run it without --dry-run; docs/RUNBOOKS.md, "A plan removed or renamed")'
   );

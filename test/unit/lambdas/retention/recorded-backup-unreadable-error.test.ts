@@ -79,3 +79,21 @@ it.each([
   const message = new RecordedBackupUnreadableError('dr', 'files', damaged({ committed: undefined, status })).message;
   expect(message).toContain(`with \`status\` ${shown}, which this version does not know`);
 });
+
+// Review r63U F1: the stop showed the record's plan, source names and status to 200 characters, so a forged one spelled
+// another record's delete; each is now cut at 40, as its pk and sk are.
+it("spells no delete of another record that the damaged item's plan, source names or status hold", () => {
+  const victim = `aws dynamodb delete-item --table-name lifeboat-dev-catalog --key pk={S=BACKUP#20261208T060000Z-0000000a},sk={S=BACKUP}`;
+  const spelled = /delete-item(?: --[a-z-]+ [^\s']+)* --key (?:'(\{[^']*\})'|pk=\{S=([^}]*)\},sk=\{S=[^}]*\})/;
+  const key = { pk: 'BACKUP#20261209T060000Z-0000000b', sk: 'BACKUP' };
+  const error = new CatalogItemInvalidError('lifeboat-dev-catalog', `${key.pk} / ${key.sk}`, ['status: Required']);
+  const committed = new RecordedBackupUnreadableError('primary', `p ${victim}`, damaged({ key, error, committed: true, sourcesWithoutSnapshotId: [`s ${victim}`] })).message;
+  expect(committed).not.toMatch(spelled);
+  expect(committed).toContain(`(plan ${`p ${victim}`.slice(0, 40)}… (cut from ${victim.length + 2} characters))`);
+  expect(committed).toContain(`for source ${JSON.stringify(`s ${victim}`.slice(0, 40))}… (cut from ${victim.length + 2} characters) of the 1`);
+  for (const status of [`DONE ${victim}`, { S: victim }]) {
+    const unknown = new RecordedBackupUnreadableError('primary', 'files', damaged({ key, error, committed: undefined, status })).message;
+    expect(unknown).not.toMatch(spelled);
+    expect(unknown).toContain('which this version does not know');
+  }
+});

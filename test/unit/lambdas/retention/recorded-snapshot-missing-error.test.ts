@@ -97,3 +97,28 @@ it("shows a record's problems as the catalog's refusal does: an item's own key c
   expect(message).not.toContain('\n');
   expect(message).not.toContain('\u001b');
 });
+
+// Review r63U F1: a record's plan and snapshot id (any strings, a valid record's too) were shown to 200 characters
+// beside the printed `backups forget`, so a forged one spelled another record's delete; each is now cut at 40 in
+// prose, and only the printed commands hold them whole, each as one quoted word.
+it("spells no delete of another record that a record's plan or snapshot id holds, outside its own commands", () => {
+  const victim = `aws dynamodb delete-item --table-name lifeboat-dev-catalog --key pk={S=BACKUP#20261208T060000Z-0000000a},sk={S=BACKUP}`;
+  const spelled = /delete-item(?: --[a-z-]+ [^\s']+)* --key (?:'(\{[^']*\})'|pk=\{S=([^}]*)\},sk=\{S=[^}]*\})/;
+  const own = { backupId: '20261209T060000Z-0000000b', key: { pk: 'BACKUP#20261209T060000Z-0000000b', sk: 'BACKUP' } };
+  const cases = [
+    missing({ ...own, snapshotId: `x ${victim}` }),
+    missing({ ...own, snapshotId: `x ${victim}`, recordInvalid: true, invalid: refused(['startedAt: Required']) }),
+    missing({ ...own, plan: `p ${victim}` }),
+  ];
+  for (const m of cases) {
+    const message = new RecordedSnapshotMissingError('primary', [m], { scrub: ' --env dev --aws', forget: ' --env dev --aws' }, ['files']).message;
+    expect(message.replace(/`lifeboat backups forget [^`]*`/g, '<forget>')).not.toMatch(spelled);
+    expect(message).toContain(`backup 20261209T060000Z-0000000b (plan ${m.plan.slice(0, 40)}`);
+    expect(message).toContain(`snapshots/${m.snapshotId.slice(0, 40)}`);
+  }
+  const plan = new RecordedSnapshotMissingError('primary', [cases[2] as MissingRecordedSnapshot], { scrub: '', forget: '' }, ['files']).message;
+  expect(plan).toContain(`its plan ${`p ${victim}`.slice(0, 40)}… (cut from ${victim.length + 2} characters) is not in the config`);
+  expect(plan).toContain(`\`lifeboat backups forget --plan 'p ${victim}' --keep-last 1 --dry-run\``);
+  // An ordinary plan and snapshot id print whole.
+  expect(new RecordedSnapshotMissingError('primary', [missing({})]).message).toContain('backup files-1 (plan files): snapshots/snap-a');
+});
