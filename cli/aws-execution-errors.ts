@@ -87,20 +87,26 @@ export class WorkflowStartUnansweredError extends Error {
 }
 
 /**
- * A start without answer (as for WorkflowStartUnansweredError) whose execution was then looked up by its name, and Step
- * Functions answered that it does not exist: the workflow was not started, which "may or may not" hid (review r63F F5).
+ * A start without answer (as for WorkflowStartUnansweredError) whose execution was then looked up by its name, Step
+ * Functions answering that it does not exist, and a last start under the same name failed too. Not "not started":
+ * DescribeExecution's answers may lag a start, and an attempt that timed out may still be queued, so running the
+ * command again (a new name) made a second execution (review r63Q F1). The operator describes it again first.
  */
 export class WorkflowStartFoundNoneError extends Error {
   constructor(
     readonly stateMachineArn: string,
     readonly executionName: string,
+    region: string,
     attempts: number,
     cause: unknown,
+    lastStart: unknown,
     after: StartAfterUnanswered = {},
   ) {
     super(
-      `${startAttemptsText(stateMachineArn, attempts, cause, after)}, and Step Functions has no execution ${executionName} (DescribeExecution answered ExecutionDoesNotExist), ` +
-        'so the workflow was not started. Run the command again (it takes a new execution name).',
+      `${startAttemptsText(stateMachineArn, attempts, cause, after)}; Step Functions had no execution ${executionName} when looked up (DescribeExecution answered ExecutionDoesNotExist, ` +
+        `which may lag a start), and a last start under that name failed (${causeText(lastStart)}), so the execution was not found so far. ` +
+        `Describe it again in a minute with \`aws stepfunctions describe-execution --region ${region} --execution-arn ${executionArnOf(stateMachineArn, executionName)}\` ` +
+        'before running the command again (ExecutionDoesNotExist then: it was not started).',
       { cause },
     );
     this.name = 'WorkflowStartFoundNoneError';

@@ -407,11 +407,24 @@ async function startOnce(a: {
 /**
  * The execution of the run's name, after `attempts` starts without answer (and then one not sent or refused, `after`):
  * a region slower than the request timeout may have started it all the same, and its name says where it would be.
- * Step Functions' ExecutionDoesNotExist says it was not started (WorkflowStartFoundNoneError); any other failure of the
- * look-up leaves it unknown (WorkflowStartUnansweredError).
+ * ExecutionDoesNotExist is no proof that it was not started: DescribeExecution is eventually consistent, and an attempt
+ * that timed out may still be queued, so "not started, run it again" made a second execution (review r63Q F1). The
+ * start is sent once more under the same name after a pause: Step Functions answers it with the execution the late
+ * attempt began (or ExecutionAlreadyExists: adopted), or starts it now, once. Only if that last start fails as well
+ * does the command fail, saying the execution was not found so far (WorkflowStartFoundNoneError); any other failure
+ * of the look-up leaves it unknown (WorkflowStartUnansweredError).
  */
 async function lookUpStarted(
-  a: { sfn: SFNClient; call: BoundedCall; stateMachineArn: string; executionName: string; region: string },
+  a: {
+    sfn: SFNClient;
+    call: BoundedCall;
+    wait: (ms: number, signal: AbortSignal) => Promise<void>;
+    signal: AbortSignal;
+    stateMachineArn: string;
+    executionName: string;
+    inputText: string;
+    region: string;
+  },
   attempts: number,
   unanswered: unknown,
   after: StartAfterUnanswered = {},
@@ -421,10 +434,22 @@ async function lookUpStarted(
     await a.call('DescribeExecution', (abortSignal) => a.sfn.send(new DescribeExecutionCommand({ executionArn }), { abortSignal }));
     return { executionArn, adopted: true };
   } catch (err) {
-    if (err instanceof Error && err.name === 'ExecutionDoesNotExist') throw new WorkflowStartFoundNoneError(a.stateMachineArn, a.executionName, attempts, unanswered, after);
-    throw new WorkflowStartUnansweredError(a.stateMachineArn, a.executionName, a.region, attempts, unanswered, after);
+    if (!(err instanceof Error && err.name === 'ExecutionDoesNotExist')) throw new WorkflowStartUnansweredError(a.stateMachineArn, a.executionName, a.region, attempts, unanswered, after);
+  }
+  await a.wait(LATE_START_PAUSE_MS, a.signal);
+  try {
+    const started = await a.call('StartExecution', (abortSignal) =>
+      a.sfn.send(new StartExecutionCommand({ stateMachineArn: a.stateMachineArn, name: a.executionName, input: a.inputText }), { abortSignal }),
+    );
+    return { executionArn: started.executionArn ?? executionArn, adopted: false };
+  } catch (err) {
+    if (err instanceof Error && err.name === 'ExecutionAlreadyExists') return { executionArn, adopted: true };
+    throw new WorkflowStartFoundNoneError(a.stateMachineArn, a.executionName, a.region, attempts, unanswered, err, after);
   }
 }
+
+/** The pause before the last start under the run's name, so that a late attempt's execution is there to be answered with. */
+const LATE_START_PAUSE_MS = 10_000;
 
 /** Counts the events of the execution's history (every page, each call within the deadline). */
 async function countHistory(sfn: SFNClient, call: BoundedCall, executionArn: string, progress: WorkflowProgress): Promise<void> {
