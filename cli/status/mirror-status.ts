@@ -131,8 +131,11 @@ export function mirrorDuration(seconds: number): string {
   return `${Math.floor(s / 86_400)}d${Math.floor((s % 86_400) / 3600) ? `${Math.floor((s % 86_400) / 3600)}h` : ''}`;
 }
 
-/** Characters (code points) of the DR catalog's read error a reason shows: a sentence, not a page. */
-const UNREADABLE_SHOWN = 200;
+/** Characters (code points) of the DR catalog's read error a reason or a row shows: a sentence, not a page. */
+export const UNREADABLE_SHOWN = 200;
+
+/** Characters (code points) of an unreachable attempt's recorded error a reason or a row shows: a sentence, not a page. */
+export const UNREACHABLE_ERROR_SHOWN = 200;
 
 export function sourceMirrorStatus(input: MirrorStatusInput): SourceMirrorStatus {
   const { plan, source, check, now } = input;
@@ -205,9 +208,13 @@ export function sourceMirrorStatus(input: MirrorStatusInput): SourceMirrorStatus
     reasons.push(`${of}: the check of ${checkedAt} failed: ${check.note !== undefined ? unseenOnlyEscaped(check.note) : 'no reason recorded'}`);
   }
   if (stale && staleAfterSeconds !== undefined) {
+    // An unreachable attempt is the main outage case: the check ran and recorded why it could not compare, so its time
+    // (as the summary prints it) and error are the reason, not a check that "did not run" (review r63R F5).
     reasons.push(
       `${of}: last checked ${mirrorDuration(checkAgeSeconds)} ago, more than twice the period of ${input.schedule.name} (${input.schedule.expression})` +
-        `${unreachable ? `; the source region was unreachable at ${shownCatalogName(unreachable.at)}` : ''}: see why the mirror check did not run`,
+        (unreachable
+          ? `; its last run, at ${recordedMinute(unreachable.at)}, could not reach the source's region and compared nothing: ${cut(unreachable.error, UNREACHABLE_ERROR_SHOWN, unseenOnlyEscaped)}`
+          : ': see why the mirror check did not run'),
     );
   }
   if (compared && check.passed && !other && cleanPassStartedAt === undefined) {

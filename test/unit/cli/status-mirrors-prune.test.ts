@@ -153,9 +153,20 @@ describe('a mirrored source', () => {
     expect(stale).toEqual(expect.objectContaining({ verdict: 'equal', stale: true, withinObjectives: false, unreachable: { at: minutesAgo(1), error: 'source region us-east-1 unreachable: ECONNREFUSED' } }));
     expect(stale.reasons).toEqual([
       'mirror of demo-assets (s3://lifeboat-dev-mirror-demo-assets/): last checked 31m ago, more than twice the period of lifeboat-dev-mirror-check (rate(15 minutes)); ' +
-        `the source region was unreachable at ${minutesAgo(1)}: see why the mirror check did not run`,
+        "its last run, at 2026-11-30 11:59Z, could not reach the source's region and compared nothing: source region us-east-1 unreachable: ECONNREFUSED",
     ]);
     expect(mirrorSummary(stale)).toBe('equal (120 compared, 2 in flight), lag 3.3s, checked 31m ago (stale), source unreachable at 2026-11-30 11:59Z');
+  });
+
+  it("says in a stale check's reason when its last run could not reach the source's region and why, the time as the summary's and the error cut (review r63R F5)", () => {
+    const error = `source region us-east-1 unreachable: connect ETIMEDOUT\n✓ ${'e'.repeat(5_000)}`;
+    const stale = mirror(check({ checkedAt: minutesAgo(120), lastAttempt: { at: '2026-11-30T11:59:42.123Z', error } }));
+    expect(stale.reasons).toEqual([
+      'mirror of demo-assets (s3://lifeboat-dev-mirror-demo-assets/): last checked 2h ago, more than twice the period of lifeboat-dev-mirror-check (rate(15 minutes)); ' +
+        `its last run, at 2026-11-30 11:59Z, could not reach the source's region and compared nothing: source region us-east-1 unreachable: connect ETIMEDOUT\\u000a✓ ${'e'.repeat(143)}… (cut from 5057 characters)`,
+    ]);
+    // Without an attempt since, the check did not run: where to look.
+    expect(mirror(check({ checkedAt: minutesAgo(120) })).reasons[0]).toMatch(/\(rate\(15 minutes\)\): see why the mirror check did not run$/);
   });
 
   it('a lag beyond the plan\'s RPO is not within; an unmeasured lag is not judged', () => {
