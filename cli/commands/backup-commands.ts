@@ -4,7 +4,7 @@ import { targetEnvironment } from '../target-environment';
 import { type BackupRecord } from '../../lambdas/catalog/backup-record';
 import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
 import { unseenJsonEscaped, unseenOnlyEscaped } from '../../lambdas/runtime/quoted-service-words';
-import { mirrorDuration, type SourceMirrorStatus } from '../status/mirror-status';
+import { mirrorDuration, type SourceMirrorStatus, UNREACHABLE_ERROR_SHOWN, UNREADABLE_SHOWN } from '../status/mirror-status';
 import { mirrorCheckSchedule, planMirrors } from '../status/plan-mirrors';
 import { recordedMinute } from '../status/recorded-minute';
 import { cut } from '../../lambdas/runtime/cut-text';
@@ -261,9 +261,6 @@ async function drForgottenOf(access: EnvironmentAccess, records: readonly Backup
   return forgotten;
 }
 
-/** Characters (code points) of an unreachable attempt's recorded error a mirror row shows: a sentence, not a page. */
-const UNREACHABLE_ERROR_SHOWN = 200;
-
 const MIRROR_STATE: Record<SourceMirrorStatus['verdict'], string> = {
   equal: 'EQUAL',
   replicating: 'REPLICATING',
@@ -291,7 +288,8 @@ export function mirrorLines(mirrors: readonly SourceMirrorStatus[]): string[] {
     const state = `${MIRROR_STATE[m.verdict]}${m.withinObjectives || m.verdict === 'unreadable' ? '' : ' ✗'}`;
     // The mirror, the check's note and its unreachable attempt are the check record's text (any string): escaped as
     // status's mirror line and reasons show them, since a newline in a damaged record forged a row and an ESC coloured the terminal (f63H).
-    const where = m.mirror !== undefined ? shownCatalogName(m.mirror) : m.verdict === 'not-checked' ? 'no mirror check recorded yet' : unseenOnlyEscaped(m.note ?? '');
+    // An unreadable DR catalog's note is the read's error, of any length (a local endpoint's answer quoted whole): cut as its reason is (review r63R F6).
+    const where = m.mirror !== undefined ? shownCatalogName(m.mirror) : m.verdict === 'not-checked' ? 'no mirror check recorded yet' : cut(m.note ?? '', UNREADABLE_SHOWN, unseenOnlyEscaped);
     lines.push(`${m.source.padEnd(16)}${state.padEnd(10)}${lag.padEnd(14)}${checked.padEnd(16)}${where}`);
     for (const reason of m.reasons) lines.push(`  ✗ ${reason}`);
     // Its time as status's summary prints it (recordedMinute); its error is the Lambda's message, of any length: cut as the doctor cuts one.

@@ -506,6 +506,14 @@ describe('lifeboat backups list', () => {
     ]);
   });
 
+  it("cuts an unreadable DR catalog's error in the MIRROR column as its reason is: a 5,000-character error is not a 5,000-character row (review r63R F6)", () => {
+    const unreadable = `connect ECONNREFUSED 127.0.0.1:4566\n✓ fake line ${'x'.repeat(5_000)}`;
+    const lines = mirrorLines([sourceMirrorStatus({ plan: 'demo', source: S3_SOURCE, check: { unreadable }, rpoSeconds: DAY_RPO, schedule: SCHEDULE, now: NOW })]);
+    const shown = `connect ECONNREFUSED 127.0.0.1:4566\\u000a✓ fake line ${'x'.repeat(152)}… (cut from 5048 characters)`;
+    expect(lines[1]).toBe(`${'demo-assets'.padEnd(16)}${'UNKNOWN'.padEnd(10)}${'-'.padEnd(14)}${'-'.padEnd(16)}${shown}`);
+    expect(lines[2]).toBe(`  ✗ mirror of demo-assets: its last check is unknown, the DR catalog could not be read: ${shown}`);
+  });
+
   it("shows an unreachable attempt's time as status does and its error cut: a 10,000-character error is not a page under the row (review r63I F3)", () => {
     const error = `source region us-east-1 unreachable: ${'e'.repeat(10_000)}`;
     const lines = mirrorLines([mirror(check({ lastAttempt: { at: '2026-11-30T11:59:42.123Z', error } }))]);
