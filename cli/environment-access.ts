@@ -28,6 +28,7 @@ import { awsRequestSettings, awsTransferSettings } from './aws-client-settings';
 import { CLI_CLIENT_TIMEOUTS, type ClientTimeouts, requestClientSettings, transferClientSettings } from './client-timeouts';
 import { CatalogEndpointUnansweredError, isUnanswered, VaultEndpointUnansweredError } from './unanswered-endpoint';
 import { CatalogEndpointFaultError } from './catalog-endpoint-fault-error';
+import { VaultEndpointFaultError } from './vault-endpoint-fault-error';
 import { faultAnswer, isServerFault } from './server-fault';
 import { stsTroubleInstead } from './credentials-sts-unanswered';
 import { credentialsThrottledInstead } from './credentials-throttled-error';
@@ -199,6 +200,11 @@ function kmsNamedWhenUnanswered(provider: KeyProvider, where: { vault: string; r
         const purpose = ` to unwrap its key with ${where.keyId}`;
         const throttled = credentialsThrottledInstead(err, `${where.vault} could not be opened`, kms, purpose);
         if (throttled !== undefined) throw throttled;
+        // A 5xx is the region's trouble as much as silence is, KMS's or STS's: the same way out (review r63O F3).
+        if (isServerFault(err)) {
+          const fault = stsTroubleInstead(err, kms, { purpose }) ?? `${kms}, asked${purpose}, answered with a fault of its own (${faultAnswer(err)})`;
+          throw new VaultEndpointFaultError(`${where.vault} could not be opened: ${fault}. ${where.hint}`, err);
+        }
         if (!isUnanswered(err)) throw err;
         const unanswered = stsTroubleInstead(err, kms, { purpose }) ?? `${kms} did not answer${purpose} (${err.message})`;
         throw new VaultEndpointUnansweredError(`${where.vault} could not be opened: ${unanswered}. ${where.hint}`, { cause: err });
@@ -377,7 +383,13 @@ export async function environmentAccess(options: TargetOptions & DrAccountOption
         const vault = `the ${side === 'primary' ? 'primary' : 'DR'} vault ${bucketOf(side)}`;
         const throttled = credentialsThrottledInstead(err, `${vault} could not be opened`, s3);
         if (throttled !== undefined) throw throttled;
-        if (!isUnanswered(err)) throw err;
+        // A 5xx of S3, or of the STS asked for the credentials' role, printed its bare "Service Unavailable" (review r63O F3).
+        // KMS's is already in words (kmsNamedWhenUnanswered), and is a fault too: not worded again as S3's.
+        if (isServerFault(err) && !(err instanceof VaultEndpointFaultError)) {
+          const fault = stsTroubleInstead(err, s3) ?? `${s3} answered with a fault of its own (${faultAnswer(err)})`;
+          throw new VaultEndpointFaultError(`${vault} could not be opened: ${fault}. ${OTHER_VAULT_HINT[side]}`, err);
+        }
+        if (!isUnanswered(err) || err instanceof VaultEndpointFaultError) throw err;
         // The vault's first read may not have left: its region's STS, asked for the credentials' role, did not answer (r63C F2).
         const unanswered = stsTroubleInstead(err, s3) ?? `${s3} did not answer (${err.message})`;
         throw new VaultEndpointUnansweredError(`${vault} could not be opened: ${unanswered}. ${OTHER_VAULT_HINT[side]}`, { cause: err });

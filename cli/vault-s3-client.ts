@@ -5,6 +5,8 @@ import { isUnanswered, VaultEndpointUnansweredError } from './unanswered-endpoin
 import { CredentialsUnansweredError } from './credentials-unanswered';
 import { stsTroubleInstead } from './credentials-sts-unanswered';
 import { credentialsThrottledInstead } from './credentials-throttled-error';
+import { faultAnswer, isServerFault } from './server-fault';
+import { VaultEndpointFaultError } from './vault-endpoint-fault-error';
 import { BUCKET_REGION_HEADER } from '../lambdas/runtime/bucket-region-redirect';
 import { errorHeaderOf } from '../lambdas/runtime/sdk-error-header';
 
@@ -57,6 +59,9 @@ async function sdkRegionChoice(timeouts: ClientTimeouts): Promise<string> {
   }
 }
 
+/** The way out of a vault's region at fault (as of one that does not answer, below): its replicated copy. */
+const OTHER_REGION = "If that region is down, open the vault's copy in the DR region (its s3:// location) instead";
+
 /** The bucket's region as S3 says it (a 403 or 404 carries the header too), or undefined when S3 does not say. */
 async function bucketRegion(client: S3Client, bucket: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
   try {
@@ -83,6 +88,13 @@ async function bucketRegion(client: S3Client, bucket: string, env: NodeJS.Proces
           "Check the network and the region (AWS_REGION); if that region is down, open the vault's copy in the DR region (its s3:// location) instead",
         { cause: err },
       );
+    }
+    // A 5xx, of S3 or of the STS asked for the credentials' role, was swallowed here, and the vault's first read then
+    // failed with its bare "Service Unavailable" (review r63O F3). Not a 501: a store without HeadBucket may serve the reads.
+    if (isServerFault(err) && (err as { $metadata?: { httpStatusCode?: unknown } }).$metadata?.httpStatusCode !== 501) {
+      client.destroy();
+      const fault = stsTroubleInstead(err, s3) ?? `${s3} answered with a fault of its own (${faultAnswer(err)})`;
+      throw new VaultEndpointFaultError(`the vault bucket ${bucket} could not be reached: ${fault}. ${OTHER_REGION}`, err);
     }
     // The vault's own requests then say what is wrong (no such bucket, access denied) in its words.
     return errorHeaderOf(err, BUCKET_REGION_HEADER);

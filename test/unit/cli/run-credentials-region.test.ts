@@ -14,6 +14,7 @@ import { environmentAccess } from '../../../cli/environment-access';
 import { forgetRunCredentials, runCredentials } from '../../../cli/run-credentials';
 import { CatalogEndpointUnansweredError, VaultEndpointUnansweredError } from '../../../cli/unanswered-endpoint';
 import { CatalogEndpointFaultError } from '../../../cli/catalog-endpoint-fault-error';
+import { VaultEndpointFaultError } from '../../../cli/vault-endpoint-fault-error';
 import { isPassingAwsFailure } from '../../../cli/passing-aws-failure';
 import { isThrottledRequest } from '../../../cli/throttled-request';
 import { isServerFault } from '../../../cli/server-fault';
@@ -39,6 +40,8 @@ const requests: string[] = [];
 let primarySilent = false;
 /** Whether us-east-1's STS answers with a fault of its own (a 503, as a region in trouble does) instead. */
 let primaryStsFault = false;
+/** Whether us-east-1's S3 answers with a fault of its own (a 503), its STS answering the role's request. */
+let primaryS3Fault = false;
 /** Whether us-east-1's STS throttles the request (`Throttling`, HTTP 400, as STS answers it) instead. */
 let primaryStsThrottle = false;
 const cliTimeouts = { ...CLI_CLIENT_TIMEOUTS };
@@ -59,7 +62,12 @@ const endpoint: Server = createServer((req, res) => {
       res.end('<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>r</RequestId></ErrorResponse>');
       return;
     }
-    if (region === 'us-east-1') return primarySilent ? undefined : void req.socket.destroy();
+    if (region === 'us-east-1' && service === 's3' && primaryS3Fault) {
+      res.writeHead(503, { 'content-type': 'application/xml' });
+      res.end('<Error><Code>ServiceUnavailable</Code><Message>S3 is in trouble</Message></Error>');
+      return;
+    }
+    if (region === 'us-east-1' && !primaryS3Fault) return primarySilent ? undefined : void req.socket.destroy();
     if (service === 'sts' && new URLSearchParams(body).get('Action') === 'GetCallerIdentity') {
       res.writeHead(200, { 'content-type': 'text/xml' });
       res.end(
@@ -104,6 +112,7 @@ afterEach(() => {
   primarySilent = false;
   primaryStsFault = false;
   primaryStsThrottle = false;
+  primaryS3Fault = false;
   Object.assign(CLI_CLIENT_TIMEOUTS, cliTimeouts);
   endpoint.closeAllConnections();
   forgetRunCredentials();
@@ -305,4 +314,46 @@ it("the catalog and the vaults out of reach because their region's STS throttled
   const bucket = await vaultS3Client({ ...process.env, AWS_REGION: 'us-east-1' }, 'team-vault').catch((err: unknown) => err);
   expect((bucket as Error).message).toBe(`the vault bucket team-vault could not be reached: ${sts}, so S3 in us-east-1 (${process.env.AWS_ENDPOINT_URL}) was not asked. ${again}`);
   expect(requests.filter((request) => !request.startsWith('sts'))).toEqual([]);
+}, 30_000);
+
+it("a vault out of reach because its region's STS answered the role's request with a fault says STS and the DR vault's way out, not a bare 'Service Unavailable' (review r63O F3)", async () => {
+  process.env.AWS_PROFILE = 'ops-east';
+  primaryStsFault = true;
+  requests.length = 0;
+  const environment = regionsEnvironment();
+  const access = await environmentAccess({ config: SAMPLE_CONFIG_FILE, env: environment.name, dataDir: home, aws: true }, {}, { primaryCatalogUnanswered: 'verify the DR vault: --from dr', environment });
+  const sts = "STS in us-east-1 answered the request for the credentials' role with a fault of its own (ServiceUnavailable (HTTP 503): STS is in trouble)";
+  const vault = await access.openVault('primary').catch((err: unknown) => err);
+  expect(vault).toBeInstanceOf(VaultEndpointFaultError);
+  expect((vault as Error).message).toBe(
+    `the primary vault ${resourceNames(environment).primaryVault} could not be opened: ${sts}, so S3 in us-east-1 was not asked. ` +
+      'If the primary region is down, read the DR vault instead: --from dr (verify, restore), --vault dr --region dr (catalog rebuild) or --vault dr (prune, forget, scrub)',
+  );
+  // Still the region's trouble, as the workflow runner's follow and the fallbacks read it.
+  expect(isServerFault(vault)).toBe(true);
+  const bucket = await vaultS3Client({ ...process.env, AWS_REGION: 'us-east-1' }, 'team-vault').catch((err: unknown) => err);
+  expect(bucket).toBeInstanceOf(VaultEndpointFaultError);
+  expect((bucket as Error).message).toBe(
+    `the vault bucket team-vault could not be reached: ${sts}, so S3 in us-east-1 (${process.env.AWS_ENDPOINT_URL}) was not asked. ` +
+      "If that region is down, open the vault's copy in the DR region (its s3:// location) instead",
+  );
+  expect(requests.filter((request) => !request.startsWith('sts'))).toEqual([]);
+}, 30_000);
+
+it("a vault whose S3 answers with a fault of its own says S3's, with the DR vault's way out (review r63O F3)", async () => {
+  process.env.AWS_PROFILE = 'ops-east';
+  primaryS3Fault = true;
+  const environment = regionsEnvironment();
+  const access = await environmentAccess({ config: SAMPLE_CONFIG_FILE, env: environment.name, dataDir: home, aws: true }, {}, { primaryCatalogUnanswered: 'verify the DR vault: --from dr', environment });
+  const vault = await access.openVault('primary').catch((err: unknown) => err);
+  expect(vault).toBeInstanceOf(VaultEndpointFaultError);
+  expect((vault as Error).message).toBe(
+    `the primary vault ${resourceNames(environment).primaryVault} could not be opened: S3 in us-east-1 answered with a fault of its own (ServiceUnavailable (HTTP 503): S3 is in trouble). ` +
+      'If the primary region is down, read the DR vault instead: --from dr (verify, restore), --vault dr --region dr (catalog rebuild) or --vault dr (prune, forget, scrub)',
+  );
+  const bucket = await vaultS3Client({ ...process.env, AWS_REGION: 'us-east-1' }, 'team-vault').catch((err: unknown) => err);
+  expect(bucket).toBeInstanceOf(VaultEndpointFaultError);
+  expect((bucket as Error).message).toMatch(
+    /^the vault bucket team-vault could not be reached: S3 in us-east-1 \(http:\/\/127\.0\.0\.1:\d+\) answered with a fault of its own \(\w+ \(HTTP 503\): .*\)\. If that region is down, open the vault's copy in the DR region \(its s3:\/\/ location\) instead$/,
+  );
 }, 30_000);

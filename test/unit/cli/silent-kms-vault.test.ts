@@ -6,6 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { type ClientTimeouts, requestClientSettings } from '../../../cli/client-timeouts';
 import { environmentAccess } from '../../../cli/environment-access';
 import { VaultEndpointUnansweredError } from '../../../cli/unanswered-endpoint';
+import { VaultEndpointFaultError } from '../../../cli/vault-endpoint-fault-error';
 import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
 import { resourceNames } from '../../../lib/stacks/resource-names';
 import { S3VaultStore } from '../../../vault/backend/s3/s3-vault-store';
@@ -99,3 +100,16 @@ it('S3 answers and KMS does not: the error names KMS, its region and the key, an
     kms.forEach((client) => client.destroy());
   }
 }, 15_000);
+
+it('S3 answers and KMS answers with a fault of its own: the error names KMS and the key, not S3, and points at the DR vault (review r63O F3)', async () => {
+  // A 5xx of KMS reached the command as its bare message, with no way out of the region in trouble.
+  const fault = Object.assign(new Error('KMS is in trouble'), { name: 'KMSInternalException', $fault: 'server', $metadata: { httpStatusCode: 500 } });
+  const faultyKms = { send: () => Promise.reject(fault), destroy: () => undefined } as unknown as KMSClient;
+  const access = await environmentAccess({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.unused', aws: true }, { timeouts, s3: (region) => new S3Client({ region }), kms: () => faultyKms });
+  const opened = access.openVault('primary');
+  await expect(opened).rejects.toBeInstanceOf(VaultEndpointFaultError);
+  await expect(opened).rejects.toThrow(
+    `the primary vault ${names.primaryVault} could not be opened: KMS in ${environment.primaryRegion}, asked to unwrap its key with ${names.primaryVaultKeyAlias}, answered with a fault of its own ` +
+      '(KMSInternalException (HTTP 500): KMS is in trouble). If the primary region is down, read the DR vault instead: --from dr (verify, restore), --vault dr --region dr (catalog rebuild) or --vault dr (prune, forget, scrub)',
+  );
+});
