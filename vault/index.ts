@@ -16,6 +16,7 @@ export * from './backend/vault-store';
 export * from './backend/s3/sdk-error';
 export * from './backend/s3/legal-hold-unread-error';
 export * from './backend/s3/legal-hold-write-refused-error';
+export * from './backend/s3/hold-read-before-refusal';
 export * from './backend/s3/refused-action';
 export * from './blob-index/index-object';
 export * from './blob-index/blob-id-set';

@@ -1,4 +1,4 @@
-import { type BlobCheck, checkVaultObject, CONFIG_KEY, idFromKey, INDEX_PREFIX, isS3AccessDenied, LegalHoldUnreadError, LegalHoldWriteRefusedError, loadIndexObject, mapBounded, ObjectLockedError, packKey, type PutOptions, type ScrubObjectResult, SNAPSHOTS_PREFIX, type Vault, VaultCorruptionError, type VaultStore, VaultError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault';
+import { type BlobCheck, checkVaultObject, CONFIG_KEY, holdReadBeforeRefusal, idFromKey, INDEX_PREFIX, isS3AccessDenied, LegalHoldUnreadError, LegalHoldWriteRefusedError, loadIndexObject, mapBounded, ObjectLockedError, packKey, type PutOptions, type ScrubObjectResult, SNAPSHOTS_PREFIX, type Vault, VaultCorruptionError, type VaultStore, VaultError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type OtherCopy } from '../catalog/scrub-record';
 import { copyPutOptions, type LookMemory, readCopyBody, writeCopy } from './replicate-vault';
@@ -45,8 +45,9 @@ export function holdUnreadNote(options = ''): string {
 /**
  * Whether the damaged copy whose overwrite `store` refused has a legal hold: undefined when that cannot be told. The
  * store's replace read it and, refused (a DR vault of another account lets the primary account read the holds of
- * snapshot objects only: REMOTE_VAULT_LEGAL_HOLD_READ_KEYS), wrote unheld; its refused write says no more than S3's
- * words, so the hold is asked again, once per refused repair. Refused or failing, it is not known (review r63L F1).
+ * snapshot objects only: REMOTE_VAULT_LEGAL_HOLD_READ_KEYS), wrote unheld; its refused write then says no more than S3's
+ * words, so the hold is asked again, once per refused repair (one replace read is kept with its error instead:
+ * holdReadBeforeRefusal). Refused or failing, it is not known (review r63L F1).
  */
 async function holdAfterRefusal(store: VaultStore, key: string): Promise<boolean | undefined> {
   if (!store.legalHold) return false;
@@ -267,7 +268,8 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
       else if (err instanceof LegalHoldWriteRefusedError || isS3AccessDenied(err)) {
         const target = (vaults[b.vault] as Vault).store;
         // Only the DR vault's refused overwrite is advised a delete, whose copy anew carries no hold (review r63L F1).
-        const heldCopy = err instanceof LegalHoldWriteRefusedError ? true : b.vault === 'dr' && b.problem === 'corrupt' ? await holdAfterRefusal(target, b.key) : false;
+        // The hold replace read is asked again only when it has none to tell (review r63S F3).
+        const heldCopy = err instanceof LegalHoldWriteRefusedError ? true : b.vault === 'dr' && b.problem === 'corrupt' ? (holdReadBeforeRefusal(err) ?? (await holdAfterRefusal(target, b.key))) : false;
         // S3's words are the cause's: the error's own message is for a caller that does not know what was written.
         return done('unrepaired', refusedRepairReason(b.vault, b.problem === 'corrupt', err instanceof LegalHoldWriteRefusedError ? err.cause : err, heldCopy));
       }

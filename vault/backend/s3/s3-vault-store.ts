@@ -29,6 +29,7 @@ import { withUnsignedPayload } from './unsigned-payload';
 import { httpStatusOf, isS3AccessDenied, isS3NotFound, isS3ObjectLockRefusal, isS3PreconditionFailed } from './sdk-error';
 import { LegalHoldUnreadError } from './legal-hold-unread-error';
 import { LegalHoldWriteRefusedError } from './legal-hold-write-refused-error';
+import { noteHoldReadBeforeRefusal } from './hold-read-before-refusal';
 
 const MiB = 1024 * 1024;
 /** Pack objects are around 16 MiB (DESIGN.md §3); anything up to that goes up in one request. */
@@ -199,6 +200,8 @@ export class S3VaultStore implements VaultStore {
       await this.write(key, body, false, options, held === true);
     } catch (err) {
       if (held === true && !(err instanceof ObjectLockedError) && isS3AccessDenied(err)) throw new LegalHoldWriteRefusedError(this.location, key, err);
+      // The hold read is the caller's too: asked again, a failing second ask said it could not be read (review r63S F3).
+      noteHoldReadBeforeRefusal(err, held);
       throw err;
     }
     if (held === undefined && (await this.hasObjectLock()) !== false) throw new LegalHoldUnreadError(this.location, key);

@@ -24,6 +24,8 @@ import { pseudoRandomBytes, readTree, removeDir, tempDir } from '../../../suppor
 import { ObjectLockedError, VaultCorruptionError, VaultObjectArchivedError } from '../../../../vault/vault-errors';
 import { LegalHoldUnreadError } from '../../../../vault/backend/s3/legal-hold-unread-error';
 import { LegalHoldWriteRefusedError } from '../../../../vault/backend/s3/legal-hold-write-refused-error';
+import { S3VaultStore } from '../../../../vault/backend/s3/s3-vault-store';
+import { type S3Client } from '@aws-sdk/client-s3';
 import { TOMBSTONE_MIN_KEEP_MS, writeCondemnedBatch } from '../../../../vault/prune/prune-state';
 import { idFromKey, INDEX_PREFIX, manifestKey } from '../../../../vault/repository/vault-layout';
 import { damageMessage, notWorkedOutNotes, supersededNotes } from '../../../../lambdas/replication/scrub-runbook';
@@ -1796,6 +1798,43 @@ it.each([
   expect(report.findings[0]?.reason).toBe(
     `the dr vault refused to replace its damaged copy (${words}); the DR vault's bucket policy denies this overwrite (an explicit deny): if the DR vault is in another account, that is its protection against the primary account's overwrites (DenyOverwritesByThePrimaryAccount), which is not to be lifted: have an administrator of the DR account delete the damaged object (\`aws s3 rm\`: a plain delete keeps its version), and the next scrub with repair copies it as missing (docs/DEPLOYMENT.md, "The DR vault in another account")${note}; ${SAME_ACCOUNT_DR}`,
   );
+});
+
+// Review r63S F3: the repair asked the hold again after S3VaultStore.replace had read it, so a second ask that failed
+// (throttled) added the note that it could not be read, though replace had read it: none. The real replace, on a fake S3.
+it.each([
+  ['read as none, then throttled', false, ''],
+  ['refused', true, "; its legal hold could not be read: if a held backup's data is in it, the copy made after the delete carries no legal hold: the DR account's operator sets each such backup's hold again (`lifeboat backups hold <backupId> --reason <its reason> --only dr` with the DR account's credentials)"],
+])("a DR vault's refused overwrite by S3VaultStore.replace whose hold read was %s: asked again only when replace could not read it", async (_name, refused, note) => {
+  const [pack] = await listKeys(pair.dr.store, 'data/');
+  if (pack === undefined) throw new Error('the pair has a pack');
+  await corrupt(pair.dr.store, pack);
+  const words = `User: arn:aws:sts::111122223333:assumed-role/lifeboat-prod-scrub/x is not authorized to perform: s3:PutObject on resource: "arn:aws:s3:::dr/${pack}" with an explicit deny in a resource-based policy`;
+  const calls: string[] = [];
+  const client = {
+    send: (command: { constructor: { name: string } }) => {
+      const name = command.constructor.name;
+      calls.push(name);
+      if (name === 'GetObjectLegalHoldCommand') {
+        if (refused) return Promise.reject(DENIED_BY(`User: … is not authorized to perform: s3:GetObjectLegalHold on resource: "arn:aws:s3:::dr/${pack}" because no resource-based policy allows the s3:GetObjectLegalHold action`));
+        // The first ask answers; any other is throttled.
+        return calls.filter((c) => c === name).length > 1 ? Promise.reject(Object.assign(new Error('Please reduce your request rate.'), { name: 'SlowDown', $metadata: { httpStatusCode: 503 } })) : Promise.resolve({ LegalHold: { Status: 'OFF' } });
+      }
+      if (name === 'GetObjectLockConfigurationCommand') return Promise.resolve({ ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled' } });
+      if (name === 'PutObjectCommand') return Promise.reject(DENIED_BY(words));
+      return Promise.reject(new Error(`unexpected ${name}`));
+    },
+  } as unknown as S3Client;
+  const s3 = new S3VaultStore({ client, bucket: 'dr' });
+  Object.assign(pair.dr.store, { replace: s3.replace.bind(s3), legalHold: s3.legalHold.bind(s3) });
+
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  expect(report.findings).toEqual([expect.objectContaining({ vault: 'dr', key: pack, outcome: 'unrepaired', goodCopy: true })]);
+  expect(report.findings[0]?.reason).toBe(
+    `the dr vault refused to replace its damaged copy (${words}); the DR vault's bucket policy denies this overwrite (an explicit deny): if the DR vault is in another account, that is its protection against the primary account's overwrites (DenyOverwritesByThePrimaryAccount), which is not to be lifted: have an administrator of the DR account delete the damaged object (\`aws s3 rm\`: a plain delete keeps its version), and the next scrub with repair copies it as missing (docs/DEPLOYMENT.md, "The DR vault in another account")${note}; ${SAME_ACCOUNT_DR}`,
+  );
+  // A hold replace read is not asked again; one it could not read is, once.
+  expect(calls).toEqual(refused ? ['GetObjectLegalHoldCommand', 'PutObjectCommand', 'GetObjectLegalHoldCommand'] : ['GetObjectLegalHoldCommand', 'PutObjectCommand']);
 });
 
 // Review r63L F3: S3 decides on the bucket policy before it asks KMS, so a DR vault's refusal naming a kms: action is no
