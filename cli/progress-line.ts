@@ -10,6 +10,7 @@ export function progressLine(stream: { isTTY?: boolean; write(s: string): boolea
   let drawn = false;
   let toldUnreadable = false;
   let toldExecution = false;
+  let toldStarting = false;
   /** A line of its own, above the redrawn one: said once, it stays on screen. */
   const say = (line: string): void => {
     stream.write(`${drawn ? '\r\x1b[2K' : ''}${label}: ${line}\n`);
@@ -17,6 +18,13 @@ export function progressLine(stream: { isTTY?: boolean; write(s: string): boolea
   };
   return {
     update(p: WorkflowProgress): void {
+      // The ARN the start's name will have, before its attempts (which may take minutes): a Ctrl-C then leaves it on
+      // screen to look for (review r63Q F2). The execution's own line follows once it has started.
+      if (p.starting === true) {
+        if (p.executionId !== undefined && !toldStarting) say(`starting execution ${p.executionId} …`);
+        toldStarting = true;
+        return;
+      }
       // An execution in AWS goes on after a Ctrl-C: its ARN stays on screen to follow or stop it (review r63F F3).
       if (p.executionId !== undefined && !toldExecution) {
         say(`execution ${p.executionId} (it runs in AWS: a Ctrl-C stops only this command's following)`);

@@ -63,6 +63,11 @@ function regionOf(workflow: WorkflowName, options: WorkflowRunOptions | undefine
 export type WorkflowProgress = {
   /** AWS runs: the execution's ARN, from its start on (the progress line says it once: review r63F F3). */
   executionId?: string;
+  /**
+   * AWS runs: set on the one progress sent before StartExecution's first attempt, whose `executionId` is the ARN the
+   * run's name will have. The attempts may take minutes; a Ctrl-C meanwhile left no name to look for (review r63Q F2).
+   */
+  starting?: true;
   state?: string;
   entered?: readonly string[];
   shardsDone: number;
@@ -252,6 +257,9 @@ export function awsWorkflowRunner(options: {
         const started = now();
         const executionName = newExecutionName(workflow, new Date());
         const inputText = JSON.stringify(input);
+        // The name is fixed before the first attempt, so its ARN is said then: a Ctrl-C during the attempts leaves it on
+        // screen, and the operator's policy allows DescribeExecution of it, not ListExecutions (review r63Q F2).
+        onProgress({ executionId: executionArnOf(stateMachineArn, executionName), starting: true, shardsDone: 0, shardsFailed: 0, retries: 0, elapsedMs: 0 });
         const { executionArn, ...start } = await startOnce({ sfn, call, wait, signal: stopFollowing.signal, stateMachineArn, executionName, inputText, region, side });
         // Found by its name (ExecutionAlreadyExists, or looked up after a start without answer): it is this run's only if
         // its input is ours; a name is unique per state machine for 90 days, not per command.

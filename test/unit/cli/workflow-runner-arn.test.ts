@@ -75,9 +75,10 @@ describe('an --aws run whose output closes', () => {
     output.watch(stderr);
     // An hour's poll: the close must end the wait, not the next poll.
     const runner = awsWorkflowRunner({ environment: sample, client, pollMs: 3_600_000, output });
-    // The output closes after the first poll's progress (the first progress, the start's, names the execution).
+    // The output closes after the first poll's progress (the first progress, the start's, names the execution; the one
+    // before the start's attempts is not counted).
     let updates = 0;
-    const run = runner.run('backup', {}, () => ++updates === 2 && stderr.emit('error', Object.assign(new Error('write EPIPE'), { code: 'EPIPE' })));
+    const run = runner.run('backup', {}, (p) => p.starting !== true && ++updates === 2 && stderr.emit('error', Object.assign(new Error('write EPIPE'), { code: 'EPIPE' })));
     await expect(run).rejects.toBeInstanceOf(StoppedFollowingError);
     await expect(run).rejects.toThrow(`stopped following execution ${executionArn}; it goes on in AWS`);
     // Its region given: the operator's shell may default to another one (review r63F F3).

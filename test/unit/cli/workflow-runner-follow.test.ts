@@ -229,7 +229,28 @@ describe('an --aws run whose polls are refused after the start', () => {
     const arn = arnOf(mock.commandCalls(StartExecutionCommand)[0]?.args[0].input.name ?? '');
     expect(pollsAtFirstProgress).toBe(0);
     const told = written.filter((s) => s.includes(arn));
-    expect(told).toEqual([`backup demo: execution ${arn} (it runs in AWS: a Ctrl-C stops only this command's following)\n`]);
+    expect(told).toEqual([`backup demo: starting execution ${arn} …\n`, `backup demo: execution ${arn} (it runs in AWS: a Ctrl-C stops only this command's following)\n`]);
+  });
+
+  /**
+   * Review r63Q F2: the ARN was said only once StartExecution answered, up to minutes with its attempts and deadlines; a
+   * Ctrl-C meanwhile left no name, and the operator's policy has no states:ListExecutions to find it by.
+   */
+  it('says the ARN the start will have before its first attempt, once, even when the start never answers', async () => {
+    const { client, mock } = fakeStepFunctions();
+    mock.on(StartExecutionCommand).callsFake(() => Promise.reject(timeout()));
+    mock.on(DescribeExecutionCommand).callsFake(() => Promise.reject(timeout()));
+    const written: string[] = [];
+    const line = progressLine({ isTTY: false, write: (s) => written.push(s) > 0 }, 'restore');
+    let attemptsAtFirstProgress: number | undefined;
+    const run = awsWorkflowRunner({ environment, client, pollMs: 1, wait: fakeClock().wait, output: quietOutput() }).run('backup', {}, (p) => {
+      attemptsAtFirstProgress ??= mock.commandCalls(StartExecutionCommand).length;
+      line.update(p);
+    });
+    await expect(run).rejects.toBeInstanceOf(WorkflowStartUnansweredError);
+    const name = mock.commandCalls(StartExecutionCommand)[0]?.args[0].input.name ?? '';
+    expect(attemptsAtFirstProgress).toBe(0);
+    expect(written).toEqual([`restore: starting execution ${STATE_MACHINE.replace(':stateMachine:', ':execution:')}:${name} …\n`]);
   });
 });
 
