@@ -1,6 +1,6 @@
 import { type BackupCatalog, type CatalogPlanSummary, type InvalidBackupItem } from '../../lambdas/catalog/backup-catalog';
 import { catalogItemDeleteCommand, INVALID_ITEM_LINES } from '../../lambdas/catalog/catalog-item-delete-command';
-import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
+import { parsedInstant } from '../../lambdas/catalog/parsed-instant';
 import { shownItemKeyPart } from '../../lambdas/catalog/shown-item-key';
 import { givenOnCommandLine, shownShellWord } from '../../lambdas/runtime/shown-shell-word';
 import { localCloudAwsCli } from '../../lambdas/catalog/local-cloud-aws-cli';
@@ -161,10 +161,12 @@ function awsCli(ctx: DoctorContext, place: CatalogPlace): string {
 
 function unconfiguredPlanResult(summary: CatalogPlanSummary, ctx: DoctorContext, place: CatalogPlace): CheckResult {
   // The plan and the start are a record's, any strings (backupRecordSchema): shown escaped, as a newline or ESC in one
-  // would forge or colour the doctor's lines (f62T).
-  const plan = shownCatalogName(summary.plan);
+  // would forge or colour the doctor's lines (f62T). The plan is cut at 40 and the start shown as the instant it parses
+  // to: 200 characters of either spelled another record's delete beside the printed one (review r63U F3). Only the
+  // printed `backups forget --plan` holds the plan whole, as one word.
+  const plan = shownItemKeyPart(summary.plan);
   const name = `catalog plan ${plan}`;
-  const newest = summary.newestStartedAt === undefined ? '' : `, the newest started ${shownCatalogName(summary.newestStartedAt)}`;
+  const newest = summary.newestStartedAt === undefined ? '' : `, the newest ${newestStart(summary.newestStartedAt)}`;
   // The newest backup of a plan is always kept: once only it is left, no policy can forget more, and nothing is to be done.
   if (summary.backups === 1) {
     return ok(name, `plan ${plan} is not in the config; the catalog keeps its one backup left${newest}, as the newest backup of a plan is always kept`);
@@ -185,4 +187,10 @@ function unconfiguredPlanResult(summary: CatalogPlanSummary, ctx: DoctorContext,
     detail,
     `${forget} shows what a policy keeps (any --keep-* rule; --keep-last 1 forgets all but the newest); then run it without --dry-run, and the same with --vault dr for the DR vault. Or give the plan back its name in the config`,
   );
+}
+
+/** A plan's newest start as the doctor says it: the instant its text parses to, or that it is none, never the text. */
+function newestStart(startedAt: string): string {
+  const started = parsedInstant(startedAt);
+  return started !== undefined ? `started ${started}` : 'with a startedAt that is not a time';
 }

@@ -2,6 +2,7 @@ import { type InvalidBackupItem, logInvalidBackupItem } from '../catalog/backup-
 import { catalogItemDeleteCommand, INVALID_ITEM_LINES, UNKNOWN_REGION } from '../catalog/catalog-item-delete-command';
 import { localCloudAwsCli } from '../catalog/local-cloud-aws-cli';
 import { shownItemKey, shownItemKeyPart } from '../catalog/shown-item-key';
+import { parsedInstant } from '../catalog/parsed-instant';
 
 /**
  * A runbook that chooses "the newest backup" (at or before a time) from listBackupsOfPlan must not choose an older one
@@ -129,12 +130,6 @@ function messageNaming(count: number, runbook: 'failover' | 'drill', plan: strin
 function deleteCommand(item: InvalidBackupItem, place: UnreadableRecordsPlace): string {
   const awsCli = place.localDynamoDb !== undefined ? localCloudAwsCli(place.localDynamoDb) : 'aws';
   return catalogItemDeleteCommand({ region: place.region ?? UNKNOWN_REGION, table: item.error.table, key: item.key }, awsCli);
-}
-
-/** The instant a start's text parses to, as ISO in UTC (unreadableMaybeNewer's reading); undefined when it is no time. */
-function parsedInstant(text: string): string | undefined {
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : new Date(at).toISOString();
 }
 
 /** The chosen backup's start as the refusal says it: the instant it parses to, or that it is none, never its text. */

@@ -518,7 +518,7 @@ describe('lifeboat doctor --aws', () => {
     });
   });
 
-  it("shows a plan not in the config and its newest start escaped, as they are any strings of a record, and gives bash's $'…' word for the plan (f62T)", async () => {
+  it("shows a plan not in the config escaped and its newest start as an instant, as they are any strings of a record, and gives bash's $'…' word for the plan (f62T)", async () => {
     const forged = '\n\u001b[31m\u009b\u202e';
     const shown = '\\u000a\\u001b[31m\\u009b\\u202e';
     const plan = `night's${forged}`;
@@ -528,10 +528,39 @@ describe('lifeboat doctor --aws', () => {
     expect(checks.get(name)).toEqual({
       name,
       verdict: 'warn',
-      detail: `the catalog holds 2 backup(s) of plan night's${shown}, the newest started 2026-02-21T06:00:00.000Z${shown}, which is not in the config (its plans: demo): no retention policy applies to them, so both vaults keep them`,
+      // The start is shown as the instant it parses to, never its text (review r63U F3): this one parses to none.
+      detail: `the catalog holds 2 backup(s) of plan night's${shown}, the newest with a startedAt that is not a time, which is not in the config (its plans: demo): no retention policy applies to them, so both vaults keep them`,
       // bash reads $'night\'s\x0a…' back as the plan, newline, ESC and all, each unseen character as its UTF-8 bytes.
       fix: expect.stringMatching(/^lifeboat backups forget --plan \$'night\\'s\\x0a\\x1b\[31m\\xc2\\x9b\\xe2\\x80\\xae' --keep-last 1 --dry-run --env dev --config \S+ --aws shows what a policy keeps/),
     });
+  });
+
+  // Review r63U F3: the plan and the newest start were shown to 200 characters beside the printed delete (or forget), so
+  // a record's forged plan or startedAt (a "(comment)" Date.parse skips) spelled another record's delete. The plan is
+  // now cut at 40 in prose, whole in the printed command; the start is the instant it parses to.
+  it("spells no delete of another record that a plan not in the config or its newest start holds", async () => {
+    const victim = 'aws dynamodb delete-item --table-name lifeboat-dev-catalog --key pk={S=BACKUP#20261208T060000Z-0000000a},sk={S=BACKUP}';
+    const spelled = /delete-item(?: --[a-z-]+ [^\s']+)* --key (?:'(\{[^']*\})'|pk=\{S=([^}]*)\},sk=\{S=[^}]*\})/g;
+    const pks = (text = ''): string[] => [...text.matchAll(spelled)].map((m) => (m[1] !== undefined ? (JSON.parse(m[1]) as { pk: { S: string } }).pk.S : (m[2] ?? '')));
+    for (const [plan, startedAt] of [
+      [`old\u0000 ${victim}`, '2026-02-21T06:00:00.000Z'],
+      [`old ${victim}`, '2026-02-21T06:00:00.000Z'],
+      ['old', `(${victim}) Feb 21 2026 06:00 GMT`],
+    ] as const) {
+      const odd = (day: string) => committedBackup({ backupId: `202602${day}T060000Z-0000000${day}`, plan, startedAt });
+      const { checks } = await doctor({ ...healthyWorld(), backups: [committedBackup(), odd('20'), odd('21')] });
+      const check = [...checks.values()].find((c) => c.name.startsWith('catalog plan old'));
+      expect(check?.verdict).toBe('warn');
+      expect(pks(check?.name)).toEqual([]);
+      expect(pks(check?.detail)).toEqual([]);
+      // The printed forget holds the plan whole, as one quoted word: only the prose around it is cut. The one delete
+      // the fix prints (a plan holding a NUL) is of a placeholder's record.
+      expect(pks((check?.fix ?? '').replace(/^lifeboat backups forget --plan '[^']*'/, '<forget>')).filter((pk) => pk !== 'BACKUP#<backup id>')).toEqual([]);
+      expect(check?.detail).toContain('the newest started 2026-02-21T06:00:00.000Z, which is not in the config');
+    }
+    const long = [...(await doctor({ ...healthyWorld(), backups: [committedBackup(), committedBackup({ backupId: '20260220T060000Z-00000020', plan: `old ${victim}` }), committedBackup({ backupId: '20260221T060000Z-00000021', plan: `old ${victim}` })] })).checks.values()].find((c) => c.name.startsWith('catalog plan old'));
+    expect(long?.name).toBe(`catalog plan ${`old ${victim}`.slice(0, 40)}… (cut from ${victim.length + 4} characters)`);
+    expect(long?.fix).toContain(`lifeboat backups forget --plan 'old ${victim}' --keep-last 1 --dry-run`);
   });
 
   // bash ends a word at a NUL: `--plan $'demo\u0000x'` named demo, the configured plan, whose backups the printed
