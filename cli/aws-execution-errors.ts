@@ -140,18 +140,22 @@ export function followOrStopLines(executionArn: string, region: string): string 
 
 /**
  * A poll of a running execution was answered with a failure that stays (an expired token or SSO session, access
- * denied, credentials Step Functions does not know): the execution goes on in AWS (up to 24–72 h), so the command
- * names it and the lines to follow or stop it, not the SDK's words only (review r63F F3).
+ * denied, credentials Step Functions does not know), or failed in a way that is no AWS answer (`unread`: an error of
+ * the CLI's own): the execution goes on in AWS (up to 24–72 h), so the command names it and the lines to follow or
+ * stop it, not the SDK's words only (review r63F F3). Credentials advice is given to AWS answers only (review r63Q F3).
  */
 export class FollowingFailedError extends Error {
   constructor(
     readonly executionArn: string,
     region: string,
     cause: unknown,
+    kind: 'answer' | 'unread' = 'answer',
   ) {
     super(
-      `The CLI stopped following execution ${executionArn}: a poll failed with an answer that stays (${causeText(cause)}); it goes on in AWS. ` +
-        `With credentials that may (renewed ones, if these expired): ${followOrStopLines(executionArn, region)}`,
+      kind === 'answer'
+        ? `The CLI stopped following execution ${executionArn}: a poll failed with an answer that stays (${causeText(cause)}); it goes on in AWS. ` +
+            `With credentials that may (renewed ones, if these expired): ${followOrStopLines(executionArn, region)}`
+        : `The CLI stopped following execution ${executionArn}: the CLI could not read the poll (${causeText(cause)}); it goes on in AWS. ${followOrStopLines(executionArn, region)}`,
       { cause },
     );
     this.name = 'FollowingFailedError';

@@ -6,7 +6,7 @@ import { awsRequestSettings } from './aws-client-settings';
 import { CLI_CLIENT_TIMEOUTS } from './client-timeouts';
 import { withinDeadline } from './call-deadline';
 import { isPassingAwsFailure } from './passing-aws-failure';
-import { isPassingFollowFailure } from './passing-follow-failure';
+import { pollFailureKind } from './poll-failure-kind';
 import { executionArnOf, newExecutionName } from './execution-name';
 import {
   ExecutionNameTakenError,
@@ -313,7 +313,8 @@ export function awsWorkflowRunner(options: {
             return await poll();
           } catch (err) {
             // The execution runs on in AWS whatever ended the following: the error names it (review r63F F3).
-            if (!isPassingFollowFailure(err)) throw new FollowingFailedError(executionArn, pollRegion, err);
+            const kind = pollFailureKind(err);
+            if (kind !== 'passing') throw new FollowingFailedError(executionArn, pollRegion, err, kind);
             failingSince ??= pollStarted;
             if (now() - failingSince >= pollGiveUpMs) throw new FollowingGaveUpError(executionArn, pollRegion, pollGiveUpMs, err);
             await wait(Math.min(POLL_BACKOFF_MAX_MS, POLL_BACKOFF_FIRST_MS * 2 ** (failures - 1)), stopFollowing.signal);

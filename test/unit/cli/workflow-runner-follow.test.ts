@@ -200,6 +200,45 @@ describe('an --aws run whose polls are refused after the start', () => {
     expect(mock.commandCalls(DescribeExecutionCommand)).toHaveLength(1);
   });
 
+  /**
+   * Review r63Q F3: every poll failure that may not pass read as "an answer that stays" with renewed-credentials advice:
+   * a TypeError of the CLI's own, and a proxy's HTML page the SDK could not deserialize, ended the follow so.
+   */
+  it('words a failure of the CLI\'s own as a poll it could not read, without credentials advice', async () => {
+    const { client, mock, start, arnOf } = fakeStepFunctions();
+    mock.on(StartExecutionCommand).callsFake((asked: { name?: string; input?: string }) => start(asked, false));
+    mock.on(DescribeExecutionCommand).callsFake(() => Promise.reject(new TypeError("Cannot read properties of undefined (reading 'status')")));
+    const run = awsWorkflowRunner({ environment, client, pollMs: 1, wait: fakeClock().wait, output: quietOutput() }).run('backup', {}, () => undefined);
+    await expect(run).rejects.toBeInstanceOf(FollowingFailedError);
+    const arn = arnOf(mock.commandCalls(StartExecutionCommand)[0]?.args[0].input.name ?? '');
+    const region = environment.primaryRegion;
+    await expect(run).rejects.toThrow(
+      `The CLI stopped following execution ${arn}: the CLI could not read the poll (TypeError: Cannot read properties of undefined (reading 'status')); it goes on in AWS. ` +
+        `Follow it with \`aws stepfunctions describe-execution --region ${region} --execution-arn ${arn}\`, or stop it with \`aws stepfunctions stop-execution --region ${region} --execution-arn ${arn}\`.`,
+    );
+    await expect(run).rejects.not.toThrow('credentials');
+  });
+
+  it('polls again through a page the SDK could not deserialize (a proxy\'s), and reports the outcome once Step Functions answers', async () => {
+    const { client, mock, executions, start, arnOf } = fakeStepFunctions();
+    mock.on(StartExecutionCommand).callsFake((asked: { name?: string; input?: string }) => start(asked, false));
+    let polls = 0;
+    mock.on(DescribeExecutionCommand).callsFake((asked: { executionArn: string }) => {
+      polls += 1;
+      if (polls === 1) {
+        throw Object.assign(new SyntaxError("Unexpected token '<', \"<html><bod\"... is not valid JSON"), {
+          $response: { statusCode: 200, headers: { 'content-type': 'text/html' } },
+          $responseBodyText: '<html><body>Sign in to the guest network</body></html>',
+        });
+      }
+      return { executionArn: asked.executionArn, status: 'SUCCEEDED', output: '{"done":true}', stateMachineArn: STATE_MACHINE, startDate: new Date(0) };
+    });
+    const clock = fakeClock();
+    const outcome = await awsWorkflowRunner({ environment, client, pollMs: 1, now: clock.now, wait: clock.wait, output: quietOutput() }).run('backup', {}, () => undefined);
+    const [name] = executions.keys();
+    expect({ outcome, polls }).toEqual({ outcome: { executionId: arnOf(name ?? ''), status: 'SUCCEEDED', output: { done: true } }, polls: 2 });
+  });
+
   it('polls again through an SSO portal that does not answer, and reports the outcome once it does', async () => {
     const { client, mock, executions, start, arnOf } = fakeStepFunctions();
     mock.on(StartExecutionCommand).callsFake((asked: { name?: string; input?: string }) => start(asked, false));
