@@ -114,6 +114,13 @@ export type EnvironmentAccess = {
 export type AccessUse = {
   primaryCatalogUnanswered?: string;
   /**
+   * What a write the primary catalog answered with a fault (which may have applied all the same) leaves the user to do,
+   * said in parentheses after the fault: `running the command again is safe` where it is (hold, release). Without it
+   * the note names the item written and the `aws dynamodb get-item` that reads it (review r63O F4: "read the item
+   * before trying again" named neither).
+   */
+  primaryCatalogWriteNote?: string;
+  /**
    * The catalogs the command writes or deletes through, or whose vault it writes or deletes in. When it names any,
    * the format markers of both catalogs are checked before the access is returned, and those named raised
    * (cli/catalog-format-admission.ts), so a CLI older than the environment refuses before it changes anything
@@ -220,7 +227,7 @@ function kmsNamedWhenUnanswered(provider: KeyProvider, where: { vault: string; r
  * fault may have been applied all the same (review r63H F5): the message says so, where a read's does not. On a
  * stack of its own: the DynamoDB client may be another's (AccessClients.dynamodb), whose errors stay as they are.
  */
-function namingUnanswered(documents: DynamoDBDocumentClient, where: { table: string; region: string; endpoint: string | undefined; instead: string }): DynamoDBDocumentClient {
+function namingUnanswered(documents: DynamoDBDocumentClient, where: { table: string; region: string; endpoint: string | undefined; instead: string; writeNote?: string | undefined }): DynamoDBDocumentClient {
   documents.middlewareStack = documents.middlewareStack.clone();
   documents.middlewareStack.add(
     (next, context) => async (args) => {
@@ -234,7 +241,7 @@ function namingUnanswered(documents: DynamoDBDocumentClient, where: { table: str
         if (isServerFault(err)) {
           const sts = stsTroubleInstead(err, 'DynamoDB');
           // Not "read": hold's UpdateItem, forget's and rebuild's writes fail here too, and a write DynamoDB failed may have applied.
-          const mayHaveApplied = sts === undefined && !isCatalogRead(context.commandName) ? ' (the write may or may not have applied: read the item before trying again)' : '';
+          const mayHaveApplied = sts === undefined && !isCatalogRead(context.commandName) ? ` (${where.writeNote ?? itemWriteNote(args.input, where)})` : '';
           const fault = sts ?? `${at} answered with a fault of its own (${faultAnswer(err)})${mayHaveApplied}`;
           throw new CatalogEndpointFaultError(`the primary catalog ${where.table} could not be used: ${fault}. If the primary region is down, ${where.instead}`, err);
         }
@@ -247,6 +254,24 @@ function namingUnanswered(documents: DynamoDBDocumentClient, where: { table: str
     { step: 'initialize', name: 'namePrimaryCatalogUnanswered' },
   );
   return documents;
+}
+
+/** The characters of a key that a single-quoted shell word with JSON around it holds as written. */
+const SHELL_SAFE_KEY = /^[\w#:.@+=,/-]{1,200}$/;
+
+/**
+ * The note of a write the primary catalog failed with a fault, naming its item by the request's key (pk and sk, as the
+ * document client gives them) and the line that reads it: the user checks what applied before writing again.
+ */
+function itemWriteNote(input: unknown, where: { table: string; region: string }): string {
+  const key = (input as { Key?: Record<string, unknown> } | undefined)?.Key;
+  const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : typeof (value as { S?: unknown } | undefined)?.S === 'string' ? (value as { S: string }).S : undefined);
+  const pk = text(key?.pk);
+  const sk = text(key?.sk);
+  // A key a shell line cannot hold as written (a quote, a control character: a forged record's) is not spelled out.
+  if (pk === undefined || sk === undefined || !SHELL_SAFE_KEY.test(pk) || !SHELL_SAFE_KEY.test(sk)) return 'the write may or may not have applied: read the item it wrote before trying again';
+  const keyJson = JSON.stringify({ pk: { S: pk }, sk: { S: sk } });
+  return `the write of item ${JSON.stringify(pk)} / ${JSON.stringify(sk)} may or may not have applied: read it with \`aws dynamodb get-item --region ${where.region} --table-name ${where.table} --key '${keyJson}'\` before trying again`;
 }
 
 /**
@@ -308,6 +333,7 @@ export async function environmentAccess(options: TargetOptions & DrAccountOption
           region: environment.primaryRegion,
           endpoint: endpoints?.dynamodb[environment.primaryRegion],
           instead: use.primaryCatalogUnanswered,
+          writeNote: use.primaryCatalogWriteNote,
         });
   const catalog = new BackupCatalog(documents, names.catalogTable);
   let drDocuments: DynamoDBDocumentClient | undefined;

@@ -97,7 +97,12 @@ export function drHalfProblems(
       `the DR catalog ${access.drCatalogTable} refused these credentials (${dr.problem}): ${copy}. It is account ${account ?? ''}'s, which gives no other account this write: ${asDrAccount(drHalfCommand(verb, backupId, options, by))}, allowed dynamodb:UpdateItem and dynamodb:GetItem on that table.`,
     );
   }
-  if (dr.state === 'unreachable') problems.push(`the DR catalog ${access.drCatalogTable} (${access.environment.drRegion}) could not be written (${dr.problem}): ${copy}; run \`${again}\` when the DR region answers.`);
+  if (dr.state === 'unreachable') {
+    // A 5xx or a request without answer may have been applied: "is NOT held yet" was said as fact (review r63O F4).
+    const state = dr.mayHaveApplied === true ? `the DR copy of backup ${backupId} may or may not be ${verb === 'hold' ? 'held' : 'released'} yet (the write may have applied)` : copy;
+    const safe = dr.mayHaveApplied === true ? ': running it again is safe either way' : '';
+    problems.push(`the DR catalog ${access.drCatalogTable} (${access.environment.drRegion}) could not be written (${dr.problem}): ${state}; run \`${again}\` when the DR region answers${safe}.`);
+  }
   for (const result of outcome.objects ?? []) {
     if (result.vault !== 'dr' || result.state !== 'unreachable') continue;
     const objects = verb === 'hold' ? `its objects in the DR vault are NOT held by Object Lock yet` : 'its objects in the DR vault stay held by Object Lock';

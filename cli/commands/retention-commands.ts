@@ -80,7 +80,7 @@ export async function backupsHoldCommand(backupId: string, options: BackupsHoldO
   let halves: HoldHalves | undefined;
   let access: EnvironmentAccess | undefined;
   try {
-    access = await environmentAccess(options, clients, { primaryCatalogUnanswered: drHalfAlone('hold') });
+    access = await environmentAccess(options, clients, { primaryCatalogUnanswered: drHalfAlone('hold'), primaryCatalogWriteNote: writeMayHaveApplied('hold') });
     halves = holdHalves(access, options);
     // The catalog this run writes first: the primary's, or with --only dr the DR one's.
     const first = halves.primary ? access.catalog : access.catalogIn('dr');
@@ -168,7 +168,7 @@ export async function backupsReleaseCommand(backupId: string, options: BackupsRe
   let heldRecord: BackupRecord | undefined;
   let vaultsDone: VaultHoldResult[] = [];
   try {
-    access = await environmentAccess(options, clients, { primaryCatalogUnanswered: drHalfAlone('release') });
+    access = await environmentAccess(options, clients, { primaryCatalogUnanswered: drHalfAlone('release'), primaryCatalogWriteNote: writeMayHaveApplied('release') });
     halves = holdHalves(access, options);
     const refusals: LegalHoldReleaseRefusedError[] = [];
     const unread: HeldListUnreadError[] = [];
@@ -243,6 +243,14 @@ function liftedBeforeCatalogs(lifted: readonly VaultHoldResult[], catalogHeld: b
     ? 'the catalog still holds the backup, so retention keeps it: run the command again to release it there'
     : 'the catalog had no legal hold on the backup already, so retention decides on it: run the command again to finish the release';
   return `. The S3 legal holds of ${where.join(' and ')} were released before; ${catalog}`;
+}
+
+/**
+ * A hold or release whose catalog write failed with a fault may have applied: running it again is safe, since setting
+ * the hold again only renews its reason and time, and removing a removed one changes nothing (review r63O F4).
+ */
+function writeMayHaveApplied(verb: HoldVerb): string {
+  return `the ${verb} may or may not have been written: running the command again is safe, it ${verb === 'hold' ? 'sets the hold again' : 'finds it released'}`;
 }
 
 /**

@@ -47,7 +47,7 @@ export type LegalHoldOutcome = {
    * primary's record, hold included); `skipped` when no DR catalog was given; `refused` when the DR catalog is another
    * account's and refused these credentials; `unreachable` when its region did not answer.
    */
-  dr: { state: 'written' } | { state: 'absent' } | { state: 'skipped' } | { state: 'refused'; problem: string } | { state: 'unreachable'; problem: string };
+  dr: { state: 'written' } | { state: 'absent' } | { state: 'skipped' } | { state: 'refused'; problem: string } | { state: 'unreachable'; problem: string; mayHaveApplied?: boolean };
   /**
    * Per vault, the S3 legal holds on the backup's objects (absent without the Object Lock seam, or without a record).
    * holdBackup's; releaseBackup leaves them to its caller, which lifts them before the catalogs.
@@ -101,5 +101,22 @@ async function writeBoth(write: (catalog: HoldCatalog) => Promise<BackupRecord>,
 function drFailure(err: unknown, inAnotherAccount: boolean): LegalHoldOutcome['dr'] {
   if (err instanceof UnknownBackupError) return { state: 'absent' };
   const problem = err instanceof Error ? err.message : String(err);
-  return inAnotherAccount && isAccountRefusal(err) ? { state: 'refused', problem } : { state: 'unreachable', problem };
+  if (inAnotherAccount && isAccountRefusal(err)) return { state: 'refused', problem };
+  return writeMayHaveApplied(err) ? { state: 'unreachable', problem, mayHaveApplied: true } : { state: 'unreachable', problem };
 }
+
+/**
+ * Whether a write that failed may have applied all the same: DynamoDB answered with a fault of its own (a 5xx), or the
+ * request left and its answer never came (a timeout, a connection reset), as against a connection never made. The
+ * DR half's line then says the copy may or may not be held, not that it is not (review r63O F4).
+ */
+function writeMayHaveApplied(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const { $fault: fault, $metadata: metadata, code } = err as { $fault?: unknown; $metadata?: { httpStatusCode?: unknown }; code?: unknown };
+  const status = metadata?.httpStatusCode;
+  if (fault === 'server' || (typeof status === 'number' && status >= 500) || code === 'ECONNRESET') return true;
+  return err.name === 'TimeoutError' && !NOT_CONNECTED.test(err.message);
+}
+
+/** A timeout's words when the connection was never made (Node's `connect ETIMEDOUT`, the SDK's connection timeout): nothing was sent. */
+const NOT_CONNECTED = /^connect |without establishing a connection/i;

@@ -73,6 +73,8 @@ let tables: Map<string, Map<string, Record<string, unknown>>>;
 let sent: string[];
 /** What the DR table's network does: answer, or time out (a DR region that does not answer). */
 let drRegionDown: boolean;
+/** Whether the DR region's DynamoDB answers with a fault of its own (a 503, which may come after the write applied). */
+let drRegionFault: boolean;
 
 const documents = mockClient(DynamoDBDocumentClient);
 const s3 = mockClient(S3Client);
@@ -88,6 +90,7 @@ async function tableFor(command: string, input: { TableName?: string }, getClien
   const sender = await senderOf(getClient);
   sent.push(`${sender.account} ${sender.region} ${command} ${input.TableName ?? ''}`);
   if (sender.region === DR && drRegionDown) throw awsError('TimeoutError', `connect ETIMEDOUT dynamodb.${DR}.amazonaws.com`, 0);
+  if (sender.region === DR && drRegionFault) throw awsError('ServiceUnavailable', 'the region is in trouble', 503);
   const { key, account } = resolveTable(input.TableName ?? '', sender);
   const items = tables.get(key);
   // A table of another account: the DR catalog's policy allows the primary account Query and PutItem, nothing of this.
@@ -101,6 +104,7 @@ beforeEach(() => {
   s3.reset();
   sent = [];
   drRegionDown = false;
+  drRegionFault = false;
   tables = new Map([
     [`${PRIMARY_ACCOUNT}/${PRIMARY}/${TABLE}`, new Map([[ID, record()]])],
     [`${DR_ACCOUNT}/${DR}/${TABLE}`, new Map([[ID, record({ copies: { primary: 'COMMITTED', dr: 'COMMITTED' } })]])],
@@ -277,6 +281,18 @@ describe('--dr-profile: the DR half with the DR account\'s credentials', () => {
       `lifeboat backups hold: the DR catalog ${DR_TABLE_ARN} (${DR}) could not be written (connect ETIMEDOUT dynamodb.${DR}.amazonaws.com): the DR copy of backup ${ID} is NOT held yet; run \`${DR_HALF.replace('--only dr', '--only dr --dr-profile ops-dr')}\` when the DR region answers.`,
     );
     expect(held(PRIMARY_KEY)).toBeDefined();
+  });
+});
+
+describe('a DR catalog that answers the hold with a fault of its own', () => {
+  it('says the DR copy may or may not be held yet, not that it is not, and that running the DR half again is safe (review r63O F4)', async () => {
+    drRegionFault = true;
+    const { err, io } = capturedCliIo();
+    expect(await backupsHoldCommand(ID, { ...target, reason: 'case 42', by: 'ann', drProfile: 'ops-dr' }, { io, clients: clients(PRIMARY_ACCOUNT), now })).toBe(1);
+    expect(err[0]).toBe(
+      `lifeboat backups hold: the DR catalog ${DR_TABLE_ARN} (${DR}) could not be written (the region is in trouble): the DR copy of backup ${ID} may or may not be held yet (the write may have applied); ` +
+        `run \`${DR_HALF.replace('--only dr', '--only dr --dr-profile ops-dr')}\` when the DR region answers: running it again is safe either way.`,
+    );
   });
 });
 

@@ -3,6 +3,7 @@ import { type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { verifyCommand } from '../../../cli/commands/restore-commands';
+import { environmentAccess } from '../../../cli/environment-access';
 import { backupsHoldCommand } from '../../../cli/commands/retention-commands';
 import { resourceNames } from '../../../lib/stacks/resource-names';
 import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
@@ -65,7 +66,24 @@ it("a write the primary catalog answered with a fault is not called a read, and 
   }
   expect(lines).toEqual([
     `lifeboat backups hold: the primary catalog ${resourceNames(environment).catalogTable} could not be used: DynamoDB in ${environment.primaryRegion} answered with a fault of its own ` +
-      '(ServiceUnavailable (HTTP 503): the region is in trouble) (the write may or may not have applied: read the item before trying again). ' +
+      '(ServiceUnavailable (HTTP 503): the region is in trouble) (the hold may or may not have been written: running the command again is safe, it sets the hold again). ' +
       'If the primary region is down, hold the DR copy alone: --only dr (the DR catalog and the DR vault); run the command again without --only once the primary region answers, for the primary half',
   ]);
+});
+
+it("a write without a note of its command's names its item and the line that reads it (review r63O F4)", async () => {
+  // "read the item before trying again" named no item and no command.
+  const dynamodb = new DynamoDBClient({ region: environment.primaryRegion, endpoint, maxAttempts: 1, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } });
+  try {
+    const access = await environmentAccess({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.unused', aws: true }, { dynamodb }, { primaryCatalogUnanswered: 'forget from the DR vault: --vault dr', environment });
+    const failed = await access.catalog.markForgotten('20261205T101232Z-bc7618e8', '2026-12-07T00:00:00Z').catch((err: unknown) => err);
+    const table = resourceNames(environment).catalogTable;
+    expect((failed as Error).message).toMatch(
+      new RegExp(
+        `\\(the write of item "BACKUP#20261205T101232Z-bc7618e8" / ".*" may or may not have applied: read it with \`aws dynamodb get-item --region ${environment.primaryRegion} --table-name ${table} --key '\\{"pk":\\{"S":"BACKUP#20261205T101232Z-bc7618e8"\\},"sk":\\{"S":".*"\\}\\}'\` before trying again\\)\\. If the primary region is down, forget from the DR vault: --vault dr$`,
+      ),
+    );
+  } finally {
+    dynamodb.destroy();
+  }
 });
