@@ -209,11 +209,14 @@ export function sourceMirrorStatus(input: MirrorStatusInput): SourceMirrorStatus
   }
   if (stale && staleAfterSeconds !== undefined) {
     // An unreachable attempt is the main outage case: the check ran and recorded why it could not compare, so its time
-    // (as the summary prints it) and error are the reason, not a check that "did not run" (review r63R F5).
+    // (as the summary prints it) and error are the reason, not a check that "did not run" (review r63R F5). An attempt
+    // itself older than the stale limit is a check that stopped running after it: alone, it read as a days-long outage (f63AD F2).
+    const attemptStale = attemptTime !== undefined && (now.getTime() - attemptTime) / 1000 > staleAfterSeconds;
     reasons.push(
       `${of}: last checked ${mirrorDuration(checkAgeSeconds)} ago, more than twice the period of ${input.schedule.name} (${input.schedule.expression})` +
         (unreachable
-          ? `; its last run, at ${recordedMinute(unreachable.at)}, could not reach the source's region and compared nothing: ${cut(unreachable.error, UNREACHABLE_ERROR_SHOWN, unseenOnlyEscaped)}`
+          ? `; its last run, at ${recordedMinute(unreachable.at)}, could not reach the source's region and compared nothing: ${cut(unreachable.error, UNREACHABLE_ERROR_SHOWN, unseenOnlyEscaped)}` +
+            (attemptStale ? '; it has not run since: see why the mirror check did not run' : '')
           : ': see why the mirror check did not run'),
     );
   }

@@ -169,6 +169,19 @@ describe('a mirrored source', () => {
     expect(mirror(check({ checkedAt: minutesAgo(120) })).reasons[0]).toMatch(/\(rate\(15 minutes\)\): see why the mirror check did not run$/);
   });
 
+  it("keeps 'see why the mirror check did not run' when the last unreachable run is itself older than the stale limit (f63AD F2)", () => {
+    // Three days ago the region was unreachable, and the check has not run since: a check that stopped, not a three-day outage.
+    const stale = mirror(check({ checkedAt: minutesAgo(3 * 24 * 60), lastAttempt: { at: minutesAgo(3 * 24 * 60 - 15), error: 'source region us-east-1 unreachable: ECONNREFUSED' } }));
+    expect(stale.reasons[0]).toBe(
+      'mirror of demo-assets (s3://lifeboat-dev-mirror-demo-assets/): last checked 3d ago, more than twice the period of lifeboat-dev-mirror-check (rate(15 minutes)); ' +
+        "its last run, at 2026-11-27 12:15Z, could not reach the source's region and compared nothing: source region us-east-1 unreachable: ECONNREFUSED; " +
+        'it has not run since: see why the mirror check did not run',
+    );
+    // An attempt within the limit is the outage itself: no pointer (review r63R F5).
+    const recent = mirror(check({ checkedAt: minutesAgo(3 * 24 * 60), lastAttempt: { at: minutesAgo(29), error: 'source region us-east-1 unreachable: ECONNREFUSED' } }));
+    expect(recent.reasons[0]).toMatch(/compared nothing: source region us-east-1 unreachable: ECONNREFUSED$/);
+  });
+
   it('a lag beyond the plan\'s RPO is not within; an unmeasured lag is not judged', () => {
     const late = mirror(check({ lagSeconds: 1200 }), 900);
     expect(late).toEqual(expect.objectContaining({ verdict: 'equal', lagOverRpo: true, withinObjectives: false }));
