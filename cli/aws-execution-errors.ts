@@ -71,7 +71,8 @@ export class WorkflowStartUnansweredError extends Error {
   constructor(
     readonly stateMachineArn: string,
     readonly executionName: string,
-    region: string,
+    /** The region of the Step Functions that did not answer the start (the restore's hint names it). */
+    readonly region: string,
     attempts: number,
     cause: unknown,
     after: StartAfterUnanswered = {},
@@ -96,7 +97,8 @@ export class WorkflowStartFoundNoneError extends Error {
   constructor(
     readonly stateMachineArn: string,
     readonly executionName: string,
-    region: string,
+    /** The region of the Step Functions that did not answer the start (the restore's hint names it). */
+    readonly region: string,
     attempts: number,
     cause: unknown,
     lastStart: unknown,

@@ -21,7 +21,7 @@ import { entriesNotRestored, type NotRestored } from '../../vault';
 import { type BackupLeftOut } from '../../lambdas/restore/backup-left-out';
 import { type TimeToLiveLeftOff } from '../../lambdas/restore/restored-table-ttl';
 import { mentionsUnanswered } from '../unanswered-endpoint';
-import { FollowingGaveUpError } from '../aws-execution-errors';
+import { FollowingGaveUpError, WorkflowStartFoundNoneError, WorkflowStartUnansweredError } from '../aws-execution-errors';
 import { isUnknownEnvironment, isUsageError, UsageError } from '../usage-error';
 
 /**
@@ -293,7 +293,20 @@ export async function restoreCommand(options: RestoreCommandOptions, deps: Parti
       io.err(`Step Functions in ${err.region} stopped answering; the restore may still run: describe it first (line above).`);
       return EXIT_FAILED;
     }
-    // StartExecution itself may be what the primary region does not answer (--aws).
+    // Only StartExecution went unanswered: the catalog and the vault were not asked, and the start may have begun the
+    // restore, so no "the primary region does not answer … restore from the DR region" beside it (review r63Q F5).
+    if (err instanceof WorkflowStartUnansweredError || err instanceof WorkflowStartFoundNoneError) {
+      if (readsAsSilence(message)) {
+        io.err(
+          `Step Functions in ${err.region} did not answer the start; ${
+            err instanceof WorkflowStartUnansweredError
+              ? 'the restore may or may not have started: describe it first (line above).'
+              : 'the restore was not found so far: describe it again in a minute (line above).'
+          }`,
+        );
+      }
+      return EXIT_FAILED;
+    }
     for (const hint of await failureHints(err instanceof Error ? err.name : undefined, message, region, from, options, deps)) io.err(hint);
     return EXIT_FAILED;
   }
