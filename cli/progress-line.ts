@@ -8,7 +8,8 @@ import { type WorkflowProgress } from './workflow-runner';
 export function progressLine(stream: { isTTY?: boolean; write(s: string): boolean }, label: string) {
   let lastState: string | undefined;
   let drawn = false;
-  let toldUnreadable = false;
+  /** The error name of the shard-count note last said: undefined until one is said. */
+  let toldUnreadableBy: string | undefined;
   let toldExecution = false;
   let toldStarting = false;
   /** A line of its own, above the redrawn one: said once, it stays on screen. */
@@ -30,13 +31,17 @@ export function progressLine(stream: { isTTY?: boolean; write(s: string): boolea
         say(`execution ${p.executionId} (it runs in AWS: a Ctrl-C stops only this command's following)`);
         toldExecution = true;
       }
-      // Why, once; the line itself only notes it while it lasts (review r63F F1).
-      if (p.shardCountsUnreadable !== undefined && !toldUnreadable) {
+      // Why, once for each error name (a timeout's note, then a denial's with its permission: review r63Q F4); the line
+      // itself only notes it while it lasts (review r63F F1).
+      const unreadableBy = p.shardCountsUnreadableBy ?? '';
+      if (p.shardCountsUnreadable !== undefined && toldUnreadableBy !== unreadableBy) {
         say(p.shardCountsUnreadable);
-        toldUnreadable = true;
+        toldUnreadableBy = unreadableBy;
       }
       const unread = p.shardCountsUnreadable !== undefined ? ' (shard counts unreadable)' : '';
-      const text = `${label}: ${p.state ?? 'starting'} · ${p.shardsDone} shard(s) done${p.shardsFailed ? `, ${p.shardsFailed} failed` : ''}${p.retries ? `, ${p.retries} retried` : ''}${unread} · ${(p.elapsedMs / 1000).toFixed(1)} s`;
+      // Not 0 while unreadable: the counts are not known, not none (review r63Q F4).
+      const done = p.shardCountsUnreadable !== undefined ? '?' : String(p.shardsDone);
+      const text = `${label}: ${p.state ?? 'starting'} · ${done} shard(s) done${p.shardsFailed ? `, ${p.shardsFailed} failed` : ''}${p.retries ? `, ${p.retries} retried` : ''}${unread} · ${(p.elapsedMs / 1000).toFixed(1)} s`;
       if (stream.isTTY) {
         stream.write(`\r\x1b[2K${text}`);
         drawn = true;

@@ -79,6 +79,11 @@ export type WorkflowProgress = {
    * the counts are progress only, so the run is followed all the same (review r63F F1).
    */
   shardCountsUnreadable?: string;
+  /**
+   * The name of the error that `shardCountsUnreadable` tells of: the progress line says the note again when it changes,
+   * so a later AccessDeniedException's advice is not hidden behind a first timeout's note (review r63Q F4).
+   */
+  shardCountsUnreadableBy?: string;
 };
 
 /** Notes that the execution entered `state` (WorkflowProgress.entered). */
@@ -492,9 +497,11 @@ async function countMapRunItems(sfn: SFNClient, call: BoundedCall, progress: Wor
       ({ itemCounts } = await call('DescribeMapRun', (abortSignal) => sfn.send(new DescribeMapRunCommand({ mapRunArn }), { abortSignal })));
     } catch (err) {
       progress.shardCountsUnreadable = shardCountsUnreadable(err);
+      progress.shardCountsUnreadableBy = err instanceof Error ? err.name : typeof err;
       return;
     }
     delete progress.shardCountsUnreadable;
+    delete progress.shardCountsUnreadableBy;
     const succeeded = itemCounts?.succeeded ?? 0;
     const failed = itemCounts?.failed ?? 0;
     progress.shardsDone += succeeded - counted.succeeded;

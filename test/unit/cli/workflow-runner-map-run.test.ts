@@ -48,6 +48,38 @@ describe('an --aws restore whose credentials may not call DescribeMapRun', () =>
         `${environment.account}:assumed-role/operator/o is not authorized to perform: states:DescribeMapRun on resource: ${mapRunArn}): ` +
         'the credentials need states:DescribeMapRun on the map runs (docs/RUNBOOKS.md, "What each persona needs"); the run is followed without them\n',
     ]);
-    expect(stderr.join('')).toContain('restore: Restore shards · 0 shard(s) done (shard counts unreadable)');
+    expect(stderr.join('')).toContain('restore: Restore shards · ? shard(s) done (shard counts unreadable)');
+  });
+});
+
+/**
+ * Review r63Q F4: the shard-count note was said once with its first reason, so a later AccessDeniedException (the one
+ * with the states:DescribeMapRun advice) was never printed after a first timeout; and the line showed "0 shard(s) done"
+ * while the counts could not be read.
+ */
+describe('an --aws restore whose DescribeMapRun first times out, then is denied', () => {
+  it('says the note again for the denial, once, and shows the shard count as unknown while unreadable', async () => {
+    const { client, mock } = stepFunctionsDenyingMapRuns();
+    let mapRunCalls = 0;
+    mock.on(DescribeMapRunCommand).callsFake(() => {
+      mapRunCalls += 1;
+      if (mapRunCalls === 1) throw Object.assign(new Error('a request has exceeded the configured requestTimeout'), { name: 'TimeoutError' });
+      throw Object.assign(new Error('not authorized to perform: states:DescribeMapRun'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } });
+    });
+    let polls = 0;
+    mock.on(DescribeExecutionCommand).callsFake(() => (++polls < 4 ? { status: 'RUNNING', startDate: new Date(0) } : { status: 'SUCCEEDED', output: JSON.stringify(report), startDate: new Date(0) }));
+    const { err, stderr, deps } = capturedCliDeps();
+    const runner = awsWorkflowRunner({ environment, client, pollMs: 1, wait: () => Promise.resolve(), output: new ClosedOutputGuard(() => undefined) });
+    const code = await restoreCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.unused', aws: true, source: 'demo-assets', backup: report.backupId, target: 's3://lifeboat-dev-restore-x' }, { ...deps, runner });
+    expect({ code, err }).toEqual({ code: 0, err: [] });
+    expect(mapRunCalls).toBeGreaterThanOrEqual(3);
+    const told = stderr.filter((line) => line.includes('shard counts are not readable'));
+    expect(told).toEqual([
+      'restore: shard counts are not readable (DescribeMapRun: TimeoutError: a request has exceeded the configured requestTimeout); the run is followed without them\n',
+      'restore: shard counts are not readable (DescribeMapRun: AccessDeniedException: not authorized to perform: states:DescribeMapRun): ' +
+        'the credentials need states:DescribeMapRun on the map runs (docs/RUNBOOKS.md, "What each persona needs"); the run is followed without them\n',
+    ]);
+    expect(stderr.join('')).toContain('restore: Restore shards · ? shard(s) done (shard counts unreadable)');
+    expect(stderr.join('')).not.toContain('0 shard(s) done (shard counts unreadable)');
   });
 });
