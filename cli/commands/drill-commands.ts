@@ -63,7 +63,19 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
 const SHOWN_ERROR = 200;
 
 /**
- * An error's text from a catalog read or the drill's execution: it may quote a source object's key or a service's
+ * Characters of the run's own outcome error: a refusal (ForgottenBackupError, InvalidInputError) is bounded by its writer
+ * and ends with what to do, which the 200 cut lost (review r63X F3); it reaches the CLI as the execution's cause, a
+ * string, so its class cannot be told here, and only a run-away text is cut, with where the whole of it is.
+ */
+const SHOWN_OUTCOME_ERROR = 1_000;
+
+function shownOutcomeError(text: string): string {
+  const shown = cut(text, SHOWN_OUTCOME_ERROR, unseenOnlyEscaped);
+  return [...text].length > SHOWN_OUTCOME_ERROR ? `${shown} (--json has all of it)` : shown;
+}
+
+/**
+ * An error's text from a catalog read (the execution's: shownOutcomeError): it may quote a source object's key or a service's
  * answer, so its newlines, ESC, C1 controls and bidi overrides are shown as \uXXXX, and a long one is cut (review r63R
  * F7). A damaged record's CatalogItemInvalidError is whole: it escaped and bounded its item's text itself, and its
  * end says what to do with the item, which a cut would lose.
@@ -170,7 +182,7 @@ export async function drillRunCommand(options: DrillRunCommandOptions, deps: Par
     } else {
       // No hint in the report: the run knows whether the cloud it ran in stopped, and says so once, below (review r62U F5).
       if (record) for (const line of drillReportLines(record)) io.out(line);
-      if (result.kind !== 'report') io.err(`Drill ${result.kind === 'recorded' ? result.verdict : outcome.status}: ${shownError(result.message)}`);
+      if (result.kind !== 'report') io.err(`Drill ${result.kind === 'recorded' ? result.verdict : outcome.status}: ${shownOutcomeError(result.message)}`);
       // Failed by records it cannot read: the recorded error names their deletes against the cloud it ran in (the local
       // one's endpoint included, review r62H F1); its rebuild and the doctor need this run's target options (review r62H F5).
       const target = targetOptionsLine(options);

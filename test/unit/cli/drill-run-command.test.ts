@@ -1,6 +1,7 @@
 import { drillRunCommand } from '../../../cli/commands/drill-commands';
 import { DRILL_EXIT, drillIdCandidates, drillRunInput, drillRunRegion, exitCodeOfRun, interpretDrillOutcome } from '../../../cli/drills/drill-run-outcome';
 import { type WorkflowName, type WorkflowOutcome, type WorkflowRunner, type WorkflowRunOptions } from '../../../cli/workflow-runner';
+import { ForgottenBackupError } from '../../../lambdas/catalog/catalog-errors';
 import { InvalidInputError } from '../../../lambdas/runtime/errors';
 import { capturedCliIo } from '../../support/captured-cli-io';
 import { drillRecordOf, drillReport, failedReport, objectiveMissedReport } from '../../support/drill-records';
@@ -167,16 +168,26 @@ describe('lifeboat drill run', () => {
   });
 
   // Review r63R F7: the execution's error was printed raw and whole; its cause may quote a source object's key.
-  it("escapes the execution's error and cuts a long one to 200 characters; an ordinary one reads as it was", async () => {
-    const forged = `States.TaskFailed: key "photos/\u202egpj.exe\u009b31m"\n✓ Drill PASSED ${'x'.repeat(300)}`;
+  it("escapes the execution's error and cuts a run-away one to 1,000 characters, saying --json has it all; an ordinary one reads as it was", async () => {
+    const forged = `States.TaskFailed: key "photos/\u202egpj.exe\u009b31m"\n✓ Drill PASSED ${'x'.repeat(1_200)}`;
     const { runner } = fakeRunner({ executionId: 'exec-6', status: 'FAILED', error: 'InvalidInputError', cause: JSON.stringify({ errorMessage: forged }) });
     const { err, io } = capturedCliIo();
     expect(await drillRunCommand({ ...target, plan: 'demo' }, { io, stderr, runner })).toBe(1);
     const said = `InvalidInputError: ${forged}`;
-    const kept = [...said].slice(0, 200).join('').replace('\u202e', '\\u202e').replace('\u009b', '\\u009b').replace('\n', '\\u000a');
-    expect(err).toEqual([`Drill FAILED: ${kept}… (cut from ${[...said].length} characters)`]);
+    const kept = [...said].slice(0, 1_000).join('').replace('\u202e', '\\u202e').replace('\u009b', '\\u009b').replace('\n', '\\u000a');
+    expect(err).toEqual([`Drill FAILED: ${kept}… (cut from ${[...said].length} characters) (--json has all of it)`]);
     // eslint-disable-next-line no-control-regex -- matching control characters is the point
     expect(err[0]).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\p{Cf}]/u);
+  });
+
+  // Review r63X F3: a refusal's own message ends with the way out, and the 200 cut dropped it.
+  it("prints a refusal's bounded message whole, its way out included (a ForgottenBackupError)", async () => {
+    const refusal = new ForgottenBackupError('20261130T060000Z-0badcafe', '2026-12-01T03:00:00.000Z', 'primary');
+    const { runner } = fakeRunner({ executionId: 'exec-7', status: 'FAILED', error: 'ForgottenBackupError', cause: JSON.stringify({ errorType: 'ForgottenBackupError', errorMessage: refusal.message }) });
+    const { err, io } = capturedCliIo();
+    expect(await drillRunCommand({ ...target, plan: 'demo', backup: '20261130T060000Z-0badcafe' }, { io, stderr, runner })).toBe(1);
+    expect(err).toEqual([`Drill FAILED: ForgottenBackupError: ${refusal.message}`]);
+    expect(err[0]).toMatch(/or restore it from the other vault if that one still keeps it\.$/);
   });
 
   it.each([
