@@ -28,5 +28,11 @@ export function refusedSourceReadReason(from: VaultSide, read: keyof typeof READ
   const what = `${action} on the ${from} vault's copy, which the repair reads ${READS[read].reads} with`;
   const since = from === 'dr' ? DR_POLICY_ACTIONS_SINCE[action] : undefined;
   const olderPolicy = since === undefined ? undefined : `the DR vault's bucket policy predates this action (deployed before ${since}): deploy the DR stack as the DR account's break-glass principal (docs/DEPLOYMENT.md, "Upgrades"), then scrub with repair again`;
-  return `reading the ${from} vault's copy was refused (${action}: ${words}); ${refusalAdvice(cause, what, `these credentials lack ${what}: scrub with repair again with credentials that have it`, olderPolicy)}`;
+  const advice = refusalAdvice(cause, what, `these credentials lack ${what}: scrub with repair again with credentials that have it`, olderPolicy);
+  // AWS names no policy to a caller outside the bucket owner's organization (a DR account apart from the primary's): a
+  // bare "Access Denied" may be that older policy all the same, which refusalAdvice adds only where a policy is named
+  // (review r63Y F3). Not after a deny, nor when the words name another policy: neither is an allow the policy lacks.
+  const { policy, explicitDeny } = refusalOf(cause);
+  const unnamedOlder = olderPolicy !== undefined && policy === undefined && !explicitDeny ? `; or ${olderPolicy}` : '';
+  return `reading the ${from} vault's copy was refused (${action}: ${words}); ${advice}${unnamedOlder}`;
 }

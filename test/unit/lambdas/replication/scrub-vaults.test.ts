@@ -2115,6 +2115,25 @@ it.each([
   );
 });
 
+// Review r63Y F3: AWS names no policy to a caller outside the bucket owner's organization, so a DR account apart from the
+// primary's got a bare "Access Denied" and no word of the older policy that DEPLOYMENT.md "Upgrades" promises.
+it.each([
+  ['the dr vault', 'dr', "; or the DR vault's bucket policy predates this action (deployed before commit f3605484, 2026-12-01): deploy the DR stack as the DR account's break-glass principal (docs/DEPLOYMENT.md, \"Upgrades\"), then scrub with repair again"],
+  ['the primary vault', 'primary', ''],
+] as const)("a pack's tags read that %s refuses with a bare Access Denied names a policy deployed before that allow too (DR only)", async (_name, from, older) => {
+  const to = from === 'dr' ? 'primary' : 'dr';
+  const [pack] = await listKeys(pair[to].store, 'data/');
+  if (pack === undefined) throw new Error('the pair has a pack');
+  await pair[to].store.delete(pack);
+  (pair[from].store as { tagsOf?: unknown }).tagsOf = () => Promise.reject(DENIED_BY('Access Denied'));
+
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  expect(report.findings).toEqual([expect.objectContaining({ vault: to, key: pack, problem: 'missing', outcome: 'unrepaired', goodCopy: true })]);
+  expect(report.findings[0]?.reason).toBe(
+    `reading the ${from} vault's copy was refused (s3:GetObjectTagging: Access Denied); these credentials lack s3:GetObjectTagging on the ${from} vault's copy, which the repair reads the pack's tags (its storage tier, given to the new copy) with: scrub with repair again with credentials that have it${older}`,
+  );
+});
+
 it.each([
   ['its tags', 'tags', 's3:GetObjectTagging', "the pack's tags (its storage tier, given to the new copy)"],
   ['its bytes', 'get', 's3:GetObject', 'its bytes'],
