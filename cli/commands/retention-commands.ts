@@ -20,6 +20,9 @@ import { doctorCommandLine, targetOptionsLine } from '../target-options-line';
 import { catalogRebuildTargetLine } from '../catalog-rebuild-target-line';
 import { catalogRebuildCommandWords } from '../../lambdas/catalog/catalog-rebuild-command-line';
 import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
+import { shownItemKeyPart } from '../../lambdas/catalog/shown-item-key';
+import { shownSnapshotId } from '../../lambdas/catalog/shown-snapshot-id';
+import { parsedInstant } from '../../lambdas/catalog/parsed-instant';
 import { unreadableRecordLines } from './forget-unreadable-lines';
 import { forgetPolicy, type VaultForgetRuleOptions } from './vault-forget';
 import { backupsForgetLost } from './backups-forget-lost';
@@ -490,8 +493,10 @@ export function unconfiguredPlanAdvice(err: UnconfiguredPlanError, target: Backu
  * `unconfigured`: the plan (not in the config) whose policy the command line gave; `target`: the options of the
  * command, for the command lines its advice prints; `catalogRegion`: the region of the vault's catalog, for the delete of
  * each unreadable record it names when it prints no doctor line (--stack, review r62O F3). A record's backup id, start, snapshot id and pin are any strings
- * (backupRecordSchema takes any non-empty one, and a forged record is valid): shown escaped (shownCatalogName), as a
- * newline or ESC in one would forge report lines (f62Q).
+ * (backupRecordSchema takes any non-empty one, and a forged record is valid): shown escaped, as a newline or ESC in one
+ * would forge report lines (f62Q); ids, snapshot ids and a pin's author cut at 40 (shownItemKeyPart; a vault's own
+ * snapshot id whole), starts and a pin's end as the instant they parse to: cut at 200, one spelled another record's
+ * delete beside the report's real `delete:` lines (review r63U F2).
  */
 export function printForgetReport(io: CliIo, report: ForgetReport, unconfigured?: string, target?: TargetOptions & DrAccountOptions, catalogRegion?: string): void {
   const side = { vault: report.vault, region: report.vault };
@@ -501,19 +506,21 @@ export function printForgetReport(io: CliIo, report: ForgetReport, unconfigured?
   // The DR catalog was read with --dr-profile (its account's): its deletes need the same profile.
   const catalogProfile = report.vault === 'dr' && target?.drProfile !== undefined ? { catalogProfile: target.drProfile } : {};
   const shown = shownCatalogName;
+  const id = shownItemKeyPart;
+  const instant = (time: string): string => parsedInstant(time) ?? 'not a time';
   for (const plan of report.plans) {
     const given = plan.plan === unconfigured ? ' (not in the config: the policy of the command line)' : '';
     const name = shown(plan.plan);
     io.out(`Plan ${name}, ${report.vault} vault: ${JSON.stringify(plan.policy)}${given}`);
     // Records the vault does not bear out (record-evidence.ts), and those not read at all: said first, so that nobody misses them under a long table.
-    for (const n of plan.notCounted) io.out(`  not counted: ${shown(n.backupId)}: ${n.reason}`);
+    for (const n of plan.notCounted) io.out(`  not counted: ${id(n.backupId)}: ${n.reason}`);
     for (const line of unreadableRecordLines(plan, report.vault, catalogRegion !== undefined ? { ...commands, catalogRegion, ...catalogProfile } : commands)) io.out(line);
     if (plan.decisions.length === 0) {
       io.out('  No backups.');
       continue;
     }
     const table = new Table({ head: ['BACKUP', 'STARTED', 'ACTION', 'REASONS'], style: { head: [], border: [] } });
-    for (const d of plan.decisions) table.push([shown(d.backupId), shown(d.startedAt), actionOf(d), d.reasons.join(', ') || '-']);
+    for (const d of plan.decisions) table.push([id(d.backupId), instant(d.startedAt), actionOf(d), d.reasons.join(', ') || '-']);
     io.out(table.toString());
     const { kept, notCommitted } = retentionCounts(plan.decisions);
     // A run that never committed is no snapshot: retention neither keeps nor forgets it, so it is said apart, not counted as kept.
@@ -521,13 +528,13 @@ export function printForgetReport(io: CliIo, report: ForgetReport, unconfigured?
     if (report.dryRun) io.out(`Dry run: would keep ${kept} and forget ${plan.forgotten.length} backup(s) of plan ${name}; nothing was changed.${apart}`);
     else {
       io.out(`Kept ${kept}, forgot ${plan.forgotten.length} backup(s) of plan ${name} from the ${report.vault} vault (${plan.deletedObjects} snapshot object(s) deleted); the next prune reclaims their data.${apart}`);
-      for (const id of plan.forgotten) io.out(`  forgotten: ${shown(id)}`);
+      for (const b of plan.forgotten) io.out(`  forgotten: ${id(b)}`);
     }
-    for (const id of plan.heldMeanwhile) io.out(`  left alone: ${shown(id)} got a legal hold during this run`);
-    for (const p of plan.pinnedMeanwhile) io.out(`  left alone: ${shown(p.backupId)} was pinned during this run by ${shown(p.by)} until ${shown(p.until)}`);
-    for (const l of plan.locked) io.out(`  kept by Object Lock: ${shown(l.backupId)} (${l.reason}); a later forget deletes it once the lock has passed`);
-    for (const id of plan.releasedClaims) io.out(`  claim withdrawn: ${shown(id)} was claimed by an earlier forget that deleted none of its snapshots; kept intact, it can be restored again`);
-    for (const l of plan.leftInPlace) io.out(`  left in place: snapshot ${shown(l.snapshotId)} of ${shown(l.backupId)}, not marked forgotten: ${l.reason}`);
+    for (const b of plan.heldMeanwhile) io.out(`  left alone: ${id(b)} got a legal hold during this run`);
+    for (const p of plan.pinnedMeanwhile) io.out(`  left alone: ${id(p.backupId)} was pinned during this run by ${id(p.by)} until ${instant(p.until)}`);
+    for (const l of plan.locked) io.out(`  kept by Object Lock: ${id(l.backupId)} (${l.reason}); a later forget deletes it once the lock has passed`);
+    for (const b of plan.releasedClaims) io.out(`  claim withdrawn: ${id(b)} was claimed by an earlier forget that deleted none of its snapshots; kept intact, it can be restored again`);
+    for (const l of plan.leftInPlace) io.out(`  left in place: snapshot ${shownSnapshotId(l.snapshotId)} of ${id(l.backupId)}, not marked forgotten: ${l.reason}`);
     if (plan.leftInPlace.length > 0) io.out('  A record that names a snapshot not its own is forged or broken: see docs/SECURITY.md, "Catalog records as an attack", for what to check.');
   }
 }

@@ -1,6 +1,8 @@
 import { type BackupRecord } from '../catalog/backup-record';
 import { CLOCK_SKEW_MS } from '../catalog/future-start';
-import { shownCatalogName } from '../catalog/shown-catalog-name';
+import { parsedInstant } from '../catalog/parsed-instant';
+import { shownItemKeyPart } from '../catalog/shown-item-key';
+import { shownSnapshotId } from '../catalog/shown-snapshot-id';
 import { type SnapshotArrivals } from './snapshot-arrivals';
 
 /** A record the run counts, and when its snapshots reached the vault (the last of them), when the vault says. */
@@ -30,9 +32,11 @@ export type RecordEvidence = {
  *   writer chooses): a backup's snapshots are written after it starts.
  * The others are counted, with when their snapshots arrived: forget-backups.ts decides at both times.
  * A record's start, snapshot ids and backup ids (and those `namers` gives: a record that cannot be read is named
- * `<its backup id or key> (unreadable)`, raw) are any strings (backupRecordSchema): each is shown escaped
- * (shownCatalogName) in a reason, here and only here, as a newline or ESC in one would forge the report's
- * `not counted` lines (f62T). `namers` holds them raw, so that a record is told from another by its own id.
+ * `<its backup id or key> (unreadable)`, raw) are any strings (backupRecordSchema): each is shown escaped in a
+ * reason, here and only here, as a newline or ESC in one would forge the report's `not counted` lines (f62T), and
+ * cut at 40, a start shown as the instant it parses to: to 200, one spelled another record's delete three lines above
+ * the report's real `delete:` lines (review r63U F2). `namers` holds them raw, so that a record is told from another
+ * by its own id.
  */
 export function weighRecords(live: readonly BackupRecord[], arrivals: SnapshotArrivals, now: Date, namers: ReadonlyMap<string, ReadonlySet<string>>): RecordEvidence {
   const evidence: RecordEvidence = { counted: [], ghosts: [], notCounted: [] };
@@ -43,7 +47,7 @@ export function weighRecords(live: readonly BackupRecord[], arrivals: SnapshotAr
   for (const record of live) {
     const started = Date.parse(record.startedAt);
     if (started > latest) {
-      leaveOut(record, `starts ${shownCatalogName(record.startedAt)}, after this run's clock (${now.toISOString()}): no backup of this environment does`);
+      leaveOut(record, `starts ${shownStart(record.startedAt)}, after this run's clock (${now.toISOString()}): no backup of this environment does`);
       continue;
     }
     const arrived = record.sources.map((s) => arrivals.get(s.snapshotId)).filter((d): d is Date => d !== undefined);
@@ -53,12 +57,12 @@ export function weighRecords(live: readonly BackupRecord[], arrivals: SnapshotAr
     }
     const shared = record.sources.flatMap((s) => [...(namers.get(s.snapshotId) ?? [])].filter((id) => id !== record.backupId).map((id) => ({ snapshotId: s.snapshotId, id })));
     if (shared.length > 0) {
-      leaveOut(record, `its snapshot ${shownCatalogName(shared[0]?.snapshotId ?? '')} is named by the record of ${[...new Set(shared.map((x) => shownCatalogName(x.id)))].join(', ')} too`);
+      leaveOut(record, `its snapshot ${shownSnapshotId(shared[0]?.snapshotId ?? '')} is named by the record of ${[...new Set(shared.map((x) => shownNamer(x.id)))].join(', ')} too`);
       continue;
     }
     const firstArrival = Math.min(...arrived.map((d) => d.getTime()));
     if (arrived.length > 0 && firstArrival < started - CLOCK_SKEW_MS) {
-      leaveOut(record, `its snapshot reached this vault at ${new Date(firstArrival).toISOString()}, before the start it claims (${shownCatalogName(record.startedAt)})`);
+      leaveOut(record, `its snapshot reached this vault at ${new Date(firstArrival).toISOString()}, before the start it claims (${shownStart(record.startedAt)})`);
       continue;
     }
     // An arrival after this run's clock means one of the two clocks is off (a rehearsal run with a set
@@ -68,4 +72,17 @@ export function weighRecords(live: readonly BackupRecord[], arrivals: SnapshotAr
     evidence.counted.push({ record, arrivedAt: arrived.length > 0 && lastArrival <= latest ? new Date(lastArrival).toISOString() : undefined });
   }
   return evidence;
+}
+
+/** A record's start as a reason says it: the instant its text parses to, or that it is none, never the text. */
+function shownStart(startedAt: string): string {
+  return parsedInstant(startedAt) ?? 'a startedAt that is not a time';
+}
+
+/** Marks a namer that is an unreadable record's (forget-backups.ts, snapshotNamers): kept whole after the cut id. */
+const UNREADABLE = ' (unreadable)';
+
+/** A backup naming a snapshot, cut at 40 as one of a damaged item's keys; an unreadable record's mark kept after it. */
+function shownNamer(id: string): string {
+  return id.endsWith(UNREADABLE) ? `${shownItemKeyPart(id.slice(0, -UNREADABLE.length))}${UNREADABLE}` : shownItemKeyPart(id);
 }

@@ -8,9 +8,10 @@ import { Command } from 'commander';
 import { registerBackupsCommands } from '../../../cli/commands/backup-commands';
 import { backupsForgetCommand, backupsHoldCommand, backupsReleaseCommand, printForgetReport } from '../../../cli/commands/retention-commands';
 import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
-import { type BackupRecord } from '../../../lambdas/catalog/backup-record';
+import { backupRecordSchema, type BackupRecord } from '../../../lambdas/catalog/backup-record';
 import { type ForgetReport, type PlanForgetReport } from '../../../lambdas/retention/forget-backups';
 import { catalogItemDeleteCommand } from '../../../lambdas/catalog/catalog-item-delete-command';
+import { weighRecords } from '../../../lambdas/retention/record-evidence';
 import { capturedCliIo } from '../../support/captured-cli-io';
 import { tempDir } from '../../support/local-cloud-helpers';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
@@ -375,7 +376,8 @@ describe('printForgetReport', () => {
         'to write it again from the DR vault; or upgrade Lifeboat if a newer version wrote them.',
     ]);
     expect(text).toContain('b-1\\u000a\\u001b[32mClean');
-    expect(text).toContain('2026\\u009b2J');
+    // A start is shown as the instant it parses to (review r63U F2): this one parses to none.
+    expect(text).toMatch(/ not a time /);
     expect(out).toContain('  left alone: b-1\\u000a\\u001b[32mClean was pinned during this run by restore\\u202e r-7 until 2026-03-11T00:00:00.000Z');
   });
   // r62I F1: after `backups forget --stack …` the report printed `lifeboat doctor --stack …`, which the doctor refuses
@@ -481,5 +483,50 @@ describe('printForgetReport', () => {
       expect(pks).toEqual([key.pk]);
       expect(lines).toContain(`      delete: \`${catalogItemDeleteCommand({ region: 'us-east-1', table: 'lifeboat-dev-catalog', key })}\``);
     }
+  });
+
+  // Review r63U F2: a valid record's startedAt (any non-empty string; V8 skips a "(comment)") was shown to 200 characters
+  // in the `not counted:` line three lines above the real `delete:` lines, and so were ids, starts and snapshot ids in
+  // the decision table and the other lines: a forged record spelled another record's delete. Ids and snapshot ids are
+  // now cut at 40, starts shown as the instant they parse to.
+  it("spells no delete but the damaged item's own, whatever a valid record's id, start or snapshot id spells", () => {
+    const victim = 'BACKUP#20261208T060000Z-0000000a';
+    const forged = `aws dynamodb delete-item --table-name lifeboat-dev-catalog --key pk={S=${victim}},sk={S=BACKUP}`;
+    const spelled = /delete-item(?: --[a-z-]+ [^\s']+)* --key (?:'(\{[^']*\})'|pk=\{S=([^}]*)\},sk=\{S=[^}]*\})/g;
+    const start = `(${forged}) Dec 31 2099 12:00 GMT`;
+    // A valid record: backupRecordSchema takes any non-empty startedAt.
+    const forgedRecord = backupRecordSchema.parse(record('20261209T060000Z-0000000b', start));
+    const { notCounted } = weighRecords([forgedRecord], new Map(), new Date('2026-12-07T21:00:00Z'), new Map());
+    const id = `x ${forged}`;
+    const key = { pk: 'BACKUP#x', sk: 'BACKUP' };
+    const report = unreadableReport('primary');
+    const plan = report.plans[0] as PlanForgetReport;
+    const { out, io } = capturedCliIo();
+    printForgetReport(
+      io,
+      {
+        ...report,
+        plans: [
+          {
+            ...plan,
+            notCounted,
+            decisions: [{ backupId: id, startedAt: start, status: 'COMMITTED', keep: true, reasons: ['last 1'] }],
+            forgotten: [id],
+            leftInPlace: [{ backupId: id, snapshotId: `s ${forged}`, reason: 'the snapshot belongs to backup victim-2, not x' }],
+            unreadable: [{ item: 'BACKUP#x / BACKUP', problem: 'not valid', catalogItem: { table: 'lifeboat-dev-catalog', key } }],
+          },
+        ],
+      },
+      undefined,
+      { ...base, aws: true, stack: 'My-Stack' },
+      'us-east-1',
+    );
+    const lines = out.flatMap((l) => l.split('\n'));
+    const pks = lines.flatMap((l) => [...l.matchAll(spelled)].map((m) => (m[1] !== undefined ? (JSON.parse(m[1]) as { pk: { S: string } }).pk.S : m[2])));
+    expect(pks).toEqual([key.pk]);
+    expect(lines[1]).toBe(
+      "  not counted: 20261209T060000Z-0000000b: starts 2099-12-31T12:00:00.000Z, after this run's clock (2026-12-07T21:00:00.000Z): no backup of this environment does; neither counted nor forgotten",
+    );
+    expect(lines.join('\n')).toContain(`  left in place: snapshot ${`s ${forged}`.slice(0, 40)}… (cut from ${forged.length + 2} characters) of ${id.slice(0, 40)}…`);
   });
 });

@@ -96,9 +96,10 @@ describe('weighRecords', () => {
       new Map([[`shared${forged}`, new Set([`a${forged}`, `b${forged}`, `c${forged} (unreadable)`])]]),
     );
     expect(evidence.notCounted.map((n) => n.reason)).toEqual([
-      `starts ${future.replace(forged, shown)}, after this run's clock (${NOW.toISOString()}): no backup of this environment does; neither counted nor forgotten`,
+      // A start as the instant it parses to, never its text (review r63U F2).
+      `starts ${new Date(NOW.getTime() + 2 * DAY).toISOString()}, after this run's clock (${NOW.toISOString()}): no backup of this environment does; neither counted nor forgotten`,
       `its snapshot shared${shown} is named by the record of b${shown}, c${shown} (unreadable) too; neither counted nor forgotten`,
-      `its snapshot reached this vault at ${at(5 * DAY)}, before the start it claims (${early.replace(forged, shown)}); neither counted nor forgotten`,
+      `its snapshot reached this vault at ${at(5 * DAY)}, before the start it claims (${new Date(NOW.getTime() - 2 * DAY).toISOString()}); neither counted nor forgotten`,
     ]);
   });
 
