@@ -26,7 +26,7 @@ export function backupFailureNote(record: Pick<BackupRecord, 'error' | 'cause'>,
   const points = [...text.replace(/\s+/g, ' ')];
   const shown = points.slice(0, FAILURE_NOTE_CHARS).join('');
   const cut = points.length > FAILURE_NOTE_CHARS;
-  const options = commandOptions === '' ? '' : targetOptionsAdvice(shown, commandOptions);
+  const options = commandOptions === '' ? '' : targetOptionsAdvice(points.join(''), shown.length, commandOptions);
   return `failed: ${escapeName(shown)}${cut ? '… (backups list --json has all of it)' : ''}${options === '' ? '' : ` (${options})`}`;
 }
 
@@ -36,20 +36,33 @@ const QUOTED_COMMAND = /`(lifeboat [a-z][^`]*)`/g;
 /** An option as targetOptionsLine writes one (` --env prod`, ` --aws`): its value a word shellWord wrote; or as a Lambda wrote one in a command. */
 const OPTION = / (--[a-z][a-z-]*)((?: (?!--)(?:[^\s'\\]|'[^']*'|\\')+)?)/g;
 
-/** What a reader adds to each command the shown text quotes to act where the list did; empty when nothing. */
-function targetOptionsAdvice(shown: string, commandOptions: string): string {
-  const commands = [...new Set([...shown.matchAll(QUOTED_COMMAND)].map((found) => found[1] ?? ''))];
+/** How far into the text a quoted command must be shown to be on the line: its backquote and `lifeboat`. */
+const SHOWN_COMMAND_START = '`lifeboat'.length;
+
+/**
+ * What a reader adds to each command the shown text quotes to act where the list did; empty when nothing. The commands
+ * are read whole from the uncut `text`, those that start within its `shownLength` first characters: one cut inside its
+ * backquotes is on the line too, and its options are the ones it carries past the cut (review r63X F4).
+ */
+function targetOptionsAdvice(text: string, shownLength: number, commandOptions: string): string {
+  const quoted = [...text.matchAll(QUOTED_COMMAND)].filter((found) => found.index + SHOWN_COMMAND_START <= shownLength);
+  const commands = [...new Set(quoted.map((found) => found[1] ?? ''))];
   const listed = [...commandOptions.matchAll(OPTION)].map(([text, flag = '', value = '']) => ({ text, flag, value }));
+  // The CLI refuses --stack beside --env: a command carrying --env has it replaced, not --stack added (review r63X F1).
+  const stackOptions = listed.filter((option) => option.flag === '--stack' || option.flag === '--stack-region');
   const advice = commands.map((command) => {
     // Its words up to the first option: lowercase words only (the command is the cause's text, escaped where it is shown).
     const name = /^lifeboat(?: [a-z][a-z-]*)*/.exec(command)?.[0] ?? 'lifeboat';
     const which = commands.length === 1 ? 'the lifeboat command it names' : `\`${name}\``;
     if (name === 'lifeboat doctor' && listed.some((option) => option.flag === '--stack')) return `${which} is not for this list's --stack: ${DOCTOR_NOT_WITH_STACK}`;
     const carried = new Map([...command.matchAll(OPTION)].map(([, flag = '', value = '']) => [flag, value]));
-    const missing = listed.filter((option) => !carried.has(option.flag));
+    const env = carried.get('--env');
+    const replacing = env !== undefined && stackOptions.some((option) => option.flag === '--stack') && !carried.has('--stack') ? stackOptions : [];
+    const missing = listed.filter((option) => !carried.has(option.flag) && !replacing.includes(option));
     // An option without a value (--aws) is carried by its flag alone, whatever the command wrote after it.
     const differing = listed.filter((option) => carried.has(option.flag) && option.value !== '' && carried.get(option.flag) !== option.value);
     const parts = [
+      ...(replacing.length > 0 ? [`replace ${commands.length === 1 ? 'its' : `${which}'s`} --env${env ?? ''} with${replacing.map((option) => option.text).join('')}`] : []),
       ...(missing.length > 0 ? [`add this list's target options to ${which}:${missing.map((option) => option.text).join('')}`] : []),
       ...(differing.length > 0
         ? [`${commands.length === 1 ? 'its' : `${which}'s`} ${differing.map((option) => option.flag).join(' and ')} ${differing.length === 1 ? 'differs' : 'differ'} from this list's (${differing.map((option) => option.text.slice(1)).join(' ')})`]
@@ -57,7 +70,8 @@ function targetOptionsAdvice(shown: string, commandOptions: string): string {
     ];
     return parts.join('; ');
   });
-  return advice.filter((part) => part !== '').join('; ');
+  // Two commands of one name (`backups forget --lost a`, then `--lost b`) are told once what they both need (review r63X F4).
+  return [...new Set(advice.filter((part) => part !== ''))].join('; ');
 }
 
 /**

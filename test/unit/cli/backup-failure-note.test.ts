@@ -73,3 +73,31 @@ it("adds to a backquoted lifeboat command only the list's options it lacks, neve
     "failed: E: run `lifeboat doctor`, then `lifeboat catalog rebuild --vault dr --env staging` (add this list's target options to `lifeboat doctor`: --env prod --aws; add this list's target options to `lifeboat catalog rebuild`: --aws; `lifeboat catalog rebuild`'s --env differs from this list's (--env prod))",
   );
 });
+
+it("tells a command carrying --env to replace it with this list's --stack options, which the CLI refuses beside --env (review r63X F1)", () => {
+  const note = (message: string, options: string) => backupFailureNote({ error: 'E', cause: lambdaCause(message) }, options);
+  const stack = ' --stack prod-protection --stack-region eu-west-1 --aws';
+  expect(note('finish it with `lifeboat catalog rebuild --vault dr --region dr --env prod --aws` first', stack)).toBe(
+    "failed: E: finish it with `lifeboat catalog rebuild --vault dr --region dr --env prod --aws` first (replace its --env prod with --stack prod-protection --stack-region eu-west-1)",
+  );
+  // What it lacks besides is still added; a command without --env is told to add the stack's options.
+  expect(note('verify with `lifeboat verify --backup b --env <env>`', stack)).toBe(
+    "failed: E: verify with `lifeboat verify --backup b --env <env>` (replace its --env <env> with --stack prod-protection --stack-region eu-west-1; add this list's target options to the lifeboat command it names: --aws)",
+  );
+  expect(note('run `lifeboat restore --plan p --backup b`', stack)).toBe(
+    "failed: E: run `lifeboat restore --plan p --backup b` (add this list's target options to the lifeboat command it names: --stack prod-protection --stack-region eu-west-1 --aws)",
+  );
+});
+
+it('advises a command cut inside its backquotes by its options past the cut, and two commands of one name once (review r63X F4)', () => {
+  const note = (message: string, options: string) => backupFailureNote({ error: 'E', cause: lambdaCause(message) }, options);
+  const long = `${'e'.repeat(270)} run \`lifeboat catalog rebuild --vault dr --region dr --env prod --aws\` now`;
+  const cutNote = note(long, ' --env prod --config /x/c.json --aws');
+  expect(cutNote).toMatch(/ run `lifeboat catalog rebu… \(backups list --json has all of it\) \(add this list's target options to the lifeboat command it names: --config \/x\/c\.json\)$/);
+  // One whose backquote and name are not shown is not on the line.
+  const beyond = `${'e'.repeat(FAILURE_NOTE_CHARS - 6)} \`lifeboat catalog rebuild\``;
+  expect(note(beyond, ' --config /x/c.json')).toMatch(/… \(backups list --json has all of it\)$/);
+  expect(note('run `lifeboat backups forget --lost a` then `lifeboat backups forget --lost b`', ' --env prod --aws')).toBe(
+    "failed: E: run `lifeboat backups forget --lost a` then `lifeboat backups forget --lost b` (add this list's target options to `lifeboat backups forget`: --env prod --aws)",
+  );
+});
