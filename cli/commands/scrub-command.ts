@@ -19,7 +19,7 @@ import { discardedSnapshotsOf, type DiscardedSnapshots } from '../../lambdas/rep
 import { PlanOutcomes, planOutcomesBudgetBytes } from '../../lambdas/replication/plan-outcomes';
 import { openScrubbedVaults, type ScrubbedVaults } from '../../lambdas/replication/open-scrubbed-vaults';
 import { discardedSnapshotNotes } from '../../lambdas/replication/scrub-runbook';
-import { ARCHIVED_COPY, type LeftObject, type ObjectsLeft, objectsLeft, unverifiedCopy } from '../../lambdas/replication/scrub-objects-left';
+import { ARCHIVED_COPY, type LeftObject, type ObjectsLeft, objectsLeft, REFUSED_COPY, unverifiedCopy } from '../../lambdas/replication/scrub-objects-left';
 import { ScrubVaultUnavailableError } from '../../lambdas/replication/replication-errors';
 import { damagedForgottenRecordLine, forgottenSnapshotsOf } from '../../lambdas/retention/forgotten-snapshots';
 import { scrubbedPlans } from '../../lambdas/retention/recorded-plans';
@@ -521,9 +521,10 @@ function printScrubProblems(report: ScrubReport, summary: ScrubRunRecord, io: Cl
   if (reasons === 'json') for (const [key, { sides, reason }] of left.archived) io.err(`${shownVaultKey(key)} is damaged or missing in ${sides.join(' and ')} and its other copy is ${ARCHIVED_COPY}: ${said(reason)}`);
   const unverified = (problems: Iterable<LeftObject['problem']>) => unverifiedCopy(problems, run.commandOptions);
   if (reasons === 'json') for (const [key, { sides, reason, problem }] of left.unverified) io.err(`${shownVaultKey(key)} is damaged or missing in ${sides.join(' and ')} and its other copy is ${unverified([problem])} (${said(reason)})`);
+  if (reasons === 'json') for (const [key, { sides, reason }] of left.refused) io.err(`${shownVaultKey(key)} is damaged or missing in ${sides.join(' and ')} and its other copy ${REFUSED_COPY} (${said(reason)})`);
   for (const d of report.archivedCopyDamage ?? []) {
     const unread = left.unverified.get(d.key);
-    const until = unread ? `${unverified([unread.problem])}; until then` : `${ARCHIVED_COPY}; until it is thawed`;
+    const until = unread ? `${unverified([unread.problem])}; until then` : left.refused.has(d.key) ? `unread (its check was refused: fix the permission the reason names, then scrub with repair again); until then` : `${ARCHIVED_COPY}; until it is thawed`;
     io.err(`${shownVaultKey(d.key)} is damaged or missing in ${d.vaults.join(' and ')}, and the other vault's copy is ${until}, a restore from ${d.vaults.join(' and ')} fails for:`);
     if (d.note) io.err(`  ${said(d.note)}`);
     for (const a of d.affects) io.err(affectedLine(a));
@@ -559,6 +560,7 @@ function scrubVerdict(summary: ScrubRunRecord, left: ObjectsLeft, run: ScrubRunC
   const goodCopy = [
     ...(left.archived.size > 0 ? [`${left.archived.size} object(s) are damaged or missing and their other copy is ${ARCHIVED_COPY}: thaw it and scrub with --repair while the thawed copy lasts (${why}).`] : []),
     ...(left.unverified.size > 0 ? [`${left.unverified.size} object(s) are damaged or missing and their other copy is ${unverifiedCopy([...left.unverified.values()].map((o) => o.problem), run.commandOptions)} (until then their backups cannot be restored from the vault they are bad in).`] : []),
+    ...(left.refused.size > 0 ? [`${left.refused.size} object(s) are damaged or missing and their other copy ${REFUSED_COPY} (${why}; until then their backups cannot be restored from the vault they are bad in).`] : []),
     ...(left.stopped.size > 0 ? [`${left.stopped.size} object(s) are damaged or missing and have a good copy in the other vault, but were not repaired: ${why}.`] : []),
     ...(left.repairable.size > 0 ? [`${left.repairable.size} object(s) are damaged or missing and have a good copy in the other vault: run again with --repair.`] : []),
   ];

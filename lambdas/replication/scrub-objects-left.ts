@@ -12,6 +12,12 @@ export type LeftObject = { readonly sides: VaultSide[]; readonly problem: ScrubF
 export const ARCHIVED_COPY = 'an archived copy, not verified';
 
 /**
+ * How every message names an other vault's copy whose check was refused (ScrubFinding `otherCopyRefused`): the next
+ * scrub is refused the same way, so unlike unverifiedCopy no later scrub is said to verify it (review r63Y F1).
+ */
+export const REFUSED_COPY = 'could not be read (refused): fix the permission the reason names, then scrub with repair again';
+
+/**
  * When a scrub with repair reads again an object a run left for want of time, by its problem: a missing one is found by
  * every run (from the full listings), a corrupt one only by the run whose slice holds it, a cycle later (review rN F3).
  * `options`: the target options, with a leading space, of the command printing it, which its `lifeboat scrub` line ends
@@ -37,9 +43,9 @@ export function unverifiedCopy(problems: Iterable<ScrubFinding['problem']>, opti
 
 /**
  * What a scrub left damaged or missing, by object (an object bad in both vaults is one finding per vault, one object
- * here), in the five kinds whose advice differs: `lost` with no good copy in either vault, `archived` whose other copy
+ * here), in the six kinds whose advice differs: `lost` with no good copy in either vault, `archived` whose other copy
  * is an archived copy, not verified (a thaw, then a repair; until then its backups cannot be restored from the vault it
- * is bad in), `unverified` whose other copy the run's deadline left unread (a scrub with repair that reads it: whenRepairedAgain), `stopped` with a good copy that something stood in the way of copying (goodCopy: each reason says what to
+ * is bad in), `unverified` whose other copy the run's deadline left unread (a scrub with repair that reads it: whenRepairedAgain), `refused` whose other copy's check was refused (REFUSED_COPY), `stopped` with a good copy that something stood in the way of copying (goodCopy: each reason says what to
  * do), and `repairable` not repaired for want of repair. The scrub runbook's failure message (scrub-runbook.ts) and
  * `lifeboat scrub`'s verdict both count these.
  */
@@ -47,6 +53,8 @@ export type ObjectsLeft = {
   readonly lost: ReadonlyMap<string, LeftObject>;
   readonly archived: ReadonlyMap<string, LeftObject>;
   readonly unverified: ReadonlyMap<string, LeftObject>;
+  /** Whose other copy's check was refused (REFUSED_COPY), recorded as unverified. */
+  readonly refused: ReadonlyMap<string, LeftObject>;
   readonly stopped: ReadonlyMap<string, LeftObject>;
   readonly repairable: ReadonlyMap<string, LeftObject>;
 };
@@ -67,7 +75,8 @@ export function objectsLeft(findings: readonly ScrubFinding[]): ObjectsLeft {
     lost,
     // An object lost in one vault is lost, whatever its finding in the other says.
     archived: group(unrepaired.filter((f) => f.otherCopy === 'archived' && !lost.has(f.key))),
-    unverified: group(unrepaired.filter((f) => f.otherCopy === 'unverified' && !lost.has(f.key))),
+    unverified: group(unrepaired.filter((f) => f.otherCopy === 'unverified' && f.otherCopyRefused !== true && !lost.has(f.key))),
+    refused: group(unrepaired.filter((f) => f.otherCopyRefused === true && !lost.has(f.key))),
     stopped: group(unrepaired.filter((f) => f.goodCopy === true)),
     repairable: group(findings.filter((f) => f.outcome === 'repairable')),
   };

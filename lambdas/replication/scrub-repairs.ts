@@ -180,7 +180,7 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
     return copyFrom(source, b);
   };
   /** `copy`: what is known of the other vault's copy of an unrepaired object (`good`: it verified in this run). */
-  const found = (b: Bad, outcome: ScrubFinding['outcome'], reason?: string, copy: 'good' | OtherCopy | 'none' = 'none'): ScrubFinding['outcome'] => {
+  const found = (b: Bad, outcome: ScrubFinding['outcome'], reason?: string, copy: 'good' | OtherCopy | 'refused' | 'none' = 'none'): ScrubFinding['outcome'] => {
     settledIn.set(b.vault, (settledIn.get(b.vault) ?? new Map<string, boolean>()).set(b.key, outcome === 'repaired'));
     // Harmless however it ends: noted, and it neither fails the run nor holds back a snapshot's repair.
     if (b.supersededBy !== undefined && outcome !== 'repaired') {
@@ -191,7 +191,8 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
     // each other, so one held back or not copied endangers no other's copy; counted, one held back (read after the
     // work-out) held back every later one, those worked out too, run after run (review r57A F1).
     if (outcome === 'unrepaired' && !b.key.startsWith(SNAPSHOTS_PREFIX)) failedInto.add(b.vault);
-    const copyState = outcome !== 'unrepaired' || copy === 'none' ? {} : copy === 'good' ? { goodCopy: true as const } : { otherCopy: copy };
+    const copyState =
+      outcome !== 'unrepaired' || copy === 'none' ? {} : copy === 'good' ? { goodCopy: true as const } : copy === 'refused' ? { otherCopy: 'unverified' as const, otherCopyRefused: true as const } : { otherCopy: copy };
     const finding: ScrubFinding = { ...b, outcome, ...(reason ? { reason } : {}), ...copyState };
     findings.push(finding);
     if (outcome === 'repaired') scope.onRepaired?.(finding);
@@ -203,7 +204,7 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
     const theirs = await verifiesIn(from, b.key);
     // The check of the healthy copy is the repair's first read of it: refused (its KMS key refusing kms:Decrypt, say), it
     // stopped the run with S3's bare words and every later repair was skipped (review r63S F2). Its copy is not verified.
-    if (theirs.state === 'refused') return found(b, 'unrepaired', refusedSourceReadReason(from, 'body', theirs.cause), 'unverified');
+    if (theirs.state === 'refused') return found(b, 'unrepaired', refusedSourceReadReason(from, 'body', theirs.cause), 'refused');
     if (theirs.state === 'bad') return found(b, 'unrepaired', `the ${from} vault's copy is damaged too (${theirs.problem})`);
     // An archived copy cannot be read without a thaw, so it cannot be the verified source of a repair yet. A lifecycle
     // rule archived it, so it is probably good, but it may be damaged too (review rAA F1): not lost, not a good copy

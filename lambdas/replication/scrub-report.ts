@@ -36,6 +36,12 @@ export type ScrubFinding = {
    */
   readonly otherCopy?: OtherCopy;
   /**
+   * With `otherCopy: 'unverified'`: its check was refused (an AccessDenied, which the reason names), so the next scrub is
+   * refused the same way until the permission is fixed: no message says a later scrub verifies it (review r63Y F1). The
+   * scrub record, which has no reason, keeps it as unverified.
+   */
+  readonly otherCopyRefused?: true;
+  /**
    * A snapshot object a scrub copied into `vault` whose tree was not shown to read there: this run's copy, unverified
    * (`otherCopy: 'unverified'`) or lost (readable in neither vault), or an earlier run's checked again
    * (copied-in-recheck.ts, or the look after this run copied its object again), lost or readable only across both vaults

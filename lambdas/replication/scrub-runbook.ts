@@ -16,7 +16,7 @@ import { DISCARDED_NOT_READ_REASON } from './lacked-snapshot-records';
 import { NEEDS_CUT_REASON } from './vault-needs-work-out';
 import { lostSnapshotsInCatalog } from './lost-snapshots-in-catalog';
 import { VaultDamageError } from './replication-errors';
-import { ARCHIVED_COPY, type LeftObject, objectsLeft, unverifiedCopy } from './scrub-objects-left';
+import { ARCHIVED_COPY, type LeftObject, objectsLeft, REFUSED_COPY, unverifiedCopy } from './scrub-objects-left';
 import { copiedInOutstanding } from './scrub-outstanding';
 import { shownVaultKey } from './shown-vault-key';
 import { verifyBackupLine } from './verify-backup-line';
@@ -358,7 +358,7 @@ function damageMessageLaidOut(report: ScrubReport, record: ScrubRunRecord, optio
     const named = [...byKey].slice(0, layout.keys).map(([key, { sides, reason }]) => `${key} (${sides.join(', ')})${withReason && reason !== undefined ? reasonOf(reason) : ''}`);
     return `${named.join(', ')}${byKey.size > named.length ? `, and ${byKey.size - named.length} more` : ''}`;
   };
-  const { lost, archived, unverified, stopped, repairable } = objectsLeft(report.findings);
+  const { lost, archived, unverified, refused, stopped, repairable } = objectsLeft(report.findings);
   // A snapshot this run copied in is no longer missing: no later scrub copies it, as unverifiedCopy promises (review r57F
   // L2); the next scrub of its vault checks its tree again (copied-in-recheck.ts), lifeboat verify tells at once.
   const copiedInKeys = new Set(report.findings.filter((f) => f.copiedIn === true).map((f) => f.key));
@@ -377,6 +377,7 @@ function damageMessageLaidOut(report: ScrubReport, record: ScrubRunRecord, optio
     ...(lost.size > 0 ? [`${lost.size} object(s) damaged or missing with no good copy in either vault: ${listed(lost, false)}${lostNotMapped}`] : []),
     ...(archived.size > 0 ? [`${archived.size} object(s) damaged or missing whose other copy is ${ARCHIVED_COPY}, to thaw and repair from${backupsOf(archived)}: ${listed(archived, true)}`] : []),
     ...(laterScrub.size > 0 ? [`${laterScrub.size} object(s) damaged or missing whose other copy is ${unverifiedCopy([...laterScrub.values()].map((o) => o.problem), options)}${backupsOf(laterScrub)}: ${listed(laterScrub, true)}`] : []),
+    ...(refused.size > 0 ? [`${refused.size} object(s) damaged or missing whose other copy ${REFUSED_COPY}${backupsOf(refused)}: ${listed(refused, true)}`] : []),
     ...(copiedIn.size > 0 ? [`${copiedIn.size} snapshot object(s) copied in by this run whose copy is not known to restore: the next scrub of that vault checks it again; to know now, check each backup with ${verifyBackupLine(copiedInto, options)}${backupsOf(copiedIn)}: ${listed(copiedIn, true)}`] : []),
     ...(stopped.size > 0 ? [`${stopped.size} object(s) damaged or missing with a good copy in the other vault, not repaired: ${listed(stopped, true)}`] : []),
     ...(repairable.size > 0 ? [`${repairable.size} object(s) damaged or missing with a good copy in the other vault, not repaired (run with "repair": true): ${listed(repairable, false)}`] : []),

@@ -242,6 +242,24 @@ it('an object damaged in one vault whose other copy is archived: the verdict say
   expect(json.err).toContainEqual(expect.stringMatching(new RegExp(`^  backup ${pair.backupId}, source `)));
 });
 
+// Review r63Y F1: an object whose other copy's check was refused was said as unverified, "the next scrub with repair
+// verifies and copies it", though the next scrub is refused the same way.
+it("an object whose other copy's check is refused: the verdict says to fix the permission, not that the next scrub copies it", async () => {
+  const [pack] = (await listKeys(pair.primary.store, 'data/')) as [string];
+  await corrupt(pair.primary.store, pack);
+  const store = pair.dr.store;
+  const get = store.get.bind(store);
+  const denied = Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+  jest.spyOn(store, 'get').mockImplementation((key, range) => (key === pack ? Promise.reject(denied) : get(key, range)));
+
+  // The primary vault alone: the slice reads no DR copy, so the repair's check is the first read of it.
+  const json = capturedCliIo();
+  expect(await scrubCommand({ ...target, vault: 'primary', fraction: '1', repair: true, json: true }, { io: json.io, access })).toBe(1);
+  expect(json.err.at(-1)).toBe('1 object(s) are damaged or missing and their other copy could not be read (refused): fix the permission the reason names, then scrub with repair again (each is named above with what stood in the way and what to do; until then their backups cannot be restored from the vault they are bad in).');
+  expect(json.err).toContainEqual(expect.stringMatching(new RegExp(`^${pack} is damaged or missing in primary and its other copy could not be read \\(refused\\): fix the permission the reason names, then scrub with repair again \\(reading the dr vault's copy was refused \\(s3:GetObject: Access Denied\\)`)));
+  expect(json.err.join('\n')).not.toContain('verifies and copies');
+});
+
 // Review r61D F3, F2: a repair stopped by a copy S3 refused after its retries (after the slice's corrupt pack was healed)
 // said only S3's error: nothing recorded, no report, so nothing said the vault had changed; with --json stdout was empty.
 describe('a repair stopped by a failed copy after it healed a corrupt pack', () => {

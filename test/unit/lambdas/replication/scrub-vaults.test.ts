@@ -2192,6 +2192,12 @@ it("a missing copy whose healthy copy's check is refused is unrepaired, naming t
   );
   expect(await pair.primary.store.get(repairedAfter)).toEqual(await get(repairedAfter));
   expect(await pair.primary.store.has(refused ?? '')).toBe(false);
+  // Review r63Y F1: the refused check was said as an unverified copy the next scrub with repair verifies and copies,
+  // though the next scrub is refused the same way: the runbook's message names the refusal's way out instead.
+  expect(report.findings.find((f) => f.key === refused)).toMatchObject({ otherCopyRefused: true });
+  const message = damageMessage(report, summaryOf(report));
+  expect(message).toContain(`1 object(s) damaged or missing whose other copy could not be read (refused): fix the permission the reason names, then scrub with repair again`);
+  expect(message).not.toContain('verifies and copies');
 });
 
 // Review r63Y F2: a corrupt index object's other copy is read first to tell whether it waits for missing packs; that read
