@@ -2,8 +2,9 @@ import { credentialsStsRegion, credentialsStsTroubleKind, type CredentialsStsTro
 import { CredentialsUnansweredError } from './credentials-unanswered';
 
 /**
- * A request its client never sent because the client's credentials could not be had, in words. The SDK gets them
- * before a request's first attempt, so such a failure says the service was not asked (review r63C F1: the workflow
+ * A request its client never sent because the client's credentials could not be had, in words. The SDK asks for them
+ * again for each attempt of a send (its own retries too), so such a failure says the service was not asked only if no
+ * attempt of that send reached the transport (request-reached-transport.ts; review r63W F1). (Review r63C F1: the workflow
  * runner's start took it for a StartExecution without answer, which may have started the workflow). `stsRegion`: the
  * region of a role's STS that did not answer, answered with a fault or throttled the ask (credentials-sts-unanswered.ts).
  * `stsTrouble`: what that STS did. `askedAgain`: the next request asks for the credentials anew (an STS fault or

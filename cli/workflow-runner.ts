@@ -19,6 +19,7 @@ import {
   WorkflowStartUnansweredError,
 } from './aws-execution-errors';
 import { unsentForCredentials } from './unsent-for-credentials';
+import { startReachingTransport } from './request-reached-transport';
 import { resourceNames } from '../lib/stacks/resource-names';
 import { partitionOf } from '../config/aws-partition';
 import { stopOnSignals } from './stop-on-signals';
@@ -387,15 +388,22 @@ async function startOnce(a: {
   let unanswered: unknown;
   let unansweredAttempts = 0;
   for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
+    const start = startReachingTransport({ stateMachineArn: a.stateMachineArn, name: a.executionName, input: a.inputText });
     try {
-      const { executionArn } = await a.call('StartExecution', (abortSignal) =>
-        a.sfn.send(new StartExecutionCommand({ stateMachineArn: a.stateMachineArn, name: a.executionName, input: a.inputText }), { abortSignal }),
-      );
+      const { executionArn } = await a.call('StartExecution', (abortSignal) => a.sfn.send(start.command, { abortSignal }));
       if (!executionArn) throw new Error(`StartExecution of ${a.stateMachineArn} returned no execution ARN.`);
       return { executionArn, adopted: false };
     } catch (err) {
       if (err instanceof Error && err.name === 'ExecutionAlreadyExists') return { executionArn: executionArnOf(a.stateMachineArn, a.executionName), adopted: true };
       const unsent = unsentForCredentials(err);
+      // A credentials failure of the SDK's own retry, after an attempt of this send that reached the transport, may
+      // follow a start Step Functions took: an attempt without answer, never "not sent" (review r63W F1).
+      if (unsent !== undefined && start.reached()) {
+        unanswered = err;
+        unansweredAttempts++;
+        if (attempt < START_ATTEMPTS) await a.wait(POLL_BACKOFF_FIRST_MS * 2 ** (attempt - 1), a.signal);
+        continue;
+      }
       if (unsent !== undefined) {
         if (unsent.askedAgain && attempt < START_ATTEMPTS) {
           await a.wait(POLL_BACKOFF_FIRST_MS * 2 ** (attempt - 1), a.signal);
