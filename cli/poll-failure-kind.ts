@@ -22,15 +22,19 @@ const CREDENTIALS_ERROR_NAMES: ReadonlySet<string> = new Set([
  * (`unread`: the CLI could not read the poll). Every failure that was not passing read as an answer that stays, with
  * renewed-credentials advice: a TypeError of the CLI's own, or a proxy's HTML page that the SDK could not deserialize,
  * ended the follow after one poll so (review r63Q F3). A deserialization error (it carries the `$response` the SDK could
- * not read) is a page between the CLI and AWS, which may pass: it is polled again.
+ * not read, and no `$fault`, which AWS's own answers have) is a page between the CLI and AWS, which may pass: it is
+ * polled again.
  */
 export type PollFailureKind = 'passing' | 'answer' | 'unread';
 
 export function pollFailureKind(err: unknown): PollFailureKind {
   if (isPassingFollowFailure(err)) return 'passing';
   if (!(err instanceof Error)) return 'unread';
-  if ('$response' in err) return 'passing';
   const status = (err as { $metadata?: { httpStatusCode?: unknown } }).$metadata?.httpStatusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) return 'answer';
-  return CREDENTIALS_ERROR_NAMES.has(err.name) ? 'answer' : 'unread';
+  if (CREDENTIALS_ERROR_NAMES.has(err.name)) return 'answer';
+  // The SDK attaches `$response` to AWS's own answers too (AccessDeniedException, ExpiredTokenException: review r63Z
+  // F1, which were polled for 10 minutes so); only an error without AWS's `$fault` is a page it could not read.
+  if ('$response' in err && !('$fault' in err)) return 'passing';
+  return 'unread';
 }
