@@ -1,7 +1,7 @@
 import { backupIdOfTags, planOfTags } from '../catalog/backup-snapshot-tags';
 import { CONFIG_KEY, DATA_PREFIX, decodeIndexObject, getSealedObject, idFromKey, INDEX_PREFIX, indexKey, loadManifestNode, loadManifestRoot, loadPage, MANIFEST_PREFIX, type NodeLoader, rootPages, SNAPSHOTS_PREFIX } from '../../vault';
 import { type LoadedIndexObject, type ManifestEntry, type PageRef, type Snapshot, type Vault } from '../../vault';
-import { BlobIdSet, isS3AccessDenied, mapBounded, VaultCorruptionError, VaultObjectNotFoundError } from '../../vault';
+import { BlobIdSet, mapBounded, VaultCorruptionError, VaultObjectNotFoundError } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 
 /** Paths listed per affected snapshot; the count says how many there are in all. */
@@ -200,10 +200,7 @@ async function readIndexes(open: readonly Vault[], lostPacks: ReadonlySet<string
       for (const pack of known.packs) for (let k = 0; k < pack.count; k++) place(pack.packId, pack.records.subarray(pack.idOffset(k), pack.idOffset(k) + 32));
       return found;
     }
-    // A refused read (the DR key refusing kms:Decrypt of an index object corrupt in the primary vault) stopped the run
-    // after the repair had left the object unrepaired naming the refusal (review r63Y F2). Unread, its blobs count as in
-    // no readable index: the entries holding them are named as hit, more backups rather than fewer.
-    const plain = await firstReadable(open, (v) => getSealedObject(v.store, v.keys, indexKey(id), id, 'index'), true);
+    const plain = await firstReadable(open, (v) => getSealedObject(v.store, v.keys, indexKey(id), id, 'index'));
     if (!plain) return found;
     decodeIndexObject(plain, { location: 'index', key: indexKey(id) }, (packId, _length, blobId) => place(packId, blobId));
     return found;
@@ -240,13 +237,12 @@ async function blobHits(open: readonly Vault[], pages: AsyncIterable<PageRef>, l
   }
 }
 
-/** The result of `read` from the first vault where it succeeds; undefined when the object is damaged or absent (or, with `refusedUnread`, refused) in all. */
-async function firstReadable<T>(open: readonly Vault[], read: (vault: Vault) => Promise<T>, refusedUnread = false): Promise<T | undefined> {
+/** The result of `read` from the first vault where it succeeds; undefined when the object is damaged or absent in all. */
+async function firstReadable<T>(open: readonly Vault[], read: (vault: Vault) => Promise<T>): Promise<T | undefined> {
   for (const vault of open) {
     try {
       return await read(vault);
     } catch (err) {
-      if (refusedUnread && isS3AccessDenied(err)) continue;
       if (!(err instanceof VaultCorruptionError) && !(err instanceof VaultObjectNotFoundError)) throw err;
     }
   }
