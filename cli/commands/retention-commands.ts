@@ -21,6 +21,7 @@ import { catalogRebuildTargetLine } from '../catalog-rebuild-target-line';
 import { catalogRebuildCommandWords } from '../../lambdas/catalog/catalog-rebuild-command-line';
 import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
 import { shownItemKeyPart } from '../../lambdas/catalog/shown-item-key';
+import { shownPinBy } from '../../lambdas/retention/shown-pin-by';
 import { shownSnapshotId } from '../../lambdas/catalog/shown-snapshot-id';
 import { parsedInstant } from '../../lambdas/catalog/parsed-instant';
 import { unreadableRecordLines } from './forget-unreadable-lines';
@@ -531,7 +532,7 @@ export function printForgetReport(io: CliIo, report: ForgetReport, unconfigured?
       for (const b of plan.forgotten) io.out(`  forgotten: ${id(b)}`);
     }
     for (const b of plan.heldMeanwhile) io.out(`  left alone: ${id(b)} got a legal hold during this run`);
-    for (const p of plan.pinnedMeanwhile) io.out(`  left alone: ${id(p.backupId)} was pinned during this run by ${id(p.by)} until ${instant(p.until)}`);
+    for (const p of plan.pinnedMeanwhile) io.out(`  left alone: ${id(p.backupId)} was pinned during this run by ${shownPinBy(p.by)} until ${instant(p.until)}`);
     for (const l of plan.locked) io.out(`  kept by Object Lock: ${id(l.backupId)} (${l.reason}); a later forget deletes it once the lock has passed`);
     for (const b of plan.releasedClaims) io.out(`  claim withdrawn: ${id(b)} was claimed by an earlier forget that deleted none of its snapshots; kept intact, it can be restored again`);
     for (const l of plan.leftInPlace) io.out(`  left in place: snapshot ${shownSnapshotId(l.snapshotId)} of ${id(l.backupId)}, not marked forgotten: ${l.reason}`);

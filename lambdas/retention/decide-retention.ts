@@ -2,7 +2,9 @@ import { type RetentionConfig } from '../../config/lifeboat-config';
 import { parseRetentionDuration, subtractDuration } from '../../config/retention-duration';
 import { type BackupRecord, type LegalHold, type RestorePin } from '../catalog/backup-record';
 import { CLOCK_SKEW_MS } from '../catalog/future-start';
-import { shownCatalogName } from '../catalog/shown-catalog-name';
+import { parsedInstant } from '../catalog/parsed-instant';
+import { shownItemKeyPart } from '../catalog/shown-item-key';
+import { shownPinBy } from './shown-pin-by';
 import { livePins } from './live-pins';
 import { type BucketUnit, bucketKey } from './time-buckets';
 
@@ -90,7 +92,7 @@ export function decideRetention(backups: readonly RetentionCandidate[], policy: 
   for (const source of sourceNamesOf(committed)) {
     const holding = committed.filter((b) => b.sources?.some((s) => s.name === source));
     for (const [backupId, why] of applyRules(holding, policy, now, keptPlanWide)) {
-      if (!keptPlanWide.has(backupId)) reasons.get(backupId)?.push(...why.map((w) => `${w} of source ${shownCatalogName(source)}`));
+      if (!keptPlanWide.has(backupId)) reasons.get(backupId)?.push(...why.map((w) => `${w} of source ${shownItemKeyPart(source)}`));
     }
   }
 
@@ -102,16 +104,21 @@ export function decideRetention(backups: readonly RetentionCandidate[], policy: 
 
 /**
  * Why a legal hold keeps its backup ("legal hold: case 42"). The reason is the record's, any non-empty string
- * (backupRecordSchema), so it is shown escaped (shownCatalogName) here, once, for the report's text and its JSON
- * alike: a newline, ESC or bidi override in it would forge or reorder the forget report's lines (f62T).
+ * (backupRecordSchema), so it is shown escaped here, once, for the report's text and its JSON alike: a newline, ESC or
+ * bidi override in it would forge or reorder the forget report's lines (f62T); and cut at 40, as a record's text beside
+ * the report's printed deletes is (shown-item-key.ts: to 200 it spelled another record's delete, review r63AA F1).
  */
 export function heldReason(hold: Pick<LegalHold, 'reason'>): string {
-  return `legal hold: ${shownCatalogName(hold.reason)}`;
+  return `legal hold: ${shownItemKeyPart(hold.reason)}`;
 }
 
-/** Why a restore's live pin keeps its backup ("pinned by restore r-1 until …"): `by` and `until` are the record's, escaped as heldReason's reason is. */
+/**
+ * Why a restore's live pin keeps its backup ("pinned by restore r-1 until …"): `by` is the record's, shown as
+ * shownPinBy does; `until` as the instant it parses to (Date.parse skips a "(comment)", so its text spelled a delete:
+ * review r63AA F1).
+ */
 export function pinnedReason(pin: Pick<RestorePin, 'by' | 'until'>): string {
-  return `pinned by ${shownCatalogName(pin.by)} until ${shownCatalogName(pin.until)}`;
+  return `pinned by ${shownPinBy(pin.by)} until ${parsedInstant(pin.until) ?? '(not a time)'}`;
 }
 
 /**

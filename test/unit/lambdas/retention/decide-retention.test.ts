@@ -127,9 +127,9 @@ describe('the decision and its reasons', () => {
     ];
     expect(decideRetention(backups, { keepLast: 1 }, now).map((d) => [d.backupId, d.keep, d.reasons])).toEqual([
       // As a held backup, a pinned one is counted by the rules all the same: it is the last 1 too.
-      ['b-2026-01-04T00:00:00Z', true, ['pinned by restore r-4 until 2026-06-02T00:00:00Z', 'last 1']],
+      ['b-2026-01-04T00:00:00Z', true, ['pinned by restore r-4 until 2026-06-02T00:00:00.000Z', 'last 1']],
       ['b-2026-01-03T00:00:00Z', false, []],
-      ['b-2026-01-02T00:00:00Z', true, ['pinned by restore r-1 until 2026-06-01T12:00:00Z', 'pinned by restore r-2 until 2026-06-02T00:00:00Z']],
+      ['b-2026-01-02T00:00:00Z', true, ['pinned by restore r-1 until 2026-06-01T12:00:00.000Z', 'pinned by restore r-2 until 2026-06-02T00:00:00.000Z']],
       // Its pin's time has passed (a restore that died): forgotten as if it had none.
       ['b-2026-01-01T00:00:00Z', false, []],
     ]);
@@ -145,9 +145,30 @@ describe('the decision and its reasons', () => {
       backup('2026-01-01T00:00:00Z', { sources: [{ name: forged }] }),
     ];
     const decisions = decideRetention(backups, { keepLast: 1 }, now);
-    expect(reasonsOf(decisions, 'b-2026-01-02T00:00:00Z')).toEqual([`legal hold: ${shown}`, `pinned by ${shown} until 2026-06-02T00:00:00Z`]);
+    expect(reasonsOf(decisions, 'b-2026-01-02T00:00:00Z')).toEqual([`legal hold: ${shown}`, `pinned by ${shown} until 2026-06-02T00:00:00.000Z`]);
     expect(reasonsOf(decisions, 'b-2026-01-01T00:00:00Z')).toEqual([`last 1 of source ${shown}`]);
     for (const reason of decisions.flatMap((d) => d.reasons)) expect(reason).not.toMatch(/\p{Cc}|\u202e/u);
+  });
+
+  // Review r63AA F1: the reasons showed a pin's by and until, a hold's reason and a source's name to 200 characters, and
+  // a valid record's pin (`until` a "(comment)" Date.parse skips) spelled another record's delete in the forget report,
+  // beside its real `delete:` lines. They are cut at 40, `until` shown as the instant it parses to; a restore's own
+  // `restore <restoreId>` stays whole (F2: the CLI's restore ids are 49 characters).
+  it("cuts a record's pin, hold reason and source name at 40 and shows a pin's until as an instant: no delete is spelled", () => {
+    const victim = "aws dynamodb delete-item --table-name lifeboat-prod-catalog --key 'pk={S=BACKUP#victim},sk={S=BACKUP}'";
+    const now = new Date('2026-06-01T00:00:00Z');
+    const backups = [
+      backup('2026-01-03T00:00:00Z', { sources: [{ name: 'orders' }] }),
+      backup('2026-01-02T00:00:00Z', {
+        hold: { reason: `x; ${victim}`, by: 'ann', at: '2026-02-01T00:00:00Z' },
+        pins: { a: { by: `x; ${victim}`, until: `(${victim}) Dec 31 2099 12:00 GMT`, at: '2026-05-31T00:00:00Z' }, b: { by: 'restore lifeboat-restore-20261207T102030Z-0a1b2c3d4e5f', until: '2026-06-02T00:00:00Z', at: '2026-05-31T00:00:00Z' } },
+      }),
+      backup('2026-01-01T00:00:00Z', { sources: [{ name: `s ${victim}` }] }),
+    ];
+    const reasons = decideRetention(backups, { keepLast: 1 }, now).flatMap((d) => d.reasons);
+    expect(reasons.join('\n')).not.toContain('BACKUP#victim');
+    expect(reasons).toContain('pinned by restore lifeboat-restore-20261207T102030Z-0a1b2c3d4e5f until 2026-06-02T00:00:00.000Z');
+    expect(reasons.find((r) => r.startsWith('pinned by x;'))).toMatch(/ until 2099-12-31T12:00:00\.000Z$/);
   });
 
   it('keeps the last backups of a source removed from the plan, saying which source keeps them, as restic keeps each group', () => {
