@@ -1,3 +1,5 @@
+import { EndpointFaultError } from './endpoint-fault-error';
+
 /**
  * The primary catalog's DynamoDB answered with a fault of its own (a 5xx after the client's attempts), as a region in
  * an outage does before it falls silent, or its region's STS did so when asked for the credentials' role: the message
@@ -7,14 +9,6 @@
  * a server fault (`$fault`, the answer's `$metadata`), so that what asks a fault again (the format admission's glance)
  * or follows it through (isPassingAwsFailure) reads it as before; it is not silence, which the admission skips.
  */
-export class CatalogEndpointFaultError extends Error {
+export class CatalogEndpointFaultError extends EndpointFaultError {
   override readonly name = 'CatalogEndpointFaultError';
-  readonly $fault = 'server';
-  readonly $metadata: { httpStatusCode?: number };
-
-  constructor(message: string, cause: Error) {
-    super(message, { cause });
-    const status = (cause as { $metadata?: { httpStatusCode?: unknown } }).$metadata?.httpStatusCode;
-    this.$metadata = typeof status === 'number' ? { httpStatusCode: status } : {};
-  }
 }

@@ -1,3 +1,5 @@
+import { EndpointFaultError } from './endpoint-fault-error';
+
 /**
  * A vault could not be opened because its region's S3 or KMS answered with a fault of its own (a 5xx after the
  * client's attempts), as a region in an outage does before it falls silent, or because that region's STS did so when
@@ -6,14 +8,6 @@
  * Unavailable"). It stays a server fault (`$fault`, the answer's `$metadata`), so what follows a fault through
  * (isPassingAwsFailure) reads it as before.
  */
-export class VaultEndpointFaultError extends Error {
+export class VaultEndpointFaultError extends EndpointFaultError {
   override readonly name = 'VaultEndpointFaultError';
-  readonly $fault = 'server';
-  readonly $metadata: { httpStatusCode?: number };
-
-  constructor(message: string, cause: Error) {
-    super(message, { cause });
-    const status = (cause as { $metadata?: { httpStatusCode?: unknown } }).$metadata?.httpStatusCode;
-    this.$metadata = typeof status === 'number' ? { httpStatusCode: status } : {};
-  }
 }

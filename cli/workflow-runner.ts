@@ -339,6 +339,18 @@ const POLL_BACKOFF_MAX_MS = 30_000;
 /** StartExecution's attempts by the runner, each with the client's own (the same execution name in every one). */
 const START_ATTEMPTS = 3;
 
+/** What one start of the run's execution needs: the client, its bounded calls and waits, and what it starts. */
+type StartCall = {
+  sfn: SFNClient;
+  call: BoundedCall;
+  wait: (ms: number, signal: AbortSignal) => Promise<void>;
+  signal: AbortSignal;
+  stateMachineArn: string;
+  executionName: string;
+  inputText: string;
+  region: string;
+};
+
 /** One call to Step Functions within the runner's deadline: `send` gets the signal that aborts it when that passes. */
 type BoundedCall = <T>(operation: string, send: (signal: AbortSignal) => Promise<T>) => Promise<T>;
 
@@ -374,17 +386,7 @@ function sameInput(existing: string | undefined, inputText: string): boolean {
  * to make, a start that nothing reached fails with WorkflowNotStartedError; one after an attempt without answer is
  * looked up still, since that attempt may have reached Step Functions.
  */
-async function startOnce(a: {
-  sfn: SFNClient;
-  call: BoundedCall;
-  wait: (ms: number, signal: AbortSignal) => Promise<void>;
-  signal: AbortSignal;
-  stateMachineArn: string;
-  executionName: string;
-  inputText: string;
-  region: string;
-  side: WorkflowRegion;
-}): Promise<{ executionArn: string; adopted: boolean }> {
+async function startOnce(a: StartCall & { side: WorkflowRegion }): Promise<{ executionArn: string; adopted: boolean }> {
   let unanswered: unknown;
   let unansweredAttempts = 0;
   for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
@@ -437,16 +439,7 @@ async function startOnce(a: {
  * of the look-up leaves it unknown (WorkflowStartUnansweredError).
  */
 async function lookUpStarted(
-  a: {
-    sfn: SFNClient;
-    call: BoundedCall;
-    wait: (ms: number, signal: AbortSignal) => Promise<void>;
-    signal: AbortSignal;
-    stateMachineArn: string;
-    executionName: string;
-    inputText: string;
-    region: string;
-  },
+  a: StartCall,
   attempts: number,
   unanswered: unknown,
   after: StartAfterUnanswered = {},
