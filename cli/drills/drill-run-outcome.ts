@@ -1,5 +1,7 @@
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
+import { BACKUP_ID, BACKUP_ID_EXAMPLE } from '../../lambdas/backup/backup-id';
 import { type DrillRecord, drillRecordSchema, type DrillVerdict } from '../../lambdas/catalog/drill-record';
+import { DRILL_ID } from '../../lambdas/catalog/drill-id';
 import { InvalidInputError } from '../../lambdas/runtime/errors';
 import { causeMessage, type WorkflowOutcome, type WorkflowRegion } from '../workflow-runner';
 
@@ -21,8 +23,6 @@ export function exitCodeOfVerdict(verdict: DrillVerdict): number {
 /** The Fail states of the drill workflow, by the verdict they stand for. */
 export const DRILL_FAILURE_ERRORS: Record<string, Exclude<DrillVerdict, 'PASSED'>> = { DrillFailed: 'FAILED', DrillObjectiveMissed: 'OBJECTIVE_MISSED' };
 
-const BACKUP_ID = /^\d{8}T\d{6}Z-[0-9a-f]{8}$/;
-
 export type DrillRunOptions = { plan: string; backup?: string; vault?: string };
 
 export type DrillPlanLike = Pick<ProtectionPlanConfig, 'name'> & { drill?: { vault: 'dr' | 'primary' } | undefined };
@@ -33,7 +33,7 @@ export function drillRunInput(options: DrillRunOptions, plans: readonly DrillPla
     throw new InvalidInputError(`--plan ${options.plan}: no such plan in this environment (plans: ${plans.map((p) => p.name).join(', ') || 'none'})`);
   }
   if (options.backup !== undefined && !BACKUP_ID.test(options.backup)) {
-    throw new InvalidInputError(`--backup ${options.backup}: must be a backup id such as 20261124T100000Z-1a2b3c4d (see lifeboat backups list)`);
+    throw new InvalidInputError(`--backup ${options.backup}: must be a backup id such as ${BACKUP_ID_EXAMPLE} (see lifeboat backups list)`);
   }
   return { plan: options.plan, ...(options.backup !== undefined ? { backupId: options.backup } : {}) };
 }
@@ -55,9 +55,12 @@ export type DrillRunResult =
   /** It did not get as far as recording (InvalidInputError, a timeout, an abort): nothing to read back. */
   | { kind: 'not-recorded'; message: string };
 
+/** DRILL_ID unanchored: a drill id anywhere in a text. */
+const DRILL_ID_IN_TEXT = new RegExp(DRILL_ID.source.replace(/^\^|\$$/g, ''), 'g');
+
 /** Ids in the shape of a drill id, in order; backup ids have the same shape, so each is only a candidate to look up. */
 export function drillIdCandidates(text: string | undefined): string[] {
-  return [...new Set(text?.match(/\d{8}T\d{6}Z-[0-9a-f]{8}/g) ?? [])];
+  return [...new Set(text?.match(DRILL_ID_IN_TEXT) ?? [])];
 }
 
 export function interpretDrillOutcome(outcome: WorkflowOutcome): DrillRunResult {

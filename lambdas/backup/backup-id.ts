@@ -1,4 +1,18 @@
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+/**
+ * A backup id as newBackupId makes it (`20261124T100000Z-1a2b3c4d`: its start, then 8 hex digits). The one pattern
+ * every input that names a backup checks against (restore, failover, drill requests and `lifeboat drill run`), so
+ * that none refuses an id another takes.
+ */
+export const BACKUP_ID = /^\d{8}T\d{6}Z-[0-9a-f]{8}$/;
+
+/** An example of BACKUP_ID, for a message that says what an id must look like. */
+export const BACKUP_ID_EXAMPLE = '20261124T100000Z-1a2b3c4d';
+
+/** What a workflow input's `backupId` must be, refused with a message that shows one. */
+export const backupIdSchema = z.string().regex(BACKUP_ID, `must be a backup id such as ${BACKUP_ID_EXAMPLE}`);
 
 /** A sortable, unique backup id: UTC timestamp plus randomness (two runs in one second never collide). */
 export function newBackupId(now: Date): string {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type DrillConfig, type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { type DrillReport } from '../catalog/drill-record';
+import { backupIdSchema } from '../backup/backup-id';
 import { InvalidInputError } from '../runtime/errors';
 import { describeInputIssues } from '../runtime/parse-input';
 
@@ -14,7 +15,7 @@ export const DRILL_DEFAULTS: Readonly<Pick<DrillConfig, 'selection' | 'windowDay
  */
 export const drillInputSchema = z.strictObject({
   plan: z.string({ error: 'is required: the name of the plan to drill' }).min(1),
-  backupId: z.string().regex(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/, 'must be a backup id such as 20261124T100000Z-1a2b3c4d').optional(),
+  backupId: backupIdSchema.optional(),
   selection: z.enum(['latest', 'random-within-window'], { error: 'must be "latest" or "random-within-window"' }).optional(),
   windowDays: z.number().int().min(1).max(3650).optional(),
   samples: z.number().int().min(0).max(10_000).optional(),

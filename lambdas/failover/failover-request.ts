@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
+import { backupIdSchema } from '../backup/backup-id';
 import { InvalidInputError } from '../runtime/errors';
 import { isoInstant } from '../restore/restore-request';
 import { DEFAULT_FAILOVER_TARGET_SUFFIX, reservedSuffixEnding, S3_RESERVED_BUCKET_NAME_ENDS } from '../../config/failover-target-name';
@@ -16,7 +17,7 @@ export { DEFAULT_FAILOVER_TARGET_SUFFIX };
 export const failoverRequestSchema = z
   .strictObject({
     plan: z.string({ error: 'must be the name of a protection plan' }).min(1, 'must be the name of a protection plan'),
-    backupId: z.string().regex(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/, 'must be a backup id such as 20261124T100000Z-1a2b3c4d').optional(),
+    backupId: backupIdSchema.optional(),
     at: isoInstant.optional(),
     // Starts and ends with a letter or digit: it ends bucket names, which may not end in a dash.
     targetSuffix: z

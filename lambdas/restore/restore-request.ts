@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type SourceConfig } from '../../config/lifeboat-config';
 import { daysInMonth } from '../../config/schedule-expression';
+import { backupIdSchema } from '../backup/backup-id';
 import { InvalidInputError } from '../runtime/errors';
 import { describeInputIssues } from '../runtime/parse-input';
 import { checkSourceItselfAsTarget } from './restore-target-policy';
@@ -114,7 +115,7 @@ export type RestoreTarget = z.infer<typeof restoreTargetSchema>;
 export const restoreRequestSchema = z
   .strictObject({
     source: z.string({ error: 'is required: the name of the protected source to restore' }).min(1),
-    backupId: z.string().regex(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/, 'must be a backup id such as 20261124T100000Z-1a2b3c4d').optional(),
+    backupId: backupIdSchema.optional(),
     pointInTime: isoInstant.optional(),
     target: restoreTargetSchema,
     overwrite: z.boolean().default(false),
