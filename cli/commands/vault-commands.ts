@@ -22,6 +22,7 @@ import { type VaultStore } from '../../vault';
 import { describeUnreadableSnapshot } from '../../vault';
 import { damagedPartKeys, ESCAPED_KEY_SEGMENT, escapedKeysUnder, markersStoredApart, s3KeyOf, type Snapshot, underPrefix, type UnreadableManifestPart } from '../../vault';
 import { escapeName } from '../escape-name';
+import { unseenJsonEscaped } from '../../lambdas/runtime/quoted-service-words';
 import { type VaultForgetRuleOptions } from './vault-forget';
 import { type CliIo, processIo } from '../cli-io';
 import { keptByObjectLock } from './kept-by-object-lock';
@@ -428,7 +429,7 @@ function printNotRestored(io: CliIo, items: readonly NotRestored[], before: stri
   const shown = items.slice(0, LISTED_ENTRIES);
   // The reason is escaped as the path is: it may name an extended attribute, whose name is the backup's data (review r58D F6).
   // An S3 key is named as the key (JSON-quoted), not by its manifest path, opaque for a key that is no file path (review r59I F2).
-  for (const n of shown) io.err(`  ${n.key !== undefined ? `S3 key ${escapeName(JSON.stringify(n.key))}` : escapeName(n.path)}: ${escapeName(n.what)}${keysOf(n)}`);
+  for (const n of shown) io.err(`  ${n.key !== undefined ? `S3 key ${quotedKey(n.key)}` : escapeName(n.path)}: ${escapeName(n.what)}${keysOf(n)}`);
   const more = count - entriesNotRestored(shown);
   if (more > 0) io.err(`  … and ${more} more`);
 }
@@ -437,7 +438,16 @@ function printNotRestored(io: CliIo, items: readonly NotRestored[], before: stri
 function keysOf(n: NotRestored): string {
   if (n.keys === undefined) return '';
   const more = (n.entries ?? 1) - n.keys.length;
-  return `; the keys: ${n.keys.map((k) => escapeName(JSON.stringify(k))).join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+  return `; the keys: ${n.keys.map(quotedKey).join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+}
+
+/**
+ * An S3 key as a JSON string, escaped once: its C1 controls, bidi and unseen characters as \uXXXX within the JSON, so
+ * that JSON.parse (the AWS CLI's `--key`) reads back the key itself. escapeName over the JSON escaped it twice: its
+ * backslashes doubled and a `\u{200b}` no JSON reader knows (review r63V F3).
+ */
+function quotedKey(key: string): string {
+  return unseenJsonEscaped(JSON.stringify(key));
 }
 
 export function vaultVerify(options: VaultVerifyOptions, deps: Partial<VaultCommandDeps> = {}): Promise<number> {

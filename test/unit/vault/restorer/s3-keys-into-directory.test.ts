@@ -398,4 +398,18 @@ describe('an S3 backup restored into a directory: keys that are files and folder
       );
     });
   });
+
+  // Review r63V F3: the key was JSON-quoted, then escaped again as a name: `"reports/\\"q3\\"\\\\x\u{200b}//a.csv"`, its
+  // backslashes doubled and a `\u{…}` inside the JSON, which no JSON reader (the AWS CLI's --key) reads back as the key.
+  it('names a key no file path can be as one JSON string a JSON reader reads back as the key: quotes, backslash, unseen characters', async () => {
+    const key = 'reports/"q3"\\x\u200b\u202e\u0085//a.csv';
+    const id = await backup([key, 'z']);
+    const run = await cli(id, path.join(dir, 'key-escaped-once'));
+    expect(run.code).toBe(3);
+    const line = run.errors.split('\n').find((l) => l.startsWith('  S3 key '));
+    const quoted = /^ {2}S3 key (".*?[^\\]"): not written/.exec(line ?? '')?.[1];
+    expect(quoted).toBe('"reports/\\"q3\\"\\\\x\\u200b\\u202e\\u0085//a.csv"');
+    expect(JSON.parse(quoted ?? 'null')).toBe(key);
+    expect(await fs.readFile(path.join(dir, 'key-escaped-once', 'z'), 'utf8')).toBe('body of z\n');
+  });
 });
