@@ -24,8 +24,19 @@ const DR_POLICY_ACTIONS_SINCE: Readonly<Record<string, string>> = { 's3:GetObjec
  */
 export function refusedSourceReadReason(from: VaultSide, read: keyof typeof READS, cause: unknown): string {
   const words = cause instanceof Error ? cause.message : String(cause);
-  const action = refusalOf(cause).action ?? READS[read].action;
-  const what = `${action} on the ${from} vault's copy, which the repair reads ${READS[read].reads} with`;
+  const { action, advice } = refusedReadAdvice(from, READS[read].action, `copy, which the repair reads ${READS[read].reads} with`, cause);
+  return `reading the ${from} vault's copy was refused (${action}: ${words}); ${advice}`;
+}
+
+/**
+ * The action a read of `from`'s object refused with an AccessDenied (`cause`, S3's error) was refused (the one S3's
+ * words name, else `readAction`), and what to do of it: `readFor`, what of the vault's object the read is and what for.
+ * Said of the repair's read of a healthy copy, and of the damage mapping's read of an index object, which stopped the
+ * run with S3's bare words (review r63AD F1). The permission is the reader's to have.
+ */
+export function refusedReadAdvice(from: VaultSide, readAction: string, readFor: string, cause: unknown): { action: string; advice: string } {
+  const action = refusalOf(cause).action ?? readAction;
+  const what = `${action} on the ${from} vault's ${readFor}`;
   const since = from === 'dr' ? DR_POLICY_ACTIONS_SINCE[action] : undefined;
   const olderPolicy = since === undefined ? undefined : `the DR vault's bucket policy predates this action (deployed before ${since}): deploy the DR stack as the DR account's break-glass principal (docs/DEPLOYMENT.md, "Upgrades"), then scrub with repair again`;
   const advice = refusalAdvice(cause, what, `these credentials lack ${what}: scrub with repair again with credentials that have it`, olderPolicy);
@@ -34,5 +45,5 @@ export function refusedSourceReadReason(from: VaultSide, read: keyof typeof READ
   // (review r63Y F3). Not after a deny, nor when the words name another policy: neither is an allow the policy lacks.
   const { policy, explicitDeny } = refusalOf(cause);
   const unnamedOlder = olderPolicy !== undefined && policy === undefined && !explicitDeny ? `; or ${olderPolicy}` : '';
-  return `reading the ${from} vault's copy was refused (${action}: ${words}); ${advice}${unnamedOlder}`;
+  return { action, advice: `${advice}${unnamedOlder}` };
 }

@@ -13,6 +13,7 @@ import { DAMAGE_MAPPING_MARGIN_MS, REPAIR_BUDGET_MS, SLICE_READ_RESERVE_MS } fro
 import { heldBackReason, NEEDS_CUT_REASON, readAfterWorkOutReason } from '../../../../lambdas/replication/vault-needs-work-out';
 import { lookHeldBackReason } from '../../../../lambdas/replication/look-after-copy';
 import { recheckCopiedIn } from '../../../../lambdas/replication/copied-in-recheck';
+import { IndexReadRefusedError } from '../../../../lambdas/replication/index-read-refused-error';
 import { ScrubNeedsTooLargeError } from '../../../../lambdas/replication/scrub-needs-too-large-error';
 import { ReadsStoppedError, readsUntilVault } from '../../../../lambdas/replication/reads-until-vault';
 import { scrubRunSummary } from '../../../../lambdas/replication/scrub-run-summary';
@@ -2217,8 +2218,17 @@ it("a corrupt index object whose other copy's read is refused: the repairs go on
 
   // The primary vault scrubbed alone: the slice reads no DR copy, so the index object's is first read by the repair.
   const repaired: string[] = [];
-  await expect(scrubVaults({ ...everything, scope: 'primary', vaults: { primary: pair.primary, dr: pair.dr }, repair: true, concurrency: 1, onRepaired: (f) => void repaired.push(f.key) })).rejects.toThrow(
-    'not authorized to perform: kms:Decrypt',
+  const stop = await scrubVaults({ ...everything, scope: 'primary', vaults: { primary: pair.primary, dr: pair.dr }, repair: true, concurrency: 1, onRepaired: (f) => void repaired.push(f.key) }).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  // Review r63AD F1: it stopped with S3's bare words; it names the index object, the vault and the refused read's way out
+  // (the tagged role, never an edit of the key's policy), still stopping the run.
+  expect(stop).toBeInstanceOf(IndexReadRefusedError);
+  expect(stop).toMatchObject({ vault: 'dr', key: index, location: pair.dr.store.location });
+  expect((stop as Error).message).toBe(
+    `the scrub's damage mapping was refused the read of index object ${index} in the dr vault (${pair.dr.store.location}) (kms:Decrypt: ${words}); the vault's KMS key's policy does not allow these credentials kms:Decrypt on the dr vault's index object ${index}, which the damage mapping reads to name the backups an unrepaired object hurts: the vault's KMS key admits only roles tagged lifeboat:key-user=<prefix> (the protection's prefix: lifeboat-<env> for an environment of the config): scrub with repair again with such a role (do not edit the key's policy: docs/DEPLOYMENT.md, "Settings that must not change after the first deploy"). ` +
+      'The run stops here: unread, that index object may list a pack lost in both vaults whose backups would go unnamed; each later scrub stops here too until that read is allowed',
   );
   expect(repaired).toContain(pack);
   expect(await pair.primary.store.get(pack)).toEqual(await get(pack));
