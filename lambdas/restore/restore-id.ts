@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
-/** A restore id names its plan, `restore-plans/<restore id>.json`, and keys its pin and target claim: a plain S3 key part. */
-const SAFE_RESTORE_ID = /^[0-9A-Za-z_-]{1,80}$/;
+/**
+ * A restore id names its plan, `restore-plans/<restore id>.json`, and keys its pin and target claim: a plain S3 key part.
+ * Exported for shown-pin-by.ts, which shows a restore's pin whole only when it holds an id of this form.
+ */
+export const SAFE_RESTORE_ID = /^[0-9A-Za-z_-]{1,80}$/;
 /** The most characters a Step Functions execution name has (StartExecution `name`). */
 const MAX_EXECUTION_NAME = 80;
 

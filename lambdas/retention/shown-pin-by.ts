@@ -1,7 +1,8 @@
 import { shownItemKeyPart } from '../catalog/shown-item-key';
+import { SAFE_RESTORE_ID } from '../restore/restore-id';
 
-/** A restore's pin names it `restore <restoreId>` (restore-pin.ts), the id a safe restore id (restore-id.ts). */
-const RESTORE_PIN_BY = /^restore [0-9A-Za-z_-]{1,80}$/;
+/** A restore's pin names it `restore <restoreId>` (restore-pin.ts), the id a safe restore id: built from restore-id.ts's pattern. */
+const RESTORE_PIN_BY = new RegExp(`^restore ${SAFE_RESTORE_ID.source.replace(/^\^/, '')}`);
 
 /**
  * Who pinned a backup, as a line shows it. A restore's own `restore <restoreId>` is shown whole: the CLI's restore ids
