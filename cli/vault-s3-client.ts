@@ -91,12 +91,26 @@ async function bucketRegion(client: S3Client, bucket: string, env: NodeJS.Proces
     }
     // A 5xx, of S3 or of the STS asked for the credentials' role, was swallowed here, and the vault's first read then
     // failed with its bare "Service Unavailable" (review r63O F3). Not a 501: a store without HeadBucket may serve the reads.
-    if (isServerFault(err) && (err as { $metadata?: { httpStatusCode?: unknown } }).$metadata?.httpStatusCode !== 501) {
+    const sts = isServerFault(err) ? stsTroubleInstead(err, s3) : undefined;
+    if (isServerFault(err) && !unsaidHeadAnswer(err, sts)) {
       client.destroy();
-      const fault = stsTroubleInstead(err, s3) ?? `${s3} answered with a fault of its own (${faultAnswer(err)})`;
+      const fault = sts ?? `${s3} answered with a fault of its own (${faultAnswer(err)})`;
       throw new VaultEndpointFaultError(`the vault bucket ${bucket} could not be reached: ${fault}. ${OTHER_REGION}`, err);
     }
     // The vault's own requests then say what is wrong (no such bucket, access denied) in its words.
     return errorHeaderOf(err, BUCKET_REGION_HEADER);
   }
+}
+
+/**
+ * Whether S3's failed HeadBucket does not say enough to fail the command on: a 501 (a store without HeadBucket may
+ * serve the reads), or S3's own 503. An answer to HEAD has no body, so its 503 does not tell `SlowDown` (S3 is up and
+ * asks for fewer requests) from `ServiceUnavailable`, and the SDK's attempts, which wait out a throttle, are spent.
+ * Until review r63W F2 a throttled HeadBucket failed `lifeboat vault` with "if that region is down": the vault's reads
+ * go on instead, as before review r63O F3, and their answers, which have a body, name which of the two it is. STS's
+ * 503 for the credentials' role (`sts`, its words) has a body and is said as it is.
+ */
+function unsaidHeadAnswer(err: Error, sts: string | undefined): boolean {
+  const status = (err as { $metadata?: { httpStatusCode?: unknown } }).$metadata?.httpStatusCode;
+  return status === 501 || (status === 503 && sts === undefined);
 }

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, expect, it } from '@jest/globals';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { STSClient } from '@aws-sdk/client-sts';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -40,8 +41,8 @@ const requests: string[] = [];
 let primarySilent = false;
 /** Whether us-east-1's STS answers with a fault of its own (a 503, as a region in trouble does) instead. */
 let primaryStsFault = false;
-/** Whether us-east-1's S3 answers with a fault of its own (a 503), its STS answering the role's request. */
-let primaryS3Fault = false;
+/** us-east-1's S3 answer to every request, its STS answering the role's request: a fault (a 503, a 500) or a throttle. */
+let primaryS3Fault: { status: number; code: string; message: string } | undefined;
 /** Whether us-east-1's STS throttles the request (`Throttling`, HTTP 400, as STS answers it) instead. */
 let primaryStsThrottle = false;
 const cliTimeouts = { ...CLI_CLIENT_TIMEOUTS };
@@ -63,8 +64,9 @@ const endpoint: Server = createServer((req, res) => {
       return;
     }
     if (region === 'us-east-1' && service === 's3' && primaryS3Fault) {
-      res.writeHead(503, { 'content-type': 'application/xml' });
-      res.end('<Error><Code>ServiceUnavailable</Code><Message>S3 is in trouble</Message></Error>');
+      // An answer to HEAD loses its body on the way, as S3's has none: a HeadBucket's 503 says neither code nor message.
+      res.writeHead(primaryS3Fault.status, { 'content-type': 'application/xml' });
+      res.end(`<Error><Code>${primaryS3Fault.code}</Code><Message>${primaryS3Fault.message}</Message></Error>`);
       return;
     }
     if (region === 'us-east-1' && !primaryS3Fault) return primarySilent ? undefined : void req.socket.destroy();
@@ -112,7 +114,7 @@ afterEach(() => {
   primarySilent = false;
   primaryStsFault = false;
   primaryStsThrottle = false;
-  primaryS3Fault = false;
+  primaryS3Fault = undefined;
   Object.assign(CLI_CLIENT_TIMEOUTS, cliTimeouts);
   endpoint.closeAllConnections();
   forgetRunCredentials();
@@ -342,7 +344,7 @@ it("a vault out of reach because its region's STS answered the role's request wi
 
 it("a vault whose S3 answers with a fault of its own says S3's, with the DR vault's way out (review r63O F3)", async () => {
   process.env.AWS_PROFILE = 'ops-east';
-  primaryS3Fault = true;
+  primaryS3Fault = { status: 503, code: 'ServiceUnavailable', message: 'S3 is in trouble' };
   const environment = regionsEnvironment();
   const access = await environmentAccess({ config: SAMPLE_CONFIG_FILE, env: environment.name, dataDir: home, aws: true }, {}, { primaryCatalogUnanswered: 'verify the DR vault: --from dr', environment });
   const vault = await access.openVault('primary').catch((err: unknown) => err);
@@ -351,9 +353,26 @@ it("a vault whose S3 answers with a fault of its own says S3's, with the DR vaul
     `the primary vault ${resourceNames(environment).primaryVault} could not be opened: S3 in us-east-1 answered with a fault of its own (ServiceUnavailable (HTTP 503): S3 is in trouble). ` +
       'If the primary region is down, read the DR vault instead: --from dr (verify, restore), --vault dr --region dr (catalog rebuild) or --vault dr (prune, forget, scrub)',
   );
+  // A HeadBucket's 500 is a fault whatever its missing body would have said: not a throttle (review r63W F2).
+  primaryS3Fault = { status: 500, code: 'InternalError', message: 'S3 is in trouble' };
   const bucket = await vaultS3Client({ ...process.env, AWS_REGION: 'us-east-1' }, 'team-vault').catch((err: unknown) => err);
   expect(bucket).toBeInstanceOf(VaultEndpointFaultError);
   expect((bucket as Error).message).toMatch(
-    /^the vault bucket team-vault could not be reached: S3 in us-east-1 \(http:\/\/127\.0\.0\.1:\d+\) answered with a fault of its own \(\w+ \(HTTP 503\): .*\)\. If that region is down, open the vault's copy in the DR region \(its s3:\/\/ location\) instead$/,
+    /^the vault bucket team-vault could not be reached: S3 in us-east-1 \(http:\/\/127\.0\.0\.1:\d+\) answered with a fault of its own \(\w+ \(HTTP 500\): .*\)\. If that region is down, open the vault's copy in the DR region \(its s3:\/\/ location\) instead$/,
   );
+}, 30_000);
+
+it("lifeboat vault's s3:// bucket whose HeadBucket S3 answers a bare 503 (a SlowDown has no body on HEAD) goes on to the vault's reads, not 'if that region is down' (review r63W F2)", async () => {
+  process.env.AWS_PROFILE = 'ops-east';
+  primaryS3Fault = { status: 503, code: 'SlowDown', message: 'Please reduce your request rate.' };
+  requests.length = 0;
+  const client = await vaultS3Client({ ...process.env, AWS_REGION: 'us-east-1' }, 'team-vault').catch((err: unknown) => err);
+  expect(client).toBeInstanceOf(S3Client);
+  expect(await (client as S3Client).config.region()).toBe('us-east-1');
+  // The read's answer has a body: it says SlowDown, a throttle, and is no region's outage.
+  const read = await (client as S3Client).send(new GetObjectCommand({ Bucket: 'team-vault', Key: 'config' })).catch((err: unknown) => err);
+  (client as S3Client).destroy();
+  expect(isThrottledRequest(read)).toBe(true);
+  expect(isServerFault(read)).toBe(false);
+  expect(requests.filter((request) => request.startsWith('s3'))).toEqual(Array.from({ length: 6 }, () => 's3 us-east-1 ASIA-ROLE-us-east-1'));
 }, 30_000);
