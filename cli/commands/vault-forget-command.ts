@@ -78,8 +78,11 @@ export function vaultForget(refs: readonly string[], options: VaultForgetOptions
     } else {
       for (const d of decisions) {
         const verb = d.forget ? (dryRun ? 'would forget' : 'forget') : 'keep';
-        const why = d.reasons.length > 0 ? `  (${d.reasons.join('; ')})` : '';
-        io.out(`${verb.padEnd(12)} ${d.snapshot.id.slice(0, 12)}  ${d.snapshot.time}  ${escapeName(d.snapshot.source.id)}  (host ${JSON.stringify(d.snapshot.hostname)})${why}`);
+        // A reason can quote the snapshot's own tags (the backup id of one the workflow wrote): record text, escaped as the rest.
+        const why = d.reasons.length > 0 ? `  (${d.reasons.map(escapeName).join('; ')})` : '';
+        // The hostname is the snapshot's text, as its directory is: JSON.stringify left a C1 control (U+009B is CSI) or a
+        // bidi override raw, driving the terminal or reversing the line (review r63V F4).
+        io.out(`${verb.padEnd(12)} ${d.snapshot.id.slice(0, 12)}  ${d.snapshot.time}  ${escapeName(d.snapshot.source.id)}  (host ${escapeName(d.snapshot.hostname)})${why}`);
       }
       if (dryRun) io.out(`Would forget ${toForget.length} of ${decisions.length} snapshot(s); nothing was changed.`);
       else if (pruned) io.out(`Forgot ${forgotten.length} snapshot(s).`);

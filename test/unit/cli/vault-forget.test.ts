@@ -5,7 +5,7 @@ import { vaultForget } from '../../../cli/commands/vault-forget-command';
 import { backupDirectory } from '../../../vault/archiver/directory-source';
 import { KeyFileKeyProvider } from '../../../vault/keys/key-file-key-provider';
 import { openLocalVaultStore } from '../../../vault/backend/open-local-vault-store';
-import { openVault } from '../../../vault/repository/vault';
+import { openVault, Vault } from '../../../vault/repository/vault';
 import { FileVaultStore } from '../../../vault/backend/file/file-vault-store';
 import { snapshotKey } from '../../../vault/repository/vault-layout';
 import { ObjectLockedError } from '../../../vault/vault-errors';
@@ -232,5 +232,28 @@ describe('lifeboat vault forget', () => {
     expect(await vaultForget([managed.snapshot.id], { vault, keyFile }, { io: named })).toBe(1);
     expect(named.errors[0]).toMatch(/written by the backup workflow/);
     expect(await snapshotIds()).toContain(managed.snapshot.id.slice(0, 16));
+  });
+
+  // Review r63V F4: the hostname was printed through JSON.stringify, which leaves C1 controls (U+0085, U+009B: CSI) and
+  // bidi overrides (U+202E reverses the rest of the line) raw; a tag's backup id in the reason was printed raw.
+  it('prints a snapshot\'s hostname and a reason\'s backup id with control and bidi characters escaped', async () => {
+    const managed = (await backupDirectory(await openVault(openLocalVaultStore(vault), await KeyFileKeyProvider.load(keyFile)), b, { tags: ['backupId:id\u009b31m\u202e', 'plan:files'] })).snapshot.id;
+    // The hostname a snapshot records is os.hostname() of the machine that wrote it: any text its owner set.
+    const list = Vault.prototype.listSnapshots;
+    const spy = jest.spyOn(Vault.prototype, 'listSnapshots').mockImplementation(async function (this: Vault) {
+      return (await list.call(this)).map((s) => ({ ...s, hostname: 'host\u202eevil\u0085x' }));
+    });
+    try {
+      const io = recordingCliIo();
+      expect(await vaultForget([], { vault, keyFile, keepLast: '1', dryRun: true }, { io })).toBe(0);
+      const line = io.lines.find((l) => l.includes(managed.slice(0, 12))) ?? '';
+      expect(line).toContain('(host host\\u{202e}evil\\x85x)');
+      expect(line).toContain('(backup id\\x9b31m\\u{202e})');
+      // No control or bidi character of the records reaches the terminal.
+      expect(io.lines.join('\n')).not.toMatch(/[\u0085\u009b\u202e]/);
+      expect(io.lines.filter((l) => l.includes('(host host\\u{202e}evil\\x85x)'))).toHaveLength(5);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
