@@ -20,6 +20,7 @@ import { parseWorkerCount } from '../worker-count-option';
 import { unconfiguredNameWarning } from '../unconfigured-names';
 import { BACKUP_RUN_STATES } from '../estimate/backup-run-states';
 import { isUnknownEnvironment, isUsageError } from '../usage-error';
+import { EXIT_OUTCOME_UNKNOWN, outcomeUnknownJson, outcomeUnknownOf } from '../outcome-unknown';
 
 /**
  * `lifeboat backup --plan P` runs the backup workflow once and waits for it; `lifeboat backups list`
@@ -32,7 +33,8 @@ import { isUnknownEnvironment, isUsageError } from '../usage-error';
  * and the next run copies what the DR vault lacks (docs/RUNBOOKS.md, "Backup").
  * Local cloud by default, AWS with --aws. Exit codes (BACKUP_EXIT): `backup` 0 committed, 3 committed but entries were
  * left out (archived objects, unreadable or too long paths: as `lifeboat vault backup`), 4 committed but the run failed
- * after its commit, 1 failed, 2 bad usage (an unknown --env); `backups list` 0, 1 only the DR catalog read, 2 bad usage.
+ * after its commit, 1 failed, 2 bad usage (an unknown --env), 5 the CLI stopped following the run in AWS (its outcome is
+ * unknown); `backups list` 0, 1 only the DR catalog read, 2 bad usage.
  */
 export type BackupCommandOptions = TargetOptions & { plan: string; strategy?: string; json?: boolean; workers?: number };
 export type BackupsListOptions = TargetOptions & { plan?: string; source?: string; all?: boolean; json?: boolean };
@@ -43,9 +45,10 @@ const defaultDeps: BackupCommandDeps = { io: processIo, stderr: process.stderr }
 /**
  * What `lifeboat backup` exits with. `leftOut`: some source's `skipped` count is not 0, as `lifeboat vault backup`'s
  * exit 3 (audit a58A F3: it exited 0). `failedAfterCommit`: the run failed, but the catalog records its backup
- * COMMITTED, so it restores (audit a58A F4: it said `Backup FAILED` and exited 1). README and docs/RUNBOOKS.md say so.
+ * COMMITTED, so it restores (audit a58A F4: it said `Backup FAILED` and exited 1). `outcomeUnknown`: the CLI stopped
+ * following the run in AWS, which goes on (cli/outcome-unknown.ts). README and docs/RUNBOOKS.md say so.
  */
-export const BACKUP_EXIT = { committed: 0, failed: 1, usage: 2, leftOut: 3, failedAfterCommit: 4 } as const;
+export const BACKUP_EXIT = { committed: 0, failed: 1, usage: 2, leftOut: 3, failedAfterCommit: 4, outcomeUnknown: EXIT_OUTCOME_UNKNOWN } as const;
 
 export async function backupCommand(options: BackupCommandOptions, deps: Partial<BackupCommandDeps> = {}): Promise<number> {
   const { io, stderr } = { ...defaultDeps, ...deps };
@@ -92,6 +95,12 @@ export async function backupCommand(options: BackupCommandOptions, deps: Partial
     return committedRun ? BACKUP_EXIT.failedAfterCommit : BACKUP_EXIT.failed;
   } catch (err) {
     io.err(`lifeboat backup: ${err instanceof Error ? err.message : String(err)}`);
+    // The CLI stopped following a run that goes on in AWS and may still commit: not "failed" (review r63Q F6).
+    const unknown = outcomeUnknownOf(err);
+    if (unknown !== undefined) {
+      if (options.json) io.out(outcomeUnknownJson(unknown));
+      return BACKUP_EXIT.outcomeUnknown;
+    }
     return isUsageError(err) ? 2 : 1;
   }
 }

@@ -23,6 +23,7 @@ import { type TimeToLiveLeftOff } from '../../lambdas/restore/restored-table-ttl
 import { mentionsUnanswered } from '../unanswered-endpoint';
 import { FollowingGaveUpError, WorkflowStartFoundNoneError, WorkflowStartUnansweredError } from '../aws-execution-errors';
 import { isUnknownEnvironment, isUsageError, UsageError } from '../usage-error';
+import { EXIT_OUTCOME_UNKNOWN, outcomeUnknownJson, outcomeUnknownOf } from '../outcome-unknown';
 
 /**
  * `lifeboat restore` starts the restore runbook (the same input JSON as the console, docs/RUNBOOKS.md)
@@ -31,7 +32,8 @@ import { isUnknownEnvironment, isUsageError, UsageError } from '../usage-error';
  * the DR catalog, with a client of the DR region only), so that it works with the primary region
  * down; `--region primary` runs the primary region's runbook on the DR vault instead. Exit codes:
  * 0 success (entries not restored, and what the backup left out, are printed under the report, not
- * failed), 1 the run failed or verification found problems, 2 the command line is wrong.
+ * failed), 1 the run failed or verification found problems, 2 the command line is wrong, 5 (`restore --aws`) the CLI
+ * stopped following the run in AWS, which may still restore (cli/outcome-unknown.ts).
  */
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -287,11 +289,14 @@ export async function restoreCommand(options: RestoreCommandOptions, deps: Parti
     const message = err instanceof Error ? err.message : String(err);
     io.err(`lifeboat restore: ${message}`);
     if (isUsageError(err)) return EXIT_USAGE;
-    // The polls of Step Functions failed, not the restore: it may still run (its ARN and lines are in the message), and
-    // a restore from the DR region beside it would race it into the target (review r63F F4).
-    if (err instanceof FollowingGaveUpError) {
-      io.err(`Step Functions in ${err.region} stopped answering; the restore may still run: describe it first (line above).`);
-      return EXIT_FAILED;
+    // The CLI stopped following, not the restore: it may still run (its ARN and lines are in the message), so its outcome
+    // is unknown (review r63Q F6), and no hint of a restore from the DR region, which would race it into the target.
+    const unknown = outcomeUnknownOf(err);
+    if (unknown !== undefined) {
+      // The polls of Step Functions failed for 10 minutes: its region does not answer, not the restore (review r63F F4).
+      if (err instanceof FollowingGaveUpError) io.err(`Step Functions in ${err.region} stopped answering; the restore may still run: describe it first (line above).`);
+      if (options.json) io.out(outcomeUnknownJson(unknown));
+      return EXIT_OUTCOME_UNKNOWN;
     }
     // Only StartExecution went unanswered: the catalog and the vault were not asked, and the start may have begun the
     // restore, so no "the primary region does not answer … restore from the DR region" beside it (review r63Q F5).

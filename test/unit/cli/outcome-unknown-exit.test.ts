@@ -1,0 +1,84 @@
+import { describe, expect, it } from '@jest/globals';
+import { FollowingFailedError, FollowingGaveUpError } from '../../../cli/aws-execution-errors';
+import { backupCommand } from '../../../cli/commands/backup-commands';
+import { drillRunCommand } from '../../../cli/commands/drill-commands';
+import { failoverCommand } from '../../../cli/commands/failover-command';
+import { restoreCommand } from '../../../cli/commands/restore-commands';
+import { StoppedFollowingError, type WorkflowRunner } from '../../../cli/workflow-runner';
+import { capturedCliDeps } from '../../support/captured-cli-io';
+import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+
+/**
+ * Review r63Q F6: after the CLI stopped following an execution it had started in AWS (a poll's answer that stays, polls
+ * failing for 10 minutes, a closed output), `backup`, `drill run`, `failover` and `restore` exited 1, "failed", though
+ * the execution goes on and may commit, pass or restore; with `--json` stdout stayed empty, leaving a script no ARN to
+ * follow. They exit 5 (the outcome is unknown) and `--json` writes one object naming the execution and its region.
+ */
+const REGION = 'us-east-1';
+const arnOf = (workflow: string) => `arn:aws:states:${REGION}:000000000000:execution:lifeboat-dev-${workflow}:lifeboat-${workflow}-20261207T203449Z-cc74dceef238`;
+const expired = Object.assign(new Error('The security token included in the request is expired'), { name: 'ExpiredTokenException', $metadata: { httpStatusCode: 400 } });
+const timeout = Object.assign(new Error('a request has exceeded the configured 10000 ms requestTimeout'), { name: 'TimeoutError' });
+
+const errors: [string, (arn: string) => Error][] = [
+  ['a poll answered with a failure that stays (FollowingFailedError)', (arn) => new FollowingFailedError(arn, REGION, expired)],
+  ['polls failed for 10 minutes (FollowingGaveUpError)', (arn) => new FollowingGaveUpError(arn, REGION, 600_000, timeout)],
+  ['the output closed (StoppedFollowingError)', (arn) => new StoppedFollowingError(arn, REGION)],
+];
+
+const target = { config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.unused', aws: true };
+type Run = (json: boolean, runner: WorkflowRunner) => Promise<{ code: number; out: string[]; err: string[] }>;
+const commands: [string, string, Run][] = [
+  [
+    'backup',
+    'backup',
+    async (json, runner) => {
+      const { out, err, deps } = capturedCliDeps();
+      return { code: await backupCommand({ ...target, plan: 'demo', json }, { ...deps, runner }), out, err };
+    },
+  ],
+  [
+    'drill run',
+    'drill',
+    async (json, runner) => {
+      const { out, err, deps } = capturedCliDeps();
+      return { code: await drillRunCommand({ ...target, plan: 'demo', json }, { ...deps, runner }), out, err };
+    },
+  ],
+  [
+    'failover',
+    'failover',
+    async (json, runner) => {
+      const { out, err, deps } = capturedCliDeps();
+      return { code: await failoverCommand({ ...target, plan: 'demo', json }, { ...deps, runner }), out, err };
+    },
+  ],
+  [
+    'restore',
+    'restore',
+    async (json, runner) => {
+      const { out, err, deps } = capturedCliDeps();
+      return { code: await restoreCommand({ ...target, source: 'demo-orders', backup: '20261124T100000Z-1a2b3c4d', target: 'dynamodb://lifeboat-demo-orders-restored', json }, { ...deps, runner }), out, err };
+    },
+  ],
+];
+
+describe.each(commands)('lifeboat %s --aws whose following of the execution ended', (name, workflow, run) => {
+  it.each(errors)('after %s: exits 5 and --json writes the execution, its region and status UNKNOWN', async (_, errorOf) => {
+    const stopped = errorOf(arnOf(workflow));
+    const runner: WorkflowRunner = { run: () => Promise.reject(stopped) };
+    const { code, out, err } = await run(true, runner);
+    expect({ code, json: out.map((line) => JSON.parse(line) as unknown) }).toEqual({
+      code: 5,
+      json: [{ executionId: arnOf(workflow), status: 'UNKNOWN', region: REGION, error: stopped.name, cause: stopped.message }],
+    });
+    // The human text names the ARN and the lines to follow or stop it, as before.
+    expect(err[0]).toBe(`lifeboat ${name}: ${stopped.message}`);
+  });
+
+  it('without --json: exits 5, stdout empty, stderr names the execution', async () => {
+    const stopped = new FollowingGaveUpError(arnOf(workflow), REGION, 600_000, timeout);
+    const { code, out, err } = await run(false, { run: () => Promise.reject(stopped) });
+    expect({ code, out }).toEqual({ code: 5, out: [] });
+    expect(err[0]).toContain(`describe-execution --region ${REGION} --execution-arn ${arnOf(workflow)}`);
+  });
+});
