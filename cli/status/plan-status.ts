@@ -4,6 +4,7 @@ import { type BackupRecord, type BackupStatus, type CopyStatus } from '../../lam
 import { type DrillRecord } from '../../lambdas/catalog/drill-record';
 import { startsInFuture } from '../../lambdas/catalog/future-start';
 import { listedOutstanding, type NotListedGroup, type OutstandingScrubObject, type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
+import { otherCopyKind, type OtherCopyKind } from '../../lambdas/catalog/other-copy-kind';
 import { failingDrills, lastDrillsByVault, type LastDrills, type LastDrillStatus, newestDrillStatus } from './drill-status';
 import { type DrillScheduleStatus } from './drill-schedule-status';
 import { type SourceMirrorStatus } from './mirror-status';
@@ -118,6 +119,14 @@ export type ScrubStatus =
       unverifiedCopyBackupsOfPlan?: string[];
       /** The problems of the objects behind `unverifiedCopyBackupsOfPlan` (the advice differs: whenRepairedAgain). Absent with it. */
       unverifiedCopyProblems?: ('corrupt' | 'missing')[];
+      /**
+       * As `unverifiedCopyBackupsOfPlan`, for objects whose other copy's read was refused (`otherCopyRefused`): the next
+       * scrub is refused the same way, so no scrub verifies it until the permission is fixed (review r63AB F2). Not among
+       * `unverifiedCopyBackupsOfPlan`. Absent when none.
+       */
+      refusedCopyBackupsOfPlan?: string[];
+      /** The problems of the objects behind `refusedCopyBackupsOfPlan` (a corrupt one is read again by a scrub whose slice holds it). Absent with it. */
+      refusedCopyProblems?: ('corrupt' | 'missing')[];
       /**
        * Objects with no good copy in either vault whose backups no run worked out (scrub-record.ts,
        * `backupsNotWorkedOut`: a scheduled run's deadline cut the mapping): they may hit any backup of the environment's
@@ -248,10 +257,11 @@ function scrubStatus(latest: PlanStatusInput['latestScrub'], committedIds: Reado
   const lostBackups = [...lost.flatMap((o) => o.backups), ...backupsOfLostSnapshots(lost, backups)];
   const hit = [...new Set([...latest.affectedBackups, ...lostBackups])].filter((id) => committedIds.has(id)).sort();
   const ofPlan = (o: OutstandingScrubObject): string[] => o.backups.filter((id) => committedIds.has(id) && !hit.includes(id));
-  const ofOtherCopy = (kind: OutstandingScrubObject['otherCopy']): string[] => [...new Set(objects.filter((o) => o.otherCopy === kind).flatMap(ofPlan))].sort();
+  const ofOtherCopy = (kind: OtherCopyKind): string[] => [...new Set(objects.filter((o) => otherCopyKind(o) === kind).flatMap(ofPlan))].sort();
   const archivedCopy = ofOtherCopy('archived');
   const unverifiedCopy = ofOtherCopy('unverified');
-  const unverifiedProblems = [...new Set(objects.filter((o) => o.otherCopy === 'unverified' && ofPlan(o).length > 0).map((o) => o.problem))].sort();
+  const refusedCopy = ofOtherCopy('refused');
+  const problemsOf = (kind: OtherCopyKind): ('corrupt' | 'missing')[] => [...new Set(objects.filter((o) => otherCopyKind(o) === kind && ofPlan(o).length > 0).map((o) => o.problem))].sort();
   return {
     state: 'ran',
     startedAt: latest.startedAt,
@@ -260,7 +270,8 @@ function scrubStatus(latest: PlanStatusInput['latestScrub'], committedIds: Reado
     scope: latest.scope,
     affectedBackupsOfPlan: hit,
     ...(archivedCopy.length > 0 ? { archivedCopyBackupsOfPlan: archivedCopy } : {}),
-    ...(unverifiedCopy.length > 0 ? { unverifiedCopyBackupsOfPlan: unverifiedCopy, unverifiedCopyProblems: unverifiedProblems } : {}),
+    ...(unverifiedCopy.length > 0 ? { unverifiedCopyBackupsOfPlan: unverifiedCopy, unverifiedCopyProblems: problemsOf('unverified') } : {}),
+    ...(refusedCopy.length > 0 ? { refusedCopyBackupsOfPlan: refusedCopy, refusedCopyProblems: problemsOf('refused') } : {}),
     ...lostWithoutBackups(objects),
     ...copiedInLostNotListed(latest),
     ...outstandingDamage(latest, earlier),

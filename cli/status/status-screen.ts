@@ -10,7 +10,7 @@ import { type OutstandingScrubDamage, type PlanStatus } from './plan-status';
 import { type PruneStatus } from './prune-status';
 import { PRUNE_WORKFLOW_TIMEOUT_SECONDS } from '../../config/prune-workflow-timeout';
 import { pruneCommandLine } from '../../lambdas/retention/prune-command-line';
-import { ARCHIVED_COPY, unverifiedCopy } from '../../lambdas/replication/scrub-objects-left';
+import { ARCHIVED_COPY, refusedCopyUntilFixed, unverifiedCopy } from '../../lambdas/replication/scrub-objects-left';
 import { NO_PRINTED_OPTIONS, type PrintedCommandOptions, type PrintedCommandTarget, printedCommandOptions } from './printed-command-options';
 import { storedErrorShown } from './stored-error-shown';
 import { DOCTOR_NOT_WITH_STACK } from '../target-options-line';
@@ -355,13 +355,16 @@ function lostWithoutBackupsReasons(row: PlanStatus, flags: string): string[] {
  * ScrubStatus): a warning, not a ✗, as the archived copy is most likely good; but until it is thawed a restore of them from
  * the damaged vault fails for the paths affected, and no scheduled scrub thaws it, so the warning stays until someone does.
  * Likewise, with its own advice, backups whose objects' other copy a run's deadline left unread (`unverifiedCopyBackupsOfPlan`),
- * whose scrub line ends with `flags` (review r58E F1).
+ * whose scrub line ends with `flags` (review r58E F1), and those whose other copy's read was refused, which no scrub
+ * reads until the permission is fixed (`refusedCopyBackupsOfPlan`, review r63AB F2).
  */
 function archivedCopyWarnings(row: PlanStatus, flags: string): string[] {
   const s = row.scrub;
   const ids = s.state === 'ran' ? (s.archivedCopyBackupsOfPlan ?? []) : [];
   const unverified = s.state === 'ran' ? (s.unverifiedCopyBackupsOfPlan ?? []) : [];
   const problems = s.state === 'ran' ? (s.unverifiedCopyProblems ?? []) : [];
+  const refused = s.state === 'ran' ? (s.refusedCopyBackupsOfPlan ?? []) : [];
+  const refusedProblems = s.state === 'ran' ? (s.refusedCopyProblems ?? []) : [];
   return [
     ...(ids.length > 0
       ? [
@@ -374,6 +377,13 @@ function archivedCopyWarnings(row: PlanStatus, flags: string): string[] {
     ...(unverified.length > 0
       ? [
           `! ${row.plan}: ${unverified.length} backup(s) (${namedBackups(unverified)}) hold data in objects damaged in one vault whose other copy is ${unverifiedCopy(problems.length > 0 ? problems : ['missing', 'corrupt'], flags)}; ` +
+            'until then restoring them from the damaged vault fails for the paths affected (docs/RUNBOOKS.md, "Scrub")',
+        ]
+      : []),
+    // The next scrub is refused the same way: no scrub verifies it until the permission is fixed (review r63AB F2).
+    ...(refused.length > 0
+      ? [
+          `! ${row.plan}: ${refused.length} backup(s) (${namedBackups(refused)}) hold data in objects damaged in one vault whose other copy ${refusedCopyUntilFixed(refusedProblems.length > 0 ? refusedProblems : ['missing', 'corrupt'], flags)}; ` +
             'until then restoring them from the damaged vault fails for the paths affected (docs/RUNBOOKS.md, "Scrub")',
         ]
       : []),
@@ -393,6 +403,12 @@ function scrubObjectsWithoutBackupsLines(status: EnvironmentStatus, flags: strin
       ? [
           `! ${s.unverified.objects} object(s) the scrub left damaged or missing in one vault, whose other copy it did not verify, name no backup a plan above lists: its deadline came before it worked out which backups hold data in them, none does, or only backups of a removed plan, forgotten or not committed; ` +
             `a restore from that vault may fail for the paths affected: run \`lifeboat scrub ${s.unverified.corrupt > 0 ? '--fraction 1 ' : ''}--repair${flags}\`, which verifies and copies them (docs/RUNBOOKS.md, "Scrub")`,
+        ]
+      : []),
+    ...(s.refused
+      ? [
+          `! ${s.refused.objects} object(s) the scrub left damaged or missing in one vault, whose other copy ${refusedCopyUntilFixed(s.refused.corrupt > 0 ? ['corrupt'] : ['missing'], flags)}, name no backup a plan above lists: its deadline came before it worked out which backups hold data in them, none does, or only backups of a removed plan, forgotten or not committed; ` +
+            'until then a restore from that vault may fail for the paths affected (docs/RUNBOOKS.md, "Scrub")',
         ]
       : []),
     ...(s.archived

@@ -49,6 +49,15 @@ const outstandingObjectSchema = z.object({
   goodCopy: z.boolean(),
   /** Absent unless the other copy exists but was not verified (never with `goodCopy`); absent in records written before it was kept. */
   otherCopy: z.enum(['archived', 'unverified']).optional(),
+  /**
+   * With `otherCopy: 'unverified'`: the run's read of that copy was refused (an AccessDenied; ScrubFinding
+   * `otherCopyRefused`), so the next scrub is refused the same way until the permission is fixed, and `lifeboat status`
+   * says so instead of saying the next scrub with repair verifies it (review r63AB F2). Absent otherwise, and in records
+   * written before it was kept, which read as unverified as before. Optional, so no CATALOG_FORMAT raise: a CLI from
+   * before drops it when its `lifeboat scrub` carries the object (z.object drops keys it does not know), which only
+   * brings back the unverified wording; the object stays REPAIRABLE with its backups named either way.
+   */
+  otherCopyRefused: z.literal(true).optional(),
   since: z.string().min(1),
   backups: z.array(z.string()).max(OUTSTANDING_BACKUPS_LISTED),
   /**

@@ -18,6 +18,16 @@ export const ARCHIVED_COPY = 'an archived copy, not verified';
 export const REFUSED_COPY = 'could not be read (refused): fix the permission the reason names, then scrub with repair again';
 
 /**
+ * REFUSED_COPY where the reason is not shown (`lifeboat status`: the scrub record keeps no reason, review r63AB F2): the
+ * scrub's verdict or alarm names the refused permission; then the scrub with repair that reads the object again, whose
+ * command line ends with `options` (as whenRepairedAgain's).
+ */
+export function refusedCopyUntilFixed(problems: Iterable<ScrubFinding['problem']>, options = ''): string {
+  const corrupt = new Set(problems).has('corrupt');
+  return `could not be read (refused): fix the permission the scrub's verdict or alarm names, then run \`lifeboat scrub ${corrupt ? '--fraction 1 ' : ''}--repair${options}\` again`;
+}
+
+/**
  * When a scrub with repair reads again an object a run left for want of time, by its problem: a missing one is found by
  * every run (from the full listings), a corrupt one only by the run whose slice holds it, a cycle later (review rN F3).
  * `options`: the target options, with a leading space, of the command printing it, which its `lifeboat scrub` line ends

@@ -90,12 +90,14 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
       const unrepaired = f.outcome === 'unrepaired' && f.goodCopy !== true;
       // Not a good copy, not lost either: its backups are kept so that status names them (review rAA F1, rJJ F3).
       const otherCopy = unrepaired ? f.otherCopy : undefined;
+      // Kept so that status does not promise that the next scrub verifies a copy it will be refused again (review r63AB F2).
+      const refused = otherCopy === 'unverified' && f.otherCopyRefused === true ? { otherCopyRefused: true as const } : {};
       const was = earlier.get(id(f));
       const since = was?.since ?? recountedSince.get(id(f)) ?? startedAt;
       const lastChecked = checkedNow.has(id(f)) ? startedAt : was?.lastChecked;
       const copiedIn = f.copiedIn === true ? { copiedIn: true as const, ...(lastChecked !== undefined ? { lastChecked } : {}) } : {};
       const entry: OutstandingScrubObject = unrepaired
-        ? { vault: f.vault, key: f.key, problem: f.problem, goodCopy: false, ...(otherCopy !== undefined ? { otherCopy } : {}), since, ...backupsOfFound(f.key, mapped(f.key, was), was), ...copiedIn, ...(f.listedBy !== undefined ? { listedBy: f.listedBy } : {}) }
+        ? { vault: f.vault, key: f.key, problem: f.problem, goodCopy: false, ...(otherCopy !== undefined ? { otherCopy } : {}), ...refused, since, ...backupsOfFound(f.key, mapped(f.key, was), was), ...copiedIn, ...(f.listedBy !== undefined ? { listedBy: f.listedBy } : {}) }
         : { vault: f.vault, key: f.key, problem: f.problem, goodCopy: true, since, backups: [], ...copiedIn };
       // Only this run's check of its tree (the check again, or the look after a copy: copiedInChecked) gives a carried
       // copied-in entry its verdict (review r58B).
@@ -265,6 +267,7 @@ function stillCopiedIn(found: OutstandingScrubObject, was: OutstandingScrubObjec
     problem: found.problem,
     goodCopy: worse.goodCopy,
     ...(worse.otherCopy !== undefined ? { otherCopy: worse.otherCopy } : {}),
+    ...(worse.otherCopyRefused === true ? { otherCopyRefused: true as const } : {}),
     since: found.since,
     backups: worse.goodCopy ? [] : backups,
     ...(notWorkedOut ? { backupsNotWorkedOut: true as const } : {}),

@@ -38,7 +38,7 @@ export type ScrubFinding = {
   /**
    * With `otherCopy: 'unverified'`: its check was refused (an AccessDenied, which the reason names), so the next scrub is
    * refused the same way until the permission is fixed: no message says a later scrub verifies it (review r63Y F1). The
-   * scrub record, which has no reason, keeps it as unverified.
+   * scrub record, which has no reason, keeps the flag on the object's outstanding entry (scrub-record.ts, review r63AB F2).
    */
   readonly otherCopyRefused?: true;
   /**

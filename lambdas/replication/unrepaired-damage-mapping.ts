@@ -2,7 +2,7 @@ import { idFromKey, indexKey, SNAPSHOTS_PREFIX, type Vault } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type DamagedObject, describeDamage, type IndexObjectRead } from './scrub-damage';
 import { type ScrubIndexObjects } from './scrub-index-objects';
-import { whenRepairedAgain } from './scrub-objects-left';
+import { REFUSED_COPY, whenRepairedAgain } from './scrub-objects-left';
 import { ReadsStoppedError, readsUntilVault } from './reads-until-vault';
 import { DAMAGE_MAPPING_MARGIN_MS } from './scrub-time-reserves';
 import { type ScrubFinding } from './scrub-report';
@@ -32,7 +32,7 @@ export async function mapUnrepairedDamage(
   for (const f of findings) {
     if (f.outcome !== 'unrepaired' || f.goodCopy === true) continue;
     unrepaired.set(f.key, [...(unrepaired.get(f.key) ?? []), f.vault].sort((a, b) => (a === 'primary' ? -1 : b === 'primary' ? 1 : 0)));
-    const kind: MappedKind = f.otherCopy ?? 'lost';
+    const kind: MappedKind = f.otherCopyRefused === true ? 'refused' : (f.otherCopy ?? 'lost');
     const was = left.get(f.key);
     const problems = new Set([...(was?.problems ?? []), f.problem]);
     const copiedInto = new Set([...(was?.copiedInto ?? []), ...(f.copiedIn === true ? [f.vault] : [])]);
@@ -45,13 +45,17 @@ export async function mapUnrepairedDamage(
   return { damage, archivedCopyDamage, cut };
 }
 
-/** How an unrepaired object with no good copy is known, most severe first (an object's worst finding says). */
-const MAPPED_KINDS = ['lost', 'archived', 'unverified'] as const;
+/**
+ * How an unrepaired object with no good copy is known, most severe first (an object's worst finding says): `refused`,
+ * an unverified copy whose read was refused, before `unverified`, as no scrub reads it until the permission is fixed.
+ */
+const MAPPED_KINDS = ['lost', 'archived', 'refused', 'unverified'] as const;
 type MappedKind = (typeof MAPPED_KINDS)[number];
 
 /**
  * When a scrub names again the backups of an object whose mapping the deadline cut, by how it is known: an unverified
- * one is read again by the scrub that repairs it (whenRepairedAgain); a lost or archived one by any scrub that finds it,
+ * one is read again by the scrub that repairs it (whenRepairedAgain); a refused one only once the permission is fixed
+ * (REFUSED_COPY: the next scrub is refused the same way, review r63AB F2); a lost or archived one by any scrub that finds it,
  * every run when it is missing in a vault (the listings), only the run whose slice holds it when it is corrupt in both.
  * Not a lost snapshot object whose record no vault reads: it has no backup a scrub can name (review r57A F4). One copied
  * in (`copiedInto` the vaults it was copied into), lost or unverified, is no longer missing, so no comparison finds it
@@ -60,8 +64,9 @@ type MappedKind = (typeof MAPPED_KINDS)[number];
  */
 function whenMappedAgain(key: string, kind: MappedKind, problems: ReadonlySet<ScrubFinding['problem']>, copiedInto: ReadonlySet<VaultSide>, options: string): string {
   const snapshotId = idFromKey(SNAPSHOTS_PREFIX, key);
-  if (snapshotId && copiedInto.size > 0) return `the next scrub of that vault checks it again and names them if its time allows; meanwhile its backup is the catalog record whose sources list snapshot ${snapshotId}${kind === 'unverified' ? `, to check with ${verifyBackupLine(copiedInto, options)}` : ''}`;
+  if (snapshotId && copiedInto.size > 0) return `the next scrub of that vault checks it again and names them if its time allows; meanwhile its backup is the catalog record whose sources list snapshot ${snapshotId}${kind === 'unverified' || kind === 'refused' ? `, to check with ${verifyBackupLine(copiedInto, options)}` : ''}`;
   if (kind === 'unverified') return `${whenRepairedAgain(problems, options)} (or names them)`;
+  if (kind === 'refused') return `its other copy ${REFUSED_COPY} (which names them)`;
   if (snapshotId) return `no later scrub names them: its backup is the catalog record whose sources list snapshot ${snapshotId}`;
   if (problems.has('missing')) return 'the next scrub names them';
   return `a scrub names them when its slice comes round again, or now \`lifeboat scrub --fraction 1${options}\``;

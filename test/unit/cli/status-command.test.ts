@@ -321,6 +321,33 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
     expect(screen).not.toContain('name no backup');
   });
 
+  // Review r63AB F2: a copy whose read was refused was kept as unverified, and status said the next scrub with repair
+  // verifies and copies it, though the next scrub is refused the same way.
+  it("damage whose other copy's read was refused: the warning says to fix the permission, not that the next scrub verifies it; a record without the flag reads as before", async () => {
+    const refusedObject = { ...clean.outstanding!.objects[0]!, otherCopy: 'unverified' as const, otherCopyRefused: true as const };
+    const refused: ScrubRunRecord = { ...clean, outcome: 'REPAIRABLE', outstanding: { objects: [refusedObject], notListed: 0 } };
+    const r = row([b], [], refused);
+    expect(r.scrub).toMatchObject({ affectedBackupsOfPlan: [], refusedCopyBackupsOfPlan: [b.backupId], refusedCopyProblems: ['corrupt'] });
+    expect(r.scrub).not.toHaveProperty('unverifiedCopyBackupsOfPlan');
+    expect(r.withinObjectives).toBe(true);
+    const screen = statusScreen(await environmentStatus(sources({ backups: [b], latestScrub: async () => refused }), NOW)).join('\n').replace(/\n {4}/g, ' ');
+    expect(screen).toContain(
+      `! demo: 1 backup(s) (${b.backupId}) hold data in objects damaged in one vault whose other copy could not be read (refused): fix the permission the scrub's verdict or alarm names, then run \`lifeboat scrub --fraction 1 --repair --env dev\` again; until then restoring them from the damaged vault fails for the paths affected`,
+    );
+    expect(screen).not.toContain('verifies and copies');
+    // Naming no backup a row shows: the environment's line says the same.
+    const unnamed: ScrubRunRecord = { ...refused, outstanding: { objects: [{ ...refusedObject, problem: 'missing', backups: [] }], notListed: 0 } };
+    const status = await environmentStatus(sources({ backups: [b], latestScrub: async () => unnamed }), NOW);
+    expect(status.scrubObjectsWithoutBackups).toEqual({ refused: { objects: 1, corrupt: 0 } });
+    const envScreen = statusScreen(status).join('\n').replace(/\n {4}/g, ' ');
+    expect(envScreen).toContain("! 1 object(s) the scrub left damaged or missing in one vault, whose other copy could not be read (refused): fix the permission the scrub's verdict or alarm names, then run `lifeboat scrub --repair --env dev` again, name no backup a plan above lists");
+    expect(envScreen).not.toContain('verifies and copies');
+    // A record written before the flag was kept: an unverified copy, as before.
+    const { otherCopyRefused: _dropped, ...old } = refusedObject;
+    expect(row([b], [], { ...refused, outstanding: { objects: [old], notListed: 0 } }).scrub).toMatchObject({ unverifiedCopyBackupsOfPlan: [b.backupId] });
+    expect(row([b], [], { ...refused, outstanding: { objects: [old], notListed: 0 } }).scrub).not.toHaveProperty('refusedCopyBackupsOfPlan');
+  });
+
   // Review rN F2: a run cut while mapping what its repair cutoff left names those objects without their backups; no row
   // names them, so status read a plain ✓ with nothing said.
   it('objects whose other copy a cut run did not read and whose backups it did not work out: an environment ! line, and --json carries them', async () => {

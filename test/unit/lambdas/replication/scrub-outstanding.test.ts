@@ -391,7 +391,7 @@ describe('outstandingAfter: a snapshot object a scrub copied in without showing 
   it('keeps the fullest record, every list full, the copied-in ids and AFFECTED_BACKUPS_LISTED affected backups, under DynamoDB\'s 400 KB item', () => {
     const backupId = (i: number): string => `20261127T030000Z-${String(i).padStart(8, '0')}`;
     const backups = Array.from({ length: OUTSTANDING_BACKUPS_LISTED }, (_, i) => backupId(i));
-    const full = (k: string): OutstandingScrubObject => ({ vault: 'primary', key: k, problem: 'corrupt', goodCopy: false, otherCopy: 'unverified', since: NOW, backups, backupsNotWorkedOut: true, copiedIn: true, lastChecked: NOW });
+    const full = (k: string): OutstandingScrubObject => ({ vault: 'primary', key: k, problem: 'corrupt', goodCopy: false, otherCopy: 'unverified', otherCopyRefused: true, since: NOW, backups, backupsNotWorkedOut: true, copiedIn: true, lastChecked: NOW });
     const group: NotListedGroup = { problem: 'missing', first: key('00', 0), last: key('ff', 0), vaults: ['primary', 'dr'], count: 1000, since: NOW, cycle: 1, lost: true, mixedSince: true };
     const perGroup = OUTSTANDING_COPIED_IN_IDS_KEPT / OUTSTANDING_COPIED_IN_ID_GROUPS;
     const record: ScrubRunRecord = {
@@ -585,5 +585,25 @@ describe('scrubRunSummary: the backups objects with no good copy hit', () => {
     // Under the cap, all are named, none counted.
     const few = scrubRunSummary({ ...sameSliceAgain(undefined), damage: damage.slice(0, 1) }, { environment: 'dev', startedAt: NOW, endedAt: NOW });
     expect([few.affectedBackups.length, few.affectedBackupsNotListed]).toEqual([1500, undefined]);
+  });
+});
+
+// Review r63AB F2: a copy whose check was refused was recorded as a plain unverified one, and `lifeboat status` said the
+// next scrub with repair verifies and copies it, though the next scrub is refused the same way.
+describe('outstandingAfter: an object whose other copy was refused', () => {
+  const pack = key('ab', 1);
+  const refusedFinding: ScrubFinding = { vault: 'primary', key: pack, problem: 'missing', detail: 'lacks it', outcome: 'unrepaired', reason: "reading the dr vault's copy was refused (…)", otherCopy: 'unverified', otherCopyRefused: true };
+  const report = (findings: ScrubFinding[], scope: ScrubReport['scope'] = 'primary'): ScrubReport => ({ ...sameSliceAgain(undefined), scope, findings, ok: findings.length === 0 });
+
+  it('keeps the refusal in the record, carried by a run that does not read the object again; an unverified one stays without it', () => {
+    const record = scrubRunRecordSchema.parse(scrubRunSummary(report([refusedFinding, { ...refusedFinding, key: key('ab', 2), reason: 'the repair cutoff came first', otherCopyRefused: undefined }]), { environment: 'dev', startedAt: NOW, endedAt: NOW }));
+    expect(record.outcome).toBe('REPAIRABLE');
+    expect(record.outstanding?.objects).toEqual([
+      expect.objectContaining({ key: pack, otherCopy: 'unverified', otherCopyRefused: true }),
+      expect.not.objectContaining({ otherCopyRefused: expect.anything() as unknown }),
+    ]);
+    // A run of the DR vault alone does not read it again in the primary vault: carried as it was.
+    const carried = outstandingAfter(report([], 'dr'), '2026-11-28T03:00:00.000Z', record);
+    expect(carried.objects.find((o) => o.key === pack)).toMatchObject({ otherCopy: 'unverified', otherCopyRefused: true });
   });
 });

@@ -293,6 +293,24 @@ it('a copied-in snapshot whose copy was not checked and whose mapping the deadli
   expect(intoPrimary.archivedCopyDamage[0]?.note).toMatch(/, to check with lifeboat verify --backup ID$/);
 });
 
+// Review r63AB F2: an object whose other copy's read was refused was noted as one the next scrub with repair verifies and
+// copies, though the next scrub is refused the same way.
+it("an object whose other copy's read was refused and whose mapping the deadline cut says to fix the permission, not that the next scrub verifies it", async () => {
+  const key = packKey('ab'.repeat(32));
+  const unverified = { vault: 'primary', key, problem: 'missing', detail: 'lacks it', outcome: 'unrepaired', reason: 'the repair cutoff came first', otherCopy: 'unverified' } as const;
+  const refused = { ...unverified, reason: "reading the dr vault's copy was refused (…)", otherCopyRefused: true } as const;
+  const noteOf = async (finding: typeof unverified | typeof refused): Promise<string | undefined> => {
+    const { archivedCopyDamage, cut } = await mapUnrepairedDamage([finding], { primary: vault }, DAMAGE_MAPPING_MARGIN_MS, () => 0, undefined, ' --env prod');
+    expect(cut).toBe(true);
+    return archivedCopyDamage[0]?.note;
+  };
+  expect(await noteOf(refused)).toBe(
+    "the backups it holds data of were not worked out: the run's deadline came first; its other copy could not be read (refused): fix the permission the reason names, then scrub with repair again (which names them)",
+  );
+  // A copy the deadline left unread keeps its wording.
+  expect(await noteOf(unverified)).toBe("the backups it holds data of were not worked out: the run's deadline came first; the next scrub with repair verifies and copies it (or names them)");
+});
+
 it('entries from a path read only the pages from the one that may hold it on (a restore shard starts at its own page)', async () => {
   const pages = (await Promise.all((await nodesOf(vault, kept)).map((node) => loadManifestNode(vault.store, vault.keys, node)))).flat();
   expect(pages.map((p) => [p.first, p.last])).toEqual([['a', 'b/1'], ['b/2', 'c'], ['d', 'e/1'], ['e/2', 'f'], ['g', 'g']]);
