@@ -41,16 +41,9 @@ const regionlessFailures = new Map<string, RememberedUnanswered>();
  * fault (review r62T F3, r63H F2: a 503 of STS was `DynamoDB … answered with a fault of its own`).
  */
 export function runCredentials(profile: string | undefined, region: string): CredentialsProvider {
-  const provider = sharedProvider(profile, region);
-  return async (options) => {
-    try {
-      return await provider(options);
-    } catch (err) {
-      markIfStsTrouble(err, region);
-      if (err instanceof CredentialsUnansweredError || !isCredentialsUnanswered(err)) throw err;
-      throw new CredentialsUnansweredError(credentialsUnansweredWords(err, ...whose(profile)), { cause: err });
-    }
-  };
+  return markingStsTrouble(sharedProvider(profile, region), region, (err) =>
+    err instanceof CredentialsUnansweredError || !isCredentialsUnanswered(err) ? err : new CredentialsUnansweredError(credentialsUnansweredWords(err, ...whose(profile)), { cause: err }),
+  );
 }
 
 /**
@@ -60,13 +53,20 @@ export function runCredentials(profile: string | undefined, region: string): Cre
  * STS in trouble is marked as in runCredentials, for its line not to say CloudFormation did not answer (review r63C F2).
  */
 export function runCredentialsAsGiven(profile: string | undefined, region: string | undefined): CredentialsProvider {
-  const provider = sharedProvider(profile, region);
+  return markingStsTrouble(sharedProvider(profile, region), region, (err) => err);
+}
+
+/**
+ * `provider`, a failure of which is marked when it is a role's STS in `region` in trouble (credentials-sts-unanswered.ts)
+ * before `thrown` says what it throws: both providers of the run mark it alike, whatever words they then give it.
+ */
+function markingStsTrouble(provider: CredentialsProvider, region: string | undefined, thrown: (err: unknown) => unknown): CredentialsProvider {
   return async (options) => {
     try {
       return await provider(options);
     } catch (err) {
       markIfStsTrouble(err, region);
-      throw err;
+      throw thrown(err);
     }
   };
 }
