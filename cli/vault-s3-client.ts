@@ -7,6 +7,7 @@ import { stsTroubleInstead } from './credentials-sts-unanswered';
 import { credentialsThrottledInstead } from './credentials-throttled-error';
 import { faultAnswer, isServerFault } from './server-fault';
 import { VaultEndpointFaultError } from './vault-endpoint-fault-error';
+import { OTHER_REGION, sayVaultRequestFailures } from './vault-request-words';
 import { BUCKET_REGION_HEADER } from '../lambdas/runtime/bucket-region-redirect';
 import { errorHeaderOf } from '../lambdas/runtime/sdk-error-header';
 
@@ -33,9 +34,16 @@ export async function vaultS3Client(env: NodeJS.ProcessEnv, bucket?: string, tim
   if (bucket === undefined) return configured;
   const region = (await bucketRegion(configured, bucket, env))?.trim();
   // An S3-compatible store may answer an empty header (review 42d): no region is named then.
-  if (!region || region === (await configured.config.region())) return configured;
+  if (!region || region === (await configured.config.region())) return sayVaultRequestFailures(configured, bucket, await s3Named(configured, env));
   configured.destroy();
-  return new S3Client({ ...awsTransferSettings(region, timeouts), followRegionRedirects: true });
+  const regional = new S3Client({ ...awsTransferSettings(region, timeouts), followRegionRedirects: true });
+  return sayVaultRequestFailures(regional, bucket, await s3Named(regional, env));
+}
+
+/** S3 as the messages name it: `S3 in <region>`, and the endpoint when one is configured (a test's, a store's). */
+async function s3Named(client: S3Client, env: NodeJS.ProcessEnv): Promise<string> {
+  const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL;
+  return `S3 in ${await client.config.region()}${endpoint ? ` (${endpoint})` : ''}`;
 }
 
 async function clientInConfiguredRegion(env: NodeJS.ProcessEnv, timeouts: ClientTimeouts): Promise<S3Client> {
@@ -59,9 +67,6 @@ async function sdkRegionChoice(timeouts: ClientTimeouts): Promise<string> {
   }
 }
 
-/** The way out of a vault's region at fault (as of one that does not answer, below): its replicated copy. */
-const OTHER_REGION = "If that region is down, open the vault's copy in the DR region (its s3:// location) instead";
-
 /** The bucket's region as S3 says it (a 403 or 404 carries the header too), or undefined when S3 does not say. */
 async function bucketRegion(client: S3Client, bucket: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
   try {
@@ -71,8 +76,7 @@ async function bucketRegion(client: S3Client, bucket: string, env: NodeJS.Proces
       client.destroy();
       throw err;
     }
-    const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL;
-    const s3 = `S3 in ${await client.config.region()}${endpoint ? ` (${endpoint})` : ''}`;
+    const s3 = await s3Named(client, env);
     // The vault's own first read would ask STS again, and print its bare `Throttling: Rate exceeded` (review r63O F2).
     const throttled = credentialsThrottledInstead(err, `the vault bucket ${bucket} could not be reached`, s3);
     if (throttled !== undefined) {

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, expect, it } from '@jest/globals';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { STSClient } from '@aws-sdk/client-sts';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -371,8 +371,26 @@ it("lifeboat vault's s3:// bucket whose HeadBucket S3 answers a bare 503 (a Slow
   expect(await (client as S3Client).config.region()).toBe('us-east-1');
   // The read's answer has a body: it says SlowDown, a throttle, and is no region's outage.
   const read = await (client as S3Client).send(new GetObjectCommand({ Bucket: 'team-vault', Key: 'config' })).catch((err: unknown) => err);
-  (client as S3Client).destroy();
+  expect(requests.filter((request) => request.startsWith('s3'))).toEqual(Array.from({ length: 6 }, () => 's3 us-east-1 ASIA-ROLE-us-east-1'));
   expect(isThrottledRequest(read)).toBe(true);
   expect(isServerFault(read)).toBe(false);
-  expect(requests.filter((request) => request.startsWith('s3'))).toEqual(Array.from({ length: 6 }, () => 's3 us-east-1 ASIA-ROLE-us-east-1'));
+  expect((read as Error).message).toBe(
+    `the vault bucket team-vault could not be used: S3 in us-east-1 (${process.env.AWS_ENDPOINT_URL}) throttled GetObject (SlowDown (HTTP 503): Please reduce your request rate.). ` +
+      'Run the command again in a minute, when S3 may take the request',
+  );
+  // A HEAD's 503 has no body: it may be either, and both ways are said.
+  const head = await (client as S3Client).send(new HeadObjectCommand({ Bucket: 'team-vault', Key: 'config' })).catch((err: unknown) => err);
+  expect((head as Error).message).toMatch(
+    /^the vault bucket team-vault could not be used: S3 in us-east-1 \(http:\/\/127\.0\.0\.1:\d+\) answered HeadObject with HTTP 503 and no body, as S3 answers a HEAD it throttles \(SlowDown\) or cannot serve \(\w+ \(HTTP 503\): .*\)\. Run the command again in a minute or, if that region is down, open the vault's copy in the DR region \(its s3:\/\/ location\) instead$/,
+  );
+  // A read S3 answers with a fault of its own names S3 and the way out, not its bare "S3 is in trouble".
+  primaryS3Fault = { status: 503, code: 'ServiceUnavailable', message: 'S3 is in trouble' };
+  const faulted = await (client as S3Client).send(new GetObjectCommand({ Bucket: 'team-vault', Key: 'config' })).catch((err: unknown) => err);
+  (client as S3Client).destroy();
+  expect(faulted).toBeInstanceOf(VaultEndpointFaultError);
+  expect(isServerFault(faulted)).toBe(true);
+  expect((faulted as Error).message).toBe(
+    `the vault bucket team-vault could not be used: S3 in us-east-1 (${process.env.AWS_ENDPOINT_URL}) answered GetObject with a fault of its own (ServiceUnavailable (HTTP 503): S3 is in trouble). ` +
+      "If that region is down, open the vault's copy in the DR region (its s3:// location) instead",
+  );
 }, 30_000);

@@ -1,0 +1,16 @@
+/**
+ * An endpoint's throttle said in the CLI's words that stays a throttle: the SDK's error name (S3's `SlowDown`) and the
+ * answer's `$metadata` are kept, so that what tells a throttle (isThrottledRequest) reads it as the SDK's own. The
+ * service is up and asks to be called less often, so the message advises running the command again, not another
+ * region (review r63W F2: a throttle is not a region down).
+ */
+export class EndpointThrottledError extends Error {
+  readonly $metadata: { httpStatusCode?: number };
+
+  constructor(message: string, cause: Error) {
+    super(message, { cause });
+    this.name = cause.name;
+    const status = (cause as { $metadata?: { httpStatusCode?: unknown } }).$metadata?.httpStatusCode;
+    this.$metadata = typeof status === 'number' ? { httpStatusCode: status } : {};
+  }
+}
