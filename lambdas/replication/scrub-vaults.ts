@@ -20,6 +20,7 @@ import { mapUnrepairedDamage } from './unrepaired-damage-mapping';
 import { otherSide } from './other-side';
 import { verifyBackupLine } from './verify-backup-line';
 import { lostListedPacks } from './lost-listed-packs';
+import { SliceReadRefusedError } from './slice-read-refused-error';
 
 export type ScrubVaultsOptions = {
   /** The vaults, open; one that could not be opened is absent (it is then neither read nor a source of repairs). */
@@ -147,7 +148,12 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   // With the other vault open, each index object read is also asked which packs it lists that neither listing holds:
   // the comparison cannot find a pack deleted from both, which a backup deduplicating against that index relies on (fix f58R).
   const lacksPack = (packId: string): boolean => !hasSortedKey(listingOf('primary'), packKey(packId)) && !hasSortedKey(listingOf('dr'), packKey(packId));
-  const readers = sides.map((side) => ({ vault: vaults[side] as Vault, holds: (key: string) => hasSortedKey(listingOf(side), key), ...(vaults[otherSide(side)] ? { lacksPack } : {}) }));
+  const readers = sides.map((side) => {
+    const vault = vaults[side] as Vault;
+    // A refused read still stops the run, naming the key, the vault and the way out (review r63Y F2).
+    const readError = (key: string, err: unknown): unknown => (isS3AccessDenied(err) ? new SliceReadRefusedError(side, vault.store.location, key, err) : err);
+    return { vault, holds: (key: string) => hasSortedKey(listingOf(side), key), readError, ...(vaults[otherSide(side)] ? { lacksPack } : {}) };
+  });
   const readUntil = options.deadline !== undefined ? { deadline: options.deadline - SLICE_READ_RESERVE_MS - REPAIR_BUDGET_MS, now } : {};
   const inStep = await scrubObjectsInStep(readers, selected.keys, { ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}), check, ...readUntil });
 

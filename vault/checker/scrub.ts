@@ -61,7 +61,16 @@ export type ScrubReadOptions = {
  * a backup deduplicates against the index alone, so an index object listing a pack no vault holds makes the next backup
  * reference data that is not there (fix f58R).
  */
-export type ScrubReadVault = { readonly vault: Vault; holds(key: string): boolean; lacksPack?(packId: string): boolean };
+export type ScrubReadVault = {
+  readonly vault: Vault;
+  holds(key: string): boolean;
+  lacksPack?(packId: string): boolean;
+  /**
+   * What a read's error other than damage (a refusal, a store down) is thrown as: the scrub's names the vault, the key
+   * and a refusal's way out, which S3's words alone did not (review r63Y F2). Absent: as it is.
+   */
+  readError?(key: string, err: unknown): unknown;
+};
 
 /**
  * What reading in step found: `read` is how many of the keys, from the first, were read in every vault holding them
@@ -87,7 +96,7 @@ export async function scrubObjectsInStep(vaults: readonly ScrubReadVault[], keys
       cutAt = Math.min(cutAt, index);
       return undefined;
     }
-    return Promise.all(vaults.map(async ({ vault, holds, lacksPack }) => (holds(key) ? readOne(vault, key, check, lacksPack) : undefined)));
+    return Promise.all(vaults.map(async ({ vault, holds, lacksPack, readError }) => (holds(key) ? readOne(vault, key, check, lacksPack, readError) : undefined)));
   });
   const read = Math.min(cutAt, keys.length);
   const results = vaults.map((_, v) =>
@@ -113,7 +122,7 @@ export async function scrubObjects(vault: Vault, keys: readonly string[], option
   return [...(results[0] ?? [])];
 }
 
-async function readOne(vault: Vault, key: string, check: BlobCheck, lacksPack: ((packId: string) => boolean) | undefined): Promise<ScrubObjectResult> {
+async function readOne(vault: Vault, key: string, check: BlobCheck, lacksPack: ScrubReadVault['lacksPack'], readError: ScrubReadVault['readError']): Promise<ScrubObjectResult> {
   try {
     const indexId = lacksPack ? idFromKey(INDEX_PREFIX, key) : null;
     if (indexId !== null && lacksPack) {
@@ -128,6 +137,6 @@ async function readOne(vault: Vault, key: string, check: BlobCheck, lacksPack: (
     if (err instanceof VaultCorruptionError) return { key, state: 'corrupt', message: err.message };
     if (err instanceof VaultObjectNotFoundError) return { key, state: 'missing', message: err.message };
     if (err instanceof VaultObjectArchivedError) return { key, state: 'archived', message: err.message, ...(err.storageClass !== undefined ? { storageClass: err.storageClass } : {}) };
-    throw err;
+    throw readError !== undefined ? readError(key, err) : err;
   }
 }

@@ -14,6 +14,7 @@ import { heldBackReason, NEEDS_CUT_REASON, readAfterWorkOutReason } from '../../
 import { lookHeldBackReason } from '../../../../lambdas/replication/look-after-copy';
 import { recheckCopiedIn } from '../../../../lambdas/replication/copied-in-recheck';
 import { IndexReadRefusedError } from '../../../../lambdas/replication/index-read-refused-error';
+import { SliceReadRefusedError } from '../../../../lambdas/replication/slice-read-refused-error';
 import { ScrubNeedsTooLargeError } from '../../../../lambdas/replication/scrub-needs-too-large-error';
 import { ReadsStoppedError, readsUntilVault } from '../../../../lambdas/replication/reads-until-vault';
 import { scrubRunSummary } from '../../../../lambdas/replication/scrub-run-summary';
@@ -2232,6 +2233,27 @@ it("a corrupt index object whose other copy's read is refused: the repairs go on
   );
   expect(repaired).toContain(pack);
   expect(await pair.primary.store.get(pack)).toEqual(await get(pack));
+});
+
+// Review r63Y F2's rest: the slice's read of a DR copy refused (the DR key refusing kms:Decrypt) stopped the run with
+// S3's bare words. It still stops the run, naming the key, the vault and the way out.
+it("a refused read of the slice stops the run, naming the object, the vault and the refused read's way out", async () => {
+  const [pack] = await listKeys(pair.dr.store, 'data/');
+  if (pack === undefined) throw new Error('the pair has a pack');
+  const words = `User: arn:aws:sts::111122223333:assumed-role/lifeboat-prod-scrub/x is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:us-west-2:222222222222:key/k because no resource-based policy allows the kms:Decrypt action`;
+  const get = pair.dr.store.get.bind(pair.dr.store);
+  pair.dr.store.get = (key, range) => (key === pack ? Promise.reject(DENIED_BY(words)) : get(key, range));
+
+  const stop = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true, concurrency: 1 }).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(stop).toBeInstanceOf(SliceReadRefusedError);
+  expect(stop).toMatchObject({ vault: 'dr', key: pack, location: pair.dr.store.location });
+  expect((stop as Error).message).toBe(
+    `the scrub was refused the read of ${pack} in the dr vault (${pair.dr.store.location}) (kms:Decrypt: ${words}); the vault's KMS key's policy does not allow these credentials kms:Decrypt on the dr vault's copy of ${pack}, which the scrub reads to verify it: the vault's KMS key admits only roles tagged lifeboat:key-user=<prefix> (the protection's prefix: lifeboat-<env> for an environment of the config): scrub with repair again with such a role (do not edit the key's policy: docs/DEPLOYMENT.md, "Settings that must not change after the first deploy"). ` +
+      'The run stops here, unrecorded: the next scrub reads the same slice and stops here too until that read is allowed',
+  );
 });
 
 it('a primary vault refusing to replace its damaged copy (AccessDenied) names the missing s3:PutObject, not a DR vault', async () => {
