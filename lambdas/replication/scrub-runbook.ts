@@ -1,6 +1,6 @@
 import { type ScrubLeaseHold, type ScrubLeaseStore, withScrubLease } from '../catalog/scrub-lease';
 import { type ScrubRunRecord } from '../catalog/scrub-record';
-import { shownCatalogName } from '../catalog/shown-catalog-name';
+import { shownItemKeyPart } from '../catalog/shown-item-key';
 import { unseenOnlyEscaped } from '../runtime/quoted-service-words';
 import { FIRST_SCRUB_CURSOR, idFromKey, SNAPSHOTS_PREFIX, type Vault } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
@@ -308,8 +308,9 @@ const REASON_CUT = 300;
  * How a DAMAGED message names the objects left and their reasons: `inline`, each object's reason beside it, as long as
  * the message fits; `numbered`, each distinct reason stated once after the notes (`Reason 1: …`), the objects naming it
  * by number (`[reason 1]`), cut to `cut` characters; `none`, no reason, `lifeboat scrub --json` named for them.
+ * `backups`: the ids each list of backups names (KEYS_IN_MESSAGE unless told), then how many more.
  */
-type DamageLayout = { readonly keys: number; readonly reasons: 'inline' | 'numbered' | 'none'; readonly cut?: number };
+type DamageLayout = { readonly keys: number; readonly reasons: 'inline' | 'numbered' | 'none'; readonly cut?: number; readonly backups?: number };
 
 /** Tried in turn until one fits DAMAGE_MESSAGE_ROOM; the last is taken whatever its length. */
 const DAMAGE_LAYOUTS: readonly DamageLayout[] = [
@@ -320,14 +321,18 @@ const DAMAGE_LAYOUTS: readonly DamageLayout[] = [
   { keys: 1, reasons: 'numbered', cut: REASON_CUT },
   { keys: KEYS_IN_MESSAGE, reasons: 'none' },
   { keys: 1, reasons: 'none' },
+  // Backup ids are any text a catalog item holds: forged ones of control characters, 40 shown, each escaped to \u009b
+  // then JSON-quoted (7 characters each), passed the room in the lists of every kind (review r63V F1).
+  { keys: 1, reasons: 'none', backups: 3 },
+  { keys: 1, reasons: 'none', backups: 1 },
 ];
 
 /**
  * `DAMAGED: 2 object(s) …: data/ab… (primary, dr), …; affected backups: …` — what an alarm's reader needs first. The
  * objects left are told apart: with no good copy in either vault (lost), with a good copy that something stood in the
  * way of copying (each named with its first finding's reason: what to do differs), and not repaired for want of repair.
- * Fitted to DAMAGE_MESSAGE_ROOM: the affected backups, the run's record and the notes are always whole; the reasons are
- * stated once each, then cut, then fewer objects named, until it fits.
+ * Fitted to DAMAGE_MESSAGE_ROOM: the run's record and the notes are always whole; the reasons are stated once each, then
+ * cut, then fewer objects named, then fewer backups of each list (their count said), until it fits.
  */
 export function damageMessage(report: ScrubReport, record: ScrubRunRecord, options = ''): string {
   let message = '';
@@ -353,6 +358,13 @@ function damageMessageLaidOut(report: ScrubReport, record: ScrubRunRecord, optio
     reasonNumbers.set(text, number);
     return ` [reason ${number}]`;
   };
+  // Backup ids, shown escaped and cut at 40 (a real id is 25 characters): raw, a newline or ESC in an id read from the
+  // catalog forged a line of the alarm's message or coloured the terminal printing it (review r63I F1); cut at 200, ten
+  // forged ids of control characters to a list passed the room (review r63V F1). Those left out are counted.
+  const backupList = (ids: readonly string[]): string => {
+    const named = ids.slice(0, layout.backups ?? KEYS_IN_MESSAGE);
+    return `${named.map((id) => shownItemKeyPart(id)).join(', ')}${ids.length > named.length ? ` and ${ids.length - named.length} more` : ''}`;
+  };
   // A reason is a sentence of its own, with semicolons: bracketed, so that the list stays readable.
   const listed = (byKey: ReadonlyMap<string, LeftObject>, withReason: boolean): string => {
     const named = [...byKey].slice(0, layout.keys).map(([key, { sides, reason }]) => `${key} (${sides.join(', ')})${withReason && reason !== undefined ? reasonOf(reason) : ''}`);
@@ -369,7 +381,7 @@ function damageMessageLaidOut(report: ScrubReport, record: ScrubRunRecord, optio
   // The backups of the objects of one kind (`archivedCopyDamage` holds both kinds whose other copy was not verified).
   const backupsOf = (kind: ReadonlyMap<string, LeftObject>): string => {
     const ids = [...new Set((report.archivedCopyDamage ?? []).filter((d) => kind.has(d.key)).flatMap((d) => d.affects.flatMap((a) => (a.backupId ? [a.backupId] : []))))].sort();
-    return ids.length > 0 ? ` (backups not restorable from the damaged vault until then: ${ids.slice(0, KEYS_IN_MESSAGE).map(shownCatalogName).join(', ')}${ids.length > KEYS_IN_MESSAGE ? ', …' : ''})` : '';
+    return ids.length > 0 ? ` (backups not restorable from the damaged vault until then: ${backupList(ids)})` : '';
   };
   // Cut, the mapping named no backup: the list of affected backups below would read as complete (review rS F3).
   const lostNotMapped = report.backupsNotWorkedOut ? lostNotMappedNote([...lost.keys()], options) : '';
@@ -382,9 +394,7 @@ function damageMessageLaidOut(report: ScrubReport, record: ScrubRunRecord, optio
     ...(stopped.size > 0 ? [`${stopped.size} object(s) damaged or missing with a good copy in the other vault, not repaired: ${listed(stopped, true)}`] : []),
     ...(repairable.size > 0 ? [`${repairable.size} object(s) damaged or missing with a good copy in the other vault, not repaired (run with "repair": true): ${listed(repairable, false)}`] : []),
   ];
-  // Backup ids, shown escaped and cut: raw, a newline or ESC in an id read from the catalog forged a line of the
-  // alarm's message or coloured the terminal printing it (review r63I F1).
-  const backups = record.affectedBackups.length > 0 ? `; affected backups: ${record.affectedBackups.slice(0, KEYS_IN_MESSAGE).map(shownCatalogName).join(', ')}${record.affectedBackups.length > KEYS_IN_MESSAGE ? ', …' : ''}` : '';
+  const backups = record.affectedBackups.length > 0 ? `; affected backups: ${backupList(record.affectedBackups)}` : '';
   // A failed run has no output for its notes: a cut run says so here too, or nobody learns its slice was not read whole.
   const cut = cutNotes(report).map((note) => ` This run was ${note}.`).join('') + [...packsNotLookedForNotes(report), ...notWorkedOutNotes(report, options), ...snapshotsNotWorkedOutNotes(report, options)].map((note) => ` ${note}.`).join('');
   // Stated after the notes: a reason of a thousand characters must not push them out of the cause (review r63P F3).

@@ -85,3 +85,34 @@ test('a short reason stays beside its object', () => {
   expect(message).toContain(`${hex(0, 'data/')} (dr) [r]`);
   expect(message).not.toContain('Reason 1');
 });
+
+// Review r63V F1: backup ids are any text a catalog item holds. Each was shown to 200 characters, a control character
+// escaped to \u009b and JSON-quoted to 7: ten forged ids to each list of backups took 14,000 characters a list, past the
+// room and the cause, and the run's record and the cut note after them were lost.
+test('forged backup ids of control characters: each cut at 40, the lists shrunk to the room, how many left out said', () => {
+  const { report } = reviewersCase(() => 'r');
+  // Snapshot objects copied in by the run: a fourth list of backups.
+  const copiedIn: ScrubFinding[] = Array.from({ length: 12 }, (_, i) => ({ vault: 'dr', key: hex(400 + i, 'snapshots/'), problem: 'missing', detail: 'x', outcome: 'unrepaired', otherCopy: 'unverified', copiedIn: true, reason: 'r' }));
+  const findings = [...report.findings, ...copiedIn];
+  const forged = Array.from({ length: 12 }, (_, i) => `${'\u009b'.repeat(300)}-${String(i).padStart(2, '0')}`);
+  const affects: AffectedSnapshot[] = forged.map((backupId) => ({ backupId, source: 's', snapshotId: 'c'.repeat(64), time: 't', whole: true, entries: 0, paths: [] }));
+  const hostile: ScrubReport = { ...report, damage: report.damage.map((d) => ({ ...d, affects })), findings, archivedCopyDamage: findings.filter((f) => f.otherCopy !== undefined).map((f) => ({ key: f.key, vaults: ['dr'], affects })) };
+  const message = damageMessage(hostile, scrubRunSummary(hostile, { environment: 'prod', startedAt: '2026-12-07T00:00:00.000Z', endedAt: '2026-12-07T00:10:00.000Z' }), ' --env prod --aws');
+  expect(JSON.stringify(message).length).toBeLessThanOrEqual(DAMAGE_MESSAGE_ROOM);
+  expect(lambdaCause(message).length).toBeLessThanOrEqual(32_768);
+  expect(message).toContain('The run is recorded in the catalog (SCRUB#RUNS 2026-12-07T00:00:00.000Z)');
+  expect(message).toContain('This run was cut by its deadline after data/7f: the slice was not read whole');
+  expect(message).not.toContain('\u009b');
+  // Each id shown is its first 28 and last 12 characters, so ids that differ at their end are told apart.
+  const head = '\\u009b'.repeat(28);
+  const tail = (i: number): string => `${'\\u009b'.repeat(9)}-${String(i).padStart(2, '0')}`;
+  expect(message).toMatch(new RegExp(`; affected backups: ${head.replace(/\\/g, '\\\\')}…${tail(0).replace(/\\/g, '\\\\')} \\(cut from 303 characters, sha256 [0-9a-f]{8}\\)`));
+  // The affected backups not named are counted.
+  const named = /; affected backups: (.*?)(?: and (\d+) more)?\. The run is recorded/.exec(message);
+  expect(named).not.toBeNull();
+  const shown = [...(named?.[1] ?? '').matchAll(/\(cut from 303 characters, sha256 [0-9a-f]{8}\)/g)].length;
+  expect(shown + Number(named?.[2] ?? 0)).toBe(12);
+  expect(Number(named?.[2] ?? 0)).toBeGreaterThan(0);
+  // Four lists of ten such ids pass the room: fewer are named in each.
+  expect(shown).toBeLessThan(10);
+});

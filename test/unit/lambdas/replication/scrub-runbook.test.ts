@@ -8,6 +8,7 @@ import { SCRUB_LEASE_CLOCK_MARGIN_MS, ScrubLease, type ScrubLeaseStore } from '.
 import { ScrubLeaseLostError } from '../../../../lambdas/catalog/scrub-lease-lost-error';
 import { ScrubLog } from '../../../../lambdas/catalog/scrub-log';
 import { type ScrubRunRecord } from '../../../../lambdas/catalog/scrub-record';
+import { createHash } from 'node:crypto';
 import { VaultDamageError } from '../../../../lambdas/replication/replication-errors';
 import { AFFECTS_LISTED, DAMAGE_LISTED, damageMessage, FINDINGS_LISTED, runScrubRunbook, type ScrubRunMetrics, summarizeScrub, supersededNotes } from '../../../../lambdas/replication/scrub-runbook';
 import { type ScrubFinding, type ScrubReport } from '../../../../lambdas/replication/scrub-report';
@@ -698,6 +699,8 @@ it('a message names a copied-in snapshot whose copy was not checked with lifeboa
   expect(both).toContain(`the next scrub of that vault checks it again; to know now, check each backup with lifeboat verify --backup ID --from dr: ${snapshot} (dr) [r]`);
 });
 
+const sha8 = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 8);
+
 // Review r63I F1: the message listed the affected backups' ids raw, read from the catalog: a newline or ESC in one forged
 // a line of the alarm (a `Clean: …`) or coloured the terminal printing it.
 it('a DAMAGED message shows the affected backups and those not restorable escaped and cut', () => {
@@ -716,7 +719,11 @@ it('a DAMAGED message shows the affected backups and those not restorable escape
   };
   const message = damageMessage(report, scrubRunSummary(report, { environment: 'dev', startedAt: 'a', endedAt: 'b' }));
   for (const raw of ['\n', '\u001b']) expect(message).not.toContain(raw);
-  const shown = ['b-2\\u000aClean: every object read verified\\u001b[31m', `b-${'9'.repeat(198)}… (cut from 302 characters)`];
+  // Cut at 40 as a damaged item's key is (review r63V F1): the first 28 characters and the last 12, escaped.
+  const shown = [
+    String.raw`b-2\u000aClean: every object read…erified\u001b[31m (cut from 42 characters, sha256 ${sha8(forged)})`,
+    `b-${'9'.repeat(26)}…${'9'.repeat(12)} (cut from 302 characters, sha256 ${sha8(long)})`,
+  ];
   expect(message).toContain(`(backups not restorable from the damaged vault until then: ${shown.join(', ')}): `);
   expect(message).toContain(`; affected backups: ${shown.join(', ')}. The run is recorded`);
 });
