@@ -1,5 +1,6 @@
 import { causeMessage } from '../lambdas/runtime/cause-message';
 import { type BackupRecord } from '../lambdas/catalog/backup-record';
+import { shownItemKeyPart } from '../lambdas/catalog/shown-item-key';
 import { escapeName } from './escape-name';
 import { DOCTOR_NOT_WITH_STACK } from './target-options-line';
 
@@ -57,12 +58,15 @@ function targetOptionsAdvice(text: string, shownLength: number, commandOptions: 
     if (name === 'lifeboat doctor' && listed.some((option) => option.flag === '--stack')) return `${which} is not for this list's --stack: ${DOCTOR_NOT_WITH_STACK}`;
     const carried = new Map([...command.matchAll(OPTION)].map(([, flag = '', value = '']) => [flag, value]));
     const env = carried.get('--env');
+    // The value is the cause's text, any characters: escaped and cut as other record text is, else an ESC or a bidi
+    // override in it reached the terminal raw beside the escaped command (review r63AB F3).
+    const shownEnv = env === undefined || env === '' ? '' : ` ${shownItemKeyPart(env.slice(1), escapeName)}`;
     const replacing = env !== undefined && stackOptions.some((option) => option.flag === '--stack') && !carried.has('--stack') ? stackOptions : [];
     const missing = listed.filter((option) => !carried.has(option.flag) && !replacing.includes(option));
     // An option without a value (--aws) is carried by its flag alone, whatever the command wrote after it.
     const differing = listed.filter((option) => carried.has(option.flag) && option.value !== '' && carried.get(option.flag) !== option.value);
     const parts = [
-      ...(replacing.length > 0 ? [`replace ${commands.length === 1 ? 'its' : `${which}'s`} --env${env ?? ''} with${replacing.map((option) => option.text).join('')}`] : []),
+      ...(replacing.length > 0 ? [`replace ${commands.length === 1 ? 'its' : `${which}'s`} --env${shownEnv} with${replacing.map((option) => option.text).join('')}`] : []),
       ...(missing.length > 0 ? [`add this list's target options to ${which}:${missing.map((option) => option.text).join('')}`] : []),
       ...(differing.length > 0
         ? [`${commands.length === 1 ? 'its' : `${which}'s`} ${differing.map((option) => option.flag).join(' and ')} ${differing.length === 1 ? 'differs' : 'differ'} from this list's (${differing.map((option) => option.text.slice(1)).join(' ')})`]

@@ -89,6 +89,21 @@ it("tells a command carrying --env to replace it with this list's --stack option
   );
 });
 
+// Review r63AB F3: the value of the --env to replace was taken from the cause as written: an ESC or a bidi override in it
+// reached the terminal raw (the command beside it escaped), and a value of any length was said whole, past the note's cut.
+it("escapes the --env value it tells to replace and cuts a long one, as the line's other record text", () => {
+  const stack = ' --stack mystack --stack-region us-east-1';
+  const forged = backupFailureNote({ error: 'X', cause: 'refused: run `lifeboat backups forget --env prod\u001b[2J\u202Eevil` to go on' }, stack);
+  expect(forged).toBe(
+    'failed: X: refused: run `lifeboat backups forget --env prod\\x1b[2J\\u{202e}evil` to go on (replace its --env prod\\x1b[2J\\u{202e}evil with --stack mystack --stack-region us-east-1)',
+  );
+  expect([...forged].filter((c) => c === '\u001b' || c === '\u202e')).toEqual([]);
+  const long = `prod-${'e'.repeat(4000)}`;
+  const cut = backupFailureNote({ error: 'X', cause: `run \`lifeboat backups forget --env ${long}\`` }, stack);
+  expect(cut).toMatch(/\(replace its --env prod-e{23}…e{12} \(cut from 4005 characters, sha256 [0-9a-f]{8}\) with --stack mystack --stack-region us-east-1\)$/);
+  expect(cut.length).toBeLessThan(500);
+});
+
 it('advises a command cut inside its backquotes by its options past the cut, and two commands of one name once (review r63X F4)', () => {
   const note = (message: string, options: string) => backupFailureNote({ error: 'E', cause: lambdaCause(message) }, options);
   const long = `${'e'.repeat(270)} run \`lifeboat catalog rebuild --vault dr --region dr --env prod --aws\` now`;

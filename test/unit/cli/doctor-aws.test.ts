@@ -15,6 +15,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { doctorCommand } from '../../../cli/commands/doctor-command';
 import { type CheckResult } from '../../../cli/doctor/check-result';
 import { type BackupRecord } from '../../../lambdas/catalog/backup-record';
+import { shownItemKeyPart } from '../../../lambdas/catalog/shown-item-key';
 import { type CfnTemplate, type SynthesizedStack } from '../../../local/assembly/synthesized-stack';
 import { tempDir } from '../../support/local-cloud-helpers';
 import { REPO_ROOT } from '../../support/repo-root';
@@ -559,7 +560,7 @@ describe('lifeboat doctor --aws', () => {
       expect(check?.detail).toContain('the newest started 2026-02-21T06:00:00.000Z, which is not in the config');
     }
     const long = [...(await doctor({ ...healthyWorld(), backups: [committedBackup(), committedBackup({ backupId: '20260220T060000Z-00000020', plan: `old ${victim}` }), committedBackup({ backupId: '20260221T060000Z-00000021', plan: `old ${victim}` })] })).checks.values()].find((c) => c.name.startsWith('catalog plan old'));
-    expect(long?.name).toBe(`catalog plan ${`old ${victim}`.slice(0, 40)}… (cut from ${victim.length + 4} characters)`);
+    expect(long?.name).toBe(`catalog plan ${shownItemKeyPart(`old ${victim}`)}`);
     expect(long?.fix).toContain(`lifeboat backups forget --plan 'old ${victim}' --keep-last 1 --dry-run`);
   });
 

@@ -3,6 +3,7 @@ import { checkCatalogPlans, checkDrCatalogItems } from '../../../cli/doctor/cata
 import { doctorContext, type DoctorMode } from '../../../cli/doctor/doctor-context';
 import { type CatalogPlanSummary, type InvalidBackupItem } from '../../../lambdas/catalog/backup-catalog';
 import { CatalogItemInvalidError } from '../../../lambdas/catalog/catalog-errors';
+import { shownItemKeyPart } from '../../../lambdas/catalog/shown-item-key';
 import { loadLifeboatConfig } from '../../../config/load-config';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 
@@ -152,9 +153,9 @@ it('shows a damaged item whose key holds a newline, ESC, CSI and a bidi override
   const item: InvalidBackupItem = { key: { pk, sk: 'BACKUP' }, backupId: 'b-1', preVault: false, mayBeHeld: false, forgotten: false, snapshotIds: [], error: new CatalogItemInvalidError('lifeboat-dev-catalog', `${pk} / BACKUP`, ['status: bad']) };
   const [, line] = await checkCatalogPlans(summaries([item]), ctx('aws'));
   for (const text of [line?.name, line?.detail, line?.fix]) expect(['\n', '\u001b', '\u009b', '\u202e'].filter((c) => text?.includes(c))).toEqual([]);
-  // Its 43 characters cut at 40 (review r63B F1): in the delete alone is the key whole.
-  expect(line?.name).toBe('catalog item BACKUP#b-1\\u000a\\u001b[32mok   Clean: fake\\u009b2J\\u202egpj.… (cut from 43 characters)');
-  expect(line?.detail).toMatch(/^Catalog item BACKUP#b-1\\u000a\\u001b\[32mok {3}Clean: fake\\u009b2J\\u202egpj\.… \(cut from 43 characters\) \/ BACKUP in table lifeboat-dev-catalog is not a valid backup record: status: bad\./);
+  // Its 43 characters cut to 40, its first and last (review r63B F1, r63U F4): in the delete alone is the key whole.
+  expect(line?.name).toBe('catalog item BACKUP#b-1\\u000a\\u001b[32mok   Clean: …e\\u009b2J\\u202egpj.exe (cut from 43 characters, sha256 62d98faa)');
+  expect(line?.detail).toMatch(/^Catalog item BACKUP#b-1\\u000a\\u001b\[32mok {3}Clean: …e\\u009b2J\\u202egpj\.exe \(cut from 43 characters, sha256 62d98faa\) \/ BACKUP in table lifeboat-dev-catalog is not a valid backup record: status: bad\./);
   const key = /--key '([^']*)'/.exec(line?.fix ?? '')?.[1];
   expect(key).toBe('{"pk":{"S":"BACKUP#b-1\\n\\u001b[32mok   Clean: fake\\u009b2J\\u202egpj.exe"},"sk":{"S":"BACKUP"}}');
   // The AWS CLI reads the escapes back: the same item.
@@ -171,7 +172,7 @@ it('shows a damaged item\'s pk cut at 40, so that only its own delete spells a d
   const key = /delete-item(?: --[a-z-]+ [^\s']+)* --key (?:'(\{[^']*\})'|pk=\{S=([^}]*)\},sk=\{S=[^}]*\})/g;
   const pks = [line?.name, line?.detail, line?.fix].flatMap((text) => [...(text ?? '').matchAll(key)].map((m) => (m[1] !== undefined ? (JSON.parse(m[1]) as { pk: { S: string } }).pk.S : m[2])));
   expect(pks).toEqual([pk]);
-  expect(line?.name).toBe(`catalog item ${pk.slice(0, 40)}… (cut from ${pk.length} characters)`);
-  expect(line?.detail).toMatch(/^Catalog item BACKUP#x aws dynamodb delete-item --tabl… \(cut from 127 characters\) \/ BACKUP in table lifeboat-dev-catalog is not a valid backup record: status: bad\./);
+  expect(line?.name).toBe(`catalog item ${shownItemKeyPart(pk)}`);
+  expect(line?.detail).toMatch(/^Catalog item BACKUP#x aws dynamodb delete…k=\{S=BACKUP\} \(cut from 127 characters, sha256 71273cda\) \/ BACKUP in table lifeboat-dev-catalog is not a valid backup record: status: bad\./);
   expect(line?.fix).toContain(`--key '{"pk":{"S":"${pk}"},"sk":{"S":"BACKUP"}}' --condition-expression 'attribute_exists(pk)'`);
 });

@@ -11,6 +11,7 @@ import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config
 import { backupRecordSchema, type BackupRecord } from '../../../lambdas/catalog/backup-record';
 import { type ForgetReport, type PlanForgetReport } from '../../../lambdas/retention/forget-backups';
 import { catalogItemDeleteCommand } from '../../../lambdas/catalog/catalog-item-delete-command';
+import { shownItemKeyPart } from '../../../lambdas/catalog/shown-item-key';
 import { weighRecords } from '../../../lambdas/retention/record-evidence';
 import { capturedCliIo } from '../../support/captured-cli-io';
 import { tempDir } from '../../support/local-cloud-helpers';
@@ -527,6 +528,6 @@ describe('printForgetReport', () => {
     expect(lines[1]).toBe(
       "  not counted: 20261209T060000Z-0000000b: starts 2099-12-31T12:00:00.000Z, after this run's clock (2026-12-07T21:00:00.000Z): no backup of this environment does; neither counted nor forgotten",
     );
-    expect(lines.join('\n')).toContain(`  left in place: snapshot ${`s ${forged}`.slice(0, 40)}… (cut from ${forged.length + 2} characters) of ${id.slice(0, 40)}…`);
+    expect(lines.join('\n')).toContain(`  left in place: snapshot ${shownItemKeyPart(`s ${forged}`)} of ${id.slice(0, 28)}…`);
   });
 });

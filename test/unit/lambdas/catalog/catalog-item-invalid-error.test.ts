@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
 import { backupRecordSchema } from '../../../../lambdas/catalog/backup-record';
 import { CatalogItemInvalidError } from '../../../../lambdas/catalog/catalog-errors';
+import { shownItemKeyPart } from '../../../../lambdas/catalog/shown-item-key';
 
 // f62F: a damaged item's key (and a problem quoting its value) reached the message raw: a newline and ESC forged the
 // lines of every output quoting it (doctor, the failover refusal, the legal-hold release), a CSI (U+009B) drove the
@@ -60,14 +62,14 @@ describe('a problem of a damaged record shows its field names and zod\'s message
 
   it('a restore id of 78 characters: the id cut at 40, then "until" and zod\'s words', async () => {
     const id = 'failover-20261209T070000Z-0000000c-shop-assets-and-the-orders-table-restore-x1';
-    expect(await pinnedBy(id)).toContain(`: pins.${id.slice(0, 40)}… (cut from 78 characters).until: Invalid input: expected string, received number. Fix or delete`);
+    expect(await pinnedBy(id)).toContain(`: pins.${shownItemKeyPart(id)}.until: Invalid input: expected string, received number. Fix or delete`);
   });
 
   it('a key that spells a delete is cut at 40, dots in it or not', async () => {
     const forged = `aws dynamodb delete-item --table-name a.b.c --key pk={S=BACKUP#x},sk={S=BACKUP}`;
     const message = await pinnedBy(forged);
     expect(message).not.toContain('--key');
-    expect(message).toContain(`pins.${forged.slice(0, 40)}… (cut from ${forged.length} characters).until: Invalid input: expected string`);
+    expect(message).toContain(`pins.${shownItemKeyPart(forged)}.until: Invalid input: expected string`);
   });
 
   // Review r62U F1: the problem was joined into `<path>: <message>` and split again at its first ': ', so a key holding
@@ -78,7 +80,7 @@ describe('a problem of a damaged record shows its field names and zod\'s message
     const message = await pinnedBy(forged);
     expect(message).not.toContain('--key');
     expect(message).not.toContain('BACKUP#20261208T060000Z-0000000a');
-    expect(message).toContain(`: pins.${forged.slice(0, 40)}… (cut from 120 characters).until: Invalid input: expected string, received number. Fix or delete`);
+    expect(message).toContain(`: pins.${shownItemKeyPart(forged)}.until: Invalid input: expected string, received number. Fix or delete`);
     expect(message).not.toContain(forged.slice(0, 41));
   });
 
@@ -99,10 +101,11 @@ it.each([
   expect(message).not.toContain('--key');
   expect(message).not.toContain('BACKUP#20261208T060000Z-0000000a');
   const [pk = '', sk = ''] = item.split(' / ');
-  const shown = (key: string): string => (key.length > 40 ? `${key.slice(0, 40)}… (cut from ${key.length} characters)` : key);
+  const shown = (key: string): string => (key.length > 40 ? `${key.slice(0, 28)}…${key.slice(-12)} (cut from ${key.length} characters, sha256 ${sha256(key).slice(0, 8)})` : key);
   expect(message).toMatch(new RegExp(`^Catalog item ${escapeRegExp(`${shown(pk)} / ${shown(sk)}`)} in table lifeboat-dev-catalog is not a valid backup record: status: bad\\. `));
 });
 
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 // Review r63B F2: every problem was listed, so a record with 2,000 bad pins made a message of 244 KB (and the doctor
@@ -114,7 +117,7 @@ it('lists the first 10 problems of a record with 2,000, then how many more', () 
   if (parsed.success) throw new Error('expected the pins to be refused');
   expect(parsed.error.issues).toHaveLength(2000);
   const error = new CatalogItemInvalidError('lifeboat-dev-catalog', 'BACKUP#b / BACKUP', parsed.error.issues);
-  const problem = (i: number): string => `pins.${'k'.repeat(40)}… (cut from ${60 + String(i).length} characters): Invalid input: expected object, received string`;
+  const problem = (i: number): string => `pins.${shownItemKeyPart(`${'k'.repeat(60)}${i}`)}: Invalid input: expected object, received string`;
   expect(error.message).toBe(
     `Catalog item BACKUP#b / BACKUP in table lifeboat-dev-catalog is not a valid backup record: ${Array.from({ length: 10 }, (_, i) => problem(i)).join('; ')}; and 1990 more. ` +
       'Fix or delete the item (the vault keeps the backup itself), or upgrade Lifeboat if a newer version wrote it.',
@@ -122,6 +125,8 @@ it('lists the first 10 problems of a record with 2,000, then how many more', () 
   // A refusal of another reader quotes them so too (the prune's stop); the problems as they are stay whole, for a log.
   expect(error.shownProblems).toEqual([...Array.from({ length: 10 }, (_, i) => problem(i)), 'and 1990 more']);
   expect(error.problems).toHaveLength(2000);
+  // Keys alike in their first 40 characters are told apart by their last ones (review r63K F6).
+  expect(new Set(error.shownProblems).size).toBe(11);
   // Ten problems whole: no "more".
   const ten = new CatalogItemInvalidError('lifeboat-dev-catalog', 'BACKUP#b / BACKUP', parsed.error.issues.slice(0, 10));
   expect(ten.message).not.toContain('more');

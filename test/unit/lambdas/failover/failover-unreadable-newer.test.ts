@@ -128,7 +128,7 @@ it.each([
 
 // Review r61U F1: the refusal named the record by its key raw: a newline and ESC in it forged the operator's lines.
 it('names a record whose key holds a newline and ESC escaped', async () => {
-  const forged = '20261209T060000Z-0000000b\n\u001b[32mClean: fake';
+  const forged = '20261209T060000Z-0000000b\n\u001b[32mClean';
   items = [OLDER, { ...DAMAGED, pk: `BACKUP#${forged}`, backupId: forged }];
   const refusal = resolve().then(
     () => undefined,
@@ -137,8 +137,8 @@ it('names a record whose key holds a newline and ESC escaped', async () => {
   const error = await refusal;
   expect(error).toBeInstanceOf(UnreadableNewerBackupError);
   const message = (error as Error).message;
-  // Its 49 characters cut at 40 (review r63B F1): only the delete holds the key whole.
-  expect(message).toContain('the DR catalog has a backup record it cannot read, BACKUP#20261209T060000Z-0000000b\\u000a\\u001b[32mCl… (cut from 49 characters) / BACKUP (started');
+  // Its 43 characters cut to 40, its first and last ones (review r63B F1, r63U F4): only the delete holds the key whole.
+  expect(message).toContain('the DR catalog has a backup record it cannot read, BACKUP#20261209T060000Z-0000…b\\u000a\\u001b[32mClean (cut from 43 characters, sha256 421d496b) / BACKUP (started');
   expect(message).not.toContain('\n');
   expect(message).not.toContain('\u001b');
 });

@@ -1,5 +1,6 @@
 import { type InvalidLiveBackupItem } from '../../../../lambdas/catalog/backup-catalog';
 import { CatalogItemInvalidError } from '../../../../lambdas/catalog/catalog-errors';
+import { shownItemKeyPart } from '../../../../lambdas/catalog/shown-item-key';
 import { RecordedBackupUnreadableError } from '../../../../lambdas/retention/recorded-backup-unreadable-error';
 
 // Review r61AE F2: the prune's stop printed a damaged item's key, plan, source names and problems raw: a newline and ESC
@@ -31,7 +32,7 @@ it("cuts the record's problems as the catalog's refusal does: an item's own key 
   const problems = [{ path: ['pins', restoreId, 'until'], message: 'Invalid input: expected string, received number' }, `sourceNames: ${'s'.repeat(500)}`];
   const error = new CatalogItemInvalidError('lifeboat-dev-catalog', 'BACKUP#files / BACKUP', problems);
   const message = new RecordedBackupUnreadableError('primary', 'files', damaged({ committed: true, error, snapshotIds: ['s1'] })).message;
-  const shown = `pins.${'r'.repeat(40)}… (cut from 300 characters).until: Invalid input: expected string, received number; sourceNames: ${'s'.repeat(65)}… (cut from 513 characters)`;
+  const shown = `pins.${shownItemKeyPart('r'.repeat(300))}.until: Invalid input: expected string, received number; sourceNames: ${'s'.repeat(65)}… (cut from 513 characters)`;
   expect(message).toContain(`does not validate (${shown}) and names no snapshot`);
   expect(error.message).toContain(shown);
   expect(message).not.toContain('r'.repeat(41));
@@ -47,7 +48,7 @@ it("spells no delete of another record that the damaged item's pk or sk holds", 
     for (const committed of [true, undefined]) {
       const message = new RecordedBackupUnreadableError('primary', 'files', damaged({ key, committed, error, snapshotIds: ['s1'] })).message;
       expect(message).not.toMatch(spelled);
-      expect(message).toContain(`catalog item ${key.pk.slice(0, 40)}`);
+      expect(message).toContain(`catalog item ${key.pk.slice(0, 28)}`);
     }
   }
 });
@@ -89,7 +90,7 @@ it("spells no delete of another record that the damaged item's plan, source name
   const error = new CatalogItemInvalidError('lifeboat-dev-catalog', `${key.pk} / ${key.sk}`, ['status: Required']);
   const committed = new RecordedBackupUnreadableError('primary', `p ${victim}`, damaged({ key, error, committed: true, sourcesWithoutSnapshotId: [`s ${victim}`] })).message;
   expect(committed).not.toMatch(spelled);
-  expect(committed).toContain(`(plan ${`p ${victim}`.slice(0, 40)}… (cut from ${victim.length + 2} characters))`);
+  expect(committed).toContain(`(plan ${shownItemKeyPart(`p ${victim}`)})`);
   expect(committed).toContain(`for source ${JSON.stringify(`s ${victim}`.slice(0, 40))}… (cut from ${victim.length + 2} characters) of the 1`);
   for (const status of [`DONE ${victim}`, { S: victim }]) {
     const unknown = new RecordedBackupUnreadableError('primary', 'files', damaged({ key, error, committed: undefined, status })).message;

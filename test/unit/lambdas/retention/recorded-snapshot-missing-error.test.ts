@@ -1,4 +1,5 @@
 import { CatalogItemInvalidError } from '../../../../lambdas/catalog/catalog-errors';
+import { shownItemKeyPart } from '../../../../lambdas/catalog/shown-item-key';
 import { type ItemProblem } from '../../../../lambdas/catalog/shown-item-problem';
 import { type MissingRecordedSnapshot, RecordedSnapshotMissingError } from '../../../../lambdas/retention/recorded-snapshot-missing-error';
 
@@ -38,7 +39,16 @@ it('shows a damaged backupId, plan and key escaped, and gives no command line wi
 
 it('cuts a backup id over 40 characters', () => {
   const message = new RecordedSnapshotMissingError('primary', [missing({ backupId: 'x'.repeat(250), key: { pk: `BACKUP#${'x'.repeat(250)}`, sk: 'BACKUP' } })]).message;
-  expect(message).toContain(`backup ${'x'.repeat(40)}… (cut from 250 characters) (plan files)`);
+  expect(message).toContain(`backup ${'x'.repeat(28)}…${'x'.repeat(12)} (cut from 250 characters, sha256 086d4a1c) (plan files)`);
+});
+
+// Review r63U F4: cut at their first 40 characters, two hand-written ids differing at their end read alike in the stop,
+// the whole ids in --json only; the cut keeps their last characters and a digest of each.
+it('tells apart two backup ids over 40 characters that differ only at their end', () => {
+  const ids = ['restored-by-hand-2026-12-01-from-tape-archive-A', 'restored-by-hand-2026-12-01-from-tape-archive-B'];
+  const stop = new RecordedSnapshotMissingError('primary', ids.map((backupId, i) => missing({ backupId, snapshotId: `s${i}`, key: { pk: `BACKUP#${backupId}`, sk: 'BACKUP' } })), { scrub: '', forget: '' }, ['files']);
+  expect(stop.message).toContain('backup restored-by-hand-2026-12-01-…pe-archive-A (cut from 47 characters, sha256 ');
+  expect(stop.message).toContain('backup restored-by-hand-2026-12-01-…pe-archive-B (cut from 47 characters, sha256 ');
 });
 
 // Review r63K F3: the stop showed a damaged item's pk (and its backup id) to 200 characters beside the printed
@@ -90,7 +100,7 @@ it("shows a record's problems as the catalog's refusal does: an item's own key c
   const problems = [{ path: ['pins', 'r'.repeat(300), 'until'], message: 'Invalid input: expected string, received number' }, `sourceNames: ${'s'.repeat(500)}`, 'totals: Required\n\u001b[32mClean: fake'];
   const invalid = refused(problems);
   const message = new RecordedSnapshotMissingError('primary', [missing({ recordInvalid: true, invalid })]).message;
-  const shown = `pins.${'r'.repeat(40)}… (cut from 300 characters).until: Invalid input: expected string, received number; sourceNames: ${'s'.repeat(65)}… (cut from 513 characters); totals: Required\\u000a\\u001b[32mClean: fake`;
+  const shown = `pins.${shownItemKeyPart('r'.repeat(300))}.until: Invalid input: expected string, received number; sourceNames: ${'s'.repeat(65)}… (cut from 513 characters); totals: Required\\u000a\\u001b[32mClean: fake`;
   expect(message).toContain(`A record that does not validate (files-1's: ${shown}) was read for its snapshot ids alone`);
   expect(invalid.message).toContain(shown);
   expect(message).not.toContain('r'.repeat(41));
@@ -113,11 +123,11 @@ it("spells no delete of another record that a record's plan or snapshot id holds
   for (const m of cases) {
     const message = new RecordedSnapshotMissingError('primary', [m], { scrub: ' --env dev --aws', forget: ' --env dev --aws' }, ['files']).message;
     expect(message.replace(/`lifeboat backups forget [^`]*`/g, '<forget>')).not.toMatch(spelled);
-    expect(message).toContain(`backup 20261209T060000Z-0000000b (plan ${m.plan.slice(0, 40)}`);
-    expect(message).toContain(`snapshots/${m.snapshotId.slice(0, 40)}`);
+    expect(message).toContain(`backup 20261209T060000Z-0000000b (plan ${m.plan.slice(0, 28)}`);
+    expect(message).toContain(`snapshots/${m.snapshotId.slice(0, 28)}`);
   }
   const plan = new RecordedSnapshotMissingError('primary', [cases[2] as MissingRecordedSnapshot], { scrub: '', forget: '' }, ['files']).message;
-  expect(plan).toContain(`its plan ${`p ${victim}`.slice(0, 40)}… (cut from ${victim.length + 2} characters) is not in the config`);
+  expect(plan).toContain(`its plan ${shownItemKeyPart(`p ${victim}`)} is not in the config`);
   expect(plan).toContain(`\`lifeboat backups forget --plan 'p ${victim}' --keep-last 1 --dry-run\``);
   // An ordinary plan and snapshot id print whole.
   expect(new RecordedSnapshotMissingError('primary', [missing({})]).message).toContain('backup files-1 (plan files): snapshots/snap-a');
