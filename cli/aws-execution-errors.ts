@@ -62,6 +62,27 @@ function startAttemptsText(stateMachineArn: string, attempts: number, cause: unk
 }
 
 /**
+ * The message of a start whose outcome the CLI does not know: how its attempts went, what that leaves (`meaning`), and
+ * the DescribeExecution line that settles it, to run before the command again (which takes a new name, so a second
+ * execution if the first started). What `notStarted` says is how that line's ExecutionDoesNotExist reads.
+ */
+function startUnknownText(
+  stateMachineArn: string,
+  executionName: string,
+  region: string,
+  attempts: number,
+  cause: unknown,
+  after: StartAfterUnanswered,
+  says: { meaning: string; lookFor: string; notStarted: string },
+): string {
+  return (
+    `${startAttemptsText(stateMachineArn, attempts, cause, after)}${says.meaning} ` +
+    `${says.lookFor} with \`aws stepfunctions describe-execution --region ${region} --execution-arn ${executionArnOf(stateMachineArn, executionName)}\` ` +
+    `before running the command again (${says.notStarted}).`
+  );
+}
+
+/**
  * StartExecution had no answer after every attempt, or after attempts without answer the next could not be sent or was
  * refused (StartAfterUnanswered), and the execution of its name could not be looked up either: Step Functions may have
  * started the workflow, or not. The line to look for it is DescribeExecution of its ARN, which the operator's policy
@@ -78,9 +99,11 @@ export class WorkflowStartUnansweredError extends Error {
     after: StartAfterUnanswered = {},
   ) {
     super(
-      `${startAttemptsText(stateMachineArn, attempts, cause, after)}, so the workflow may or may not have started. ` +
-        `Look for its execution ${executionName} with \`aws stepfunctions describe-execution --region ${region} --execution-arn ${executionArnOf(stateMachineArn, executionName)}\` ` +
-        `before running the command again (ExecutionDoesNotExist there: it has not started so far).`,
+      startUnknownText(stateMachineArn, executionName, region, attempts, cause, after, {
+        meaning: ', so the workflow may or may not have started.',
+        lookFor: `Look for its execution ${executionName}`,
+        notStarted: 'ExecutionDoesNotExist there: it has not started so far',
+      }),
       { cause },
     );
     this.name = 'WorkflowStartUnansweredError';
@@ -105,10 +128,13 @@ export class WorkflowStartFoundNoneError extends Error {
     after: StartAfterUnanswered = {},
   ) {
     super(
-      `${startAttemptsText(stateMachineArn, attempts, cause, after)}; Step Functions had no execution ${executionName} when looked up (DescribeExecution answered ExecutionDoesNotExist, ` +
-        `which may lag a start), and a last start under that name failed (${causeText(lastStart)}), so the execution was not found so far. ` +
-        `Describe it again in a minute with \`aws stepfunctions describe-execution --region ${region} --execution-arn ${executionArnOf(stateMachineArn, executionName)}\` ` +
-        'before running the command again (ExecutionDoesNotExist then: it was not started).',
+      startUnknownText(stateMachineArn, executionName, region, attempts, cause, after, {
+        meaning:
+          `; Step Functions had no execution ${executionName} when looked up (DescribeExecution answered ExecutionDoesNotExist, ` +
+          `which may lag a start), and a last start under that name failed (${causeText(lastStart)}), so the execution was not found so far.`,
+        lookFor: 'Describe it again in a minute',
+        notStarted: 'ExecutionDoesNotExist then: it was not started',
+      }),
       { cause },
     );
     this.name = 'WorkflowStartFoundNoneError';
