@@ -1,24 +1,34 @@
 import { unseenJsonEscaped } from '../lambdas/runtime/quoted-service-words';
-import { FollowingFailedError, FollowingGaveUpError } from './aws-execution-errors';
+import { FollowingFailedError, FollowingGaveUpError, WorkflowStartFoundNoneError, WorkflowStartUnansweredError } from './aws-execution-errors';
+import { executionArnOf } from './execution-name';
 import { StoppedFollowingError } from './workflow-runner';
 
 /**
  * `backup`, `drill run`, `failover` and `restore` with `--aws` exit with this code when the CLI stopped following an
  * execution it had started (a poll answered with a failure that stays, polls failing for 10 minutes, a closed output):
  * the execution goes on in AWS and may still commit, pass or restore, so neither success nor "failed" (1) is true
- * (review r63Q F6: they exited 1, and `--json` wrote nothing, leaving a script no ARN to follow). 5: no exit code of
- * those commands means anything else (README, docs/RUNBOOKS.md).
+ * (review r63Q F6: they exited 1, and `--json` wrote nothing, leaving a script no ARN to follow). So too when the start
+ * may or may not have begun the execution (no answer, or none the SDK could read, and the lookup by its name did not
+ * settle it): it may run (f64H: they exited 1 with nothing on stdout). A start that nothing reached (its credentials
+ * could not be had: WorkflowNotStartedError) did not begin it: 1. 5: no exit code of those commands means anything
+ * else (README, docs/RUNBOOKS.md).
  */
 export const EXIT_OUTCOME_UNKNOWN = 5;
 
-/** The execution the CLI stopped following, where it runs, and why the CLI stopped. */
+/** The execution the CLI stopped following (or may have started), where it runs, and why its outcome is unknown. */
 export type OutcomeUnknown = { executionArn: string; region: string | undefined; error: string; message: string };
 
-/** The execution an error says the CLI stopped following while it went on in AWS; undefined for any other error. */
+/**
+ * The execution an error says the CLI stopped following while it went on in AWS, or says the start may have begun
+ * (the ARN its name would have: what the message's describe-execution line looks for); undefined for any other error.
+ */
 export function outcomeUnknownOf(err: unknown): OutcomeUnknown | undefined {
   if (err instanceof FollowingFailedError || err instanceof FollowingGaveUpError || err instanceof StoppedFollowingError) {
     // The runner built the ARN in the region it polled (arn:<partition>:states:<region>:…): one rule for the three errors.
     return { executionArn: err.executionArn, region: err.executionArn.split(':')[3], error: err.name, message: err.message };
+  }
+  if (err instanceof WorkflowStartUnansweredError || err instanceof WorkflowStartFoundNoneError) {
+    return { executionArn: executionArnOf(err.stateMachineArn, err.executionName), region: err.region, error: err.name, message: err.message };
   }
   return undefined;
 }

@@ -1,4 +1,5 @@
 import { isPassingFollowFailure } from './passing-follow-failure';
+import { isUnreadAnswer } from './unread-answer';
 
 /**
  * The errors of credentials that could not be had or that AWS did not take, whichever way they come: the SDK's own
@@ -34,7 +35,7 @@ export function pollFailureKind(err: unknown): PollFailureKind {
   // The SDK attaches `$response` to AWS's own answers too (AccessDeniedException, ExpiredTokenException: review r63Z
   // F1, which were polled for 10 minutes so); only an error without AWS's `$fault` is a page it could not read, whatever
   // its status (a proxy's 403 or 407 page ended the follow as an answer that stays: review r63AC F1).
-  if ('$response' in err && !('$fault' in err)) return 'passing';
+  if (isUnreadAnswer(err)) return 'passing';
   const status = (err as { $metadata?: { httpStatusCode?: unknown } }).$metadata?.httpStatusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) return 'answer';
   return 'unread';

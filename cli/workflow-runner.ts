@@ -7,6 +7,7 @@ import { CLI_CLIENT_TIMEOUTS } from './client-timeouts';
 import { withinDeadline } from './call-deadline';
 import { isPassingAwsFailure } from './passing-aws-failure';
 import { pollFailureKind } from './poll-failure-kind';
+import { isUnreadAnswer } from './unread-answer';
 import { executionArnOf, newExecutionName } from './execution-name';
 import {
   ExecutionNameTakenError,
@@ -377,6 +378,8 @@ function sameInput(existing: string | undefined, inputText: string): boolean {
  * (`adopted`: the caller checks it). A start that never answered is looked up by its name; if that has no answer
  * either, it fails with WorkflowStartUnansweredError.
  *
+ * An answer the SDK could not read (unread-answer.ts) counts as no answer: AWS may have started the run behind it.
+ *
  * An attempt whose credentials could not be had was not sent (unsent-for-credentials.ts). A provider's silence is
  * thrown again at once for a minute (unanswered-credentials-memory.ts), so it is not tried again: the next attempts and
  * the lookup failed at once with it, and the command said the workflow may or may not have started when it had not
@@ -415,8 +418,10 @@ async function startOnce(a: StartCall & { side: WorkflowRegion }): Promise<{ exe
         return lookUpStarted(a, unansweredAttempts, unanswered, { unsent });
       }
       // An answer that stays ends the start; after an attempt without answer, that attempt may have started it, so the
-      // execution of its name is looked up as after the last attempt (review r63F F5).
-      if (!isPassingAwsFailure(err)) {
+      // execution of its name is looked up as after the last attempt (review r63F F5). An answer the SDK could not read
+      // (a 200 cut on its way, a proxy's page) is no answer: it is tried again under the same name, then looked up by
+      // it, as a timeout is (review r64A F2: the command ended with the SDK's bare SyntaxError, the run maybe started).
+      if (!isPassingAwsFailure(err) && !isUnreadAnswer(err)) {
         if (unanswered === undefined) throw err;
         return lookUpStarted(a, unansweredAttempts, unanswered, { answer: err });
       }

@@ -33,8 +33,8 @@ import { EXIT_OUTCOME_UNKNOWN, outcomeUnknownJson, outcomeUnknownOf } from '../o
  * and the next run copies what the DR vault lacks (docs/RUNBOOKS.md, "Backup").
  * Local cloud by default, AWS with --aws. Exit codes (BACKUP_EXIT): `backup` 0 committed, 3 committed but entries were
  * left out (archived objects, unreadable or too long paths: as `lifeboat vault backup`), 4 committed but the run failed
- * after its commit, 1 failed, 2 bad usage (an unknown --env), 5 the CLI stopped following the run in AWS (its outcome is
- * unknown); `backups list` 0, 1 only the DR catalog read, 2 bad usage.
+ * after its commit, 1 failed, 2 bad usage (an unknown --env), 5 the CLI stopped following the run in AWS, or its start
+ * may or may not have begun it (its outcome is unknown); `backups list` 0, 1 only the DR catalog read, 2 bad usage.
  */
 export type BackupCommandOptions = TargetOptions & { plan: string; strategy?: string; json?: boolean; workers?: number };
 export type BackupsListOptions = TargetOptions & { plan?: string; source?: string; all?: boolean; json?: boolean };
@@ -95,7 +95,8 @@ export async function backupCommand(options: BackupCommandOptions, deps: Partial
     return committedRun ? BACKUP_EXIT.failedAfterCommit : BACKUP_EXIT.failed;
   } catch (err) {
     io.err(`lifeboat backup: ${err instanceof Error ? err.message : String(err)}`);
-    // The CLI stopped following a run that goes on in AWS and may still commit: not "failed" (review r63Q F6).
+    // The CLI stopped following a run that goes on in AWS and may still commit, or the start may have begun it: not
+    // "failed" (review r63Q F6, f64H).
     const unknown = outcomeUnknownOf(err);
     if (unknown !== undefined) {
       if (options.json) io.out(outcomeUnknownJson(unknown));

@@ -35,8 +35,8 @@ import { EXIT_OUTCOME_UNKNOWN, outcomeUnknownJson, outcomeUnknownOf } from '../o
  * default, AWS with --aws.
  *
  * Exit codes. `drill run`: 0 PASSED, 1 FAILED (or the execution failed before recording a report),
- * 2 the command line is wrong, 4 OBJECTIVE_MISSED, 5 the CLI stopped following the drill in AWS (its outcome is
- * unknown: cli/outcome-unknown.ts). `drills list|show`: 0, 1 a catalog could not be
+ * 2 the command line is wrong, 4 OBJECTIVE_MISSED, 5 the CLI stopped following the drill in AWS, or its start may or
+ * may not have begun it (its outcome is unknown: cli/outcome-unknown.ts). `drills list|show`: 0, 1 a catalog could not be
  * read (list: what could be read is still printed) or no such drill, 2 usage. `drills evidence`: 0
  * every report object matches its recorded SHA-256 and its catalog item, 1 one is mismatched, differs
  * from its item, is missing or unreadable, or has no catalog item, or a catalog or vault could not be
@@ -200,7 +200,8 @@ export async function drillRunCommand(options: DrillRunCommandOptions, deps: Par
     return exitCodeOfRun(result);
   } catch (err) {
     io.err(`lifeboat drill run: ${message(err)}`);
-    // The CLI stopped following a drill that goes on in AWS and may still pass: not FAILED (review r63Q F6).
+    // The CLI stopped following a drill that goes on in AWS and may still pass, or the start may have begun it: not
+    // FAILED (review r63Q F6, f64H).
     const unknown = outcomeUnknownOf(err);
     if (unknown !== undefined) {
       if (options.json) io.out(outcomeUnknownJson(unknown));

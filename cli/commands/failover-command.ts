@@ -31,8 +31,8 @@ import { awsFailoverReportReader, type FailoverReportReader, localFailoverReport
  * plan's objectives. Local cloud by default, AWS with --aws (Step Functions of the DR region only:
  * the primary region may be down). Exit codes: 0 every source restored, 1 the run failed (a partial
  * failover too: its table says which sources are live and where, which failed and why, and the command
- * that finishes it), 2 the command line is wrong, 5 the CLI stopped following the run in AWS (its outcome is unknown:
- * cli/outcome-unknown.ts). An objective missed is reported, not an exit code:
+ * that finishes it), 2 the command line is wrong, 5 the CLI stopped following the run in AWS, or its start may or may
+ * not have begun it (its outcome is unknown: cli/outcome-unknown.ts). An objective missed is reported, not an exit code:
  * the data is there.
  */
 export type FailoverCommandOptions = TargetOptions & {
@@ -267,7 +267,8 @@ export async function failoverCommand(options: FailoverCommandOptions, deps: Par
     return EXIT_OK;
   } catch (err) {
     io.err(`lifeboat failover: ${err instanceof Error ? err.message : String(err)}`);
-    // The CLI stopped following a failover that goes on in AWS and may still restore every source (review r63Q F6).
+    // The CLI stopped following a failover that goes on in AWS and may still restore every source, or the start may
+    // have begun it (review r63Q F6, f64H).
     const unknown = outcomeUnknownOf(err);
     if (unknown !== undefined) {
       if (options.json) io.out(outcomeUnknownJson(unknown));

@@ -33,7 +33,8 @@ import { EXIT_OUTCOME_UNKNOWN, outcomeUnknownJson, outcomeUnknownOf } from '../o
  * down; `--region primary` runs the primary region's runbook on the DR vault instead. Exit codes:
  * 0 success (entries not restored, and what the backup left out, are printed under the report, not
  * failed), 1 the run failed or verification found problems, 2 the command line is wrong, 5 (`restore --aws`) the CLI
- * stopped following the run in AWS, which may still restore (cli/outcome-unknown.ts).
+ * stopped following the run in AWS, which may still restore, or its start may or may not have begun it
+ * (cli/outcome-unknown.ts).
  */
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -289,19 +290,16 @@ export async function restoreCommand(options: RestoreCommandOptions, deps: Parti
     const message = err instanceof Error ? err.message : String(err);
     io.err(`lifeboat restore: ${message}`);
     if (isUsageError(err)) return EXIT_USAGE;
-    // The CLI stopped following, not the restore: it may still run (its ARN and lines are in the message), so its outcome
-    // is unknown (review r63Q F6), and no hint of a restore from the DR region, which would race it into the target.
+    // The CLI stopped following, not the restore, or the start may have begun it: it may run (its ARN and lines are in
+    // the message), so its outcome is unknown (review r63Q F6, f64H), and no hint of a restore from the DR region, which
+    // would race it into the target.
     const unknown = outcomeUnknownOf(err);
     if (unknown !== undefined) {
       // The polls of Step Functions failed for 10 minutes: its region does not answer, not the restore (review r63F F4).
       if (err instanceof FollowingGaveUpError) io.err(`Step Functions in ${err.region} stopped answering; the restore may still run: describe it first (line above).`);
-      if (options.json) io.out(outcomeUnknownJson(unknown));
-      return EXIT_OUTCOME_UNKNOWN;
-    }
-    // Only StartExecution went unanswered: the catalog and the vault were not asked, and the start may have begun the
-    // restore, so no "the primary region does not answer … restore from the DR region" beside it (review r63Q F5).
-    if (err instanceof WorkflowStartUnansweredError || err instanceof WorkflowStartFoundNoneError) {
-      if (readsAsSilence(message)) {
+      // Only StartExecution went unanswered: the catalog and the vault were not asked, and the start may have begun the
+      // restore, so no "the primary region does not answer … restore from the DR region" beside it (review r63Q F5).
+      if ((err instanceof WorkflowStartUnansweredError || err instanceof WorkflowStartFoundNoneError) && readsAsSilence(message)) {
         io.err(
           `Step Functions in ${err.region} did not answer the start; ${
             err instanceof WorkflowStartUnansweredError
@@ -310,7 +308,8 @@ export async function restoreCommand(options: RestoreCommandOptions, deps: Parti
           }`,
         );
       }
-      return EXIT_FAILED;
+      if (options.json) io.out(outcomeUnknownJson(unknown));
+      return EXIT_OUTCOME_UNKNOWN;
     }
     for (const hint of await failureHints(err instanceof Error ? err.name : undefined, message, region, from, options, deps)) io.err(hint);
     return EXIT_FAILED;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { FollowingFailedError, FollowingGaveUpError } from '../../../cli/aws-execution-errors';
+import { FollowingFailedError, FollowingGaveUpError, WorkflowNotStartedError, WorkflowStartFoundNoneError, WorkflowStartUnansweredError } from '../../../cli/aws-execution-errors';
 import { backupCommand } from '../../../cli/commands/backup-commands';
 import { drillRunCommand } from '../../../cli/commands/drill-commands';
 import { failoverCommand } from '../../../cli/commands/failover-command';
@@ -80,5 +80,37 @@ describe.each(commands)('lifeboat %s --aws whose following of the execution ende
     const { code, out, err } = await run(false, { run: () => Promise.reject(stopped) });
     expect({ code, out }).toEqual({ code: 5, out: [] });
     expect(err[0]).toContain(`describe-execution --region ${REGION} --execution-arn ${arnOf(workflow)}`);
+  });
+});
+
+/**
+ * f64H: a start that may or may not have begun the execution (no answer, or none the SDK could read, and the lookup by
+ * its name did not settle it) exited 1, "failed", with nothing on stdout, though the run may go on. It exits 5 and
+ * `--json` writes the ARN its name would have (what the message's describe-execution line looks for) and its region.
+ * A start that nothing reached (its credentials could not be had) did not begin it: still 1.
+ */
+const stateMachineOf = (workflow: string) => `arn:aws:states:${REGION}:000000000000:stateMachine:lifeboat-dev-${workflow}`;
+const nameOf = (workflow: string) => arnOf(workflow).split(':').pop() ?? '';
+const unread = Object.assign(new SyntaxError("Unexpected token '<', \"<html>Prox\"... is not valid JSON"), { $response: { statusCode: 403 } });
+const startErrors: [string, (workflow: string) => Error][] = [
+  ['a start without answer, not found either (WorkflowStartUnansweredError)', (workflow) => new WorkflowStartUnansweredError(stateMachineOf(workflow), nameOf(workflow), REGION, 3, unread)],
+  ['a start not found so far (WorkflowStartFoundNoneError)', (workflow) => new WorkflowStartFoundNoneError(stateMachineOf(workflow), nameOf(workflow), REGION, 3, timeout, unread)],
+];
+
+describe.each(commands)('lifeboat %s --aws whose start may or may not have begun the execution', (name, workflow, run) => {
+  it.each(startErrors)('after %s: exits 5 and --json writes the execution its name would have, its region and status UNKNOWN', async (_, errorOf) => {
+    const unknown = errorOf(workflow);
+    const { code, out, err } = await run(true, { run: () => Promise.reject(unknown) });
+    expect({ code, json: out.map((line) => JSON.parse(line) as unknown) }).toEqual({
+      code: 5,
+      json: [{ executionId: arnOf(workflow), status: 'UNKNOWN', region: REGION, error: unknown.name, cause: unknown.message }],
+    });
+    expect(err[0]).toBe(`lifeboat ${name}: ${unknown.message}`);
+  });
+
+  it('a start not sent (WorkflowNotStartedError) still exits 1, with nothing on stdout', async () => {
+    const notStarted = new WorkflowNotStartedError(stateMachineOf(workflow), { words: 'the credentials could not be had', askedAgain: false }, 'primary', new Error('no credentials'));
+    const { code, out } = await run(true, { run: () => Promise.reject(notStarted) });
+    expect({ code, out }).toEqual({ code: 1, out: [] });
   });
 });

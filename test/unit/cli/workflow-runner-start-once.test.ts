@@ -1,5 +1,9 @@
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { createServer, type Server } from 'node:http';
+import { Readable } from 'node:stream';
+import { WorkflowStartUnansweredError } from '../../../cli/aws-execution-errors';
+import { ClosedOutputGuard } from '../../../cli/closed-output';
 import { CLI_CLIENT_TIMEOUTS } from '../../../cli/client-timeouts';
 import { forgetRunCredentials } from '../../../cli/run-credentials';
 import { awsWorkflowRunner } from '../../../cli/workflow-runner';
@@ -81,3 +85,68 @@ it('a StartExecution answered later than the CLI\'s request timeout starts the w
   expect({ status: result.status, executions: executions.size, names: new Set(startNames).size }).toEqual({ status: 'SUCCEEDED', executions: 1, names: 1 });
   expect(result.executionId).toBe(`arn:aws:states:us-east-1:000000000000:execution:lifeboat-dev-backup:${name}`);
 }, 60_000);
+
+/**
+ * Review r64A F2: a StartExecution answer the SDK cannot read (a 200 whose body was cut on its way, AWS having started
+ * the run; a proxy's HTML page) ended the command with the SDK's bare SyntaxError: no lookup by the run's name, nothing
+ * saying it may have started. It is an attempt without answer: tried again under the same name, then looked up by it.
+ * The client is the real SFNClient with a request handler in place of the network, keeping executions by name.
+ */
+function clientAnswering(answer: (operation: string, asked: { name?: string; input?: string; executionArn?: string }) => { status: number; body: string }) {
+  const sent: string[] = [];
+  const client = new SFNClient({
+    region: 'us-east-1',
+    maxAttempts: 1,
+    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+    requestHandler: {
+      handle: async (request: { headers: Record<string, string>; body?: unknown }) => {
+        const operation = String(request.headers['x-amz-target']).split('.').pop() ?? '';
+        sent.push(operation);
+        const { status, body } = answer(operation, JSON.parse(typeof request.body === 'string' ? request.body : '{}') as { name?: string; input?: string; executionArn?: string });
+        return { response: { statusCode: status, headers: { 'content-type': 'application/x-amz-json-1.0' }, body: Readable.from([Buffer.from(body)]) } };
+      },
+    },
+  });
+  return { client, sent };
+}
+
+it('a StartExecution whose 200 was cut on its way is tried again under the same name: the workflow starts once and is followed', async () => {
+  const started = new Map<string, string>();
+  const { client, sent } = clientAnswering((operation, asked) => {
+    const arn = (name: string) => `arn:aws:states:us-east-1:000000000000:execution:lifeboat-dev-backup:${name}`;
+    if (operation === 'StartExecution') {
+      const name = asked.name ?? 'unnamed';
+      const first = !started.has(name);
+      if (first) started.set(name, asked.input ?? '{}');
+      const whole = JSON.stringify({ executionArn: arn(name), startDate: 17 });
+      // The first answer is cut mid-body: Step Functions started the execution, the CLI cannot read that it did.
+      return { status: 200, body: first ? whole.slice(0, -4) : whole };
+    }
+    if (operation === 'GetExecutionHistory') return { status: 200, body: JSON.stringify({ events: [] }) };
+    const name = String(asked.executionArn).split(':').pop() ?? '';
+    return { status: 200, body: JSON.stringify({ status: 'SUCCEEDED', output: '{}', input: started.get(name), executionArn: asked.executionArn, stateMachineArn: 'y', startDate: 0 }) };
+  });
+  const environment = findEnvironment(loadLifeboatConfig(SAMPLE_CONFIG_FILE), 'dev');
+  const result = await awsWorkflowRunner({ environment, client, pollMs: 0, callDeadlineMs: 60_000, wait: () => Promise.resolve(), output: new ClosedOutputGuard(() => undefined) }).run(
+    'backup',
+    {},
+    () => undefined,
+  );
+  expect({ status: result.status, executions: started.size, starts: sent.filter((operation) => operation === 'StartExecution').length }).toEqual({ status: 'SUCCEEDED', executions: 1, starts: 2 });
+  expect(result.executionId).toBe(`arn:aws:states:us-east-1:000000000000:execution:lifeboat-dev-backup:${[...started.keys()][0]}`);
+});
+
+it('a proxy\'s HTML page answering every StartExecution and the lookup fails saying the workflow may or may not have started, naming its execution', async () => {
+  const { client, sent } = clientAnswering(() => ({ status: 403, body: '<html>Proxy says no</html>' }));
+  const environment = findEnvironment(loadLifeboatConfig(SAMPLE_CONFIG_FILE), 'dev');
+  const progress: (string | undefined)[] = [];
+  const run = awsWorkflowRunner({ environment, client, pollMs: 0, callDeadlineMs: 60_000, wait: () => Promise.resolve(), output: new ClosedOutputGuard(() => undefined) }).run(
+    'backup',
+    {},
+    (p) => progress.push(p.executionId),
+  );
+  await expect(run).rejects.toBeInstanceOf(WorkflowStartUnansweredError);
+  await expect(run).rejects.toThrow(/had no answer after 3 attempts \(the last: SyntaxError: [\s\S]*\), so the workflow may or may not have started\. Look for its execution lifeboat-backup-/);
+  await expect(run).rejects.toThrow(`--execution-arn ${progress[0]}`);
+  expect(sent).toEqual(['StartExecution', 'StartExecution', 'StartExecution', 'DescribeExecution']);
+});
