@@ -7,6 +7,7 @@ import { ScrubLeaseLostError } from '../../lambdas/catalog/scrub-lease-lost-erro
 import { type CopiedInNotListed, type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
 import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
 import { copiedInCountEnd, namesCopiedInCount } from '../../lambdas/replication/copied-in-count-clear';
+import { namedBackupIds } from '../../lambdas/replication/named-backup-ids';
 import { scrubRunSummary } from '../../lambdas/replication/scrub-run-summary';
 import { copiedInOutstanding } from '../../lambdas/replication/scrub-outstanding';
 import { scrubVaults } from '../../lambdas/replication/scrub-vaults';
@@ -585,10 +586,9 @@ const VERDICT_BACKUPS_NAMED = 10;
  * characters, and read as complete when the record had left some out.
  */
 function affectedBackupsNamed(summary: Pick<ScrubRunRecord, 'affectedBackups' | 'affectedBackupsNotListed'>): string {
-  const named = summary.affectedBackups.slice(0, VERDICT_BACKUPS_NAMED).map(shownCatalogName);
-  const more = summary.affectedBackups.length - named.length + (summary.affectedBackupsNotListed ?? 0);
-  if (named.length === 0) return more > 0 ? `${more} not named` : 'none known';
-  return `${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+  const notListed = summary.affectedBackupsNotListed ?? 0;
+  if (summary.affectedBackups.length === 0) return notListed > 0 ? `${notListed} not named` : 'none known';
+  return namedBackupIds(summary.affectedBackups, VERDICT_BACKUPS_NAMED, shownCatalogName, notListed);
 }
 
 function message(err: unknown): string {

@@ -15,6 +15,7 @@ import { type ScrubFinding, type ScrubReport, type ScrubScope } from './scrub-re
 import { DISCARDED_NOT_READ_REASON } from './lacked-snapshot-records';
 import { NEEDS_CUT_REASON } from './vault-needs-work-out';
 import { lostSnapshotsInCatalog } from './lost-snapshots-in-catalog';
+import { namedBackupIds } from './named-backup-ids';
 import { VaultDamageError } from './replication-errors';
 import { ARCHIVED_COPY, type LeftObject, objectsLeft, REFUSED_COPY, unverifiedCopy } from './scrub-objects-left';
 import { copiedInOutstanding } from './scrub-outstanding';
@@ -360,11 +361,9 @@ function damageMessageLaidOut(report: ScrubReport, record: ScrubRunRecord, optio
   };
   // Backup ids, shown escaped and cut at 40 (a real id is 25 characters): raw, a newline or ESC in an id read from the
   // catalog forged a line of the alarm's message or coloured the terminal printing it (review r63I F1); cut at 200, ten
-  // forged ids of control characters to a list passed the room (review r63V F1). Those left out are counted.
-  const backupList = (ids: readonly string[]): string => {
-    const named = ids.slice(0, layout.backups ?? KEYS_IN_MESSAGE);
-    return `${named.map((id) => shownItemKeyPart(id)).join(', ')}${ids.length > named.length ? ` and ${ids.length - named.length} more` : ''}`;
-  };
+  // forged ids of control characters to a list passed the room (review r63V F1). Those left out are counted, the record's
+  // affected backups it lists none of too (review r64F F1).
+  const backupList = (ids: readonly string[], notListed = 0): string => namedBackupIds(ids, layout.backups ?? KEYS_IN_MESSAGE, (id) => shownItemKeyPart(id), notListed);
   // A reason is a sentence of its own, with semicolons: bracketed, so that the list stays readable.
   const listed = (byKey: ReadonlyMap<string, LeftObject>, withReason: boolean): string => {
     const named = [...byKey].slice(0, layout.keys).map(([key, { sides, reason }]) => `${key} (${sides.join(', ')})${withReason && reason !== undefined ? reasonOf(reason) : ''}`);
@@ -394,7 +393,7 @@ function damageMessageLaidOut(report: ScrubReport, record: ScrubRunRecord, optio
     ...(stopped.size > 0 ? [`${stopped.size} object(s) damaged or missing with a good copy in the other vault, not repaired: ${listed(stopped, true)}`] : []),
     ...(repairable.size > 0 ? [`${repairable.size} object(s) damaged or missing with a good copy in the other vault, not repaired (run with "repair": true): ${listed(repairable, false)}`] : []),
   ];
-  const backups = record.affectedBackups.length > 0 ? `; affected backups: ${backupList(record.affectedBackups)}` : '';
+  const backups = record.affectedBackups.length > 0 ? `; affected backups: ${backupList(record.affectedBackups, record.affectedBackupsNotListed)}` : '';
   // A failed run has no output for its notes: a cut run says so here too, or nobody learns its slice was not read whole.
   const cut = cutNotes(report).map((note) => ` This run was ${note}.`).join('') + [...packsNotLookedForNotes(report), ...notWorkedOutNotes(report, options), ...snapshotsNotWorkedOutNotes(report, options)].map((note) => ` ${note}.`).join('');
   // Stated after the notes: a reason of a thousand characters must not push them out of the cause (review r63P F3).

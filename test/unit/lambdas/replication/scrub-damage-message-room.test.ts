@@ -1,4 +1,4 @@
-import { type ScrubRunRecord } from '../../../../lambdas/catalog/scrub-record';
+import { AFFECTED_BACKUPS_LISTED, type ScrubRunRecord } from '../../../../lambdas/catalog/scrub-record';
 import { refusedRepairReason } from '../../../../lambdas/replication/refused-write-advice';
 import { type AffectedSnapshot } from '../../../../lambdas/replication/scrub-damage';
 import { type ScrubFinding, type ScrubReport } from '../../../../lambdas/replication/scrub-report';
@@ -115,4 +115,21 @@ test('forged backup ids of control characters: each cut at 40, the lists shrunk 
   expect(Number(named?.[2] ?? 0)).toBeGreaterThan(0);
   // Four lists of ten such ids pass the room: fewer are named in each.
   expect(shown).toBeLessThan(10);
+});
+
+// Review r64F F1: the record lists at most AFFECTED_BACKUPS_LISTED affected backups and counts the rest; the message's
+// "and N more" counted only the list, so 2,500 affected backups read as 10 named and 1990 more.
+test('more affected backups than the record lists: "and N more" counts those it lists none of too', () => {
+  const { report } = reviewersCase(() => 'r');
+  const ids = Array.from({ length: 2_500 }, (_, i) => `20261124T100000Z-${i.toString(16).padStart(8, '0')}`);
+  const affects: AffectedSnapshot[] = ids.map((backupId) => ({ backupId, source: 's', snapshotId: 'c'.repeat(64), time: 't', whole: true, entries: 0, paths: [] }));
+  const many: ScrubReport = { ...report, damage: report.damage.map((d) => ({ ...d, affects })) };
+  const record = scrubRunSummary(many, { environment: 'prod', startedAt: '2026-12-07T00:00:00.000Z', endedAt: '2026-12-07T00:10:00.000Z' });
+  expect([record.affectedBackups.length, record.affectedBackupsNotListed]).toEqual([AFFECTED_BACKUPS_LISTED, 2_500 - AFFECTED_BACKUPS_LISTED]);
+  const message = damageMessage(many, record, ' --env prod --aws');
+  expect(JSON.stringify(message).length).toBeLessThanOrEqual(DAMAGE_MESSAGE_ROOM);
+  const named = /; affected backups: (.*?) and (\d+) more\. The run is recorded/.exec(message);
+  expect(named).not.toBeNull();
+  const shown = (named?.[1] ?? '').split(', ').length;
+  expect(shown + Number(named?.[2])).toBe(2_500);
 });
