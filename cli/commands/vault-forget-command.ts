@@ -78,8 +78,9 @@ export function vaultForget(refs: readonly string[], options: VaultForgetOptions
     } else {
       for (const d of decisions) {
         const verb = d.forget ? (dryRun ? 'would forget' : 'forget') : 'keep';
-        // A reason can quote the snapshot's own tags (the backup id of one the workflow wrote): record text, escaped as the rest.
-        const why = d.reasons.length > 0 ? `  (${d.reasons.map(escapeName).join('; ')})` : '';
+        // The reasons are this program's words: the one that quotes a tag (the backup id of a snapshot the workflow wrote)
+        // escapes it itself (vault-forget.ts catalogManaged), so escaping them again would double its backslashes.
+        const why = d.reasons.length > 0 ? `  (${d.reasons.join('; ')})` : '';
         // The hostname is the snapshot's text, as its directory is: JSON.stringify left a C1 control (U+009B is CSI) or a
         // bidi override raw, driving the terminal or reversing the line (review r63V F4).
         io.out(`${verb.padEnd(12)} ${d.snapshot.id.slice(0, 12)}  ${d.snapshot.time}  ${escapeName(d.snapshot.source.id)}  (host ${escapeName(d.snapshot.hostname)})${why}`);

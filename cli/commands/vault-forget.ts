@@ -1,7 +1,9 @@
 import { type RetentionConfig, retentionSchema } from '../../config/lifeboat-config';
 import { backupIdOfTags } from '../../lambdas/catalog/backup-snapshot-tags';
 import { decideRetention } from '../../lambdas/retention/decide-retention';
+import { shownItemKeyPart } from '../../lambdas/catalog/shown-item-key';
 import { type Snapshot, snapshotStartedAt, VaultError } from '../../vault';
+import { escapeName } from '../escape-name';
 
 /** The keep rules of `lifeboat vault forget`, as commander hands them over (strings). */
 export type VaultForgetRuleOptions = {
@@ -133,6 +135,11 @@ export function checkForgettable(snapshots: readonly Snapshot[]): void {
   for (const s of snapshots) if (backupIdOfTags(s.tags) !== undefined) throw new VaultError(`snapshot ${s.id.slice(0, 12)}: ${catalogManaged(s)}`);
 }
 
+/**
+ * The reason a workflow-written snapshot is kept or refused. Its backup id is the tag's text, any text a tag was given:
+ * escaped and cut as the CLI shows a backup id (shownItemKeyPart), here for both the keep line and the named forget's
+ * refusal, whose VaultError reached the terminal with an ESC, a newline or a U+202E raw and uncut (review r64F F2).
+ */
 function catalogManaged(s: Snapshot): string {
-  return `written by the backup workflow (backup ${backupIdOfTags(s.tags) as string}): its plan's retention forgets it (\`lifeboat backups forget\`), which keeps the catalog in step`;
+  return `written by the backup workflow (backup ${shownItemKeyPart(backupIdOfTags(s.tags) as string, escapeName)}): its plan's retention forgets it (\`lifeboat backups forget\`), which keeps the catalog in step`;
 }

@@ -234,6 +234,26 @@ describe('lifeboat vault forget', () => {
     expect(await snapshotIds()).toContain(managed.snapshot.id.slice(0, 16));
   });
 
+  // Review r64F F2: a named forget's refusal of a workflow-written snapshot put the tag's backup id in its VaultError raw
+  // and whole (an ESC, a newline that forged a line, a U+202E, a CSI); the keep line escaped it once more than needed.
+  it('refuses to forget a workflow-written snapshot by name with its backup id escaped and cut, and says it once escaped on the keep line', async () => {
+    const backupId = `id\u001b[31mRED\nforged line\u202e\u009b${'x'.repeat(40)}END`;
+    const managed = (await backupDirectory(await openVault(openLocalVaultStore(vault), await KeyFileKeyProvider.load(keyFile)), b, { tags: [`backupId:${backupId}`, 'plan:files'] })).snapshot.id;
+    const named = recordingCliIo();
+    expect(await vaultForget([managed.slice(0, 16)], { vault, keyFile }, { io: named })).toBe(1);
+    expect(named.errors).toHaveLength(1);
+    const refusal = named.errors[0] as string;
+    // eslint-disable-next-line no-control-regex -- no control character of the tag may reach the terminal
+    expect(refusal).not.toMatch(/[\u0000-\u001f\u0080-\u009f\u202e]/);
+    expect(refusal).toContain(`(backup id\\x1b[31mRED\\nforged line\\u{202e}\\x9bxxxx…xxxxxxxxxEND (cut from ${[...backupId].length} characters, sha256 `);
+    expect(await snapshotIds()).toContain(managed.slice(0, 16));
+    const io = recordingCliIo();
+    expect(await vaultForget([], { vault, keyFile, keepLast: '1', dryRun: true }, { io })).toBe(0);
+    const line = io.lines.find((l) => l.includes(managed.slice(0, 12))) ?? '';
+    // The same text as the refusal: escaped once, not `\\x1b`.
+    expect(line).toContain(`(backup id\\x1b[31mRED\\nforged line\\u{202e}\\x9bxxxx…xxxxxxxxxEND (cut from ${[...backupId].length} characters, sha256 `);
+  });
+
   // Review r63V F4: the hostname was printed through JSON.stringify, which leaves C1 controls (U+0085, U+009B: CSI) and
   // bidi overrides (U+202E reverses the rest of the line) raw; a tag's backup id in the reason was printed raw.
   it('prints a snapshot\'s hostname and a reason\'s backup id with control and bidi characters escaped', async () => {
