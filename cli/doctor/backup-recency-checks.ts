@@ -2,7 +2,8 @@ import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { type BackupCatalog } from '../../lambdas/catalog/backup-catalog';
 import { type BackupRecord } from '../../lambdas/catalog/backup-record';
 import { startsInFuture } from '../../lambdas/catalog/future-start';
-import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
+import { parsedInstant } from '../../lambdas/catalog/parsed-instant';
+import { ITEM_KEY_SHOWN, shownItemKeyPart } from '../../lambdas/catalog/shown-item-key';
 import { cut } from '../../lambdas/runtime/cut-text';
 import { unseenOnlyEscaped } from '../../lambdas/runtime/quoted-service-words';
 import { storedErrorShown } from '../status/stored-error-shown';
@@ -16,16 +17,24 @@ import { regionUnansweredResult } from './unanswered-region';
  * it holds was read from then on, so a restore of it loses what changed since. A record that starts
  * more than FUTURE_START_TOLERANCE_MS after now (lambdas/catalog/future-start.ts) is passed over, as
  * the watchdog passes it over, and the line warns about it: measured, it would read "under 1 min" old
- * until that date while the plan's backups may have stopped. A record's own text (its id, start, error) is shown
- * escaped (shownCatalogName, unseenOnlyEscaped): raw, a newline in it forged a line of the report and an ESC coloured the
+ * until that date while the plan's backups may have stopped. A record's own text (its id, error) is shown escaped
+ * (shownItemKeyPart, unseenOnlyEscaped): raw, a newline in it forged a line of the report and an ESC coloured the
  * terminal (review r62K F4). The error's backslashes print as recorded, as status prints a drill's: doubled, an error
- * quoting a key JSON's way (`"reports/\"q3\".csv"`) read changed (f63D). The error is cut to ERROR_SHOWN characters, and
- * one naming a `lifeboat …` command is shown by its name only (storedErrorShown): the Lambda's command lacks the
- * doctor's --config and --data-dir. The fix names `lifeboat backups list --plan P`, which shows the whole cause (r63G F4).
+ * quoting a key JSON's way (`"reports/\"q3\".csv"`) read changed (f63D). One naming a `lifeboat …` command is shown by
+ * its name only (storedErrorShown): the Lambda's command lacks the doctor's --config and --data-dir. The fix names
+ * `lifeboat backups list --plan P`, which shows the whole cause (r63G F4). The doctor prints the deletes of damaged
+ * catalog items (catalog-plan-checks.ts), so no piece of a record's text here holds more than 40 characters
+ * (ITEM_KEY_SHOWN), under the shortest delete's 88: a record's id, its error, each at most 40, and its start only as the
+ * instant it parses to (parsedInstant), never its text. Date.parse skips a "(comment)", so a forged start of 200
+ * characters still started in the future, was listed, and spelled a healthy record's delete beside the real ones (review
+ * r64G F1).
  */
 
-/** Characters (code points) of a failed run's recorded error a doctor's line shows: a name and a sentence, not a page. */
-const ERROR_SHOWN = 200;
+/**
+ * Characters (code points) of a failed run's recorded error a doctor's line shows: its first words, the bound of any
+ * record text beside the doctor's deletes (ITEM_KEY_SHOWN); at 200, a forged error spelled a delete (review r64G F1).
+ */
+const ERROR_SHOWN = ITEM_KEY_SHOWN;
 
 /** A duration as people read an age or an RPO: `under 1 min`, `42 min`, `3 h 5 min`, `24 h`, `3 d 4 h`. */
 export function formatAge(ms: number): string {
@@ -53,7 +62,7 @@ export async function checkLastBackup(catalog: BackupCatalog, ctx: DoctorContext
   const judged = records.filter((r) => !ahead.includes(r));
   const last = judged.find((r) => r.status === 'COMMITTED');
   const newest = judged[0];
-  const newestFailed = newest?.status === 'FAILED' ? `; the newest run ${shownCatalogName(newest.backupId)} FAILED (${newest.error === undefined ? 'no error recorded' : cut(storedErrorShown(newest.error), ERROR_SHOWN, unseenOnlyEscaped)})` : '';
+  const newestFailed = newest?.status === 'FAILED' ? `; the newest run ${shownItemKeyPart(newest.backupId)} FAILED (${newest.error === undefined ? 'no error recorded' : cut(storedErrorShown(newest.error), ERROR_SHOWN, unseenOnlyEscaped)})` : '';
   // Where the failed run's whole error and cause are, with the doctor's own target options.
   const seeFailure = newestFailed ? `see why the newest run failed: ${ctx.lifeboat(`backups list --plan ${plan.name}`)} shows its error under its row; then ` : '';
   const backupResult = last ? recencyResult(name, ctx, plan, last, now, newestFailed, backupNow, seeFailure) : warn(name, `plan ${plan.name} has no committed backup yet${newestFailed}`, `${seeFailure}${backupNow}`);
@@ -63,10 +72,10 @@ export async function checkLastBackup(catalog: BackupCatalog, ctx: DoctorContext
   const dr = last.copies?.dr;
   const drResult =
     dr === 'COMMITTED'
-      ? ok(drName, `${shownCatalogName(last.backupId)} is committed in the DR vault ${ctx.names.drVault} (${ctx.environment.drRegion})`)
+      ? ok(drName, `${shownItemKeyPart(last.backupId)} is committed in the DR vault ${ctx.names.drVault} (${ctx.environment.drRegion})`)
       : dr === 'FAILED'
-        ? fail(drName, `replication of ${shownCatalogName(last.backupId)} to the DR vault failed: it is restorable from the primary region only`, `${backupNow} (each run copies what the DR vault lacks); if it fails again, read the error of its "Replicate to DR vault" step`)
-        : warn(drName, `${shownCatalogName(last.backupId)} is ${dr ?? 'not recorded'} in the DR vault: it is restorable from the primary region only`, `wait for the run's "Replicate to DR vault" step; if it stays so, ${backupNow}`);
+        ? fail(drName, `replication of ${shownItemKeyPart(last.backupId)} to the DR vault failed: it is restorable from the primary region only`, `${backupNow} (each run copies what the DR vault lacks); if it fails again, read the error of its "Replicate to DR vault" step`)
+        : warn(drName, `${shownItemKeyPart(last.backupId)} is ${dr ?? 'not recorded'} in the DR vault: it is restorable from the primary region only`, `wait for the run's "Replicate to DR vault" step; if it stays so, ${backupNow}`);
   return [checked, drResult];
 }
 
@@ -74,7 +83,7 @@ export async function checkLastBackup(catalog: BackupCatalog, ctx: DoctorContext
 function recencyResult(name: string, ctx: DoctorContext, plan: ProtectionPlanConfig, last: BackupRecord, now: Date, newestFailed: string, backupNow: string, seeFailure: string): CheckResult {
   const rpoMs = plan.objectives.rpoMinutes * 60_000;
   const ageMs = now.getTime() - Date.parse(last.startedAt);
-  const age = `${shownCatalogName(last.backupId)} (${last.strategy}) started ${formatAge(ageMs)} ago`;
+  const age = `${shownItemKeyPart(last.backupId)} (${last.strategy}) started ${formatAge(ageMs)} ago`;
   const rpo = `RPO ${formatAge(rpoMs)}`;
   if (ageMs > rpoMs) {
     return warn(name, `${age}, older than the ${rpo}${newestFailed}`, `${seeFailure}${ctx.request.mode === 'aws' ? `${backupNow}; then see why schedule ${ctx.names.schedulePrefix}${plan.name} did not: the executions of state machine ${ctx.names.backupStateMachine}` : backupNow}`);
@@ -85,9 +94,15 @@ function recencyResult(name: string, ctx: DoctorContext, plan: ProtectionPlanCon
 /** The line with the records that start in the future named: a warning at least, the clock to set right added to its fix. */
 function withFutureStarts(result: CheckResult, ahead: readonly BackupRecord[], ctx: DoctorContext, plan: string): CheckResult {
   const one = ahead.length === 1;
-  const listed = ahead.map((r) => `${shownCatalogName(r.backupId)} (${r.status}, started ${shownCatalogName(r.startedAt)})`).join(', ');
+  const listed = ahead.map((r) => `${shownItemKeyPart(r.backupId)} (${r.status}, ${shownStart(r.startedAt)})`).join(', ');
   const detail = `${result.detail}; ${listed} ${one ? 'starts' : 'start'} in the future: the clock that wrote ${one ? 'it' : 'them'} or the catalog is wrong (not counted)`;
   // With the doctor's own target options, as every command it prints: bare, it listed another config's catalog (review r63J F1).
   const fix = `see ${ctx.lifeboat(`backups list --plan ${plan}`)}, and set right the clock of the host that ran ${one ? 'it' : 'them'} (or the times the catalog was rebuilt with)`;
   return result.verdict === 'fail' ? { ...result, detail, fix: `${result.fix ?? ''}; ${fix}` } : warn(result.name, detail, result.fix ? `${result.fix}; ${fix}` : fix);
+}
+
+/** A record's start as the doctor says it: the instant its text parses to, never the text (see the header). */
+function shownStart(startedAt: string): string {
+  const started = parsedInstant(startedAt);
+  return started !== undefined ? `started ${started}` : 'with a startedAt that is not a time';
 }

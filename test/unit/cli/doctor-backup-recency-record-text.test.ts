@@ -4,6 +4,7 @@ import { doctorReportLines } from '../../../cli/doctor/doctor-report';
 import { type ProtectionPlanConfig } from '../../../config/lifeboat-config';
 import { type BackupCatalog } from '../../../lambdas/catalog/backup-catalog';
 import { type BackupRecord } from '../../../lambdas/catalog/backup-record';
+import { catalogItemDeleteCommand } from '../../../lambdas/catalog/catalog-item-delete-command';
 import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
 import { parsePrintedCommand } from '../../support/printed-command-parse';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
@@ -55,8 +56,8 @@ it("shows the backup id, start and error of the records it names escaped, so the
   expect(last).toMatchObject({
     verdict: 'warn',
     detail:
-      `last${SHOWN} (incremental) started 12 h ago, within the RPO 24 h; the newest run failed${SHOWN} FAILED (SourceUnreachableError: ${SHOWN}); ` +
-      `ahead${SHOWN} (COMMITTED, started Nov 20 2027 12:00 GMT (${SHOWN})) starts in the future: the clock that wrote it or the catalog is wrong (not counted)`,
+      `last${SHOWN} (incremental) started 12 h ago, within the RPO 24 h; the newest run failed${SHOWN} FAILED (SourceUnreachableError: x\\u000a✓ demo: within… (cut from 57 characters)); ` +
+      `ahead${SHOWN} (COMMITTED, started 2027-11-20T12:00:00.000Z) starts in the future: the clock that wrote it or the catalog is wrong (not counted)`,
   });
   expect(dr).toMatchObject({ verdict: 'ok', detail: `last${SHOWN} is committed in the DR vault lifeboat-dev-dr-vault (us-west-2)` });
   const printed = doctorReportLines(ctx.request, [last!, dr!]).join('\n');
@@ -71,7 +72,8 @@ it('names an ordinary record as it is', async () => {
 });
 
 it("prints a failed run's recorded error with its backslashes as recorded (a key JSON-quoted), its controls still escaped (f63D)", async () => {
-  const message = `1 object unreadable: ${JSON.stringify('reports/"q3".csv')}\u001b[32m\n✓ demo: within objectives`;
+  // 40 characters, as many as the doctor shows of it.
+  const message = `${JSON.stringify('q/"3".csv')}\u001b\n✓`;
   const records = [
     record('20261130T060000Z-2b3c4d5e', '2026-11-30T06:00:00.000Z', { status: 'FAILED', totals: undefined, copies: undefined, error: `SourceUnreachableError: ${message}` }),
     record('20261130T000000Z-1a2b3c4d', '2026-11-30T00:00:00.000Z'),
@@ -79,7 +81,7 @@ it("prints a failed run's recorded error with its backslashes as recorded (a key
   const [last] = await checkLastBackup(catalogOf(records), ctx, PLAN, NOW);
   expect(last?.detail).toBe(
     '20261130T000000Z-1a2b3c4d (incremental) started 12 h ago, within the RPO 24 h; the newest run 20261130T060000Z-2b3c4d5e FAILED ' +
-      '(SourceUnreachableError: 1 object unreadable: "reports/\\"q3\\".csv"\\u001b[32m\\u000a✓ demo: within objectives)',
+      '(SourceUnreachableError: "q/\\"3\\".csv"\\u001b\\u000a✓)',
   );
 });
 
@@ -91,10 +93,10 @@ describe("a failed run's recorded error as the doctor shows it (review r63G F4)"
     record('20261130T000000Z-1a2b3c4d', '2026-11-30T00:00:00.000Z'),
   ];
 
-  it('cuts a 10,000-character error to 200 characters, saying so, and points at backups list for the whole of it', async () => {
+  it('cuts a 10,000-character error to 40 characters, saying so, and points at backups list for the whole of it', async () => {
     const [last] = await checkLastBackup(catalogOf(failedThenCommitted(`SourceUnreachableError: ${'E'.repeat(9_976)}`)), optioned, PLAN, NOW);
     expect(last?.detail).toBe(
-      `20261130T000000Z-1a2b3c4d (incremental) started 12 h ago, within the RPO 24 h; the newest run 20261130T060000Z-2b3c4d5e FAILED (SourceUnreachableError: ${'E'.repeat(176)}… (cut from 10000 characters))`,
+      `20261130T000000Z-1a2b3c4d (incremental) started 12 h ago, within the RPO 24 h; the newest run 20261130T060000Z-2b3c4d5e FAILED (SourceUnreachableError: ${'E'.repeat(16)}… (cut from 10000 characters))`,
     );
     expect(last?.fix).toBe(
       'see why the newest run failed: lifeboat backups list --plan demo --env dev --config /srv/lb.json --data-dir /srv/.lifeboat shows its error under its row; ' +
@@ -137,4 +139,37 @@ it("names the list that shows a record starting in the future with the doctor's 
     expect(parsed.refused).toBeUndefined();
     expect(parsed.args?.at(-1)).toEqual(expect.objectContaining({ plan: plan.name, env: 'dev', config: "/srv/my cloud/o'brien/lb.json", dataDir: '/srv/my cloud/.lifeboat' }));
   }
+});
+
+describe('a forged record beside the deletes the doctor prints (review r64G F1)', () => {
+  // A healthy record's delete, as the doctor prints a damaged item's: the shortest real one is 88 characters.
+  const victimDelete = catalogItemDeleteCommand({ region: 'us-east-1', table: 'lifeboat-dev-catalog', key: { pk: 'BACKUP#20261130T000000Z-1a2b3c4d', sk: 'BACKUP' } });
+  const spelled = victimDelete.replace(" --condition-expression 'attribute_exists(pk)'", '');
+
+  it("shows no record's id, start or error whole enough to spell another record's delete", async () => {
+    const records = [
+      // Date.parse skips the "(comment)": the forged start reads as a time, in the future, and the record is named.
+      record(spelled, `Nov 20 2027 12:00 GMT (${spelled})`),
+      record(`${spelled} `, '2026-11-30T06:00:00.000Z', { status: 'FAILED', totals: undefined, copies: undefined, error: `E: ${spelled}` }),
+      record('20261130T000000Z-1a2b3c4d', '2026-11-30T00:00:00.000Z'),
+    ];
+    const results = await checkLastBackup(catalogOf(records), ctx, PLAN, NOW);
+    const printed = doctorReportLines(ctx.request, results).join('\n');
+    expect(printed).not.toContain(spelled);
+    // The shortest delete's start: no 40 characters of it follow one another, nor any part of the forged start's text.
+    expect(printed).not.toContain(spelled.slice(0, 41));
+    expect(printed).not.toContain('Nov 20 2027');
+    expect(results[0]?.detail).toBe(
+      '20261130T000000Z-1a2b3c4d (incremental) started 12 h ago, within the RPO 24 h; ' +
+        `the newest run aws dynamodb delete-item --r…"BACKUP"}}'  (cut from 154 characters, sha256 6c20039e) FAILED (E: aws dynamodb delete-item --region us-… (cut from 156 characters)); ` +
+        `aws dynamodb delete-item --r…:"BACKUP"}}' (cut from 153 characters, sha256 60b39e70) (COMMITTED, started 2027-11-20T12:00:00.000Z) starts in the future: ` +
+        'the clock that wrote it or the catalog is wrong (not counted)',
+    );
+  });
+
+  it('names a dr copy of a committed backup whose id is long by its cut form', async () => {
+    const [, dr] = await checkLastBackup(catalogOf([record(spelled, '2026-11-30T00:00:00.000Z', { copies: { primary: 'COMMITTED', dr: 'FAILED' } })]), ctx, PLAN, NOW);
+    expect(dr?.detail).not.toContain(spelled);
+    expect(dr?.detail).toBe(`replication of aws dynamodb delete-item --r…:"BACKUP"}}' (cut from 153 characters, sha256 60b39e70) to the DR vault failed: it is restorable from the primary region only`);
+  });
 });
