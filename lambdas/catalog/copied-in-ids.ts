@@ -15,7 +15,8 @@ export const OUTSTANDING_COPIED_IN_IDS_KEPT = 1_000;
 /**
  * Groups of those ids a record keeps: one per vault, problem, kind of copy and last check (a run checks a handful, so
  * each run adds about one). Past it the groups of one kind whose last checks are the latest are merged, keeping the
- * earlier check (they are then checked sooner, never later). 12 kinds (2 vaults, 2 problems, 3 copies): room to merge.
+ * earlier check (they are then checked sooner, never later). 16 kinds (2 vaults, 2 problems, 3 copies and an
+ * unverified one refused): room to merge.
  */
 export const OUTSTANDING_COPIED_IN_ID_GROUPS = 40;
 
@@ -30,11 +31,16 @@ type CopyKind = z.infer<typeof copyKindSchema>;
 /**
  * Copied-in entries of one vault, problem, kind of copy and last check kept by snapshot id. `since`: the earliest found
  * of them (each is read back with it); `lastChecked`: when a run last checked them again, absent when none did.
+ * `refused`: of `copy: 'unverified'`, the entries' `otherCopyRefused` (scrub-record.ts), which the ids past the listed
+ * ones lost, so status said the next scrub with repair verifies them (review r64C F3). A flag, not a fourth `copy`: the
+ * enum is strict, and a CLI from before would refuse the whole record, where its z.object drops a key it does not know
+ * and reads them unverified, as before. Absent otherwise, and in records written before it was kept.
  */
 export const copiedInIdGroupSchema = z.object({
   vault: z.enum(['primary', 'dr']),
   problem: z.enum(['corrupt', 'missing']),
   copy: copyKindSchema,
+  refused: z.literal(true).optional(),
   since: z.string().min(1),
   lastChecked: z.string().min(1).optional(),
   ids: z.array(z.string().min(1)).min(1),
@@ -50,7 +56,8 @@ export const copiedInIdGroupsSchema = z
   });
 
 const kindOf = (o: OutstandingScrubObject): CopyKind => (o.goodCopy ? 'good' : o.otherCopy !== undefined ? 'unverified' : 'lost');
-const kindKey = (g: Pick<CopiedInIdGroup, 'vault' | 'problem' | 'copy'>): string => `${g.vault} ${g.problem} ${g.copy}`;
+const refusedOf = (o: OutstandingScrubObject): Pick<CopiedInIdGroup, 'refused'> => (kindOf(o) === 'unverified' && o.otherCopyRefused === true ? { refused: true } : {});
+const kindKey = (g: Pick<CopiedInIdGroup, 'vault' | 'problem' | 'copy' | 'refused'>): string => `${g.vault} ${g.problem} ${g.copy}${g.refused === true ? ' refused' : ''}`;
 
 /**
  * The copied-in `entries` (snapshot objects) kept by id, grouped; at most OUTSTANDING_COPIED_IN_ID_GROUPS groups. The
@@ -61,11 +68,12 @@ export function copiedInIdGroups(entries: readonly OutstandingScrubObject[]): Co
   for (const o of entries) {
     if (!o.key.startsWith(SNAPSHOTS_PREFIX)) continue;
     const copy = kindOf(o);
-    const at = `${kindKey({ vault: o.vault, problem: o.problem, copy })} ${o.lastChecked ?? ''}`;
+    const refused = refusedOf(o);
+    const at = `${kindKey({ vault: o.vault, problem: o.problem, copy, ...refused })} ${o.lastChecked ?? ''}`;
     const g = byKey.get(at);
     const id = o.key.slice(SNAPSHOTS_PREFIX.length);
     if (g === undefined) {
-      byKey.set(at, { vault: o.vault, problem: o.problem, copy, since: o.since, ...(o.lastChecked !== undefined ? { lastChecked: o.lastChecked } : {}), ids: [id] });
+      byKey.set(at, { vault: o.vault, problem: o.problem, copy, ...refused, since: o.since, ...(o.lastChecked !== undefined ? { lastChecked: o.lastChecked } : {}), ids: [id] });
     } else {
       // Appended in place: a copy per id made grouping quadratic in the entries of one group.
       g.ids.push(id);
@@ -96,7 +104,7 @@ export function copiedInIdEntries(groups: readonly CopiedInIdGroup[] | undefined
         key: `${SNAPSHOTS_PREFIX}${id}`,
         problem: g.problem,
         goodCopy: g.copy === 'good',
-        ...(g.copy === 'unverified' ? { otherCopy: 'unverified' as const } : {}),
+        ...(g.copy === 'unverified' ? { otherCopy: 'unverified' as const, ...(g.refused === true ? { otherCopyRefused: true as const } : {}) } : {}),
         since: g.since,
         // Its backups are not kept with the id: status names a lost one's from the catalog (plan-status.ts,
         // backupsOfLostSnapshots), where until review r58F F1 it was flagged `backupsNotWorkedOut` and every plan was ✗.

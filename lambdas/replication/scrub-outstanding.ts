@@ -90,9 +90,12 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
       const unrepaired = f.outcome === 'unrepaired' && f.goodCopy !== true;
       // Not a good copy, not lost either: its backups are kept so that status names them (review rAA F1, rJJ F3).
       const otherCopy = unrepaired ? f.otherCopy : undefined;
-      // Kept so that status does not promise that the next scrub verifies a copy it will be refused again (review r63AB F2).
-      const refused = otherCopy === 'unverified' && f.otherCopyRefused === true ? { otherCopyRefused: true as const } : {};
       const was = earlier.get(id(f));
+      // Kept so that status does not promise that the next scrub verifies a copy it will be refused again (review r63AB
+      // F2). A finding left unverified without a read (the repair cutoff came first) learnt nothing of the permission, so
+      // it keeps an earlier refusal; a good copy, a repair or a damaged copy has none (review r64C F1).
+      const refusedBefore = was?.otherCopy === 'unverified' && was.otherCopyRefused === true;
+      const refused = otherCopy === 'unverified' && (f.otherCopyRefused === true || refusedBefore) ? { otherCopyRefused: true as const } : {};
       const since = was?.since ?? recountedSince.get(id(f)) ?? startedAt;
       const lastChecked = checkedNow.has(id(f)) ? startedAt : was?.lastChecked;
       const copiedIn = f.copiedIn === true ? { copiedIn: true as const, ...(lastChecked !== undefined ? { lastChecked } : {}) } : {};
@@ -267,7 +270,9 @@ function stillCopiedIn(found: OutstandingScrubObject, was: OutstandingScrubObjec
     problem: found.problem,
     goodCopy: worse.goodCopy,
     ...(worse.otherCopy !== undefined ? { otherCopy: worse.otherCopy } : {}),
-    ...(worse.otherCopyRefused === true ? { otherCopyRefused: true as const } : {}),
+    // This run's finding says whether the read is still refused (refused again, or not tried: outstandingAfter), not
+    // the earlier entry's: an older refusal outlived the run that verified the other copy (review r64C F2).
+    ...(worse.otherCopy === 'unverified' && found.otherCopyRefused === true ? { otherCopyRefused: true as const } : {}),
     since: found.since,
     backups: worse.goodCopy ? [] : backups,
     ...(notWorkedOut ? { backupsNotWorkedOut: true as const } : {}),

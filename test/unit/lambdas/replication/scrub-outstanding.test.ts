@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AFFECTED_BACKUPS_LISTED, type NotListedGroup, OUTSTANDING_BACKUPS_LISTED, OUTSTANDING_COPIED_IN_LISTED, OUTSTANDING_LISTED, type OutstandingScrub } from '../../../../lambdas/catalog/scrub-record';
-import { type OutstandingScrubObject, type ScrubRunRecord, scrubRunRecordSchema } from '../../../../lambdas/catalog/scrub-record';
+import { listedOutstanding, type OutstandingScrubObject, type ScrubRunRecord, scrubRunRecordSchema } from '../../../../lambdas/catalog/scrub-record';
+import { scrubObjectsWithoutBackups } from '../../../../cli/status/scrub-objects-without-backups';
 import { copiedInOutstanding, outstandingAfter } from '../../../../lambdas/replication/scrub-outstanding';
 import { scrubRunSummary } from '../../../../lambdas/replication/scrub-run-summary';
 import { OUTSTANDING_COPIED_IN_ID_GROUPS, OUTSTANDING_COPIED_IN_IDS_KEPT } from '../../../../lambdas/catalog/copied-in-ids';
@@ -406,6 +407,7 @@ describe('outstandingAfter: a snapshot object a scrub copied in without showing 
           vault: 'primary' as const,
           problem: 'corrupt' as const,
           copy: 'unverified' as const,
+          refused: true as const,
           since: NOW,
           lastChecked: NOW,
           ids: Array.from({ length: perGroup }, (_, i) => createHash('sha256').update(`${g} ${i}`).digest('hex')),
@@ -605,5 +607,58 @@ describe('outstandingAfter: an object whose other copy was refused', () => {
     // A run of the DR vault alone does not read it again in the primary vault: carried as it was.
     const carried = outstandingAfter(report([], 'dr'), '2026-11-28T03:00:00.000Z', record);
     expect(carried.objects.find((o) => o.key === pack)).toMatchObject({ otherCopy: 'unverified', otherCopyRefused: true });
+  });
+
+  // Review r64C F1: found again but left at the repair cutoff (its other copy not read, so the permission not tried), it
+  // was rebuilt without the flag, and status said again that the next scrub with repair verifies and copies it.
+  it('keeps the refusal when the next run leaves it unverified without reading the other copy; a good copy or a damaged one clears it', () => {
+    const NEXT = '2026-11-28T03:00:00.000Z';
+    const record = scrubRunRecordSchema.parse(scrubRunSummary(report([refusedFinding]), { environment: 'dev', startedAt: NOW, endedAt: NOW }));
+    const after = (finding: ScrubFinding): OutstandingScrubObject | undefined => outstandingAfter(report([finding]), NEXT, record).objects.find((o) => o.key === pack);
+    const { otherCopyRefused: _refused, ...notRead } = { ...refusedFinding, reason: 'the repair cutoff came first' };
+    expect(after(notRead)).toEqual({ vault: 'primary', key: pack, problem: 'missing', goodCopy: false, otherCopy: 'unverified', otherCopyRefused: true, since: NOW, backups: [] });
+    // The permission fixed: its copy verified (held back), or found damaged too (lost), says nothing was refused.
+    expect(after({ ...notRead, reason: 'held back', otherCopy: undefined, goodCopy: true })).toEqual({ vault: 'primary', key: pack, problem: 'missing', goodCopy: true, since: NOW, backups: [] });
+    expect(after({ ...notRead, reason: "the dr vault's copy is damaged too", otherCopy: undefined })).toEqual({ vault: 'primary', key: pack, problem: 'missing', goodCopy: false, since: NOW, backups: [] });
+    // Repaired, it is outstanding no more.
+    expect(after({ vault: 'primary', key: pack, problem: 'missing', detail: 'lacks it', outcome: 'repaired' })).toBeUndefined();
+  });
+
+  // Review r64C F2: a copied-in entry found again keeps the worse copy of the two (stillCopiedIn), and took the refusal of
+  // the earlier entry even when this run read the other copy and it verified.
+  it('a copied-in entry takes the refusal from this run\'s finding, not from the earlier entry', () => {
+    const snapshot = `snapshots/${'cd'.repeat(32)}`;
+    const wasEntry: OutstandingScrubObject = { vault: 'primary', key: snapshot, problem: 'missing', goodCopy: false, otherCopy: 'unverified', otherCopyRefused: true, since: NOW, backups: ['b1'], copiedIn: true };
+    const previous: ScrubRunRecord = { ...previousRecord(), outstanding: { objects: [], copiedInObjects: [wasEntry], notListed: 0 } };
+    const after = (finding: ScrubFinding): OutstandingScrubObject | undefined => outstandingAfter(report([finding], 'both'), '2026-11-28T03:00:00.000Z', previous).copiedInObjects?.find((o) => o.key === snapshot);
+    const goodNow: ScrubFinding = { vault: 'primary', key: snapshot, problem: 'corrupt', detail: 'bad', outcome: 'unrepaired', reason: 'held back', goodCopy: true, copiedIn: true };
+    // Its tree not checked again: still the unverified copy of the earlier entry, but nothing was refused this time.
+    expect(after(goodNow)).toEqual({ vault: 'primary', key: snapshot, problem: 'corrupt', goodCopy: false, otherCopy: 'unverified', since: NOW, backups: ['b1'], copiedIn: true });
+    const cutNow: ScrubFinding = { ...goodNow, reason: 'the repair cutoff came first', goodCopy: undefined, otherCopy: 'unverified' };
+    expect(after(cutNow)).toMatchObject({ otherCopy: 'unverified', otherCopyRefused: true });
+    expect(after({ ...cutNow, reason: 'refused (AccessDenied)', otherCopyRefused: true })).toMatchObject({ otherCopy: 'unverified', otherCopyRefused: true });
+  });
+
+  // Review r64C F3: copied-in entries past the OUTSTANDING_COPIED_IN_LISTED listed ones are kept by id in groups, which
+  // kept no refusal: read back as unverified, status said the next scrub with repair verifies them.
+  it('keeps the refusal of copied-in entries kept by id past the listed ones', () => {
+    const snapshotKey = (i: number): string => `snapshots/${i.toString(16).padStart(64, '0')}`;
+    const n = OUTSTANDING_COPIED_IN_LISTED + 5;
+    const refusedCopies: ScrubFinding[] = Array.from({ length: n }, (_, i) => ({ ...refusedFinding, key: snapshotKey(i), copiedIn: true }));
+    const unverifiedCopy: ScrubFinding = { ...refusedFinding, key: snapshotKey(n), reason: 'the repair cutoff came first', otherCopyRefused: undefined, copiedIn: true };
+    const record = scrubRunRecordSchema.parse(scrubRunSummary(report([...refusedCopies, unverifiedCopy]), { environment: 'dev', startedAt: NOW, endedAt: NOW }));
+    expect(record.outstanding?.copiedInIds?.map((g) => [g.copy, g.refused, g.ids.length])).toEqual([
+      ['unverified', true, 5],
+      ['unverified', undefined, 1],
+    ]);
+    const byId = listedOutstanding(record.outstanding).filter((o) => o.key !== snapshotKey(n));
+    expect([byId.length, byId.every((o) => o.otherCopyRefused === true)]).toEqual([n, true]);
+    expect(scrubObjectsWithoutBackups(record, new Set())).toEqual({ unverified: { objects: 1, corrupt: 0 }, refused: { objects: n, corrupt: 0 } });
+    // The next run, not reading them again, keeps them so.
+    const carried = outstandingAfter(report([], 'dr'), '2026-11-28T03:00:00.000Z', record);
+    expect(carried.copiedInIds?.map((g) => [g.copy, g.refused, g.ids.length])).toEqual([
+      ['unverified', true, 5],
+      ['unverified', undefined, 1],
+    ]);
   });
 });
