@@ -14,6 +14,7 @@ export * from './backend/memory/memory-vault-store';
 export * from './backend/open-local-vault-store';
 export * from './backend/vault-store';
 export * from './backend/s3/sdk-error';
+export * from './backend/s3/permission-refusal';
 export * from './backend/s3/legal-hold-unread-error';
 export * from './backend/s3/legal-hold-write-refused-error';
 export * from './backend/s3/hold-read-before-refusal';

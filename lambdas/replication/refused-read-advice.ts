@@ -1,6 +1,16 @@
 import { refusalOf } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
+import { notPermissionRefusalAdvice } from './not-permission-refusal-advice';
+import { otherSide } from './other-side';
 import { refusalAdvice } from './refused-write-advice';
+import { type ScrubScope } from './scrub-report';
+
+/**
+ * The run whose read was refused, as far as its advice tells: `repair` (a run without it is advised to scrub again, not
+ * to scrub with repair, which writes: review r64B F4), and `scope`, which for both vaults adds that the other vault can
+ * be scrubbed alone meanwhile. Absent: a repair's run of no said scope, the advice as before.
+ */
+export type RefusedReadRun = { readonly repair?: boolean; readonly scope?: ScrubScope };
 
 /** The repair's reads of the healthy copy (readCopyBody, copyPutOptions): the action each is, and what it reads. */
 const READS = {
@@ -32,18 +42,34 @@ export function refusedSourceReadReason(from: VaultSide, read: keyof typeof READ
  * The action a read of `from`'s object refused with an AccessDenied (`cause`, S3's error) was refused (the one S3's
  * words name, else `readAction`), and what to do of it: `readFor`, what of the vault's object the read is and what for.
  * Said of the repair's read of a healthy copy, and of the damage mapping's read of an index object, which stopped the
- * run with S3's bare words (review r63AD F1). The permission is the reader's to have.
+ * run with S3's bare words (review r63AD F1). The permission is the reader's to have. `run`: the run that read
+ * (RefusedReadRun); a 403 that is no want of a permission (isS3PermissionRefusal) is said as what it is.
  */
-export function refusedReadAdvice(from: VaultSide, readAction: string, readFor: string, cause: unknown): { action: string; advice: string } {
+export function refusedReadAdvice(from: VaultSide, readAction: string, readFor: string, cause: unknown, run: RefusedReadRun = {}): { action: string; advice: string } {
+  const rerun = run.repair === false ? 'scrub' : 'scrub with repair';
+  const alone = otherVaultAlone(from, run);
+  // A 403 for the clock or the credentials' key is no missing permission (review r64B F3): it says what it is.
+  const notRefusal = notPermissionRefusalAdvice(cause, rerun);
+  if (notRefusal !== undefined) return { action: readAction, advice: `${notRefusal}${alone}` };
   const action = refusalOf(cause).action ?? readAction;
   const what = `${action} on the ${from} vault's ${readFor}`;
   const since = from === 'dr' ? DR_POLICY_ACTIONS_SINCE[action] : undefined;
-  const olderPolicy = since === undefined ? undefined : `the DR vault's bucket policy predates this action (deployed before ${since}): deploy the DR stack as the DR account's break-glass principal (docs/DEPLOYMENT.md, "Upgrades"), then scrub with repair again`;
-  const advice = refusalAdvice(cause, what, `these credentials lack ${what}: scrub with repair again with credentials that have it`, olderPolicy);
+  const olderPolicy = since === undefined ? undefined : `the DR vault's bucket policy predates this action (deployed before ${since}): deploy the DR stack as the DR account's break-glass principal (docs/DEPLOYMENT.md, "Upgrades"), then ${rerun} again`;
+  const advice = refusalAdvice(cause, what, `these credentials lack ${what}: ${rerun} again with credentials that have it`, olderPolicy, rerun);
   // AWS names no policy to a caller outside the bucket owner's organization (a DR account apart from the primary's): a
   // bare "Access Denied" may be that older policy all the same, which refusalAdvice adds only where a policy is named
   // (review r63Y F3). Not after a deny, nor when the words name another policy: neither is an allow the policy lacks.
   const { policy, explicitDeny } = refusalOf(cause);
   const unnamedOlder = olderPolicy !== undefined && policy === undefined && !explicitDeny ? `; or ${olderPolicy}` : '';
-  return { action, advice: `${advice}${unnamedOlder}` };
+  return { action, advice: `${advice}${unnamedOlder}${alone}` };
+}
+
+/**
+ * For a run of both vaults, that the other vault's scrub need not wait: one refused object stops every such run until
+ * its read is allowed, and the other vault alone is not read there (review r64B F4).
+ */
+function otherVaultAlone(from: VaultSide, run: RefusedReadRun): string {
+  if (run.scope !== 'both') return '';
+  const other = otherSide(from);
+  return `; until then each scrub of both vaults stops here, but the ${other} vault can be scrubbed alone meanwhile (\`lifeboat scrub --vault ${other}${run.repair === true ? ' --repair' : ''}\`)`;
 }

@@ -84,20 +84,21 @@ export function refusedWriteAdvice(cause: unknown, held: boolean): string {
  * What a scrub says to do of a refusal (`cause`, S3's error) of `what` (the action refused, and what it was for) by the
  * policy its words name, as refusedWriteAdvice says; `unnamed`: the advice when they name neither a policy nor an action.
  * `olderPolicy`: said besides when the vault bucket's policy lacks the allow, what else that may mean and the way out
- * (a DR vault's policy deployed before the action joined it: refusedSourceReadReason).
+ * (a DR vault's policy deployed before the action joined it: refusedSourceReadReason). `rerun`: the run the advice says
+ * to run again, a scrub with repair unless the refused read was a run's that repairs nothing (review r64B F4).
  */
-export function refusalAdvice(cause: unknown, what: string, unnamed: string, olderPolicy?: string): string {
+export function refusalAdvice(cause: unknown, what: string, unnamed: string, olderPolicy?: string, rerun = 'scrub with repair'): string {
   const { action, explicitDeny, policy } = refusalOf(cause);
   // The credentials' own policies lacking the allow: other credentials are the way out, as when no policy is named.
-  if (policy !== undefined && (explicitDeny || policy !== 'identity-based policy')) return policyAdvice(policy, action, what, explicitDeny, olderPolicy);
-  if (explicitDeny) return `a policy denies ${what}${EXPLICIT}: scrub with repair again once that policy allows it`;
-  if (action !== undefined) return `S3 refused ${what}: scrub with repair again with credentials allowed it`;
+  if (policy !== undefined && (explicitDeny || policy !== 'identity-based policy')) return policyAdvice(policy, action, what, explicitDeny, olderPolicy, rerun);
+  if (explicitDeny) return `a policy denies ${what}${EXPLICIT}: ${rerun} again once that policy allows it`;
+  if (action !== undefined) return `S3 refused ${what}: ${rerun} again with credentials allowed it`;
   return unnamed;
 }
 
 /** The advice for a refusal whose words name the kind of policy that refused (`explicit`: by a deny, else for want of an allow; `olderPolicy` as for refusalAdvice). */
-function policyAdvice(policy: DenyingPolicy, action: string | undefined, what: string, explicit: boolean, olderPolicy: string | undefined): string {
-  const again = 'then scrub with repair again';
+function policyAdvice(policy: DenyingPolicy, action: string | undefined, what: string, explicit: boolean, olderPolicy: string | undefined, rerun: string): string {
+  const again = `then ${rerun} again`;
   switch (policy) {
     case 'service control policy':
     case 'resource control policy': {
@@ -113,19 +114,19 @@ function policyAdvice(policy: DenyingPolicy, action: string | undefined, what: s
         : `the policy of the VPC endpoint the request went through does not allow ${what}, whatever the credentials: have that endpoint's policy allow it (its VPC's administrator), ${again}`;
     case 'resource-based policy': {
       // A write's resource-based policies: the vault bucket's (s3:…) and its KMS key's (kms:…).
-      if (action?.startsWith('kms:') === true) return keyPolicyAdvice(what, explicit);
-      return action?.startsWith('s3:') === true ? bucketPolicyAdvice("the vault bucket's policy", what, explicit, olderPolicy) : bucketPolicyAdvice("the vault bucket's policy or its KMS key's", what, explicit, olderPolicy);
+      if (action?.startsWith('kms:') === true) return keyPolicyAdvice(what, explicit, rerun);
+      return action?.startsWith('s3:') === true ? bucketPolicyAdvice("the vault bucket's policy", what, explicit, olderPolicy, rerun) : bucketPolicyAdvice("the vault bucket's policy or its KMS key's", what, explicit, olderPolicy, rerun);
     }
     case 'permissions boundary':
       return explicit
-        ? `the permissions boundary of these credentials denies ${what}${EXPLICIT}: scrub with repair again with credentials whose boundary does not, or once it allows it`
-        : `the permissions boundary of these credentials does not allow ${what}, whatever their policies allow: scrub with repair again with credentials whose boundary allows it`;
+        ? `the permissions boundary of these credentials denies ${what}${EXPLICIT}: ${rerun} again with credentials whose boundary does not, or once it allows it`
+        : `the permissions boundary of these credentials does not allow ${what}, whatever their policies allow: ${rerun} again with credentials whose boundary allows it`;
     case 'session policy':
       return explicit
-        ? `the session policy these credentials were issued with denies ${what}${EXPLICIT}: scrub with repair again with credentials of a session without that policy`
-        : `the session policy these credentials were issued with does not allow ${what}, whatever their role allows: scrub with repair again with credentials of a session whose policy allows it`;
+        ? `the session policy these credentials were issued with denies ${what}${EXPLICIT}: ${rerun} again with credentials of a session without that policy`
+        : `the session policy these credentials were issued with does not allow ${what}, whatever their role allows: ${rerun} again with credentials of a session whose policy allows it`;
     case 'identity-based policy':
-      return `a policy of these credentials (identity-based) denies ${what}${EXPLICIT}: scrub with repair again with other credentials, which no policy denies it to, or once that policy allows it`;
+      return `a policy of these credentials (identity-based) denies ${what}${EXPLICIT}: ${rerun} again with other credentials, which no policy denies it to, or once that policy allows it`;
   }
 }
 
@@ -138,10 +139,10 @@ const KEY_USERS = "the vault's KMS key admits only roles tagged lifeboat:key-use
  * it: a role so tagged is the way out, never an edit of the policy, which could lock every backup out (review r63E F1:
  * it said "have that policy allow them"). It denies no use of the key, so an explicit deny is a policy changed since.
  */
-function keyPolicyAdvice(what: string, explicit: boolean): string {
+function keyPolicyAdvice(what: string, explicit: boolean, rerun: string): string {
   return explicit
-    ? `the vault's KMS key's policy denies ${what}${EXPLICIT}: the policy Lifeboat deploys denies no use of the key to its roles, so it was changed; only the break-glass principal may put it back (docs/SECURITY.md, "Keys"), then scrub with repair again`
-    : `the vault's KMS key's policy does not allow these credentials ${what}: ${KEY_USERS}: scrub with repair again with such a role (do not edit the key's policy: docs/DEPLOYMENT.md, "Settings that must not change after the first deploy")`;
+    ? `the vault's KMS key's policy denies ${what}${EXPLICIT}: the policy Lifeboat deploys denies no use of the key to its roles, so it was changed; only the break-glass principal may put it back (docs/SECURITY.md, "Keys"), then ${rerun} again`
+    : `the vault's KMS key's policy does not allow these credentials ${what}: ${KEY_USERS}: ${rerun} again with such a role (do not edit the key's policy: docs/DEPLOYMENT.md, "Settings that must not change after the first deploy")`;
 }
 
 /**
@@ -153,10 +154,10 @@ function keyPolicyAdvice(what: string, explicit: boolean): string {
  * apart: drOverwriteAdvice), so an explicit deny is a policy changed since; it admits another account's roles only by
  * their key-user tag, the only want of an allow it leaves, so a role so tagged is the way out.
  */
-function bucketPolicyAdvice(owner: string, what: string, explicit: boolean, olderPolicy: string | undefined): string {
+function bucketPolicyAdvice(owner: string, what: string, explicit: boolean, olderPolicy: string | undefined, rerun: string): string {
   // A role so tagged is no way out when the policy lacks the allow for every role (review r63S F1): the scheduled
   // scrub's role is tagged, and every run was refused the same way.
   return explicit
-    ? `${owner} denies ${what}${EXPLICIT}: the policy Lifeboat deploys denies none of a repair's reads, nor its writes in the vault's own account, so it was changed since deploy; only the break-glass principal may put it back (docs/SECURITY.md, "Vault buckets"), then scrub with repair again`
-    : `${owner} does not allow these credentials ${what}, and no permission of their own makes up for that: it admits another account's roles only when tagged lifeboat:key-user=<prefix> (the protection's prefix: lifeboat-<env> for an environment of the config): scrub with repair again with such a role (do not edit the policy: only the break-glass principal may, docs/SECURITY.md, "Vault buckets")${olderPolicy === undefined ? '' : `; or ${olderPolicy}`}`;
+    ? `${owner} denies ${what}${EXPLICIT}: the policy Lifeboat deploys denies none of a repair's reads, nor its writes in the vault's own account, so it was changed since deploy; only the break-glass principal may put it back (docs/SECURITY.md, "Vault buckets"), then ${rerun} again`
+    : `${owner} does not allow these credentials ${what}, and no permission of their own makes up for that: it admits another account's roles only when tagged lifeboat:key-user=<prefix> (the protection's prefix: lifeboat-<env> for an environment of the config): ${rerun} again with such a role (do not edit the policy: only the break-glass principal may, docs/SECURITY.md, "Vault buckets")${olderPolicy === undefined ? '' : `; or ${olderPolicy}`}`;
 }

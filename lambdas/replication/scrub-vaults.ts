@@ -1,4 +1,4 @@
-import { cutScrubSlice, INDEX_PREFIX, idFromKey, isS3AccessDenied, listScrubbedObjects, mapBounded, packKey, scrubObjectsInStep, selectScrubSlice, SNAPSHOTS_PREFIX, supersedingTombstones } from '../../vault';
+import { cutScrubSlice, INDEX_PREFIX, idFromKey, isS3AccessDenied, isS3PermissionRefusal, listScrubbedObjects, mapBounded, packKey, scrubObjectsInStep, selectScrubSlice, SNAPSHOTS_PREFIX, supersedingTombstones } from '../../vault';
 import { type BlobCheck, type ScrubCursor, type ScrubObjectResult, type Vault } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type ReplicaPruneWaitOptions } from './replica-prune-wait';
@@ -150,8 +150,9 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   const lacksPack = (packId: string): boolean => !hasSortedKey(listingOf('primary'), packKey(packId)) && !hasSortedKey(listingOf('dr'), packKey(packId));
   const readers = sides.map((side) => {
     const vault = vaults[side] as Vault;
-    // A refused read still stops the run, naming the key, the vault and the way out (review r63Y F2).
-    const readError = (key: string, err: unknown): unknown => (isS3AccessDenied(err) ? new SliceReadRefusedError(side, vault.store.location, key, err) : err);
+    // A refused read still stops the run, naming the key, the vault and the way out (review r63Y F2). Only a want of a
+    // permission is so named: another 403 (the clock, the credentials' key) passes as S3 said it (review r64B F3).
+    const readError = (key: string, err: unknown): unknown => (isS3PermissionRefusal(err) ? new SliceReadRefusedError(side, vault.store.location, key, err, { repair, scope }) : err);
     return { vault, holds: (key: string) => hasSortedKey(listingOf(side), key), readError, ...(vaults[otherSide(side)] ? { lacksPack } : {}) };
   });
   const readUntil = options.deadline !== undefined ? { deadline: options.deadline - SLICE_READ_RESERVE_MS - REPAIR_BUDGET_MS, now } : {};

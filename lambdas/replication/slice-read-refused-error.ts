@@ -1,5 +1,5 @@
 import { type VaultSide } from '../runtime/runtime-config';
-import { refusedReadAdvice } from './refused-read-advice';
+import { type RefusedReadRun, refusedReadAdvice } from './refused-read-advice';
 
 /**
  * The scrub's read of an object of its slice in `vault` was refused (an AccessDenied: the DR key refusing kms:Decrypt,
@@ -15,9 +15,11 @@ export class SliceReadRefusedError extends Error {
     readonly location: string,
     readonly key: string,
     cause: unknown,
+    /** The run that read (its repair and scope), whose advice it words (review r64B F4). */
+    run?: RefusedReadRun,
   ) {
     const words = cause instanceof Error ? cause.message : String(cause);
-    const { action, advice } = refusedReadAdvice(vault, 's3:GetObject', `copy of ${key}, which the scrub reads to verify it`, cause);
+    const { action, advice } = refusedReadAdvice(vault, 's3:GetObject', `copy of ${key}, which the scrub reads to verify it`, cause, run);
     super(
       `the scrub was refused the read of ${key} in the ${vault} vault (${location}) (${action}: ${words}); ${advice}. ` +
         'The run stops here, unrecorded: the next scrub reads the same slice and stops here too until that read is allowed',

@@ -2251,7 +2251,7 @@ it("a refused read of the slice stops the run, naming the object, the vault and 
   expect(stop).toBeInstanceOf(SliceReadRefusedError);
   expect(stop).toMatchObject({ vault: 'dr', key: pack, location: pair.dr.store.location });
   expect((stop as Error).message).toBe(
-    `the scrub was refused the read of ${pack} in the dr vault (${pair.dr.store.location}) (kms:Decrypt: ${words}); the vault's KMS key's policy does not allow these credentials kms:Decrypt on the dr vault's copy of ${pack}, which the scrub reads to verify it: the vault's KMS key admits only roles tagged lifeboat:key-user=<prefix> (the protection's prefix: lifeboat-<env> for an environment of the config): scrub with repair again with such a role (do not edit the key's policy: docs/DEPLOYMENT.md, "Settings that must not change after the first deploy"). ` +
+    `the scrub was refused the read of ${pack} in the dr vault (${pair.dr.store.location}) (kms:Decrypt: ${words}); the vault's KMS key's policy does not allow these credentials kms:Decrypt on the dr vault's copy of ${pack}, which the scrub reads to verify it: the vault's KMS key admits only roles tagged lifeboat:key-user=<prefix> (the protection's prefix: lifeboat-<env> for an environment of the config): scrub with repair again with such a role (do not edit the key's policy: docs/DEPLOYMENT.md, "Settings that must not change after the first deploy"); until then each scrub of both vaults stops here, but the primary vault can be scrubbed alone meanwhile (\`lifeboat scrub --vault primary --repair\`). ` +
       'The run stops here, unrecorded: the next scrub reads the same slice and stops here too until that read is allowed',
   );
 });
