@@ -5,9 +5,8 @@ import { ScrubInProgressError } from '../../lambdas/catalog/scrub-in-progress-er
 import { holdScrubLease, type ScrubLeaseHold, type ScrubLeaseStore } from '../../lambdas/catalog/scrub-lease';
 import { ScrubLeaseLostError } from '../../lambdas/catalog/scrub-lease-lost-error';
 import { type CopiedInNotListed, type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
-import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
 import { copiedInCountEnd, namesCopiedInCount } from '../../lambdas/replication/copied-in-count-clear';
-import { namedBackupIds } from '../../lambdas/replication/named-backup-ids';
+import { namedBackupIds, quotedBackupId } from '../../lambdas/replication/named-backup-ids';
 import { scrubRunSummary } from '../../lambdas/replication/scrub-run-summary';
 import { copiedInOutstanding } from '../../lambdas/replication/scrub-outstanding';
 import { scrubVaults } from '../../lambdas/replication/scrub-vaults';
@@ -538,11 +537,12 @@ function printScrubProblems(report: ScrubReport, summary: ScrubRunRecord, io: Cl
  * newline or ESC in one forged a line), shown as restore, verify and drills print paths (escapeName: `ls -b`'s `\n`,
  * `\x1b`, `\\`); unseenEscaped's `\u000a` spelled the same file another way here (review r63I F2). Its source is a
  * name of the same data, shown as vault snapshots and vault forget show it (escapeName). Its backup id is shown as the
- * verdict below shows it (shownCatalogName: cut at 200), so the id is not whole here and cut there (review r63P F2).
+ * verdict below shows it (quotedBackupId: quoted, cut at 40 with a digest), so the id is not whole here and cut there
+ * (review r63P F2; cut at 200 with no digest until review r64F F7).
  */
 function affectedLine(a: AffectedSnapshot): string {
   const what = a.whole ? 'the whole snapshot' : `${a.entries} entr${a.entries === 1 ? 'y' : 'ies'}: ${a.paths.map(escapeName).join(', ')}${a.entries > a.paths.length ? ', …' : ''}`;
-  return `  backup ${a.backupId !== undefined ? shownCatalogName(a.backupId) : '(none)'}, source ${escapeName(a.source)}, snapshot ${unseenEscaped(a.snapshotId.slice(0, 12))} (${unseenEscaped(a.time)}): ${what}`;
+  return `  backup ${a.backupId !== undefined ? quotedBackupId(a.backupId) : '(none)'}, source ${escapeName(a.source)}, snapshot ${unseenEscaped(a.snapshotId.slice(0, 12))} (${unseenEscaped(a.time)}): ${what}`;
 }
 
 /**
@@ -581,14 +581,15 @@ function scrubVerdict(summary: ScrubRunRecord, left: ObjectsLeft, run: ScrubRunC
 const VERDICT_BACKUPS_NAMED = 10;
 
 /**
- * The verdict's affected backups: the first VERDICT_BACKUPS_NAMED, then how many more, counting those the record names
- * none of (`affectedBackupsNotListed`). Until review r63P F4 it named all up to 2,000, a line of tens of thousands of
- * characters, and read as complete when the record had left some out.
+ * The verdict's affected backups: the first VERDICT_BACKUPS_NAMED, quoted and cut at 40 as the alarm's message shows
+ * them (namedBackupIds; until review r64F F7 cut at 200 with no digest, unquoted), then how many more, counting those
+ * the record names none of (`affectedBackupsNotListed`). Until review r63P F4 it named all up to 2,000, a line of tens
+ * of thousands of characters, and read as complete when the record had left some out.
  */
 function affectedBackupsNamed(summary: Pick<ScrubRunRecord, 'affectedBackups' | 'affectedBackupsNotListed'>): string {
   const notListed = summary.affectedBackupsNotListed ?? 0;
   if (summary.affectedBackups.length === 0) return notListed > 0 ? `${notListed} not named` : 'none known';
-  return namedBackupIds(summary.affectedBackups, VERDICT_BACKUPS_NAMED, shownCatalogName, notListed);
+  return namedBackupIds(summary.affectedBackups, VERDICT_BACKUPS_NAMED, notListed);
 }
 
 function message(err: unknown): string {

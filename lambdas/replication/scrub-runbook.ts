@@ -1,6 +1,5 @@
 import { type ScrubLeaseHold, type ScrubLeaseStore, withScrubLease } from '../catalog/scrub-lease';
 import { type ScrubRunRecord } from '../catalog/scrub-record';
-import { shownItemKeyPart } from '../catalog/shown-item-key';
 import { unseenOnlyEscaped } from '../runtime/quoted-service-words';
 import { FIRST_SCRUB_CURSOR, idFromKey, SNAPSHOTS_PREFIX, type Vault } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
@@ -359,11 +358,11 @@ function damageMessageLaidOut(report: ScrubReport, record: ScrubRunRecord, optio
     reasonNumbers.set(text, number);
     return ` [reason ${number}]`;
   };
-  // Backup ids, shown escaped and cut at 40 (a real id is 25 characters): raw, a newline or ESC in an id read from the
-  // catalog forged a line of the alarm's message or coloured the terminal printing it (review r63I F1); cut at 200, ten
-  // forged ids of control characters to a list passed the room (review r63V F1). Those left out are counted, the record's
-  // affected backups it lists none of too (review r64F F1).
-  const backupList = (ids: readonly string[], notListed = 0): string => namedBackupIds(ids, layout.backups ?? KEYS_IN_MESSAGE, (id) => shownItemKeyPart(id), notListed);
+  // Backup ids, shown escaped, quoted and cut at 40 (a real id is 25 characters): raw, a newline or ESC in an id read
+  // from the catalog forged a line of the alarm's message or coloured the terminal printing it (review r63I F1); cut at
+  // 200, ten forged ids of control characters to a list passed the room (review r63V F1); unquoted, an id holding `, `
+  // read as two (review r64F F6). Those left out are counted, the record's affected backups it lists none of too (F1).
+  const backupList = (ids: readonly string[], notListed = 0): string => namedBackupIds(ids, layout.backups ?? KEYS_IN_MESSAGE, notListed);
   // A reason is a sentence of its own, with semicolons: bracketed, so that the list stays readable.
   const listed = (byKey: ReadonlyMap<string, LeftObject>, withReason: boolean): string => {
     const named = [...byKey].slice(0, layout.keys).map(([key, { sides, reason }]) => `${key} (${sides.join(', ')})${withReason && reason !== undefined ? reasonOf(reason) : ''}`);

@@ -192,7 +192,7 @@ it('exits 1 and names the affected backup when a pack is damaged in both vaults'
   const { err, io } = capturedCliIo();
   expect(await scrubCommand({ ...target, fraction: '1', repair: true }, { io, access })).toBe(1);
   expect(err.join('\n')).toContain(`${pack} is damaged or missing in primary and dr with no good copy`);
-  expect(err.join('\n')).toContain(`backup ${pair.backupId}, source ${pair.snapshot.source.id}, snapshot ${pair.snapshot.id.slice(0, 12)}`);
+  expect(err.join('\n')).toContain(`backup "${pair.backupId}", source ${pair.snapshot.source.id}, snapshot ${pair.snapshot.id.slice(0, 12)}`);
   expect(runs[0]).toMatchObject({ outcome: 'DAMAGED', unrepaired: 2, unrepairedKeys: [pack], affectedBackups: [pair.backupId] });
 });
 
@@ -205,7 +205,7 @@ it('a run with one pack lost and one a lock kept from its good copy: objects cou
   await corrupt(pair.primary.store, locked);
   // As S3VaultStore.replace answers an endpoint keeping one version per key (the local cloud) under retention.
   (pair.primary.store as { replace?: unknown }).replace = (key: string) => Promise.reject(new ObjectLockedError('s3://vault', key, 'S3 refused to overwrite it'));
-  const verdict = `1 object(s) have no good copy in either vault (affected backups: ${pair.backupId}); back the affected sources up again, or restore the listed paths from an older backup. 1 object(s) are damaged or missing and have a good copy in the other vault, but were not repaired: `;
+  const verdict = `1 object(s) have no good copy in either vault (affected backups: "${pair.backupId}"); back the affected sources up again, or restore the listed paths from an older backup. 1 object(s) are damaged or missing and have a good copy in the other vault, but were not repaired: `;
 
   const text = capturedCliIo();
   expect(await scrubCommand({ ...target, fraction: '1', repair: true }, { io: text.io, access })).toBe(1);
@@ -239,7 +239,7 @@ it('an object damaged in one vault whose other copy is archived: the verdict say
   expect(json.err.at(-1)).toBe(`${thaw} (each is named above with what stood in the way and what to do).`);
   expect(json.err).toContainEqual(expect.stringMatching(new RegExp(`^${pack} is damaged or missing in primary and its other copy is an archived copy, not verified: the dr vault's copy is an archived copy, not verified \\(DEEP_ARCHIVE\\)`)));
   expect(json.err).toContain(`${pack} is damaged or missing in primary, and the other vault's copy is an archived copy, not verified; until it is thawed, a restore from primary fails for:`);
-  expect(json.err).toContainEqual(expect.stringMatching(new RegExp(`^  backup ${pair.backupId}, source `)));
+  expect(json.err).toContainEqual(expect.stringMatching(new RegExp(`^  backup "${pair.backupId}", source `)));
 });
 
 // Review r63Y F1: an object whose other copy's check was refused was said as unverified, "the next scrub with repair

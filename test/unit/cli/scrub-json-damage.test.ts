@@ -42,7 +42,7 @@ it('damage with no good copy: the JSON on stdout, and on stderr the same damage 
   // How many blobs the pack holds depends on which pack lists first (pack ids are hashes of encrypted, so random, bytes).
   expect(json.err[0]).toMatch(new RegExp(`^${pack} is damaged or missing in primary and dr with no good copy \\(it holds \\d+ blob\\(s\\)\\):$`));
   // One object, bad in both vaults: counted once (review rU F1).
-  expect(json.err.at(-1)).toBe(`1 object(s) have no good copy in either vault (affected backups: ${pair.backupId}); back the affected sources up again, or restore the listed paths from an older backup.`);
+  expect(json.err.at(-1)).toBe(`1 object(s) have no good copy in either vault (affected backups: "${pair.backupId}"); back the affected sources up again, or restore the listed paths from an older backup.`);
   expect(json.err).toEqual(text.err);
 });
 

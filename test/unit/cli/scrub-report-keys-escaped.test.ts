@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { printScrubReport } from '../../../cli/commands/scrub-command';
 import { type ScrubRunRecord } from '../../../lambdas/catalog/scrub-record';
 import { type ScrubReport } from '../../../lambdas/replication/scrub-report';
@@ -59,7 +60,7 @@ it('shows a key and the paths it affects escaped in the table, the cursor and th
   expect(err).toContain(`${SHOWN} is damaged or missing in primary and dr with no good copy:`);
   expect(err).toContain(`  note on ${SHOWN}`);
   // Paths spelled as restore, verify and drills print them (escapeName, `ls -b`'s way), a backslash doubled (review r63I F2).
-  expect(err).toContain(`  backup b-1, source photos, snapshot aaaaaaaaaaaa (2026-12-01T00:00:00Z): 3 entries: x.jpg, img/\\nClean: y.jpg\\x1b[2J, c:\\\\q3\\\\\\u{202e}report`);
+  expect(err).toContain(`  backup "b-1", source photos, snapshot aaaaaaaaaaaa (2026-12-01T00:00:00Z): 3 entries: x.jpg, img/\\nClean: y.jpg\\x1b[2J, c:\\\\q3\\\\\\u{202e}report`);
   expect(err.some((l) => l.startsWith(`${LONG.slice(0, 200)}… (cut from 305 characters) is damaged or missing in dr, and the other vault's copy is`))).toBe(true);
   expect(err.join('\n')).not.toContain('f'.repeat(201));
   // The report (what --json prints) keeps them whole.
@@ -74,10 +75,10 @@ it('shows the verdict\'s affected backups escaped, as the lines naming each back
     expect(line).not.toContain('\u001b');
     expect(line).not.toMatch(/^\s*Clean:/);
   }
-  expect(err.at(-1)).toMatch(/^1 object\(s\) have no good copy in either vault \(affected backups: b-1, b-2\\u000aClean: every object read verified\\u001b\[31m\); /);
+  expect(err.at(-1)).toMatch(/^1 object\(s\) have no good copy in either vault \(affected backups: "b-1", "b-2\\nClean: every object read"…"erified\\u001b\[31m" \(cut from 42 characters, sha256 [0-9a-f]{8}\)\); /);
 });
 
-it('shows an affected backup\'s id cut at 200 as the verdict does, and its source as other lines show a source (review r63P F2)', () => {
+it('shows an affected backup\'s id quoted and cut at 40 as the verdict does, and its source as other lines show a source (review r63P F2)', () => {
   const longId = `b-${'9'.repeat(300)}`;
   const report: ScrubReport = {
     scope: 'both',
@@ -95,7 +96,7 @@ it('shows an affected backup\'s id cut at 200 as the verdict does, and its sourc
   const summary = { outcome: 'DAMAGED', startedAt: '2026-12-07T00:00:00.000Z', affectedBackups: [longId] } as unknown as ScrubRunRecord;
   const { err, io } = capturedCliIo();
   printScrubReport(report, summary, io, { recorded: true, unopened: [] });
-  const shownId = `${longId.slice(0, 200)}… (cut from 302 characters)`;
+  const shownId = `"b-${'9'.repeat(26)}"…"${'9'.repeat(12)}" (cut from 302 characters, sha256 ${createHash('sha256').update(longId).digest('hex').slice(0, 8)})`;
   expect(err).toContain(`  backup ${shownId}, source c:\\\\data\\nX\\u{200b}, snapshot aaaaaaaaaaaa (t): the whole snapshot`);
   expect(err.at(-1)).toContain(`(affected backups: ${shownId})`);
   expect(err.join('\n')).not.toContain('9'.repeat(201));
@@ -119,6 +120,19 @@ it('names the first 10 affected backups in the verdict and counts the others, th
   const summary = { outcome: 'DAMAGED', startedAt: '2026-12-07T00:00:00.000Z', affectedBackups: ids, affectedBackupsNotListed: 1500 } as unknown as ScrubRunRecord;
   const { err, io } = capturedCliIo();
   printScrubReport(report, summary, io, { recorded: true, unopened: [] });
-  expect(err.at(-1)).toContain(`(affected backups: ${ids.slice(0, 10).join(', ')} and 3490 more); `);
+  expect(err.at(-1)).toContain(`(affected backups: ${ids.slice(0, 10).map((id) => `"${id}"`).join(', ')} and 3490 more); `);
   expect(err.at(-1)).not.toContain(ids[10]);
+});
+
+// Review r64F F6/F7: the verdict cut a long backup id at 200 with no digest, so two that differ past it read alike,
+// while the alarm's message shows it as a damaged item's key; and an id holding ", " read as two.
+it('tells apart two long affected backup ids in the verdict and quotes each, as the alarm\'s message shows them', () => {
+  const base = `b-${'9'.repeat(300)}`;
+  const ids = [`${base}-archive-A`, `${base}-archive-B`, 'a, b and 99 more'];
+  const { err } = printed(ids);
+  const sha8 = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 8);
+  const shown = (id: string): string => `"b-${'9'.repeat(26)}"…"${id.slice(-12)}" (cut from ${id.length} characters, sha256 ${sha8(id)})`;
+  expect(shown(ids[0] as string)).not.toBe(shown(ids[1] as string));
+  expect(err.at(-1)).toContain(`(affected backups: ${shown(ids[0] as string)}, ${shown(ids[1] as string)}, "a, b and 99 more"); `);
+  expect(err.join('\n')).not.toContain('9'.repeat(41));
 });

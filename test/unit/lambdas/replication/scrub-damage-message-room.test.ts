@@ -55,7 +55,7 @@ function expectWholeEnd(message: string, ids: readonly string[]): void {
   expect(lambdaCause(message).length).toBeLessThanOrEqual(32_768);
   expect(message).toContain('The run is recorded in the catalog (SCRUB#RUNS 2026-12-07T00:00:00.000Z)');
   expect(message).toContain('This run was cut by its deadline after data/7f: the slice was not read whole');
-  expect(message).toContain(`; affected backups: ${ids[0]?.slice(0, 20)}`);
+  expect(message).toContain(`; affected backups: "${ids[0]?.slice(0, 20)}`);
   // Every reason an object names by number is stated.
   for (const [, number] of message.matchAll(/\[reason (\d+)\]/g)) expect(message).toContain(` Reason ${number}: `);
 }
@@ -106,7 +106,7 @@ test('forged backup ids of control characters: each cut at 40, the lists shrunk 
   // Each id shown is its first 28 and last 12 characters, so ids that differ at their end are told apart.
   const head = '\\u009b'.repeat(28);
   const tail = (i: number): string => `${'\\u009b'.repeat(9)}-${String(i).padStart(2, '0')}`;
-  expect(message).toMatch(new RegExp(`; affected backups: ${head.replace(/\\/g, '\\\\')}…${tail(0).replace(/\\/g, '\\\\')} \\(cut from 303 characters, sha256 [0-9a-f]{8}\\)`));
+  expect(message).toMatch(new RegExp(`; affected backups: "${head.replace(/\\/g, '\\\\')}"…"${tail(0).replace(/\\/g, '\\\\')}" \\(cut from 303 characters, sha256 [0-9a-f]{8}\\)`));
   // The affected backups not named are counted.
   const named = /; affected backups: (.*?)(?: and (\d+) more)?\. The run is recorded/.exec(message);
   expect(named).not.toBeNull();

@@ -84,7 +84,7 @@ it('fails with VaultDamageError naming the object and backup when no good copy i
   expect(failure).toBeInstanceOf(VaultDamageError);
   expect((failure as Error).name).toBe('VaultDamageError');
   expect((failure as Error).message).toContain(`DAMAGED: 1 object(s) damaged or missing with no good copy in either vault: ${pack} (dr, primary)`);
-  expect((failure as Error).message).toContain(`affected backups: ${pair.backupId}`);
+  expect((failure as Error).message).toContain(`affected backups: "${pair.backupId}"`);
   expect(runs.map((r) => r.outcome)).toEqual(['DAMAGED']);
 });
 
@@ -101,7 +101,7 @@ it('names the backup of a snapshot copied into a vault when neither vault reads 
   const failure = await runScrubRunbook({ scope: 'both', fraction: 1, repair: true }, deps()).catch((err: unknown) => err);
   expect(failure).toBeInstanceOf(VaultDamageError);
   expect((failure as Error).message).toContain(`snapshots/${pair.snapshot.id} (dr)`);
-  expect((failure as Error).message).toContain(`affected backups: ${pair.backupId}`);
+  expect((failure as Error).message).toContain(`affected backups: "${pair.backupId}"`);
   expect(runs.at(-1)).toMatchObject({ outcome: 'DAMAGED', affectedBackups: [pair.backupId] });
 });
 
@@ -546,7 +546,7 @@ it('a run cut by its deadline that fails says in its VaultDamageError that it wa
   // named (until review r57A F4 a snapshot object was mapped to none). Its needs in the DR vault were not worked out
   // either, so the snapshot is held back, saying why (review rF F1).
   expect(message).toContain(
-    `REPAIRABLE: 1 object(s) damaged or missing whose other copy is a copy in the other vault, not verified in this run: the next scrub with repair verifies and copies it (backups not restorable from the damaged vault until then: ${pair.backupId}): ${snapshotKey} (dr) [${heldBackReason('dr', 'deadline')}]`,
+    `REPAIRABLE: 1 object(s) damaged or missing whose other copy is a copy in the other vault, not verified in this run: the next scrub with repair verifies and copies it (backups not restorable from the damaged vault until then: "${pair.backupId}"): ${snapshotKey} (dr) [${heldBackReason('dr', 'deadline')}]`,
   );
   expect(message).not.toContain('with a good copy');
   expect(message).toContain('. This run was cut by its deadline after no object: the slice was not read whole; the next run goes on from there.');
@@ -574,7 +574,7 @@ describe('an object whose other copy is archived (review rDD F2)', () => {
     return corrupt(pair.primary.store, key);
   }
   const archivedSentence = (key: string) =>
-    `1 object(s) damaged or missing whose other copy is an archived copy, not verified, to thaw and repair from (backups not restorable from the damaged vault until then: ${pair.backupId}): ${key} (primary) [the dr vault's copy is an archived copy, not verified (DEEP_ARCHIVE)`;
+    `1 object(s) damaged or missing whose other copy is an archived copy, not verified, to thaw and repair from (backups not restorable from the damaged vault until then: "${pair.backupId}"): ${key} (primary) [the dr vault's copy is an archived copy, not verified (DEEP_ARCHIVE)`;
 
   it('alone: REPAIRABLE, the object and its backups named as to thaw and repair from', async () => {
     const [pack] = (await listKeys(pair.primary.store, 'data/')) as [string];
@@ -598,7 +598,7 @@ describe('an object whose other copy is archived (review rDD F2)', () => {
     const message = (failure as Error).message;
     expect(message).toMatch(new RegExp(`^DAMAGED: 1 object\\(s\\) damaged or missing with no good copy in either vault: ${lost} \\(dr, primary\\)\\. `));
     expect(message).toContain(archivedSentence(pack));
-    expect(message).toContain(`; affected backups: ${pair.backupId}. The run is recorded`);
+    expect(message).toContain(`; affected backups: "${pair.backupId}". The run is recorded`);
   });
 });
 
@@ -721,11 +721,28 @@ it('a DAMAGED message shows the affected backups and those not restorable escape
   for (const raw of ['\n', '\u001b']) expect(message).not.toContain(raw);
   // Cut at 40 as a damaged item's key is (review r63V F1): the first 28 characters and the last 12, escaped.
   const shown = [
-    String.raw`b-2\u000aClean: every object read…erified\u001b[31m (cut from 42 characters, sha256 ${sha8(forged)})`,
-    `b-${'9'.repeat(26)}…${'9'.repeat(12)} (cut from 302 characters, sha256 ${sha8(long)})`,
+    String.raw`"b-2\nClean: every object read"…"erified\u001b[31m" (cut from 42 characters, sha256 ${sha8(forged)})`,
+    `"b-${'9'.repeat(26)}"…"${'9'.repeat(12)}" (cut from 302 characters, sha256 ${sha8(long)})`,
   ];
   expect(message).toContain(`(backups not restorable from the damaged vault until then: ${shown.join(', ')}): `);
   expect(message).toContain(`; affected backups: ${shown.join(', ')}. The run is recorded`);
+});
+
+// Review r64F F6: the ids were joined with ", " unquoted, so one id holding ", " and " and 99 more" read as several ids
+// and a count of backups left out that the run never counted.
+it('a DAMAGED message quotes each backup id, so one holding ", " and "and N more" reads as one id', () => {
+  const forged = 'a, b and 99 more';
+  const real = '20261124T100000Z-1a2b3c4d';
+  const lost = `data/${'8'.repeat(64)}`;
+  const affects = [forged, real].map((backupId) => ({ backupId, source: 's', snapshotId: 'c'.repeat(64), time: 't', whole: true, entries: 0, paths: [] }));
+  const report: ScrubReport = {
+    scope: 'both', fraction: 1, repair: true, cursor: { cycle: 1, after: null }, nextCursor: { cycle: 2, after: null }, cycleComplete: true, objects: 20, read: { primary: 20, dr: 20 },
+    findings: [{ vault: 'primary', key: lost, problem: 'corrupt', detail: 'x', outcome: 'unrepaired' }],
+    damage: [{ key: lost, vaults: ['primary'], affects }], ok: false,
+  };
+  const message = damageMessage(report, scrubRunSummary(report, { environment: 'dev', startedAt: 'a', endedAt: 'b' }));
+  expect(message).toContain(`; affected backups: "${real}", "${forged}". The run is recorded`);
+  expect(message).not.toMatch(/ and \d+ more\. The run is recorded/);
 });
 
 // f63Q: a superseded index object's note printed its key, detail and tombstone raw.
