@@ -1,4 +1,5 @@
 import { ObjectLockedError, type PruneReport, type Snapshot, snapshotKey, stopsEveryPrune, type TemporaryFilesReport, VaultError } from '../../vault';
+import { unseenJsonEscaped } from '../../lambdas/runtime/quoted-service-words';
 import { escapeName } from '../escape-name';
 import { checkPruneWouldRun } from './forget-prune-preflight';
 import { parsePruneSettings, pruneWithTemporaryFiles } from './prune-to-end';
@@ -74,16 +75,19 @@ export function vaultForget(refs: readonly string[], options: VaultForgetOptions
     const temporaryFiles: TemporaryFilesReport | undefined = prune?.temporaryFiles;
     if (options.json) {
       const shown = decisions.map((d) => ({ snapshotId: d.snapshot.id, time: d.snapshot.time, hostname: d.snapshot.hostname, source: d.snapshot.source.id, forget: d.forget, reasons: d.reasons }));
-      io.out(JSON.stringify({ dryRun, decisions: shown, forgotten, locked, ...(pruned ? { prune: { ...pruned, temporaryFiles } } : {}), ...(pruneError !== undefined ? { pruneError } : {}) }));
+      // A hostname, a directory or a tag holds any text: its C1 controls, bidi overrides and U+2028, which JSON.stringify
+      // leaves raw, as \uXXXX too (a JSON reader reads back the same text), as scrub --json does (review r64F F4).
+      io.out(unseenJsonEscaped(JSON.stringify({ dryRun, decisions: shown, forgotten, locked, ...(pruned ? { prune: { ...pruned, temporaryFiles } } : {}), ...(pruneError !== undefined ? { pruneError } : {}) })));
     } else {
       for (const d of decisions) {
         const verb = d.forget ? (dryRun ? 'would forget' : 'forget') : 'keep';
         // The reasons are this program's words: the one that quotes a tag (the backup id of a snapshot the workflow wrote)
         // escapes it itself (vault-forget.ts catalogManaged), so escaping them again would double its backslashes.
         const why = d.reasons.length > 0 ? `  (${d.reasons.join('; ')})` : '';
-        // The hostname is the snapshot's text, as its directory is: JSON.stringify left a C1 control (U+009B is CSI) or a
-        // bidi override raw, driving the terminal or reversing the line (review r63V F4).
-        io.out(`${verb.padEnd(12)} ${d.snapshot.id.slice(0, 12)}  ${d.snapshot.time}  ${escapeName(d.snapshot.source.id)}  (host ${escapeName(d.snapshot.hostname)})${why}`);
+        // The hostname and the time are the snapshot's text, as its directory is: JSON.stringify left a C1 control (U+009B
+        // is CSI) or a bidi override raw, driving the terminal or reversing the line (review r63V F4). The hostname is quoted
+        // too, as catalog names are: bare, `vm)  (kept: a legal hold names it` read as a reason this command gave (review r64F F5).
+        io.out(`${verb.padEnd(12)} ${d.snapshot.id.slice(0, 12)}  ${escapeName(d.snapshot.time)}  ${escapeName(d.snapshot.source.id)}  (host ${unseenJsonEscaped(JSON.stringify(d.snapshot.hostname))})${why}`);
       }
       if (dryRun) io.out(`Would forget ${toForget.length} of ${decisions.length} snapshot(s); nothing was changed.`);
       else if (pruned) io.out(`Forgot ${forgotten.length} snapshot(s).`);

@@ -6,6 +6,7 @@ import { backupDirectory } from '../../../vault/archiver/directory-source';
 import { KeyFileKeyProvider } from '../../../vault/keys/key-file-key-provider';
 import { openLocalVaultStore } from '../../../vault/backend/open-local-vault-store';
 import { openVault, Vault } from '../../../vault/repository/vault';
+import { type Snapshot } from '../../../vault/manifest/snapshot-record';
 import { FileVaultStore } from '../../../vault/backend/file/file-vault-store';
 import { snapshotKey } from '../../../vault/repository/vault-layout';
 import { ObjectLockedError } from '../../../vault/vault-errors';
@@ -267,13 +268,52 @@ describe('lifeboat vault forget', () => {
       const io = recordingCliIo();
       expect(await vaultForget([], { vault, keyFile, keepLast: '1', dryRun: true }, { io })).toBe(0);
       const line = io.lines.find((l) => l.includes(managed.slice(0, 12))) ?? '';
-      expect(line).toContain('(host host\\u{202e}evil\\x85x)');
+      expect(line).toContain('(host "host\\u202eevil\\u0085x")');
       expect(line).toContain('(backup id\\x9b31m\\u{202e})');
       // No control or bidi character of the records reaches the terminal.
       expect(io.lines.join('\n')).not.toMatch(/[\u0085\u009b\u202e]/);
-      expect(io.lines.filter((l) => l.includes('(host host\\u{202e}evil\\x85x)'))).toHaveLength(5);
+      expect(io.lines.filter((l) => l.includes('(host "host\\u202eevil\\u0085x")'))).toHaveLength(5);
     } finally {
       spy.mockRestore();
+    }
+  });
+
+  // Review r64F F5: a bare hostname could spell a reason (`vm)  (kept: a legal hold names it`), and a snapshot's time was
+  // printed raw. Review r64F F4: `vault forget --json` left C1/bidi/U+2028 raw on stdout.
+  it('quotes the hostname, escapes the time, and writes no unseen character raw in --json', async () => {
+    const hostname = 'vm)  (kept: a legal hold names it\u2028\u009b';
+    const time = (s: Snapshot): string => `${s.time}\u001b[2K\u202e`;
+    // The keep rules read the time (a time that is none is another matter): only the named forget sees it.
+    const list = Vault.prototype.listSnapshots;
+    const listed = jest.spyOn(Vault.prototype, 'listSnapshots').mockImplementation(async function (this: Vault) {
+      return (await list.call(this)).map((s) => ({ ...s, hostname }));
+    });
+    const resolve = Vault.prototype.resolveSnapshot;
+    const resolved = jest.spyOn(Vault.prototype, 'resolveSnapshot').mockImplementation(async function (this: Vault, ref: string) {
+      const s = await resolve.call(this, ref);
+      return { ...s, hostname, time: time(s) };
+    });
+    try {
+      const kept = recordingCliIo();
+      expect(await vaultForget([], { vault, keyFile, keepLast: '1', dryRun: true }, { io: kept })).toBe(0);
+      const line = kept.lines.find((l) => l.includes(ofB.slice(0, 12))) ?? '';
+      // The hostname is one JSON string, which reads back as the host: the reason after it is this command's own.
+      const host = /\(host (".*?[^\\]")\) {2}\(([^()]*)\)$/.exec(line);
+      expect([JSON.parse(host?.[1] ?? 'null'), host?.[2]]).toEqual([hostname, 'last 1']);
+      const named = recordingCliIo();
+      expect(await vaultForget([ofB.slice(0, 16)], { vault, keyFile, dryRun: true }, { io: named })).toBe(0);
+      expect(named.lines[0]).toMatch(/^would forget [0-9a-f]{12} {2}\S+\\x1b\[2K\\u\{202e\} {2}\//);
+      // eslint-disable-next-line no-control-regex -- no control or unseen character of the records reaches the terminal
+      for (const l of [...kept.lines, ...named.lines]) expect(l).not.toMatch(/[\u0000-\u001f\u0080-\u009f\u2028\u202e]/);
+      const json = recordingCliIo();
+      expect(await vaultForget([ofB.slice(0, 16)], { vault, keyFile, json: true, dryRun: true }, { io: json })).toBe(0);
+      const out = json.lines.join('\n');
+      expect(out).not.toMatch(/[\u0080-\u009f\u2028\u202e]/);
+      const printed = JSON.parse(out) as { decisions: Array<{ hostname: string; time: string }> };
+      expect(printed.decisions.map((d) => [d.hostname, d.time.slice(-5)])).toEqual([[hostname, '\u001b[2K\u202e']]);
+    } finally {
+      listed.mockRestore();
+      resolved.mockRestore();
     }
   });
 });
