@@ -6,6 +6,8 @@ import { type BackupRecord } from '../catalog/backup-record';
 import { type CatalogRebuildMarker } from '../catalog/catalog-rebuild-marker';
 import { choiceInRebuildGap } from '../catalog/catalog-rebuild-order';
 import { rebuildGapAdvice, rebuildGapReason } from '../catalog/point-in-time-in-rebuild-gap-error';
+import { parsedInstant } from '../catalog/parsed-instant';
+import { shownItemKeyPart } from '../catalog/shown-item-key';
 import { chooseSourceCopy, mirrorChoiceSchema } from '../mirror/mirror-choice';
 import { type MirrorLog } from '../mirror/mirror-log';
 import { InvalidInputError } from '../runtime/errors';
@@ -157,9 +159,9 @@ export async function resolveFailoverBackup(
     if (record.forgottenAt !== undefined) {
       const newest = (await keptBackupsOf(request.plan, catalog)).kept[0];
       throw new InvalidInputError(
-        `Invalid failover input: backupId: backup ${request.backupId} was forgotten by the DR vault's retention at ${record.forgottenAt}: its snapshots are no longer in the DR vault; ` +
+        `Invalid failover input: backupId: backup ${request.backupId} was forgotten by the DR vault's retention at ${parsedInstant(record.forgottenAt) ?? shownItemKeyPart(record.forgottenAt)}: its snapshots are no longer in the DR vault; ` +
           (newest
-            ? `the newest kept is ${newest.backupId} (started ${newest.startedAt}): give it as backupId, or leave backupId out for it`
+            ? `the newest kept is ${shownItemKeyPart(newest.backupId)} (${startedPhrase(newest.startedAt, 'started')}): give it as backupId, or leave backupId out for it`
             : `plan "${request.plan}" has no backup the DR vault keeps`),
       );
     }
@@ -179,7 +181,7 @@ export async function resolveFailoverBackup(
     const marker = await catalog.rebuildMarker().read();
     if (marker && choiceInRebuildGap(record, marker)) {
       throw new InvalidInputError(
-        `Invalid failover input: at: plan "${request.plan}" has ${record ? `backup ${record.backupId} (started ${record.startedAt}) as the newest` : 'no backup'} in the DR catalog at or before ${request.at}, ` +
+        `Invalid failover input: at: plan "${request.plan}" has ${record ? `backup ${shownItemKeyPart(record.backupId)} (${startedPhrase(record.startedAt, 'started')}) as the newest` : 'no backup'} in the DR catalog at or before ${request.at}, ` +
           `but ${rebuildGapReason(marker)}. ${rebuildGapAdvice(marker, { retry: 'start the failover with this at again', byId: 'give the backupId to fail over to now' })}`,
       );
     }
@@ -195,7 +197,7 @@ export async function resolveFailoverBackup(
       throw new InvalidInputError(
         `Invalid failover input: at: plan "${request.plan}" has no committed backup in the DR catalog started at or before ${request.at}` +
           (forgottenBefore > 0 ? ` that the DR vault keeps (${forgottenBefore} started by then were forgotten by its retention)` : '') +
-          (oldest ? `; its oldest kept backup is ${oldest.backupId}, started at ${oldest.startedAt}: give an at from then on` : '; it has none the DR vault keeps') +
+          (oldest ? `; its oldest kept backup is ${shownItemKeyPart(oldest.backupId)}, ${startedPhrase(oldest.startedAt, 'started at')}: give an at from then on` : '; it has none the DR vault keeps') +
           (lostHint !== undefined ? `; ${lostHint}` : ''),
       );
     }
@@ -208,7 +210,7 @@ export async function resolveFailoverBackup(
   const marker = await catalog.rebuildMarker().read();
   if (marker && choiceInRebuildGap(newest, marker)) {
     throw new InvalidInputError(
-      `Invalid failover input: plan: plan "${request.plan}" has ${newest ? `backup ${newest.backupId} (started ${newest.startedAt}) as the newest` : 'no backup'} in the DR catalog, ` +
+      `Invalid failover input: plan: plan "${request.plan}" has ${newest ? `backup ${shownItemKeyPart(newest.backupId)} (${startedPhrase(newest.startedAt, 'started')}) as the newest` : 'no backup'} in the DR catalog, ` +
         `but ${rebuildGapReason(marker)}. ${rebuildGapAdvice(marker, { retry: 'start the failover again', byId: 'give the backupId to fail over to now' })}`,
     );
   }
@@ -221,6 +223,17 @@ export async function resolveFailoverBackup(
     );
   }
   return newest;
+}
+
+/**
+ * A record's start as the refusals name it: the instant its text parses to, never the text. A record that validates
+ * still holds any non-empty backupId and startedAt: printed raw, an ESC or newline reached the operator's terminal and
+ * 200 characters spelled another record's delete beside the real ones of a refusal (review r64G F6; its id is shown by
+ * shownItemKeyPart), as unreadable-newer-backups.ts names the chosen backup.
+ */
+function startedPhrase(startedAt: string, lead: 'started' | 'started at'): string {
+  const started = parsedInstant(startedAt);
+  return started !== undefined ? `${lead} ${started}` : 'its startedAt is not a time';
 }
 
 /**
