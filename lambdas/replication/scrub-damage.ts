@@ -1,9 +1,10 @@
 import { backupIdOfTags, planOfTags } from '../catalog/backup-snapshot-tags';
 import { CONFIG_KEY, DATA_PREFIX, decodeIndexObject, getSealedObject, idFromKey, INDEX_PREFIX, indexKey, loadManifestNode, loadManifestRoot, loadPage, MANIFEST_PREFIX, type NodeLoader, rootPages, SNAPSHOTS_PREFIX } from '../../vault';
 import { type LoadedIndexObject, type ManifestEntry, type PageRef, type Snapshot, type Vault } from '../../vault';
-import { BlobIdSet, isS3AccessDenied, mapBounded, VaultCorruptionError, VaultObjectNotFoundError } from '../../vault';
+import { BlobIdSet, mapBounded, VaultCorruptionError, VaultObjectNotFoundError } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
-import { IndexReadRefusedError } from './index-read-refused-error';
+import { refusalNamingVault } from './refusal-naming-store';
+import { ReferenceReadRefusedError } from './reference-read-refused-error';
 
 /** Paths listed per affected snapshot; the count says how many there are in all. */
 const PATHS_LISTED = 20;
@@ -53,11 +54,17 @@ type Damage = { whole: boolean; paths: string[]; entries: number };
  * read from whichever vault has a readable copy. Walks the manifests of every readable snapshot when
  * a pack or an index is lost: a cost paid only when there is unrepairable damage. An index object `readIndex` gives
  * (the scrub's: those its run read already, ScrubIndexObjects.take) is not read again: any vault's readable copy is
- * the same bytes. `commandOptions`: the scrub's target options, which a note's command line ends with.
+ * the same bytes. `commandOptions`: the scrub's target options, which a note's command line ends with. A refused read
+ * (an AccessDenied) of any object stops the mapping with ReferenceReadRefusedError: taken as unread, a pack lost in
+ * both vaults was recorded as hitting no backup (review r63AB F1).
  */
-export async function describeDamage(vaults: Partial<Record<VaultSide, Vault>>, damaged: ReadonlyMap<string, readonly VaultSide[]>, readIndex?: IndexObjectRead, commandOptions = ''): Promise<DamagedObject[]> {
-  const sided = (['primary', 'dr'] as const).flatMap((side) => (vaults[side] !== undefined ? [{ side, vault: vaults[side] }] : []));
-  const open = sided.map(({ vault }) => vault);
+export async function describeDamage(given: Partial<Record<VaultSide, Vault>>, damaged: ReadonlyMap<string, readonly VaultSide[]>, readIndex?: IndexObjectRead, commandOptions = ''): Promise<DamagedObject[]> {
+  const vaults: Partial<Record<VaultSide, Vault>> = {};
+  for (const side of ['primary', 'dr'] as const) {
+    const vault = given[side];
+    if (vault) vaults[side] = refusalNamingVault(vault, (key, err) => new ReferenceReadRefusedError({ phase: 'damage mapping' }, side, vault.store.location, key, err));
+  }
+  const open = (['primary', 'dr'] as const).flatMap((side) => vaults[side] ?? []);
   const packs = new Map<string, string>();
   const indexes = new Set<string>();
   const manifests = new Set<string>();
@@ -75,7 +82,7 @@ export async function describeDamage(vaults: Partial<Record<VaultSide, Vault>>, 
     else if (key === CONFIG_KEY) configLost = true;
   }
 
-  const { blobPack, packBlobCount, indexed } = await readIndexes(sided, new Set(packs.keys()), readIndex, indexes.size > 0);
+  const { blobPack, packBlobCount, indexed } = await readIndexes(open, new Set(packs.keys()), readIndex, indexes.size > 0);
   const snapshots = await readableSnapshots(open);
   const affected = new Map<string, Map<string, Damage>>([...damaged.keys()].map((key) => [key, new Map()]));
   const hit = (key: string, snapshot: Snapshot, add: (d: Damage) => void): void => {
@@ -180,12 +187,11 @@ export type IndexObjectRead = (id: string) => LoadedIndexObject | undefined;
  * as a Set of hex strings (~101 bytes each, measured) whatever was lost, a vault of 10 million blobs (~10 TB in 1 MiB
  * chunks) took ~1 GB of a 2,048 MB scrub for a lost pack, whose mapping never asks (fix f58Q).
  */
-async function readIndexes(sided: readonly { side: VaultSide; vault: Vault }[], lostPacks: ReadonlySet<string>, readIndex: IndexObjectRead | undefined, placed: boolean) {
+async function readIndexes(open: readonly Vault[], lostPacks: ReadonlySet<string>, readIndex: IndexObjectRead | undefined, placed: boolean) {
   const blobPack = new Map<string, string>();
   const packBlobCount = new Map<string, number>();
   const indexed = placed ? new BlobIdSet() : undefined;
   const ids = new Set<string>();
-  const open = sided.map(({ vault }) => vault);
   for (const vault of open) for await (const key of vault.store.list(INDEX_PREFIX)) {
     const id = idFromKey(INDEX_PREFIX, key);
     if (id) ids.add(id);
@@ -203,7 +209,7 @@ async function readIndexes(sided: readonly { side: VaultSide; vault: Vault }[], 
       for (const pack of known.packs) for (let k = 0; k < pack.count; k++) place(pack.packId, pack.records.subarray(pack.idOffset(k), pack.idOffset(k) + 32));
       return found;
     }
-    const plain = await firstReadable(sided, ({ side, vault }) => refusedNamed(side, vault, indexKey(id), () => getSealedObject(vault.store, vault.keys, indexKey(id), id, 'index')));
+    const plain = await firstReadable(open, (vault) => getSealedObject(vault.store, vault.keys, indexKey(id), id, 'index'));
     if (!plain) return found;
     decodeIndexObject(plain, { location: 'index', key: indexKey(id) }, (packId, _length, blobId) => place(packId, blobId));
     return found;
@@ -214,20 +220,6 @@ async function readIndexes(sided: readonly { side: VaultSide; vault: Vault }[], 
     packBlobCount.set(packId, (packBlobCount.get(packId) ?? 0) + 1);
   }
   return { blobPack, packBlobCount, indexed };
-}
-
-/**
- * `read` of `vault`'s object `key`, its refusal (an AccessDenied) thrown as IndexReadRefusedError: it still stops the
- * run (taken as unread, a pack lost in both vaults was said to hit no backup: review r63AB F1), naming the object, the
- * vault and the way out rather than S3's bare words (review r63AD F1).
- */
-async function refusedNamed<T>(side: VaultSide, vault: Vault, key: string, read: () => Promise<T>): Promise<T> {
-  try {
-    return await read();
-  } catch (err) {
-    if (isS3AccessDenied(err)) throw new IndexReadRefusedError(side, vault.store.location, key, err);
-    throw err;
-  }
 }
 
 /** Every snapshot readable in at least one vault, by id. */

@@ -1,4 +1,4 @@
-import { DATA_PREFIX, idFromKey, INDEX_PREFIX, type LoadedIndexObject, MANIFEST_PREFIX, mapBounded, markSnapshots, Vault, VaultError } from '../../vault';
+import { DATA_PREFIX, idFromKey, INDEX_PREFIX, type LoadedIndexObject, MANIFEST_PREFIX, mapBounded, markSnapshots, Vault, VaultError, type VaultStore } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type NotWorkedOutCause } from '../catalog/scrub-record';
 import { objectsNeeded, readThroughStore } from './vault-references';
@@ -6,6 +6,8 @@ import { ReadsStoppedError } from './reads-until-vault';
 import { ScrubNeedsTooLargeError } from './scrub-needs-too-large-error';
 import { type ReadsUntil, type ScrubIndexObjects } from './scrub-index-objects';
 import { otherSide } from './other-side';
+import { refusalNamingStore } from './refusal-naming-store';
+import { ReferenceReadRefusedError } from './reference-read-refused-error';
 
 /** What cut the work-out of which objects a vault lacking some needs: the repair cutoff, or the function's memory. */
 export type NeedsCut = NotWorkedOutCause;
@@ -84,7 +86,8 @@ export type NeedsIndexReads = { readonly objects: ScrubIndexObjects; readonly si
  * mark, and the blob records of the index objects it loads (the vault's and those offered), are each bounded by
  * `memory.blobLimit`: past it, ScrubNeedsTooLargeError (objectsVaultNeedsWithin counts them `notWorkedOut`). Its index
  * objects are read through the run's (`indexReads`): those earlier phases read of the same copies are not read again,
- * and those it reads are kept for the later ones.
+ * and those it reads are kept for the later ones. A refused read (an AccessDenied) of either vault stops the run with
+ * ReferenceReadRefusedError, naming the object, the vault and the way out (review r64B F1: S3's bare words).
  */
 async function objectsVaultNeeds(
   vault: Vault,
@@ -99,14 +102,18 @@ async function objectsVaultNeeds(
   const tooLarge = (): ScrubNeedsTooLargeError => new ScrubNeedsTooLargeError(vault.location, lacking.length, memory.blobLimit, memory.memoryMb ?? 0);
   // Every index object it loads counted against the blob limit, whoever read it first (ScrubIndexObjects.pass).
   const reads = indexReads.objects.pass(memory.blobLimit, tooLarge, indexReads.until);
+  const named = (store: VaultStore, side: VaultSide): VaultStore =>
+    refusalNamingStore(store, (key, err) => new ReferenceReadRefusedError({ phase: 'work-out', for: indexReads.side }, side, store.location, key, err));
+  const own = named(vault.store, indexReads.side);
+  const other = named(otherVault.store, otherSide(indexReads.side));
   try {
-    const view = new Vault(readThroughStore(vault.store, otherVault.store, missingSnapshots), vault.keys, vault.config);
+    const view = new Vault(readThroughStore(own, other, missingSnapshots), vault.keys, vault.config);
     // The vault's own copy of each of its index objects (kept for the run); one it lacks or holds damaged is read
     // through to the other vault (readThroughStore) as before, its own copy read again there (a rare second GET) so
     // that which bytes stand in, and the error when none do, are the view's.
     const heldIndex = async (id: string): Promise<LoadedIndexObject> => {
       try {
-        return await reads.load(indexReads.side, vault.store, vault.keys, id);
+        return await reads.load(indexReads.side, own, vault.keys, id);
       } catch (err) {
         if (!(err instanceof VaultError)) throw err;
       }
@@ -125,7 +132,7 @@ async function objectsVaultNeeds(
     const offeredIndexes: LoadedIndexObject[] = [];
     await mapBounded(ids(lacking), 8, async (id) => {
       try {
-        offeredIndexes.push(await reads.load(otherSide(indexReads.side), otherVault.store, vault.keys, id));
+        offeredIndexes.push(await reads.load(otherSide(indexReads.side), other, vault.keys, id));
       } catch (err) {
         if (!(err instanceof VaultError)) throw err;
         unreadable.push(`${INDEX_PREFIX}${id}`);

@@ -13,7 +13,8 @@ import { DAMAGE_MAPPING_MARGIN_MS, REPAIR_BUDGET_MS, SLICE_READ_RESERVE_MS } fro
 import { heldBackReason, NEEDS_CUT_REASON, readAfterWorkOutReason } from '../../../../lambdas/replication/vault-needs-work-out';
 import { lookHeldBackReason } from '../../../../lambdas/replication/look-after-copy';
 import { recheckCopiedIn } from '../../../../lambdas/replication/copied-in-recheck';
-import { IndexReadRefusedError } from '../../../../lambdas/replication/index-read-refused-error';
+import { ReferenceReadRefusedError } from '../../../../lambdas/replication/reference-read-refused-error';
+import { describeDamage } from '../../../../lambdas/replication/scrub-damage';
 import { SliceReadRefusedError } from '../../../../lambdas/replication/slice-read-refused-error';
 import { ScrubNeedsTooLargeError } from '../../../../lambdas/replication/scrub-needs-too-large-error';
 import { ReadsStoppedError, readsUntilVault } from '../../../../lambdas/replication/reads-until-vault';
@@ -1538,7 +1539,7 @@ it('repairs start none after the deadline less the copy-backs\' minute: a backup
   expect(await pair.dr.store.has(`snapshots/${second.id}`)).toBe(false);
   expect(report.damage).toEqual([]);
   expect(record.outcome).toBe('REPAIRABLE');
-  expect(damageMessage(report, record)).toContain('(backups not restorable from the damaged vault until then: 20260302T100000Z-00000002)');
+  expect(damageMessage(report, record)).toContain('(backups not restorable from the damaged vault until then: "20260302T100000Z-00000002")');
 
   // The next run with time enough copies the rest, the snapshot last.
   const next = await scrubVaults({ scope: 'both', fraction: 1 / 7, cursor: report.nextCursor, vaults, repair: true });
@@ -2225,14 +2226,70 @@ it("a corrupt index object whose other copy's read is refused: the repairs go on
   );
   // Review r63AD F1: it stopped with S3's bare words; it names the index object, the vault and the refused read's way out
   // (the tagged role, never an edit of the key's policy), still stopping the run.
-  expect(stop).toBeInstanceOf(IndexReadRefusedError);
-  expect(stop).toMatchObject({ vault: 'dr', key: index, location: pair.dr.store.location });
+  expect(stop).toBeInstanceOf(ReferenceReadRefusedError);
+  expect(stop).toMatchObject({ reader: { phase: 'damage mapping' }, kind: 'index', vault: 'dr', key: index, location: pair.dr.store.location });
   expect((stop as Error).message).toBe(
     `the scrub's damage mapping was refused the read of index object ${index} in the dr vault (${pair.dr.store.location}) (kms:Decrypt: ${words}); the vault's KMS key's policy does not allow these credentials kms:Decrypt on the dr vault's index object ${index}, which the damage mapping reads to name the backups an unrepaired object hurts: the vault's KMS key admits only roles tagged lifeboat:key-user=<prefix> (the protection's prefix: lifeboat-<env> for an environment of the config): scrub with repair again with such a role (do not edit the key's policy: docs/DEPLOYMENT.md, "Settings that must not change after the first deploy"). ` +
       'The run stops here: unread, that index object may list a pack lost in both vaults whose backups would go unnamed; each later scrub stops here too until that read is allowed',
   );
   expect(repaired).toContain(pack);
   expect(await pair.primary.store.get(pack)).toEqual(await get(pack));
+});
+
+// Review r64B F1: only the mapping's index reads named a refusal; its snapshot and manifest reads, and the work-out's
+// reads of what a vault lacking objects needs, stopped the run with S3's bare AccessDenied. Each names its object's kind.
+describe("a refused read of a vault's references stops the run, naming the object's kind, the vault and the way out", () => {
+  const words = `User: arn:aws:sts::111122223333:assumed-role/lifeboat-prod-scrub/x is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:us-west-2:222222222222:key/k because no resource-based policy allows the kms:Decrypt action`;
+  const refusing = (vault: Vault, prefix: string): void => {
+    const get = vault.store.get.bind(vault.store);
+    vault.store.get = (key, range) => (key.startsWith(prefix) ? Promise.reject(DENIED_BY(words)) : get(key, range));
+  };
+  const stopOf = (run: Promise<unknown>): Promise<unknown> =>
+    run.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+
+  it("the damage mapping's read of a snapshot object", async () => {
+    const [pack] = await listKeys(pair.primary.store, 'data/');
+    if (pack === undefined) throw new Error('the pair has a pack');
+    await corrupt(pair.primary.store, pack);
+    // The DR vault refuses every read: the pack is unrepaired, and the mapping reads the DR vault's snapshots.
+    refusing(pair.dr, '');
+    const stop = await stopOf(scrubVaults({ ...everything, scope: 'primary', vaults: { primary: pair.primary, dr: pair.dr }, repair: true, concurrency: 1 }));
+    expect(stop).toBeInstanceOf(ReferenceReadRefusedError);
+    expect(stop).toMatchObject({ reader: { phase: 'damage mapping' }, kind: 'snapshot', vault: 'dr', location: pair.dr.store.location });
+    const key = (stop as ReferenceReadRefusedError).key;
+    expect(key.startsWith('snapshots/')).toBe(true);
+    expect((stop as Error).message).toContain(`the scrub's damage mapping was refused the read of snapshot object ${key} in the dr vault (${pair.dr.store.location}) (kms:Decrypt: ${words}); the vault's KMS key's policy does not allow these credentials kms:Decrypt on the dr vault's snapshot object ${key}, which the damage mapping reads`);
+    expect((stop as Error).message).toContain('The run stops here: unread, that snapshot object may be a backup an unrepaired object hurts, which would go unnamed; each later scrub stops here too until that read is allowed');
+  });
+
+  it("the damage mapping's read of a manifest object", async () => {
+    const [pack] = await listKeys(pair.primary.store, 'data/');
+    if (pack === undefined) throw new Error('the pair has a pack');
+    refusing(pair.primary, 'manifest/');
+    refusing(pair.dr, 'manifest/');
+    const stop = await stopOf(describeDamage({ primary: pair.primary, dr: pair.dr }, new Map([[pack, ['primary', 'dr'] as const]])));
+    expect(stop).toBeInstanceOf(ReferenceReadRefusedError);
+    expect(stop).toMatchObject({ reader: { phase: 'damage mapping' }, kind: 'manifest', vault: 'primary', key: manifestKey(pair.snapshot.manifest) });
+    expect((stop as Error).message).toContain(`the scrub's damage mapping was refused the read of manifest object ${manifestKey(pair.snapshot.manifest)} in the primary vault (${pair.primary.store.location})`);
+    expect((stop as Error).message).toContain('unread, that manifest object may hold the paths an unrepaired object hurts, which would go unnamed');
+  });
+
+  it("the work-out's read of what a vault lacking a manifest object needs", async () => {
+    const [manifest] = await listKeys(pair.primary.store, 'manifest/');
+    if (manifest === undefined) throw new Error('the pair has a manifest object');
+    await pair.primary.store.delete(manifest);
+    refusing(pair.dr, '');
+    const stop = await stopOf(scrubVaults({ ...everything, scope: 'primary', vaults: { primary: pair.primary, dr: pair.dr }, repair: true, concurrency: 1 }));
+    expect(stop).toBeInstanceOf(ReferenceReadRefusedError);
+    expect(stop).toMatchObject({ reader: { phase: 'work-out', for: 'primary' }, kind: 'manifest', vault: 'dr', key: manifest, location: pair.dr.store.location });
+    expect((stop as Error).message).toContain(
+      `the scrub's work-out of what the primary vault needs was refused the read of manifest object ${manifest} in the dr vault (${pair.dr.store.location}) (kms:Decrypt: ${words}); the vault's KMS key's policy does not allow these credentials kms:Decrypt on the dr vault's manifest object ${manifest}, which the scrub reads to work out which objects the primary vault lacks it needs`,
+    );
+    expect((stop as Error).message).toContain('The run stops here: unread, that manifest object may reference objects the vault lacks');
+  });
 });
 
 // Review r63Y F2's rest: the slice's read of a DR copy refused (the DR key refusing kms:Decrypt) stopped the run with

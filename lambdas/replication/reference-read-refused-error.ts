@@ -1,0 +1,63 @@
+import { INDEX_PREFIX, MANIFEST_PREFIX, SNAPSHOTS_PREFIX } from '../../vault';
+import { type VaultSide } from '../runtime/runtime-config';
+import { refusedReadAdvice } from './refused-read-advice';
+
+/** What of a vault's references a refused read was of: its key's kind (`object` for any other key). */
+export type ReferenceObjectKind = 'index' | 'snapshot' | 'manifest' | 'object';
+
+/**
+ * Which of the scrub's phases that read a vault's references was refused: the damage mapping (scrub-damage.ts), which
+ * names the backups an unrepaired object hurts, or the work-out of what a vault lacking objects needs
+ * (vault-needs-work-out.ts), `for` the vault it works out.
+ */
+export type ReferenceReader = { readonly phase: 'damage mapping' } | { readonly phase: 'work-out'; readonly for: VaultSide };
+
+/** The kind of the object at `key`, by its prefix. */
+export function referenceObjectKind(key: string): ReferenceObjectKind {
+  if (key.startsWith(INDEX_PREFIX)) return 'index';
+  if (key.startsWith(SNAPSHOTS_PREFIX)) return 'snapshot';
+  if (key.startsWith(MANIFEST_PREFIX)) return 'manifest';
+  return 'object';
+}
+
+/** What goes unsaid when an object of each kind is taken as unread, which is why the run stops instead. */
+const UNREAD_COST: Readonly<Record<ReferenceObjectKind, string>> = {
+  index: 'may list a pack lost in both vaults whose backups would go unnamed',
+  snapshot: 'may be a backup an unrepaired object hurts, which would go unnamed',
+  manifest: 'may hold the paths an unrepaired object hurts, which would go unnamed',
+  object: 'may name what an unrepaired object hurts, which would go unnamed',
+};
+
+/**
+ * A read of a vault's references (an index, snapshot or manifest object) by the scrub's damage mapping or its work-out
+ * of what a vault needs was refused (an AccessDenied: the DR key refusing kms:Decrypt, a bucket policy) in `vault`. The
+ * run stops: taken as unread, a pack lost in both vaults was recorded as hitting no backup (review r63AB F1, a HIGH). It
+ * stopped with S3's bare words, naming neither the object, nor the vault, nor the way out (reviews r63AD F1 for the
+ * mapping's index reads, r64B F1 for its snapshot and manifest reads and the work-out's): every later scrub stops the
+ * same way until one may read it.
+ */
+export class ReferenceReadRefusedError extends Error {
+  override name = 'ReferenceReadRefusedError';
+  readonly kind: ReferenceObjectKind;
+  constructor(
+    readonly reader: ReferenceReader,
+    readonly vault: VaultSide,
+    /** The vault's location (`s3://bucket/prefix`). */
+    readonly location: string,
+    readonly key: string,
+    cause: unknown,
+  ) {
+    const kind = referenceObjectKind(key);
+    const words = cause instanceof Error ? cause.message : String(cause);
+    const phase = reader.phase === 'damage mapping' ? "the scrub's damage mapping" : `the scrub's work-out of what the ${reader.for} vault needs`;
+    const readFor = reader.phase === 'damage mapping' ? 'which the damage mapping reads to name the backups an unrepaired object hurts' : `which the scrub reads to work out which objects the ${reader.for} vault lacks it needs`;
+    const { action, advice } = refusedReadAdvice(vault, 's3:GetObject', `${kind} object ${key}, ${readFor}`, cause);
+    const unread = reader.phase === 'damage mapping' ? UNREAD_COST[kind] : 'may reference objects the vault lacks, which would be left missing or taken for those a prune removed';
+    super(
+      `${phase} was refused the read of ${kind} object ${key} in the ${vault} vault (${location}) (${action}: ${words}); ${advice}. ` +
+        `The run stops here: unread, that ${kind} object ${unread}; each later scrub stops here too until that read is allowed`,
+      { cause },
+    );
+    this.kind = kind;
+  }
+}

@@ -1,0 +1,33 @@
+import { isS3AccessDenied, Vault, type VaultStore } from '../../vault';
+
+/**
+ * A read-only view of `store` whose refused reads (an AccessDenied on a get or a head) throw what `named` makes of them (the key read and
+ * S3's error) rather than S3's bare words: a phase that reads many kinds of object through many helpers (the scrub's
+ * damage mapping and work-out: snapshots scanned, manifests walked, index objects read) names each refusal in one place,
+ * where a wrap of each call missed all but one (review r64B F1).
+ */
+export function refusalNamingStore(store: VaultStore, named: (key: string, err: unknown) => Error): VaultStore {
+  const reading = async <T>(key: string, read: () => Promise<T>): Promise<T> => {
+    try {
+      return await read();
+    } catch (err) {
+      throw isS3AccessDenied(err) ? named(key, err) : err;
+    }
+  };
+  const readOnly = (): Promise<never> => Promise.reject(new Error(`${store.location}: a refusal-naming view is not written to`));
+  return {
+    location: store.location,
+    get: (key, range) => reading(key, () => store.get(key, range)),
+    has: (key) => reading(key, () => store.has(key)),
+    list: (prefix) => store.list(prefix),
+    put: readOnly,
+    delete: readOnly,
+  };
+}
+
+/** `vault` read through refusalNamingStore. */
+export function refusalNamingVault(vault: Vault, named: (key: string, err: unknown) => Error): Vault {
+  const view = new Vault(refusalNamingStore(vault.store, named), vault.keys, vault.config);
+  view.memoryLimitMb = vault.memoryLimitMb;
+  return view;
+}
