@@ -1,4 +1,5 @@
 import { type BackupRecord } from '../catalog/backup-record';
+import { recordInstant } from '../catalog/record-instant';
 import { type DrillReport } from '../catalog/drill-record';
 import { InvalidInputError } from '../runtime/errors';
 import { type VaultSide } from '../runtime/runtime-config';
@@ -69,7 +70,9 @@ function wasRecoveryPoint(backup: BackupRecord, vault: VaultSide): boolean {
 export function selectDrillBackup(backups: readonly BackupRecord[], options: DrillSelectionOptions): DrillSelection {
   const start = options.startedAt.getTime();
   const windowStart = start - options.windowDays * DAY_MS;
-  const time = (b: BackupRecord): number => Date.parse(b.startedAt);
+  // A start naming no zone read as UTC, as the failover reads it: in the process's zone, a Lambda (UTC) and the local
+  // cloud chose another backup from the same catalog (review r64G F2). One that is no time (NaN) is never <= start.
+  const time = (b: BackupRecord): number => recordInstant(b.startedAt);
   const ofPlan = backups.filter((b) => b.plan === options.plan && time(b) <= start).sort((a, b) => time(b) - time(a));
   const drillable = ofPlan.filter((b) => isDrillable(b, options.vault));
   const inWindow = drillable.filter((b) => time(b) >= windowStart);
@@ -164,7 +167,7 @@ function statusOf(backup: BackupRecord): string {
  */
 function lacksSourcesAdvice(ofPlan: readonly BackupRecord[], backup: BackupRecord, lacking: (b: BackupRecord) => string[], options: DrillSelectionOptions): string {
   const newer = ofPlan.find(
-    (b) => Date.parse(b.startedAt) > Date.parse(backup.startedAt) && b.status === 'COMMITTED' && b.forgottenAt === undefined && b.forgettingAt === undefined && lacking(b).length === 0,
+    (b) => recordInstant(b.startedAt) > recordInstant(backup.startedAt) && b.status === 'COMMITTED' && b.forgottenAt === undefined && b.forgettingAt === undefined && lacking(b).length === 0,
   );
   if (newer && options.vault === 'dr') {
     return `backup ${newer.backupId} holds every source but its DR copy is ${newer.copies?.dr ?? 'not recorded'}: drill again once it is replicated (lifeboat backups list --plan ${options.plan}: DR COPY)`;
@@ -189,7 +192,7 @@ function noBackupMessage(ofPlan: readonly BackupRecord[], options: DrillSelectio
     }
     return `Plan "${options.plan}" has no committed backup to drill${status}; run a backup of the plan first`;
   }
-  const ageHours = (options.startedAt.getTime() - Date.parse(newest.startedAt)) / 3_600_000;
+  const ageHours = (options.startedAt.getTime() - recordInstant(newest.startedAt)) / 3_600_000;
   const copy = options.vault === 'dr' ? `, DR copy ${newest.copies?.dr ?? 'not recorded'}` : '';
   return `Plan "${options.plan}" has no backup to drill from the ${options.vault} vault ${within}: its newest committed backup ${newest.backupId} is ${ageHours.toFixed(1)} hours old${copy}; check the plan's backups and replication, or widen "windowDays"`;
 }

@@ -5,13 +5,14 @@ import { type BackupCatalog, type InvalidBackupItem } from '../catalog/backup-ca
 import { type BackupRecord } from '../catalog/backup-record';
 import { type CatalogRebuildMarker } from '../catalog/catalog-rebuild-marker';
 import { choiceInRebuildGap } from '../catalog/catalog-rebuild-order';
+import { recordInstant } from '../catalog/record-instant';
 import { rebuildGapAdvice, rebuildGapReason } from '../catalog/point-in-time-in-rebuild-gap-error';
 import { parsedInstant } from '../catalog/parsed-instant';
 import { shownItemKeyPart } from '../catalog/shown-item-key';
 import { chooseSourceCopy, mirrorChoiceSchema } from '../mirror/mirror-choice';
 import { type MirrorLog } from '../mirror/mirror-log';
 import { InvalidInputError } from '../runtime/errors';
-import { safeRestoreId } from '../restore/restore-id';
+import { SAFE_RESTORE_ID, safeRestoreId } from '../restore/restore-id';
 import { restoreTargetSchema } from '../restore/restore-request';
 import { drCatalogLostHint } from './dr-catalog-lost-hint';
 import { type FailoverGrantLog } from './failover-grant';
@@ -36,7 +37,7 @@ export const failoverStartSchema = z.object({
   plan: z.string().min(1),
   startedAt: z.string().min(1),
   backup: z.object({ backupId: z.string().min(1), startedAt: z.string().min(1), endedAt: z.string().min(1).optional() }),
-  restores: z.array(z.object({ restoreId: z.string().regex(/^[0-9A-Za-z_-]{1,80}$/), request: failoverRestoreRequestSchema })),
+  restores: z.array(z.object({ restoreId: z.string().regex(SAFE_RESTORE_ID), request: failoverRestoreRequestSchema })),
   /** Per source of the plan: mirror or vault, and why (absent in the state of a failover started before mirrors). */
   choices: z.array(mirrorChoiceSchema).optional(),
   /** The target buckets whose lifecycle rule aborts a stopped restore's uploads (failover-targets.ts); absent in the state of a failover started before it was kept. */
@@ -174,7 +175,7 @@ export async function resolveFailoverBackup(
   };
   if (request.at !== undefined) {
     const at = Date.parse(request.at);
-    const record = kept.find((r) => Date.parse(r.startedAt) <= at);
+    const record = kept.find((r) => recordInstant(r.startedAt) <= at);
     refuseUnreadableNewer(record);
     // An unfinished rebuild of the DR catalog (catalog-rebuild-marker.ts) may lack the backup of that time, newest
     // written first: one chosen older than its mark may stand for a backup not written yet (review rH F2).
@@ -186,7 +187,7 @@ export async function resolveFailoverBackup(
       );
     }
     if (!record) {
-      const forgottenBefore = forgotten.filter((r) => Date.parse(r.startedAt) <= at).length;
+      const forgottenBefore = forgotten.filter((r) => recordInstant(r.startedAt) <= at).length;
       const oldest = kept.at(-1);
       // An at older than every record of the plan may be the time a lost catalog, recreated empty since, held backups
       // of; "give an at from then on" alone hid that the DR vault may keep them (review f60P). But a sound DR catalog
@@ -252,7 +253,10 @@ function lostHintFor(askedAt: number | undefined, of: { held: number; oldestStar
 /**
  * The plan's committed backups in the catalog, newest first: those the DR vault keeps, and those its retention forgot;
  * the records it passed over as invalid (each logged as well); and `held`, how many records of the plan it holds, of
- * any status, invalid ones too: only a catalog that holds none may have been lost (drCatalogLostHint).
+ * any status, invalid ones too: only a catalog that holds none may have been lost (drCatalogLostHint). A committed
+ * record whose `startedAt` is no time (the schema takes any non-empty string) is left out, as the drill leaves it out
+ * (drill-selection.ts): sorted as NaN it could stand anywhere in the order, and the index's string order put one
+ * first, restored as "the newest" (review r64G F2). Starts naming no zone are read as UTC (recordInstant).
  */
 async function keptBackupsOf(
   plan: string,
@@ -261,14 +265,16 @@ async function keptBackupsOf(
   const unreadable = unreadableRecords();
   // Sorted here rather than trusting the index's order: startedAt strings of other writers may differ in precision.
   const records = await catalog.listBackupsOfPlan(plan, { onInvalid: unreadable.onInvalid });
-  const committed = records.filter((r) => r.status === 'COMMITTED').sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt));
+  const committed = records
+    .filter((r) => r.status === 'COMMITTED' && !Number.isNaN(recordInstant(r.startedAt)))
+    .sort((a, b) => recordInstant(b.startedAt) - recordInstant(a.startedAt));
   return {
     kept: committed.filter((r) => r.forgottenAt === undefined),
     forgotten: committed.filter((r) => r.forgottenAt !== undefined),
     unreadable: unreadable.items,
     held: records.length + unreadable.items.length,
     // Of any status: a record of the plan, even a failed backup's, says the catalog held the plan since then.
-    oldestStartedAt: records.map((r) => Date.parse(r.startedAt)).filter((at) => !Number.isNaN(at)).reduce<number | undefined>((oldest, at) => (oldest === undefined || at < oldest ? at : oldest), undefined),
+    oldestStartedAt: records.map((r) => recordInstant(r.startedAt)).filter((at) => !Number.isNaN(at)).reduce<number | undefined>((oldest, at) => (oldest === undefined || at < oldest ? at : oldest), undefined),
   };
 }
 

@@ -3,6 +3,7 @@ import { catalogItemDeleteCommand, INVALID_ITEM_LINES, UNKNOWN_REGION } from '..
 import { localCloudAwsCli } from '../catalog/local-cloud-aws-cli';
 import { shownItemKey, shownItemKeyPart } from '../catalog/shown-item-key';
 import { parsedInstant } from '../catalog/parsed-instant';
+import { recordInstant } from '../catalog/record-instant';
 
 /**
  * A runbook that chooses "the newest backup" (at or before a time) from listBackupsOfPlan must not choose an older one
@@ -31,16 +32,24 @@ export function unreadableRecords(): { readonly onInvalid: (invalid: InvalidBack
  * chosen) and at or before `upTo` (absent: no bound). Not a record from before the vault (the vault holds nothing of
  * it) nor one retention forgot (`forgottenAt`: never chosen). Any other may be a committed backup the runbook would
  * have chosen: its status and copies are not relied on, as the damage may be there. One whose `startedAt` is not a
- * time may have started at any time.
+ * time may have started at any time. A bound that is no time bounds nothing: an `after` of NaN made `started > after`
+ * false for every record, so a chosen backup whose start is no time let any newer damaged record by (review r64G F2).
+ * Times naming no zone are read as UTC, as the runbooks choose by them (recordInstant).
  */
 export function unreadableMaybeNewer(items: readonly InvalidBackupItem[], bounds: { after?: string | undefined; upTo?: string | undefined }): InvalidBackupItem[] {
-  const after = bounds.after !== undefined ? Date.parse(bounds.after) : -Infinity;
-  const upTo = bounds.upTo !== undefined ? Date.parse(bounds.upTo) : Infinity;
+  const after = instantOr(bounds.after, -Infinity);
+  const upTo = instantOr(bounds.upTo, Infinity);
   return items.filter((item) => {
     if (item.preVault || item.forgotten) return false;
-    const started = item.startedAt !== undefined ? Date.parse(item.startedAt) : NaN;
+    const started = item.startedAt !== undefined ? recordInstant(item.startedAt) : NaN;
     return Number.isNaN(started) || (started > after && started <= upTo);
   });
+}
+
+/** The instant of a bound's text; `none` when it is absent or no time. */
+function instantOr(text: string | undefined, none: number): number {
+  const at = text !== undefined ? recordInstant(text) : NaN;
+  return Number.isNaN(at) ? none : at;
 }
 
 /** Records named one by one in the message at most; the function's log has a line for every record passed over. */

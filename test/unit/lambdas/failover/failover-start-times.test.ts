@@ -1,0 +1,94 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
+import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
+import { recordInstant } from '../../../../lambdas/catalog/record-instant';
+import { resolveFailoverBackup } from '../../../../lambdas/failover/failover-start';
+import { UnreadableNewerBackupError, unreadableMaybeNewer } from '../../../../lambdas/failover/unreadable-newer-backups';
+import { CatalogItemInvalidError } from '../../../../lambdas/catalog/catalog-errors';
+import { selectDrillBackup } from '../../../../lambdas/drill/drill-selection';
+import { backupAt } from '../drill/drill-test-plans';
+
+/**
+ * Review r64G F2: a committed record's startedAt is any non-empty string. One that is no time sorted as NaN, and in the
+ * index's string order ("not a time" after every "2026-…") it stayed first: the failover restored it as the newest, and
+ * unreadableMaybeNewer's `started > NaN` then let a newer damaged record by. And a start naming no zone was read in the
+ * process's zone, so the local cloud and a Lambda (UTC) chose another newest from the same catalog.
+ */
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const catalog = new BackupCatalog(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-west-2' })), 'lifeboat-dev-catalog');
+let items: Record<string, unknown>[] = [];
+beforeEach(() => {
+  ddb.reset();
+  ddb.on(QueryCommand).callsFake(() => ({ Items: [...items].sort((a, b) => String(b.startedAt).localeCompare(String(a.startedAt))) }));
+  ddb.on(GetCommand).callsFake((input: { Key: { pk: string } }) => ({ Item: items.find((i) => i.pk === input.Key.pk) }));
+  jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+});
+afterEach(() => jest.restoreAllMocks());
+
+const totals = { entries: 1, bytes: 1, bytesScanned: 1, bytesNew: 1, bytesStored: 1, blobsNew: 1 };
+const itemOf = (backupId: string, startedAt: string, extra: Record<string, unknown> = {}): Record<string, unknown> => {
+  const record: BackupRecord = {
+    backupId,
+    plan: 'shop',
+    environment: 'dev',
+    sourceNames: ['shop-assets'],
+    sources: [{ name: 'shop-assets', type: 's3', snapshotId: `snap-${backupId}`, rootHash: 'root', ...totals }],
+    strategy: 'full',
+    status: 'COMMITTED',
+    startedAt,
+    endedAt: startedAt,
+    shardCount: 1,
+    totals,
+    copies: { primary: 'COMMITTED', dr: 'COMMITTED' },
+  };
+  return { pk: `BACKUP#${backupId}`, sk: 'BACKUP', ...record, ...extra };
+};
+const resolve = (request: { at?: string } = {}): Promise<BackupRecord> => resolveFailoverBackup({ plan: 'shop', ...request }, catalog, 'us-west-2');
+
+const NEWEST = itemOf('20261207T060000Z-0000000c', '2026-12-07T06:00:00.000Z');
+const OLDER = itemOf('20261206T060000Z-0000000b', '2026-12-06T06:00:00.000Z');
+
+it.each(['not a time', '(hand) edit', '2026-13-45'])('never restores a record whose startedAt %j is no time as the newest', async (startedAt) => {
+  items = [itemOf('hand-edited', startedAt), NEWEST, OLDER];
+  expect((await resolve()).backupId).toBe(NEWEST.backupId);
+  expect((await resolve({ at: '2026-12-06T12:00:00Z' })).backupId).toBe(OLDER.backupId);
+});
+
+it('refuses for a newer record it cannot read, whatever record with no time it holds besides', async () => {
+  const damaged = itemOf('20261209T060000Z-0000000d', '2026-12-09T06:00:00.000Z', { totals: { ...totals, bytes: '1' } });
+  items = [itemOf('hand-edited', 'not a time'), NEWEST, OLDER, damaged];
+  await expect(resolve()).rejects.toThrow(UnreadableNewerBackupError);
+  await expect(resolve()).rejects.toThrow(`a backup newer than ${String(NEWEST.backupId)} (started 2026-12-07T06:00:00.000Z)`);
+});
+
+it('takes every unreadable record for maybe newer than a chosen start that is no time', () => {
+  const item = { key: { pk: 'BACKUP#x', sk: 'BACKUP' }, startedAt: '2026-12-09T06:00:00Z', preVault: false, mayBeHeld: false, forgotten: false, snapshotIds: [], error: new CatalogItemInvalidError('t', 'BACKUP#x / BACKUP', ['status: bad']) };
+  expect(unreadableMaybeNewer([item], { after: 'not a time' })).toEqual([item]);
+  expect(unreadableMaybeNewer([item], { after: '2026-12-08T06:00:00Z', upTo: 'not a time' })).toEqual([item]);
+  expect(unreadableMaybeNewer([item], { after: '2026-12-10T06:00:00Z' })).toEqual([]);
+});
+
+// Read in the process's zone, a zoneless 10:00 was 04:30Z under TZ=Asia/Kolkata (older than 09:30Z) and 10:00Z in a
+// Lambda (newer): read as UTC everywhere, the choice is one. (Under TZ=UTC both readings agree: run it under another zone.)
+it('reads a start naming no zone as UTC, in whatever zone the process runs', async () => {
+  expect(recordInstant('2026-12-07T10:00:00')).toBe(Date.UTC(2026, 11, 7, 10));
+  expect(recordInstant('Dec 7 2026 10:00')).toBe(Date.UTC(2026, 11, 7, 10));
+  expect(recordInstant('2026-12-07T10:00:00+02:00')).toBe(Date.UTC(2026, 11, 7, 8));
+  expect(recordInstant('not a time')).toBeNaN();
+  const handWritten = itemOf('hand-written-b', '2026-12-07T10:00:00');
+  items = [itemOf('20261207T093000Z-0000000a', '2026-12-07T09:30:00.000Z'), handWritten];
+  expect((await resolve()).backupId).toBe(handWritten.backupId);
+  expect((await resolve({ at: '2026-12-07T09:45:00Z' })).backupId).toBe('20261207T093000Z-0000000a');
+});
+
+// The drill chooses by the same reading (drill-selection.ts): a zoneless start is UTC for it too.
+it('has the drill read a start naming no zone as UTC too', () => {
+  const handWritten = { ...backupAt('shop', '2026-12-07T09:30:00.000Z'), backupId: 'hand-written-b', startedAt: '2026-12-07T10:00:00' };
+  const options = { plan: 'shop', vault: 'primary' as const, selection: 'latest' as const, sources: ['assets'], windowDays: 2, startedAt: new Date('2026-12-07T12:00:00Z') };
+  const { backup, rpo } = selectDrillBackup([backupAt('shop', '2026-12-07T09:30:00.000Z'), handWritten], options);
+  expect(backup.backupId).toBe('hand-written-b');
+  expect(rpo.backupAgeSeconds).toBe(2 * 3600);
+});
