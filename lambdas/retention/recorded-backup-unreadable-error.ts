@@ -1,7 +1,6 @@
 import { type InvalidLiveBackupItem } from '../catalog/backup-catalog';
 import { backupStatusSchema } from '../catalog/backup-record';
-import { ITEM_KEY_SHOWN, shownItemKey, shownItemKeyPart } from '../catalog/shown-item-key';
-import { cut } from '../runtime/cut-text';
+import { shownItemKey, shownItemKeyPart } from '../catalog/shown-item-key';
 import { unseenJsonEscaped } from '../runtime/quoted-service-words';
 import { type VaultSide } from '../runtime/runtime-config';
 
@@ -80,15 +79,21 @@ function shownStatus(status: unknown): string {
 }
 
 /**
- * `value` as JSON (a set within it as a list), its unseen characters as \uXXXX, cut at 40 as the item's keys: the item
- * may be 400 KB, and 200 characters of it spelled another record's delete (review r63U F1).
+ * `value` as JSON (a set within it as a list), its unseen characters as \uXXXX, cut past 40 as the item's keys
+ * (shownItemKeyPart: first 28, last 12, the digest of the whole): the item may be 400 KB, and 200 characters of it
+ * spelled another record's delete (review r63U F1); cut at its first 40 alone, two values alike there read the same
+ * (review r64G F7).
  */
 function shownJson(value: unknown): string {
   const json = JSON.stringify(value, (_key, v: unknown) => (v instanceof Set ? [...(v as Set<unknown>)] : v)) ?? String(value);
-  return cut(json, ITEM_KEY_SHOWN, unseenJsonEscaped);
+  return shownItemKeyPart(json, unseenJsonEscaped);
 }
 
-/** A name the item holds, JSON-quoted as quotedCatalogName quotes it (a list's `", "` read as its end), cut at 40. */
+/**
+ * A name the item holds, JSON-quoted as quotedCatalogName quotes it (a list's `", "` read as its end), cut past 40 as
+ * shownItemKeyPart cuts a key, each kept piece quoted (`"<first 28>"…"<last 12>" (cut from N characters, sha256 <8
+ * hex>)`): cut at its first 40 alone, two source names alike there read as one (review r64G F7).
+ */
 function quotedItemKeyPart(name: string): string {
-  return cut(name, ITEM_KEY_SHOWN, (kept) => unseenJsonEscaped(JSON.stringify(kept)));
+  return shownItemKeyPart(name, (kept) => unseenJsonEscaped(JSON.stringify(kept)));
 }

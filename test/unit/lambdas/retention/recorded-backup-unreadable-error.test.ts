@@ -91,10 +91,27 @@ it("spells no delete of another record that the damaged item's plan, source name
   const committed = new RecordedBackupUnreadableError('primary', `p ${victim}`, damaged({ key, error, committed: true, sourcesWithoutSnapshotId: [`s ${victim}`] })).message;
   expect(committed).not.toMatch(spelled);
   expect(committed).toContain(`(plan ${shownItemKeyPart(`p ${victim}`)})`);
-  expect(committed).toContain(`for source ${JSON.stringify(`s ${victim}`.slice(0, 40))}… (cut from ${victim.length + 2} characters) of the 1`);
+  expect(committed).toContain(`for source ${shownItemKeyPart(`s ${victim}`, (kept) => JSON.stringify(kept))} of the 1`);
   for (const status of [`DONE ${victim}`, { S: victim }]) {
     const unknown = new RecordedBackupUnreadableError('primary', 'files', damaged({ key, error, committed: undefined, status })).message;
     expect(unknown).not.toMatch(spelled);
     expect(unknown).toContain('which this version does not know');
   }
+});
+
+// Review r64G F7: the source names and status were cut at their first 40 alone (no digest), so two alike there read the
+// same, where the docs said they were cut as the item's keys are: first 28, last 12 and the digest of the whole.
+it('tells apart two long source names, and two long statuses, that differ past their first 40 characters', () => {
+  const stop = (overrides: Parameters<typeof damaged>[0]) => new RecordedBackupUnreadableError('primary', 'files', damaged(overrides)).message;
+  const common = 'photos-of-the-eu-west-archive-2026-11-of-team';
+  const [a, b] = [`${common}-A`, `${common}-B`].map((name) => stop({ committed: true, sourcesWithoutSnapshotId: [name], snapshotIds: ['s1'] }));
+  expect(a).not.toBe(b);
+  expect(a).toContain(`for source "photos-of-the-eu-west-archiv"…"11-of-team-A" (cut from 47 characters, sha256 `);
+  expect(b).toContain(`for source "photos-of-the-eu-west-archiv"…"11-of-team-B" (cut from 47 characters, sha256 `);
+  const [c, d] = [`${common}-A`, `${common}-B`].map((status) => stop({ committed: undefined, status }));
+  expect(c).not.toBe(d);
+  expect(c).toContain('with `status` "photos-of-the-eu-west-archiv"…"11-of-team-A" (cut from 47 characters, sha256 ');
+  const [e, f] = [`${common}-A`, `${common}-B`].map((member) => stop({ committed: undefined, status: new Set([member]) }));
+  expect(e).not.toBe(f);
+  expect(e).toContain('with `status` a string set ["photos-of-the-eu-west-arch…-of-team-A"] (cut from 51 characters, sha256 ');
 });
