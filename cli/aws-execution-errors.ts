@@ -175,7 +175,8 @@ export function followOrStopLines(executionArn: string, region: string): string 
 export class FollowingFailedError extends Error {
   constructor(
     readonly executionArn: string,
-    region: string,
+    /** The region of the Step Functions polled (the `--json` object of an unknown outcome names it). */
+    readonly region: string,
     cause: unknown,
     kind: 'answer' | 'unread' = 'answer',
   ) {

@@ -203,7 +203,8 @@ export function localWorkflowRunner(options: {
 export class StoppedFollowingError extends Error {
   constructor(
     readonly executionArn: string,
-    region: string,
+    /** The region of the Step Functions followed (the `--json` object of an unknown outcome names it). */
+    readonly region: string,
   ) {
     super(`The output was closed (EPIPE), so the CLI stopped following execution ${executionArn}; it goes on in AWS. ${followOrStopLines(executionArn, region)}`);
     this.name = 'StoppedFollowingError';

@@ -17,6 +17,7 @@ import { targetOptionsLine, vaultTargetOptionsLine } from '../target-options-lin
 import { progressLine } from '../progress-line';
 import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowOutcome, type WorkflowRegion, type WorkflowRunner } from '../workflow-runner';
 import { isUsageError, UsageError } from '../usage-error';
+import { EXIT_OUTCOME_UNKNOWN, outcomeUnknownJson, outcomeUnknownOf } from '../outcome-unknown';
 
 /**
  * `lifeboat catalog rebuild --vault primary|dr [--region primary|dr]`: the catalog's records of
@@ -33,7 +34,7 @@ import { isUsageError, UsageError } from '../usage-error';
  * --vault primary` is refused. Exit codes: 0 every
  * backup in the vault is in the catalog; 3 done, but something was left out (a backup skipped, a
  * snapshot unreadable, a catalog record whose snapshot the vault lacks), each named; 1 failed; 2 the
- * command line is wrong.
+ * command line is wrong; 5 `--runbook --aws` only: the outcome is unknown (outcome-unknown.ts).
  */
 export type CatalogRebuildOptions = TargetOptions & { vault: string; region?: string; json?: boolean; runbook?: boolean };
 export type CatalogCommandDeps = { io: CliIo; clients?: AccessClients; stderr: { isTTY?: boolean; write(s: string): boolean }; runner?: WorkflowRunner };
@@ -165,6 +166,13 @@ async function catalogRebuildRunbook(
     return summary.leftOut ? EXIT_LEFT_OUT : 0;
   } catch (err) {
     io.err(`lifeboat catalog rebuild: ${err instanceof Error ? err.message : String(err)}`);
+    // The CLI stopped following a runbook that goes on in AWS and may still rebuild the catalog, or the start may have
+    // begun it: not "failed" (review r64D F1: it exited 1 with nothing on stdout under --json).
+    const unknown = outcomeUnknownOf(err);
+    if (unknown !== undefined) {
+      if (options.json) io.out(outcomeUnknownJson(unknown));
+      return EXIT_OUTCOME_UNKNOWN;
+    }
     return isUsageError(err) ? 2 : 1;
   }
 }

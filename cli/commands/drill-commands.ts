@@ -320,7 +320,7 @@ export async function drillsEvidenceCommand(options: DrillsEvidenceOptions, deps
 
 export function registerDrillCommand(program: Command): void {
   const drill = program.command('drill').description('restore-and-verify drills (docs/RUNBOOKS.md, "Drill")');
-  withTargetOptions(drill.command('run').description('run the drill workflow for a plan now: restore a backup into scratch targets, verify, compare with live sources, measure RTO/RPO; exit 0 PASSED, 1 FAILED, 4 OBJECTIVE_MISSED'))
+  withTargetOptions(drill.command('run').description('run the drill workflow for a plan now: restore a backup into scratch targets, verify, compare with live sources, measure RTO/RPO; exit 0 PASSED, 1 FAILED, 2 bad usage, 4 OBJECTIVE_MISSED, 5 --aws: the CLI stopped following the drill or does not know whether its start began it, its outcome unknown'))
     .requiredOption('--plan <name>', 'protection plan')
     .option('--backup <id>', 'drill this backup (default: the plan\'s drill selection)')
     .option('--vault <vault>', 'dr or primary: the vault drilled, and so the region the drill runs in (default: the plan\'s drill.vault, else dr)')

@@ -8,6 +8,7 @@ import { type CliIo, processIo } from '../cli-io';
 import { type TargetOptions, withTargetOptions } from '../environment-access';
 import { progressLine } from '../progress-line';
 import { isUsageError } from '../usage-error';
+import { EXIT_OUTCOME_UNKNOWN, outcomeUnknownJson, outcomeUnknownOf } from '../outcome-unknown';
 import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowRunner } from '../workflow-runner';
 
 /**
@@ -18,7 +19,7 @@ import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowRunn
  * design: the runbook's function holds the key. Exit codes: 0 every pack and blob is in the new index; 3
  * done, but packs or blobs were left out of it, or packs with an unreadable header were indexed from the
  * old index (as `vault repair index`); 1 the runbook failed (RepairIndexOutOfTimeError: one invocation's
- * 15 minutes were not enough); 2 the command line is wrong.
+ * 15 minutes were not enough); 2 the command line is wrong; 5 with --aws, the outcome is unknown (outcome-unknown.ts).
  */
 export type RepairIndexCommandOptions = TargetOptions & { vault?: string; readData?: boolean; json?: boolean };
 export type RepairIndexCommandDeps = { io: CliIo; stderr: { isTTY?: boolean; write(s: string): boolean }; runner?: WorkflowRunner };
@@ -57,6 +58,13 @@ export async function repairIndexCommand(options: RepairIndexCommandOptions, dep
     return summary.leftOut ? EXIT_LEFT_OUT : 0;
   } catch (err) {
     io.err(`lifeboat repair-index: ${err instanceof Error ? err.message : String(err)}`);
+    // The CLI stopped following a runbook that goes on in AWS and may still write the index, or the start may have
+    // begun it: not "failed" (review r64D F1: it exited 1 with nothing on stdout under --json).
+    const unknown = outcomeUnknownOf(err);
+    if (unknown !== undefined) {
+      if (options.json) io.out(outcomeUnknownJson(unknown));
+      return EXIT_OUTCOME_UNKNOWN;
+    }
     return isUsageError(err) ? 2 : 1;
   }
 }
@@ -81,7 +89,7 @@ export function repairSummaryLines(summary: RepairIndexSummary): string[] {
 }
 
 export function registerRepairIndexCommand(program: Command): void {
-  withTargetOptions(program.command('repair-index').description("rebuild an environment vault's index from its packs, by the environment's repair-index runbook (exit 3: packs or blobs were left out)"))
+  withTargetOptions(program.command('repair-index').description("rebuild an environment vault's index from its packs, by the environment's repair-index runbook (exit 0 all indexed, 1 failed, 2 bad usage, 3 packs or blobs were left out, 5 --aws: the CLI stopped following the runbook or does not know whether its start began it, its outcome unknown)"))
     .requiredOption('--vault <vault>', 'primary or dr: the one vault whose index is rebuilt')
     .option('--read-data', 'also read every pack whole, decrypt every blob and check its id: damaged blobs are left out of the index (reads everything)')
     .action(async (opts: RepairIndexCommandOptions) => {

@@ -1,9 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { FollowingFailedError, FollowingGaveUpError, WorkflowNotStartedError, WorkflowStartFoundNoneError, WorkflowStartUnansweredError } from '../../../cli/aws-execution-errors';
 import { backupCommand } from '../../../cli/commands/backup-commands';
+import { catalogRebuildCommand } from '../../../cli/commands/catalog-commands';
+import { repairIndexCommand } from '../../../cli/commands/repair-index-command';
 import { drillRunCommand } from '../../../cli/commands/drill-commands';
 import { failoverCommand } from '../../../cli/commands/failover-command';
 import { restoreCommand } from '../../../cli/commands/restore-commands';
+import { outcomeUnknownOf } from '../../../cli/outcome-unknown';
 import { StoppedFollowingError, type WorkflowRunner } from '../../../cli/workflow-runner';
 import { capturedCliDeps } from '../../support/captured-cli-io';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
@@ -19,10 +22,12 @@ const arnOf = (workflow: string) => `arn:aws:states:${REGION}:000000000000:execu
 const expired = Object.assign(new Error('The security token included in the request is expired'), { name: 'ExpiredTokenException', $metadata: { httpStatusCode: 400 } });
 const timeout = Object.assign(new Error('a request has exceeded the configured 10000 ms requestTimeout'), { name: 'TimeoutError' });
 
-const errors: [string, (arn: string) => Error][] = [
-  ['a poll answered with a failure that stays (FollowingFailedError)', (arn) => new FollowingFailedError(arn, REGION, expired)],
-  ['polls failed for 10 minutes (FollowingGaveUpError)', (arn) => new FollowingGaveUpError(arn, REGION, 600_000, timeout)],
-  ['the output closed (StoppedFollowingError)', (arn) => new StoppedFollowingError(arn, REGION)],
+// The command returns 5 for each; for a closed output bin/lifeboat.ts then exits 141 over it (EXIT_OUTPUT_CLOSED), as a
+// pipe's end, which the closed-output tests hold: the object is written all the same (review r64D F5).
+const errors: [string, string, (arn: string) => Error][] = [
+  ['a poll answered with a failure that stays (FollowingFailedError)', '5', (arn) => new FollowingFailedError(arn, REGION, expired)],
+  ['polls failed for 10 minutes (FollowingGaveUpError)', '5', (arn) => new FollowingGaveUpError(arn, REGION, 600_000, timeout)],
+  ['the output closed (StoppedFollowingError)', '5, or 141 when the output closed (bin/lifeboat.ts),', (arn) => new StoppedFollowingError(arn, REGION)],
 ];
 
 const target = { config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.unused', aws: true };
@@ -60,10 +65,27 @@ const commands: [string, string, Run][] = [
       return { code: await restoreCommand({ ...target, source: 'demo-orders', backup: '20261124T100000Z-1a2b3c4d', target: 'dynamodb://lifeboat-demo-orders-restored', json }, { ...deps, runner }), out, err };
     },
   ],
+  // Review r64D F1: these two start their runbook through the same runner, and exited 1 with nothing on stdout.
+  [
+    'repair-index',
+    'repair-index',
+    async (json, runner) => {
+      const { out, err, deps } = capturedCliDeps();
+      return { code: await repairIndexCommand({ ...target, vault: 'primary', json }, { ...deps, runner }), out, err };
+    },
+  ],
+  [
+    'catalog rebuild',
+    'catalog-rebuild',
+    async (json, runner) => {
+      const { out, err, deps } = capturedCliDeps();
+      return { code: await catalogRebuildCommand({ ...target, vault: 'dr', runbook: true, json }, { ...deps, runner }), out, err };
+    },
+  ],
 ];
 
 describe.each(commands)('lifeboat %s --aws whose following of the execution ended', (name, workflow, run) => {
-  it.each(errors)('after %s: exits 5 and --json writes the execution, its region and status UNKNOWN', async (_, errorOf) => {
+  it.each(errors)('after %s: exits %s and --json writes the execution, its region and status UNKNOWN', async (_, _exit, errorOf) => {
     const stopped = errorOf(arnOf(workflow));
     const runner: WorkflowRunner = { run: () => Promise.reject(stopped) };
     const { code, out, err } = await run(true, runner);
@@ -112,5 +134,29 @@ describe.each(commands)('lifeboat %s --aws whose start may or may not have begun
     const notStarted = new WorkflowNotStartedError(stateMachineOf(workflow), { words: 'the credentials could not be had', askedAgain: false }, 'primary', new Error('no credentials'));
     const { code, out } = await run(true, { run: () => Promise.reject(notStarted) });
     expect({ code, out }).toEqual({ code: 1, out: [] });
+  });
+});
+
+/**
+ * Review r64D F4: the region was taken from the ARN's fourth field, so an ARN of another shape (one an answer gave, not
+ * the runner's own) wrote no `region` key, though the runner knows the region it polled: the error carries it.
+ */
+describe('the region of an unknown outcome', () => {
+  const errorsOf: [string, (arn: string) => Error][] = [
+    ['FollowingFailedError', (arn) => new FollowingFailedError(arn, 'us-gov-west-1', expired)],
+    ['FollowingGaveUpError', (arn) => new FollowingGaveUpError(arn, 'us-gov-west-1', 600_000, timeout)],
+    ['StoppedFollowingError', (arn) => new StoppedFollowingError(arn, 'us-gov-west-1')],
+  ];
+  it.each(errorsOf)('%s: is the region the runner polled, whatever the ARN looks like', async (_, errorOf) => {
+    for (const arn of ['not-an-arn', 'arn:aws-us-gov:states::000000000000:execution:m:n']) {
+      expect(outcomeUnknownOf(errorOf(arn))?.region).toBe('us-gov-west-1');
+    }
+    const stopped = errorOf('not-an-arn');
+    const { out, deps } = capturedCliDeps();
+    const code = await backupCommand({ ...target, plan: 'demo', json: true }, { ...deps, runner: { run: () => Promise.reject(stopped) } });
+    expect({ code, json: out.map((line) => JSON.parse(line) as unknown) }).toEqual({
+      code: 5,
+      json: [{ executionId: 'not-an-arn', status: 'UNKNOWN', region: 'us-gov-west-1', error: stopped.name, cause: stopped.message }],
+    });
   });
 });
