@@ -1,16 +1,22 @@
 import { INDEX_PREFIX, MANIFEST_PREFIX, SNAPSHOTS_PREFIX } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { refusedReadAdvice } from './refused-read-advice';
+import { shownVaultKey } from './shown-vault-key';
 
 /** What of a vault's references a refused read was of: its key's kind (`object` for any other key). */
 export type ReferenceObjectKind = 'index' | 'snapshot' | 'manifest' | 'object';
 
 /**
  * Which of the scrub's phases that read a vault's references was refused: the damage mapping (scrub-damage.ts), which
- * names the backups an unrepaired object hurts, or the work-out of what a vault lacking objects needs
- * (vault-needs-work-out.ts), `for` the vault it works out.
+ * names the backups of the objects left `unrepaired` (each with the vaults it is bad in), or the work-out of what a
+ * vault lacking objects needs (vault-needs-work-out.ts), `for` the vault it works out.
  */
-export type ReferenceReader = { readonly phase: 'damage mapping' } | { readonly phase: 'work-out'; readonly for: VaultSide };
+export type ReferenceReader =
+  | { readonly phase: 'damage mapping'; readonly unrepaired: ReadonlyMap<string, readonly VaultSide[]> }
+  | { readonly phase: 'work-out'; readonly for: VaultSide };
+
+/** Unrepaired objects the refusal names; the count says how many more there are (a message stays a few KB). */
+const UNREPAIRED_SHOWN = 5;
 
 /** The kind of the object at `key`, by its prefix. */
 export function referenceObjectKind(key: string): ReferenceObjectKind {
@@ -34,11 +40,15 @@ const UNREAD_COST: Readonly<Record<ReferenceObjectKind, string>> = {
  * run stops: taken as unread, a pack lost in both vaults was recorded as hitting no backup (review r63AB F1, a HIGH). It
  * stopped with S3's bare words, naming neither the object, nor the vault, nor the way out (reviews r63AD F1 for the
  * mapping's index reads, r64B F1 for its snapshot and manifest reads and the work-out's): every later scrub stops the
- * same way until one may read it.
+ * same way until one may read it. The run records nothing, so `lifeboat status` still shows the last recorded scrub
+ * (CLEAN, say): the mapping's refusal names the first objects it left unrepaired with no good copy, which were named
+ * nowhere else (review r64B F2).
  */
 export class ReferenceReadRefusedError extends Error {
   override name = 'ReferenceReadRefusedError';
   readonly kind: ReferenceObjectKind;
+  /** The damage mapping's: the objects left unrepaired with no good copy, whose backups it was naming (keys whole). */
+  readonly unrepaired: readonly string[];
   constructor(
     readonly reader: ReferenceReader,
     readonly vault: VaultSide,
@@ -53,11 +63,17 @@ export class ReferenceReadRefusedError extends Error {
     const readFor = reader.phase === 'damage mapping' ? 'which the damage mapping reads to name the backups an unrepaired object hurts' : `which the scrub reads to work out which objects the ${reader.for} vault lacks it needs`;
     const { action, advice } = refusedReadAdvice(vault, 's3:GetObject', `${kind} object ${key}, ${readFor}`, cause);
     const unread = reader.phase === 'damage mapping' ? UNREAD_COST[kind] : 'may reference objects the vault lacks, which would be left missing or taken for those a prune removed';
+    const unrepaired = reader.phase === 'damage mapping' ? [...reader.unrepaired] : [];
+    const shown = unrepaired.slice(0, UNREPAIRED_SHOWN).map(([k, sides]) => `${shownVaultKey(k)} (${sides.join(', ')})`);
+    const more = unrepaired.length > UNREPAIRED_SHOWN ? ` and ${unrepaired.length - UNREPAIRED_SHOWN} more` : '';
+    const left = shown.length > 0 ? `; it was naming the backups of ${unrepaired.length} object(s) left damaged or missing with no good copy in either vault: ${shown.join(', ')}${more}` : '';
     super(
       `${phase} was refused the read of ${kind} object ${key} in the ${vault} vault (${location}) (${action}: ${words}); ${advice}. ` +
-        `The run stops here: unread, that ${kind} object ${unread}; each later scrub stops here too until that read is allowed`,
+        `The run stops here, unrecorded (\`lifeboat status\` still shows the last recorded scrub): unread, that ${kind} object ${unread}${left}; ` +
+        'each later scrub stops here too until that read is allowed',
       { cause },
     );
     this.kind = kind;
+    this.unrepaired = unrepaired.map(([k]) => k);
   }
 }

@@ -62,7 +62,7 @@ export async function describeDamage(given: Partial<Record<VaultSide, Vault>>, d
   const vaults: Partial<Record<VaultSide, Vault>> = {};
   for (const side of ['primary', 'dr'] as const) {
     const vault = given[side];
-    if (vault) vaults[side] = refusalNamingVault(vault, (key, err) => new ReferenceReadRefusedError({ phase: 'damage mapping' }, side, vault.store.location, key, err));
+    if (vault) vaults[side] = refusalNamingVault(vault, (key, err) => new ReferenceReadRefusedError({ phase: 'damage mapping', unrepaired: damaged }, side, vault.store.location, key, err));
   }
   const open = (['primary', 'dr'] as const).flatMap((side) => vaults[side] ?? []);
   const packs = new Map<string, string>();
@@ -246,14 +246,22 @@ async function blobHits(open: readonly Vault[], pages: AsyncIterable<PageRef>, l
   }
 }
 
-/** The result of `read` from the first vault where it succeeds; undefined when the object is damaged or absent in all. */
+/**
+ * The result of `read` from the first vault where it succeeds; undefined when the object is damaged or absent in all. A
+ * refused read (ReferenceReadRefusedError) is thrown only when no vault's copy reads: the other vault's may (review
+ * r64B F5: the primary's refusal stopped the run with the DR copy untried); one damaged or absent there is still not a
+ * read, so the refusal stops the run rather than the object being taken as lost (review r63AB F1).
+ */
 async function firstReadable<V, T>(open: readonly V[], read: (vault: V) => Promise<T>): Promise<T | undefined> {
+  let refused: ReferenceReadRefusedError | undefined;
   for (const vault of open) {
     try {
       return await read(vault);
     } catch (err) {
-      if (!(err instanceof VaultCorruptionError) && !(err instanceof VaultObjectNotFoundError)) throw err;
+      if (err instanceof ReferenceReadRefusedError) refused ??= err;
+      else if (!(err instanceof VaultCorruptionError) && !(err instanceof VaultObjectNotFoundError)) throw err;
     }
   }
+  if (refused) throw refused;
   return undefined;
 }

@@ -2230,7 +2230,7 @@ it("a corrupt index object whose other copy's read is refused: the repairs go on
   expect(stop).toMatchObject({ reader: { phase: 'damage mapping' }, kind: 'index', vault: 'dr', key: index, location: pair.dr.store.location });
   expect((stop as Error).message).toBe(
     `the scrub's damage mapping was refused the read of index object ${index} in the dr vault (${pair.dr.store.location}) (kms:Decrypt: ${words}); the vault's KMS key's policy does not allow these credentials kms:Decrypt on the dr vault's index object ${index}, which the damage mapping reads to name the backups an unrepaired object hurts: the vault's KMS key admits only roles tagged lifeboat:key-user=<prefix> (the protection's prefix: lifeboat-<env> for an environment of the config): scrub with repair again with such a role (do not edit the key's policy: docs/DEPLOYMENT.md, "Settings that must not change after the first deploy"). ` +
-      'The run stops here: unread, that index object may list a pack lost in both vaults whose backups would go unnamed; each later scrub stops here too until that read is allowed',
+      `The run stops here, unrecorded (\`lifeboat status\` still shows the last recorded scrub): unread, that index object may list a pack lost in both vaults whose backups would go unnamed; it was naming the backups of 1 object(s) left damaged or missing with no good copy in either vault: ${index} (primary); each later scrub stops here too until that read is allowed`,
   );
   expect(repaired).toContain(pack);
   expect(await pair.primary.store.get(pack)).toEqual(await get(pack));
@@ -2262,7 +2262,7 @@ describe("a refused read of a vault's references stops the run, naming the objec
     const key = (stop as ReferenceReadRefusedError).key;
     expect(key.startsWith('snapshots/')).toBe(true);
     expect((stop as Error).message).toContain(`the scrub's damage mapping was refused the read of snapshot object ${key} in the dr vault (${pair.dr.store.location}) (kms:Decrypt: ${words}); the vault's KMS key's policy does not allow these credentials kms:Decrypt on the dr vault's snapshot object ${key}, which the damage mapping reads`);
-    expect((stop as Error).message).toContain('The run stops here: unread, that snapshot object may be a backup an unrepaired object hurts, which would go unnamed; each later scrub stops here too until that read is allowed');
+    expect((stop as Error).message).toContain(`The run stops here, unrecorded (\`lifeboat status\` still shows the last recorded scrub): unread, that snapshot object may be a backup an unrepaired object hurts, which would go unnamed; it was naming the backups of 1 object(s) left damaged or missing with no good copy in either vault: ${pack} (primary); each later scrub stops here too until that read is allowed`);
   });
 
   it("the damage mapping's read of a manifest object", async () => {
@@ -2288,7 +2288,55 @@ describe("a refused read of a vault's references stops the run, naming the objec
     expect((stop as Error).message).toContain(
       `the scrub's work-out of what the primary vault needs was refused the read of manifest object ${manifest} in the dr vault (${pair.dr.store.location}) (kms:Decrypt: ${words}); the vault's KMS key's policy does not allow these credentials kms:Decrypt on the dr vault's manifest object ${manifest}, which the scrub reads to work out which objects the primary vault lacks it needs`,
     );
-    expect((stop as Error).message).toContain('The run stops here: unread, that manifest object may reference objects the vault lacks');
+    expect((stop as Error).message).toContain('The run stops here, unrecorded (`lifeboat status` still shows the last recorded scrub): unread, that manifest object may reference objects the vault lacks');
+  });
+
+  // Review r64B F2: the objects whose loss set the mapping off were named nowhere (not in the message, not logged, not
+  // recorded), and \`lifeboat status\` kept the last CLEAN record: the refusal names them and says the run is unrecorded.
+  it('the mapping\'s refusal names the objects left unrepaired, a few of them and how many more', async () => {
+    const [index] = await listKeys(pair.primary.store, 'index/');
+    const [pack] = await listKeys(pair.primary.store, 'data/');
+    if (index === undefined || pack === undefined) throw new Error('the pair has an index object and a pack');
+    // A pack lost in both vaults (corrupt in each); the index object's primary copy corrupt, its DR copy's read refused.
+    await corrupt(pair.primary.store, pack);
+    await corrupt(pair.dr.store, pack);
+    await corrupt(pair.primary.store, index);
+    const get = pair.dr.store.get.bind(pair.dr.store);
+    pair.dr.store.get = (key, range) => (key === index ? Promise.reject(DENIED_BY(words)) : get(key, range));
+    const stop = await stopOf(scrubVaults({ ...everything, scope: 'primary', vaults: { primary: pair.primary, dr: pair.dr }, repair: true, concurrency: 1 }));
+    expect(stop).toBeInstanceOf(ReferenceReadRefusedError);
+    expect(stop).toMatchObject({ kind: 'index', vault: 'dr', key: index });
+    expect([...(stop as ReferenceReadRefusedError).unrepaired].sort()).toEqual([pack, index].sort());
+    const message = (stop as Error).message;
+    expect(message).toContain(`it was naming the backups of 2 object(s) left damaged or missing with no good copy in either vault: `);
+    expect(message).toContain(`${pack} (primary)`);
+    expect(message).toContain(`${index} (primary)`);
+    expect(message).toContain('The run stops here, unrecorded (`lifeboat status` still shows the last recorded scrub)');
+
+    const many = new Map([...Array(7).keys()].map((n) => [`data/0${n}/0${n}${'a'.repeat(62)}`, ['primary', 'dr'] as const]));
+    const refusal = new ReferenceReadRefusedError({ phase: 'damage mapping', unrepaired: many }, 'dr', 'memory://dr', index, DENIED_BY(words));
+    expect(refusal.message).toContain(`it was naming the backups of 7 object(s) left damaged or missing with no good copy in either vault: ${[...many.keys()].slice(0, 5).map((k) => `${k} (primary, dr)`).join(', ')} and 2 more; each later scrub`);
+    expect(refusal.message).not.toContain([...many.keys()][5]);
+    expect(refusal.unrepaired).toEqual([...many.keys()]);
+  });
+
+  // Review r64B F5: the primary copy's refused read stopped the run with the DR copy, which reads, untried.
+  it("a copy's refused read is taken from the other vault's copy when that one reads; refused and damaged elsewhere, it stops", async () => {
+    const [pack] = await listKeys(pair.primary.store, 'data/');
+    const [index] = await listKeys(pair.primary.store, 'index/');
+    if (pack === undefined || index === undefined) throw new Error('the pair has a pack and an index object');
+    refusing(pair.primary, 'index/');
+    refusing(pair.primary, 'manifest/');
+    const [damage] = await describeDamage({ primary: pair.primary, dr: pair.dr }, new Map([[pack, ['primary', 'dr'] as const]]));
+    expect(damage?.blobs).toBeGreaterThan(0);
+    expect(damage?.affects.map((a) => a.snapshotId)).toEqual([pair.snapshot.id]);
+    expect(damage?.affects[0]?.entries).toBeGreaterThan(0);
+
+    // The DR copy damaged: no copy reads, and the refusal (not the damage) stops the mapping.
+    await corrupt(pair.dr.store, index);
+    const stop = await stopOf(describeDamage({ primary: pair.primary, dr: pair.dr }, new Map([[pack, ['primary', 'dr'] as const]])));
+    expect(stop).toBeInstanceOf(ReferenceReadRefusedError);
+    expect(stop).toMatchObject({ kind: 'index', vault: 'primary', key: index });
   });
 });
 
