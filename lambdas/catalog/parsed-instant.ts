@@ -1,3 +1,4 @@
+import { processZoneName } from './process-zone-name';
 import { namesZone } from './time-text-zone';
 
 /**
@@ -11,5 +12,5 @@ export function parsedInstant(text: string): string | undefined {
   const at = Date.parse(text);
   if (Number.isNaN(at)) return undefined;
   const instant = new Date(at).toISOString();
-  return namesZone(text) ? instant : `${instant} (its text names no zone: read in ${Intl.DateTimeFormat().resolvedOptions().timeZone} time)`;
+  return namesZone(text) ? instant : `${instant} (its text names no zone: read in ${processZoneName(-new Date(at).getTimezoneOffset())} time)`;
 }
