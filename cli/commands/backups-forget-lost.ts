@@ -1,9 +1,11 @@
 import { type ForgetLostReport, forgetLostBackup } from '../../lambdas/retention/forget-lost-backup';
+import { shownItemKeyPart } from '../../lambdas/catalog/shown-item-key';
 import { type ForgetCatalog } from '../../lambdas/retention/forget-backups';
 import { LostBackupRefusedError } from '../../lambdas/retention/lost-backup-refused-error';
 import { shellWord } from '../../lambdas/runtime/shell-word';
 import { type VaultSide } from '../../lambdas/runtime/runtime-config';
 import { type CliIo } from '../cli-io';
+import { escapeName } from '../escape-name';
 import { type AccessClients, environmentAccess, type TargetOptions } from '../environment-access';
 import { targetOptionsLine } from '../target-options-line';
 
@@ -19,16 +21,26 @@ export type ForgetLostOptions = TargetOptions & {
   policyGiven: boolean;
 };
 
-/** Why the options do not make a `--lost` forget (exit 2), or undefined when they do. */
+/**
+ * Why the options do not make a `--lost` forget (exit 2), or undefined when they do. The id is the operator's text,
+ * checked against no form (a hand-written record's is forgotten too): shown as shownLostId shows it, and the dry run's
+ * command line only when the id reads as typed, as an ESC in it reached the terminal either way (review r64H F1).
+ */
 export function usageOfLost(options: ForgetLostOptions): string | undefined {
   if (options.plan !== undefined || options.policyGiven) return '--lost names one backup, whatever its plan\'s policy: leave out --plan and the --keep-* rules';
   if (options.yes !== true && options.dryRun !== true) {
+    const dryRun = escapeName(options.lost) === options.lost ? `\`${lostCommandLine(options, options.vault, '--dry-run')}\`` : '--dry-run';
     return (
-      `--lost forgets backup ${options.lost} from the ${options.vault} vault whatever its plan's retention keeps, once none of its snapshots reads in either vault: ` +
-      `see each snapshot's state with \`${lostCommandLine(options, options.vault, '--dry-run')}\`, then confirm with --yes`
+      `--lost forgets backup ${shownLostId(options.lost)} from the ${options.vault} vault whatever its plan's retention keeps, once none of its snapshots reads in either vault: ` +
+      `see each snapshot's state with ${dryRun}, then confirm with --yes`
     );
   }
   return undefined;
+}
+
+/** The --lost id as a line shows it: the CLI's escapes (escapeName), a long one cut as a record's text is. */
+function shownLostId(backupId: string): string {
+  return shownItemKeyPart(backupId, escapeName);
 }
 
 /**
@@ -55,7 +67,7 @@ export async function backupsForgetLost(options: ForgetLostOptions, io: CliIo, c
     else for (const line of forgetLostLines(report, options, report.dryRun ? undefined : await forgottenAtIn(access.catalogIn(other), options.lost))) io.out(line);
     return 0;
   } catch (err) {
-    if (!(err instanceof LostBackupRefusedError)) io.err(`lifeboat backups forget: backup ${options.lost} was not forgotten: ${err instanceof Error ? err.message : String(err)}`);
+    if (!(err instanceof LostBackupRefusedError)) io.err(`lifeboat backups forget: backup ${shownLostId(options.lost)} was not forgotten: ${err instanceof Error ? err.message : String(err)}`);
     else io.err(`lifeboat backups forget: ${err.message}`);
     return 1;
   }

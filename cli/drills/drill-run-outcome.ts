@@ -2,7 +2,9 @@ import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { BACKUP_ID, BACKUP_ID_EXAMPLE } from '../../lambdas/backup/backup-id';
 import { type DrillRecord, drillRecordSchema, type DrillVerdict } from '../../lambdas/catalog/drill-record';
 import { DRILL_ID } from '../../lambdas/catalog/drill-id';
+import { shownItemKeyPart } from '../../lambdas/catalog/shown-item-key';
 import { InvalidInputError } from '../../lambdas/runtime/errors';
+import { escapeName } from '../escape-name';
 import { causeMessage, type WorkflowOutcome, type WorkflowRegion } from '../workflow-runner';
 
 /**
@@ -27,21 +29,29 @@ export type DrillRunOptions = { plan: string; backup?: string; vault?: string };
 
 export type DrillPlanLike = Pick<ProtectionPlanConfig, 'name'> & { drill?: { vault: 'dr' | 'primary' } | undefined };
 
-/** The execution input; InvalidInputError naming the option when the command line is wrong. */
+/**
+ * The execution input; InvalidInputError naming the option when the command line is wrong. An option's text is shown
+ * as shownOption shows it: echoed raw, an ESC in it reached the operator's terminal (review r64H F1).
+ */
 export function drillRunInput(options: DrillRunOptions, plans: readonly DrillPlanLike[]): { plan: string; backupId?: string } {
   if (!plans.some((p) => p.name === options.plan)) {
-    throw new InvalidInputError(`--plan ${options.plan}: no such plan in this environment (plans: ${plans.map((p) => p.name).join(', ') || 'none'})`);
+    throw new InvalidInputError(`--plan ${shownOption(options.plan)}: no such plan in this environment (plans: ${plans.map((p) => p.name).join(', ') || 'none'})`);
   }
   if (options.backup !== undefined && !BACKUP_ID.test(options.backup)) {
-    throw new InvalidInputError(`--backup ${options.backup}: must be a backup id such as ${BACKUP_ID_EXAMPLE} (see lifeboat backups list)`);
+    throw new InvalidInputError(`--backup ${shownOption(options.backup)}: must be a backup id such as ${BACKUP_ID_EXAMPLE} (see lifeboat backups list)`);
   }
   return { plan: options.plan, ...(options.backup !== undefined ? { backupId: options.backup } : {}) };
+}
+
+/** An option's text as a refusal names it: the CLI's escapes (escapeName), a long one cut as a record's text is. */
+function shownOption(text: string): string {
+  return shownItemKeyPart(text, escapeName);
 }
 
 /** The vault drilled, and so the region whose drill workflow runs: --vault, else the plan's `drill.vault`, else the DR vault. */
 export function drillRunRegion(options: DrillRunOptions, plans: readonly DrillPlanLike[]): WorkflowRegion {
   if (options.vault !== undefined) {
-    if (options.vault !== 'dr' && options.vault !== 'primary') throw new InvalidInputError(`--vault must be dr or primary, got ${options.vault}`);
+    if (options.vault !== 'dr' && options.vault !== 'primary') throw new InvalidInputError(`--vault must be dr or primary, got ${shownOption(options.vault)}`);
     return options.vault;
   }
   return plans.find((p) => p.name === options.plan)?.drill?.vault ?? 'dr';

@@ -1,4 +1,4 @@
-import { shownItemName } from './shown-item-key';
+import { shownItemKeyPart, shownItemName } from './shown-item-key';
 import { type ItemProblem, itemProblemText, shownItemProblem } from './shown-item-problem';
 
 /** Another run holds the lease on this plan: its backup is still running (or died less than a lease ago). */
@@ -16,7 +16,11 @@ export class BackupInProgressError extends Error {
   }
 }
 
-/** A backup id that the catalog does not know. */
+/**
+ * A backup id that the catalog does not know. The id is often the operator's own text (`backups hold <id>`, `verify
+ * --backup`), never checked against a form, as a hand-written record's id is looked up too: its message shows it as
+ * shownItemKeyPart does (escaped, a long one cut), since raw, an ESC in it reached the terminal (review r64H F1).
+ */
 export class UnknownBackupError extends Error {
   override readonly name = 'UnknownBackupError';
   constructor(
@@ -26,11 +30,11 @@ export class UnknownBackupError extends Error {
   ) {
     super(
       catalog === 'DR'
-        ? `No backup with id ${backupId} exists in the DR catalog: it holds only the backups replicated to the DR vault (a backup whose Replicate step has not run or failed is not there). ` +
+        ? `No backup with id ${shownItemKeyPart(backupId)} exists in the DR catalog: it holds only the backups replicated to the DR vault (a backup whose Replicate step has not run or failed is not there). ` +
           // Replicate writes the DR catalog after the copy (replicate-backup.ts): a run cut between the two leaves a restorable copy the catalog lacks.
           'List them with `lifeboat backups list`. If the DR vault holds its copy (a replication cut after copying, before it wrote the DR catalog, or a lost DR catalog), ' +
           '`lifeboat catalog rebuild --vault dr --region dr` records it in the DR catalog from the DR vault alone, with the primary region up or down; otherwise restore it from the primary region while that is up.'
-        : `No backup with id ${backupId} exists in the catalog. List them with \`lifeboat backups list\`.`,
+        : `No backup with id ${shownItemKeyPart(backupId)} exists in the catalog. List them with \`lifeboat backups list\`.`,
     );
   }
 }

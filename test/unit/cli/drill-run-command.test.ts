@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { drillRunCommand } from '../../../cli/commands/drill-commands';
 import { DRILL_EXIT, drillIdCandidates, drillRunInput, drillRunRegion, exitCodeOfRun, interpretDrillOutcome } from '../../../cli/drills/drill-run-outcome';
 import { type WorkflowName, type WorkflowOutcome, type WorkflowRunner, type WorkflowRunOptions } from '../../../cli/workflow-runner';
@@ -38,6 +39,27 @@ describe('the command line', () => {
   it('refuses an unknown plan and a malformed backup id, naming the option', () => {
     expect(() => drillRunInput({ plan: 'nope' }, plans)).toThrow(new InvalidInputError('--plan nope: no such plan in this environment (plans: demo, logs)'));
     expect(() => drillRunInput({ plan: 'demo', backup: 'latest' }, plans)).toThrow(/^--backup latest: must be a backup id such as/);
+  });
+
+  // Review r64H F1: the operator's text was echoed raw, so an ESC in it drove the terminal and a long one filled lines.
+  it('refuses a --backup, --plan or --vault text with its controls escaped and a long one cut', async () => {
+    const { runner, calls } = fakeRunner({ executionId: 'exec-1', status: 'SUCCEEDED' });
+    const refused = async (options: { plan: string; backup?: string; vault?: string }): Promise<string[]> => {
+      const { io, err } = capturedCliIo();
+      expect(await drillRunCommand({ ...target, ...options }, { io, stderr, runner })).toBe(DRILL_EXIT.USAGE);
+      return err;
+    };
+    expect(await refused({ plan: 'demo', backup: '20261130T060000Z-0badcafe\u001b[2J\n' })).toEqual([
+      'lifeboat drill run: --backup 20261130T060000Z-0badcafe\\x1b[2J\\n: must be a backup id such as 20261124T100000Z-1a2b3c4d (see lifeboat backups list)',
+    ]);
+    const long = `20261130T060000Z-0badcafe${'x'.repeat(263)}-last-12-abc`;
+    const digest = createHash('sha256').update(long).digest('hex').slice(0, 8);
+    expect(await refused({ plan: 'demo', backup: long })).toEqual([
+      `lifeboat drill run: --backup 20261130T060000Z-0badcafexxx…-last-12-abc (cut from 300 characters, sha256 ${digest}): must be a backup id such as 20261124T100000Z-1a2b3c4d (see lifeboat backups list)`,
+    ]);
+    expect((await refused({ plan: 'demo\u001b]0;pwned\u0007' }))[0]).toMatch(/^lifeboat drill run: --plan demo\\x1b\]0;pwned\\a: no such plan in this environment/);
+    expect(await refused({ plan: 'demo', vault: 'dr\u009b31m' })).toEqual(['lifeboat drill run: --vault must be dr or primary, got dr\\x9b31m']);
+    expect(calls).toEqual([]);
   });
 
   it('runs in the region of --vault, else the plan\'s drill.vault, else the DR region', () => {
