@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { writeBudgetSchema } from '../../config/lifeboat-config';
 import { restoreTargetSchema } from './restore-request';
+import { SAFE_RESTORE_ID } from './restore-id';
 
 /**
  * A validated, resolved restore: which snapshot of which vault goes where. The resolve step
  * produces it, the plan step stores it in the restore plan, every later step reads it from there.
  */
 export const resolvedRestoreSchema = z.object({
-  restoreId: z.string().regex(/^[0-9A-Za-z_-]{1,80}$/),
+  restoreId: z.string().regex(SAFE_RESTORE_ID),
   source: z.object({ name: z.string(), type: z.enum(['s3', 'dynamodb', 'filesystem']) }),
   backupId: z.string(),
   backupStartedAt: z.string(),

@@ -1,6 +1,8 @@
 import { handler as abandonHandler } from '../../../../lambdas/handlers/abandon-restore';
 import { handler as resolveHandler } from '../../../../lambdas/handlers/resolve-restore';
-import { restoreIdOf } from '../../../../lambdas/failover/failover-start';
+import { drillStartSchema } from '../../../../lambdas/drill/drill-start';
+import { failoverStartSchema, restoreIdOf } from '../../../../lambdas/failover/failover-start';
+import { resolvedRestoreSchema } from '../../../../lambdas/restore/resolved-restore';
 import { executionRestoreIdSchema, restoreIdOfExecution } from '../../../../lambdas/restore/restore-id';
 
 /**
@@ -77,5 +79,23 @@ describe('restore ids stay as they were', () => {
     ['ü'.repeat(80), 'demo-orders', `${'_'.repeat(59)}-5b5f980c-demo-orders`],
   ])('failover %j, source %s: %s', (failoverId, source, id) => {
     expect(restoreIdOf(failoverId, source)).toBe(id);
+  });
+});
+
+/**
+ * The restore id a restore plan, a drill's and a failover's state hold: the one pattern (SAFE_RESTORE_ID) each schema
+ * reads (review r64H F2), so none refuses an id another takes, refused with zod's message naming it as before.
+ */
+describe('the schemas that hold a restore id', () => {
+  const schemas = {
+    'a restore plan': resolvedRestoreSchema.shape.restoreId,
+    "a drill's state": drillStartSchema.shape.restores.element.shape.restoreId,
+    "a failover's state": failoverStartSchema.shape.restores.element.shape.restoreId,
+  };
+  it.each(Object.entries(schemas))('%s takes a safe id and refuses another with the pattern', (_, schema) => {
+    for (const id of ['0b6f2a8e-64a3-4bde-9a0e-2f6b1c9d7e10', 'failover_2026_11_24-demo-assets', 'x'.repeat(80)]) expect(schema.parse(id)).toBe(id);
+    for (const bad of ['', 'x'.repeat(81), 'orders.2026', 'a b', 'ä']) {
+      expect(schema.safeParse(bad).error?.issues.map((issue) => issue.message)).toEqual(['Invalid string: must match pattern /^[0-9A-Za-z_-]{1,80}$/']);
+    }
   });
 });
