@@ -9,12 +9,17 @@ import { VaultEndpointFaultError } from './vault-endpoint-fault-error';
 /** The way out of a vault's region at fault: its replicated copy. */
 export const OTHER_REGION = "If that region is down, open the vault's copy in the DR region (its s3:// location) instead";
 
+/** What a throttle's words say of the time to come: what to run then is the command's to say (review r64E F1). */
+const THROTTLE_PASSES = 'S3 may take the request in a minute';
+
 /**
  * Says in words why a request of `lifeboat vault` to its bucket failed, once the SDK's attempts are spent: a 5xx as S3's
- * fault, with the other region's way out, and a throttle as a throttle, with the advice to run again (review r63W F2:
- * the reads after the HeadBucket printed S3's bare "Service Unavailable" or "Please reduce your request rate."). `s3`
- * names S3 as the messages do: `S3 in <region> (<endpoint>)`. Any other error (a 4xx the vault store reads by its name
- * or status, silence) passes as it is; the words keep `$metadata`, and a throttle its name, for those who read them.
+ * fault, with the other region's way out, and a throttle as a throttle that may pass (review r63W F2: the reads after
+ * the HeadBucket printed S3's bare "Service Unavailable" or "Please reduce your request rate."). A throttle's words do
+ * not say to run the command again: a forget whose prune was throttled, or a restore that wrote part of its target, is
+ * not run again as it was, and the command says what to do (review r64E F1). `s3` names S3 as the messages do:
+ * `S3 in <region> (<endpoint>)`. Any other error (a 4xx the vault store reads by its name or status, silence) passes as
+ * it is; the words keep `$metadata`, and a throttle its name, for those who read them.
  */
 export function sayVaultRequestFailures(client: S3Client, bucket: string, s3: string): S3Client {
   client.middlewareStack.add(
@@ -41,13 +46,13 @@ function vaultRequestFailure(err: unknown, bucket: string, s3: string, operation
   const bareHead = status === 503 && /^Head/.test(operation) && stsTroubleInstead(err, s3) === undefined;
   if (bareHead) {
     return new EndpointThrottledError(
-      `${failed}: ${s3} answered ${operation} with HTTP 503 and no body, as S3 answers a HEAD it throttles (SlowDown) or cannot serve (${faultAnswer(err)}). ` +
-        "Run the command again in a minute or, if that region is down, open the vault's copy in the DR region (its s3:// location) instead",
+      `${failed}: ${s3} answered ${operation} with HTTP 503 and no body, as S3 answers a HEAD it throttles (SlowDown) or cannot serve (${faultAnswer(err)}): ` +
+        `${THROTTLE_PASSES}; if that region is down, open the vault's copy in the DR region (its s3:// location) instead`,
       err,
     );
   }
   if (isThrottledRequest(err)) {
-    return new EndpointThrottledError(`${failed}: ${s3} throttled ${operation} (${faultAnswer(err)}). Run the command again in a minute, when S3 may take the request`, err);
+    return new EndpointThrottledError(`${failed}: ${s3} throttled ${operation} (${faultAnswer(err)}); ${THROTTLE_PASSES}`, err);
   }
   // A 501 is a store without that operation, not a region in trouble.
   if (!isServerFault(err) || status === 501) return undefined;

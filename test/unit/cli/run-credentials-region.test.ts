@@ -375,13 +375,13 @@ it("lifeboat vault's s3:// bucket whose HeadBucket S3 answers a bare 503 (a Slow
   expect(isThrottledRequest(read)).toBe(true);
   expect(isServerFault(read)).toBe(false);
   expect((read as Error).message).toBe(
-    `the vault bucket team-vault could not be used: S3 in us-east-1 (${process.env.AWS_ENDPOINT_URL}) throttled GetObject (SlowDown (HTTP 503): Please reduce your request rate.). ` +
-      'Run the command again in a minute, when S3 may take the request',
+    `the vault bucket team-vault could not be used: S3 in us-east-1 (${process.env.AWS_ENDPOINT_URL}) throttled GetObject (SlowDown (HTTP 503): Please reduce your request rate.); ` +
+      'S3 may take the request in a minute',
   );
   // A HEAD's 503 has no body: it may be either, and both ways are said.
   const head = await (client as S3Client).send(new HeadObjectCommand({ Bucket: 'team-vault', Key: 'config' })).catch((err: unknown) => err);
   expect((head as Error).message).toMatch(
-    /^the vault bucket team-vault could not be used: S3 in us-east-1 \(http:\/\/127\.0\.0\.1:\d+\) answered HeadObject with HTTP 503 and no body, as S3 answers a HEAD it throttles \(SlowDown\) or cannot serve \(\w+ \(HTTP 503\): .*\)\. Run the command again in a minute or, if that region is down, open the vault's copy in the DR region \(its s3:\/\/ location\) instead$/,
+    /^the vault bucket team-vault could not be used: S3 in us-east-1 \(http:\/\/127\.0\.0\.1:\d+\) answered HeadObject with HTTP 503 and no body, as S3 answers a HEAD it throttles \(SlowDown\) or cannot serve \(\w+ \(HTTP 503\): .*\): S3 may take the request in a minute; if that region is down, open the vault's copy in the DR region \(its s3:\/\/ location\) instead$/,
   );
   // A read S3 answers with a fault of its own names S3 and the way out, not its bare "S3 is in trouble".
   primaryS3Fault = { status: 503, code: 'ServiceUnavailable', message: 'S3 is in trouble' };
