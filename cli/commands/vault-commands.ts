@@ -22,7 +22,7 @@ import { type VaultStore } from '../../vault';
 import { describeUnreadableSnapshot } from '../../vault';
 import { damagedPartKeys, ESCAPED_KEY_SEGMENT, escapedKeysUnder, markersStoredApart, s3KeyOf, type Snapshot, underPrefix, type UnreadableManifestPart } from '../../vault';
 import { escapeName } from '../escape-name';
-import { unseenJsonEscaped } from '../../lambdas/runtime/quoted-service-words';
+import { unseenJsonEscaped, unseenOnlyEscaped } from '../../lambdas/runtime/quoted-service-words';
 import { type VaultForgetRuleOptions } from './vault-forget';
 import { type CliIo, processIo } from '../cli-io';
 import { keptByObjectLock } from './kept-by-object-lock';
@@ -362,9 +362,11 @@ export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Pa
     });
     // The same facts as the lines on stderr, for scripts: which snapshot went where, the counts, every entry not restored
     // as recorded, and the files whose data was damaged, or the manifest pages (none but when the restore fails for them).
+    // JSON.stringify leaves a path's or key's C1 controls, bidi overrides and U+2028 raw: written as \uXXXX too, which a
+    // JSON reader reads back as the same characters, so a terminal showing the object is not driven by them (review r64F F4).
     const printJson = (stats: RestoreStats, damaged: readonly DamagedEntry[]) =>
       io.out(
-        JSON.stringify({
+        unseenJsonEscaped(JSON.stringify({
           snapshotId: snapshot.id,
           target: options.target,
           include,
@@ -392,7 +394,7 @@ export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Pa
           ...(stats.unreadParents ? { unreadParents: stats.unreadParents.map((p) => ({ path: p.path, message: p.error.message })) } : {}),
           // What could not be set on the parents made on the way to the include: not its entries, not counted (review r59A F5).
           ...(stats.parentsLack ? { parentsLack: stats.parentsLack.map((n) => ({ path: n.path, what: n.what, ...(n.entries !== undefined ? { entries: n.entries } : {}) })) } : {}),
-        }),
+        })),
       );
     // Said also when the restore fails (damaged files): they were removed all the same.
     const stats = await restoring
@@ -429,9 +431,19 @@ function printNotRestored(io: CliIo, items: readonly NotRestored[], before: stri
   const shown = items.slice(0, LISTED_ENTRIES);
   // The reason is escaped as the path is: it may name an extended attribute, whose name is the backup's data (review r58D F6).
   // An S3 key is named as the key (JSON-quoted), not by its manifest path, opaque for a key that is no file path (review r59I F2).
-  for (const n of shown) io.err(`  ${n.key !== undefined ? `S3 key ${quotedKey(n.key)}` : escapeName(n.path)}: ${escapeName(n.what)}${keysOf(n)}`);
+  for (const n of shown) io.err(`  ${n.key !== undefined ? `S3 key ${quotedKey(n.key)}: ${keyLedReason(n.what)}` : `${escapeName(n.path)}: ${escapeName(n.what)}`}${keysOf(n)}`);
   const more = count - entriesNotRestored(shown);
   if (more > 0) io.err(`  … and ${more} more`);
+}
+
+/**
+ * The reason on a line led by an S3 key: it quotes the key (and a folder of keys) as JSON, which escapeName escaped a
+ * second time, doubling its backslashes and writing `\u{202e}`, so the key inside no longer read back with JSON.parse
+ * (review r64F F3). Only the controls and unseen characters are escaped, as \uXXXX, which inside its JSON strings reads
+ * back as the same characters; the reason's own backslashes stay as written.
+ */
+function keyLedReason(what: string): string {
+  return unseenOnlyEscaped(what);
 }
 
 /** The keys a line said once for many S3 keys names (the first of them), and how many more it stands for. */
@@ -532,7 +544,8 @@ export function vaultLs(ref: string | undefined, options: VaultLsOptions, deps: 
     if (ref === undefined) {
       const snapshots = await vault.listSnapshots();
       if (options.json) io.out(JSON.stringify(snapshots));
-      else for (const s of snapshots) io.out(`${s.id.slice(0, 16)}  ${s.time}  ${s.source.kind} ${escapeName(s.source.id)}  ${s.stats.entries} entries  ${s.stats.bytes} bytes`);
+      // A snapshot's time is its object's text, as its directory is: an ESC or a U+202E in it reached the terminal (review r64F F5).
+      else for (const s of snapshots) io.out(`${s.id.slice(0, 16)}  ${escapeName(s.time)}  ${s.source.kind} ${escapeName(s.source.id)}  ${s.stats.entries} entries  ${s.stats.bytes} bytes`);
       return EXIT_OK;
     }
     const snapshot = await vault.resolveSnapshot(ref);

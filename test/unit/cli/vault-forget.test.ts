@@ -316,4 +316,22 @@ describe('lifeboat vault forget', () => {
       resolved.mockRestore();
     }
   });
+
+  // Review r64F F5: `vault ls` printed a snapshot's time, its object's text, raw: an ESC or a U+202E reached the terminal.
+  it('vault ls prints a snapshot\'s time with control and bidi characters escaped', async () => {
+    const list = Vault.prototype.listSnapshots;
+    const listed = jest.spyOn(Vault.prototype, 'listSnapshots').mockImplementation(async function (this: Vault) {
+      return (await list.call(this)).map((s) => ({ ...s, time: `${s.time}\u001b[2K\u202e` }));
+    });
+    try {
+      const ls = recordingCliIo();
+      expect(await vaultLs(undefined, { vault, keyFile }, { io: ls })).toBe(0);
+      expect(ls.lines).toHaveLength(4);
+      for (const l of ls.lines) expect(l).toMatch(/^[0-9a-f]{16} {2}\S+\\x1b\[2K\\u\{202e\} {2}directory /);
+      // eslint-disable-next-line no-control-regex -- no control or bidi character of the records reaches the terminal
+      for (const l of ls.lines) expect(l).not.toMatch(/[\u0000-\u001f\u0080-\u009f\u202e]/);
+    } finally {
+      listed.mockRestore();
+    }
+  });
 });

@@ -412,4 +412,23 @@ describe('an S3 backup restored into a directory: keys that are files and folder
     expect(JSON.parse(quoted ?? 'null')).toBe(key);
     expect(await fs.readFile(path.join(dir, 'key-escaped-once', 'z'), 'utf8')).toBe('body of z\n');
   });
+
+  // Review r64F F3: the reason after the key, which quotes the key as JSON too, was escaped again as a name (backslashes
+  // doubled, `\u{202e}`), so the key it names did not read back. F4: `--json` wrote C1, bidi and U+2028 raw on stdout.
+  it('quotes the key inside the reason as one JSON string that reads back as the key, and --json writes no unseen character raw', async () => {
+    const key = 'q"\\\u202e\u2028\u0085//d';
+    const id = await backup([key, 'z']);
+    const run = await cli(id, path.join(dir, 'reason-key-once'));
+    expect(run.code).toBe(3);
+    const line = run.errors.split('\n').find((l) => l.startsWith('  S3 key ')) ?? '';
+    const inner = /: not written: the S3 key (".*?[^\\]") cannot be a file path/.exec(line)?.[1];
+    expect(JSON.parse(inner ?? 'null')).toBe(key);
+    expect(run.errors).not.toMatch(/[\u0080-\u009f\u2028\u202e]/);
+    const json = await cli(id, path.join(dir, 'reason-key-json'), { json: true });
+    expect(json.code).toBe(3);
+    expect(json.out).not.toMatch(/[\u0080-\u009f\u2028\u202e]/);
+    const printed = JSON.parse(json.out) as { notRestored: Array<{ key?: string; what: string }> };
+    expect(printed.notRestored.map((n) => n.key)).toEqual([key]);
+    expect(printed.notRestored[0]?.what).toContain(`the S3 key ${JSON.stringify(key)} cannot be a file path`);
+  });
 });
