@@ -1,10 +1,14 @@
 import { type S3Client } from '@aws-sdk/client-s3';
+import { answerMetadataOf, requestIdsSaid } from './answer-metadata';
 import { stsTroubleInstead } from './credentials-sts-unanswered';
 import { credentialsThrottledInstead } from './credentials-throttled-error';
 import { EndpointThrottledError } from './endpoint-throttled-error';
 import { faultAnswer, isServerFault } from './server-fault';
 import { isThrottledRequest } from './throttled-request';
+import { isUnreadAnswer } from './unread-answer';
 import { VaultEndpointFaultError } from './vault-endpoint-fault-error';
+import { VaultHeadFaultError } from './vault-head-fault-error';
+import { VaultUnreadAnswerError } from './vault-unread-answer-error';
 
 /** The way out of a vault's region at fault: its replicated copy. */
 export const OTHER_REGION = "If that region is down, open the vault's copy in the DR region (its s3:// location) instead";
@@ -17,22 +21,32 @@ const THROTTLE_PASSES = 'S3 may take the request in a minute';
  * fault, with the other region's way out, and a throttle as a throttle that may pass (review r63W F2: the reads after
  * the HeadBucket printed S3's bare "Service Unavailable" or "Please reduce your request rate."). A throttle's words do
  * not say to run the command again: a forget whose prune was throttled, or a restore that wrote part of its target, is
- * not run again as it was, and the command says what to do (review r64E F1). `s3` names S3 as the messages do:
- * `S3 in <region> (<endpoint>)`. Any other error (a 4xx the vault store reads by its name or status, silence) passes as
- * it is; the words keep `$metadata`, and a throttle its name, for those who read them.
+ * not run again as it was, and the command says what to do (review r64E F1). `s3` names S3 in the region a request was
+ * signed for, as the messages do: `S3 in <region> (<endpoint>)`; that is the bucket's region after a redirect the client
+ * followed, not the client's (review r64E F2). Any other error (a 4xx the vault store reads by its name or status,
+ * silence) passes as it is; the words keep `$metadata` (status, request ids), and a throttle its name, for those who read them.
  */
-export function sayVaultRequestFailures(client: S3Client, bucket: string, s3: string): S3Client {
+export function sayVaultRequestFailures(client: S3Client, bucket: string, s3: (region: string) => string): S3Client {
   client.middlewareStack.add(
     (next, context) => async (args) => {
       try {
         return await next(args);
       } catch (err) {
-        throw vaultRequestFailure(err, bucket, s3, (context.commandName ?? 'the request').replace(/Command$/, '')) ?? err;
+        const operation = (context.commandName ?? 'the request').replace(/Command$/, '');
+        const region = signedRegionOf(context) ?? (await client.config.region());
+        throw vaultRequestFailure(err, bucket, s3(region), operation) ?? err;
       }
     },
     { name: 'lifeboatVaultRequestWords', step: 'initialize', override: true },
   );
   return client;
+}
+
+/** The region the failed request was signed for: the SDK's signing region, or the one a followed redirect named. */
+function signedRegionOf(context: object): string | undefined {
+  const { signing_region: signing, __s3RegionRedirect: redirected } = context as { signing_region?: unknown; __s3RegionRedirect?: unknown };
+  if (typeof signing === 'string' && signing !== '') return signing;
+  return typeof redirected === 'string' && redirected !== '' ? redirected : undefined;
 }
 
 /** The error in words for a request `operation` of the vault bucket, or undefined when its own words are kept. */
@@ -41,21 +55,29 @@ function vaultRequestFailure(err: unknown, bucket: string, s3: string, operation
   const failed = `the vault bucket ${bucket} could not be used`;
   const stsThrottled = credentialsThrottledInstead(err, failed, s3);
   if (stsThrottled !== undefined) return stsThrottled;
-  const status = (err as { $metadata?: { httpStatusCode?: unknown } }).$metadata?.httpStatusCode;
+  const metadata = answerMetadataOf(err);
+  const status = metadata.httpStatusCode;
+  const ids = requestIdsSaid(metadata, 'S3');
   // S3's answer to a HEAD has no body: its bare 503 may be SlowDown as much as an outage, so both ways are given.
   const bareHead = status === 503 && /^Head/.test(operation) && stsTroubleInstead(err, s3) === undefined;
   if (bareHead) {
-    return new EndpointThrottledError(
-      `${failed}: ${s3} answered ${operation} with HTTP 503 and no body, as S3 answers a HEAD it throttles (SlowDown) or cannot serve (${faultAnswer(err)}): ` +
+    return new VaultHeadFaultError(
+      `${failed}: ${s3} answered ${operation} with HTTP 503 and no body, as S3 answers a HEAD it throttles (SlowDown) or cannot serve (${faultAnswer(err)}${ids}): ` +
         `${THROTTLE_PASSES}; if that region is down, open the vault's copy in the DR region (its s3:// location) instead`,
       err,
     );
   }
-  if (isThrottledRequest(err)) {
-    return new EndpointThrottledError(`${failed}: ${s3} throttled ${operation} (${faultAnswer(err)}); ${THROTTLE_PASSES}`, err);
-  }
+  if (isThrottledRequest(err)) return new EndpointThrottledError(`${failed}: ${s3} throttled ${operation} (${faultAnswer(err)}${ids}); ${THROTTLE_PASSES}`, err);
   // A 501 is a store without that operation, not a region in trouble.
   if (!isServerFault(err) || status === 501) return undefined;
-  const fault = stsTroubleInstead(err, s3) ?? `${s3} answered ${operation} with a fault of its own (${faultAnswer(err)})`;
+  // A page the SDK could not read as S3's (a proxy's or gateway's HTML 502 or 503): S3 may not have been asked.
+  if (isUnreadAnswer(err)) {
+    return new VaultUnreadAnswerError(
+      `${failed}: ${operation} to ${s3} was answered with an HTTP ${status} page that S3 does not give: something on the way answered (a proxy or gateway), ` +
+        'so S3 may not have been asked; check the network path to S3 (HTTPS_PROXY, a VPC endpoint, a firewall)',
+      err,
+    );
+  }
+  const fault = stsTroubleInstead(err, s3) ?? `${s3} answered ${operation} with a fault of its own (${faultAnswer(err)}${ids})`;
   return new VaultEndpointFaultError(`${failed}: ${fault}. ${OTHER_REGION}`, err);
 }

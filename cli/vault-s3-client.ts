@@ -34,16 +34,20 @@ export async function vaultS3Client(env: NodeJS.ProcessEnv, bucket?: string, tim
   if (bucket === undefined) return configured;
   const region = (await bucketRegion(configured, bucket, env))?.trim();
   // An S3-compatible store may answer an empty header (review 42d): no region is named then.
-  if (!region || region === (await configured.config.region())) return sayVaultRequestFailures(configured, bucket, await s3Named(configured, env));
+  if (!region || region === (await configured.config.region())) return sayVaultRequestFailures(configured, bucket, (signed) => s3In(signed, env));
   configured.destroy();
   const regional = new S3Client({ ...awsTransferSettings(region, timeouts), followRegionRedirects: true });
-  return sayVaultRequestFailures(regional, bucket, await s3Named(regional, env));
+  return sayVaultRequestFailures(regional, bucket, (signed) => s3In(signed, env));
 }
 
 /** S3 as the messages name it: `S3 in <region>`, and the endpoint when one is configured (a test's, a store's). */
-async function s3Named(client: S3Client, env: NodeJS.ProcessEnv): Promise<string> {
+function s3In(region: string, env: NodeJS.ProcessEnv): string {
   const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL;
-  return `S3 in ${await client.config.region()}${endpoint ? ` (${endpoint})` : ''}`;
+  return `S3 in ${region}${endpoint ? ` (${endpoint})` : ''}`;
+}
+
+async function s3Named(client: S3Client, env: NodeJS.ProcessEnv): Promise<string> {
+  return s3In(await client.config.region(), env);
 }
 
 async function clientInConfiguredRegion(env: NodeJS.ProcessEnv, timeouts: ClientTimeouts): Promise<S3Client> {

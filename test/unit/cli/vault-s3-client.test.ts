@@ -53,7 +53,7 @@ describe('the region of an s3:// vault', () => {
 
 describe("a vault bucket of another region than the client's", () => {
   /** S3 as AWS runs it: a request signed for another region than the bucket's is answered 301 with the bucket's region. */
-  async function s3WithBucketIn(bucketRegion: string): Promise<{ url: string; signedFor: string[]; close: () => Promise<void> }> {
+  async function s3WithBucketIn(bucketRegion: string, throttledReads = false): Promise<{ url: string; signedFor: string[]; close: () => Promise<void> }> {
     const signedFor: string[] = [];
     const server = http.createServer((req, res) => {
       const region = /Credential=[^/]+\/\d{8}\/([^/]+)\/s3\//.exec(req.headers.authorization ?? '')?.[1] ?? '?';
@@ -62,6 +62,11 @@ describe("a vault bucket of another region than the client's", () => {
       if (region !== bucketRegion) {
         res.writeHead(301, { 'x-amz-bucket-region': bucketRegion, 'content-type': 'application/xml' });
         res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>PermanentRedirect</Code><Message>The bucket you are attempting to access must be addressed using the specified endpoint.</Message></Error>');
+        return;
+      }
+      if (throttledReads && req.method === 'GET') {
+        res.writeHead(503, { 'content-type': 'application/xml' });
+        res.end('<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>');
         return;
       }
       // S3 names the bucket's region on every HeadBucket answer.
@@ -105,6 +110,26 @@ describe("a vault bucket of another region than the client's", () => {
       for (const key of ['v/config', 'v/keys/k1', 'v/index/i1']) await (await client.send(new GetObjectCommand({ Bucket: 'eu-vault', Key: key }))).Body?.transformToString();
       expect(s3.signedFor.slice(before)).toEqual(['eu-west-1', 'eu-west-1', 'eu-west-1']);
       client.destroy();
+    } finally {
+      await s3.close();
+    }
+  });
+
+  // Review r64E F4: the bucket region's client is the one the vault's reads use; its failures are said in words too.
+  it("named by the vault location: a read the bucket region's S3 throttles is said in words, naming that region", async () => {
+    const s3 = await s3WithBucketIn('eu-west-1', true);
+    try {
+      await onlyConfigFile('[default]\nregion = us-east-1\n');
+      process.env.AWS_ENDPOINT_URL_S3 = s3.url;
+      process.env.AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE';
+      process.env.AWS_SECRET_ACCESS_KEY = 'secret';
+      const client = await vaultS3Client({ AWS_ENDPOINT_URL_S3: s3.url }, 'eu-vault');
+      const err = (await client.send(new GetObjectCommand({ Bucket: 'eu-vault', Key: 'v/config' })).catch((e: unknown) => e)) as Error;
+      client.destroy();
+      expect(err.name).toBe('SlowDown');
+      expect(err.message).toBe(
+        `the vault bucket eu-vault could not be used: S3 in eu-west-1 (${s3.url}) throttled GetObject (SlowDown (HTTP 503): Please reduce your request rate.); S3 may take the request in a minute`,
+      );
     } finally {
       await s3.close();
     }

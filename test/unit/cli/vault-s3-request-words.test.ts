@@ -1,14 +1,20 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { isServerFault } from '../../../cli/server-fault';
+import { isThrottledRequest } from '../../../cli/throttled-request';
+import { vaultS3Client } from '../../../cli/vault-s3-client';
 import { REPO_ROOT } from '../../support/repo-root';
 import { vaultCliArgv } from '../../support/vault-cli-process';
 import { type MemoryS3Endpoint, startMemoryS3 } from '../../support/memory-s3-endpoint';
 import { pseudoRandomBytes, removeDir, tempDir } from '../../support/vault-test-helpers';
 
 /**
- * What `lifeboat vault … s3://` says when S3 throttles (review r64E): a throttle says S3 may take the request in a
- * minute and leaves what to run to the command (F1).
+ * What `lifeboat vault … s3://` says when S3 throttles, faults, or something on the way answers for it (review r64E):
+ * a throttle says S3 may take the request in a minute and leaves what to run to the command (F1), a proxy's page is no
+ * fault of S3's (F3), a HEAD's bare 503 is a fault with S3's request ids (F5), and S3 is named in the region the
+ * request was signed for (F2).
  */
 const VARIABLES = ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_EC2_METADATA_DISABLED', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] as const;
 const saved = Object.fromEntries(VARIABLES.map((name) => [name, process.env[name]]));
@@ -79,4 +85,52 @@ describe('a throttle says S3 may take the request in a minute, and the command s
     s3.fault = undefined;
     expect(await lifeboatVault(['prune', ...access])).toMatchObject({ status: 0 });
   });
+});
+
+it("a proxy's HTML 503 page is no fault of S3's: something on the way answered, without the DR region's advice nor the SDK's hint (F3)", async () => {
+  const client = await vaultS3Client(process.env, 'team-vault');
+  s3.fault = (request) => (request.method === 'GET' ? { kind: 'page', status: 503, html: '<!DOCTYPE html><html><body><h1>Squid: upstream unreachable<br></body></html>' } : undefined);
+  const err = (await client.send(new GetObjectCommand({ Bucket: 'team-vault', Key: 'v/config' })).catch((e: unknown) => e)) as Error & { $metadata: { httpStatusCode?: number } };
+  client.destroy();
+  expect(err.message).toBe(
+    `the vault bucket team-vault could not be used: GetObject to S3 in us-east-1 (${s3.url}) was answered with an HTTP 503 page that S3 does not give: ` +
+      'something on the way answered (a proxy or gateway), so S3 may not have been asked; check the network path to S3 (HTTPS_PROXY, a VPC endpoint, a firewall)',
+  );
+  expect(err.name).toBe('VaultUnreadAnswerError');
+  expect(err.$metadata.httpStatusCode).toBe(503);
+});
+
+it("a HEAD's bare 503 is a fault to every check, named so, and keeps S3's request ids, said in its message (F5)", async () => {
+  const client = await vaultS3Client(process.env, 'team-vault');
+  s3.fault = (request) => (request.method === 'HEAD' && request.key !== '' ? { ...THROTTLE, requestId: 'REQ123', extendedRequestId: 'EXT456' } : undefined);
+  const err = (await client.send(new HeadObjectCommand({ Bucket: 'team-vault', Key: 'v/config' })).catch((e: unknown) => e)) as Error & { $metadata: object };
+  client.destroy();
+  expect(err.name).toBe('VaultHeadFaultError');
+  expect(isServerFault(err)).toBe(true);
+  expect(isThrottledRequest(err)).toBe(false);
+  expect(err.$metadata).toEqual({ httpStatusCode: 503, requestId: 'REQ123', extendedRequestId: 'EXT456' });
+  expect(err.message).toContain("(Unknown (HTTP 503): UnknownError; S3's request id REQ123 (extended EXT456)): S3 may take the request in a minute; if that region is down");
+});
+
+it('a throttle keeps S3\'s request ids in its $metadata and says them (F5)', async () => {
+  const client = await vaultS3Client(process.env, 'team-vault');
+  s3.fault = (request) => (request.method === 'GET' ? { ...THROTTLE, requestId: 'REQ9', extendedRequestId: 'EXT9' } : undefined);
+  const err = (await client.send(new GetObjectCommand({ Bucket: 'team-vault', Key: 'v/config' })).catch((e: unknown) => e)) as Error & { $metadata: object };
+  client.destroy();
+  expect(isThrottledRequest(err)).toBe(true);
+  expect(err.$metadata).toEqual({ httpStatusCode: 503, requestId: 'REQ9', extendedRequestId: 'EXT9' });
+  expect(err.message).toContain("throttled GetObject (SlowDown (HTTP 503): Please reduce your request rate.; S3's request id REQ9 (extended EXT9)); S3 may take the request in a minute");
+});
+
+it("after a bare HeadBucket 503, a read redirected to the bucket's region names S3 in the region it was signed for, not the configured one (F2)", async () => {
+  s3.fault = (request) => {
+    if (request.region === 'us-east-1' && request.key === '') return { ...THROTTLE };
+    if (request.region === 'us-east-1') return { kind: 'redirect', region: 'eu-west-1' };
+    return THROTTLE;
+  };
+  const client = await vaultS3Client(process.env, 'team-vault');
+  const err = (await client.send(new GetObjectCommand({ Bucket: 'team-vault', Key: 'v/config' })).catch((e: unknown) => e)) as Error;
+  client.destroy();
+  expect(s3.requests.filter((r) => r.key === 'v/config').map((r) => r.region)).toContain('eu-west-1');
+  expect(err.message).toBe(`the vault bucket team-vault could not be used: S3 in eu-west-1 (${s3.url}) throttled GetObject (SlowDown (HTTP 503): Please reduce your request rate.); S3 may take the request in a minute`);
 });
