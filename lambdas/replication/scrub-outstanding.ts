@@ -93,8 +93,9 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
       const was = earlier.get(id(f));
       // Kept so that status does not promise that the next scrub verifies a copy it will be refused again (review r63AB
       // F2). A finding left unverified without a read (the repair cutoff came first) learnt nothing of the permission, so
-      // it keeps an earlier refusal; a good copy, a repair or a damaged copy has none (review r64C F1).
-      const refusedBefore = was?.otherCopy === 'unverified' && was.otherCopyRefused === true;
+      // it keeps an earlier refusal; a good copy, a repair or a damaged copy has none (review r64C F1), nor has a snapshot
+      // this run copied in (copiedIn), whatever its look after the copy found: the copy read the other vault's (r64J F1).
+      const refusedBefore = f.copiedIn !== true && was?.otherCopy === 'unverified' && was.otherCopyRefused === true;
       const refused = otherCopy === 'unverified' && (f.otherCopyRefused === true || refusedBefore) ? { otherCopyRefused: true as const } : {};
       const since = was?.since ?? recountedSince.get(id(f)) ?? startedAt;
       const lastChecked = checkedNow.has(id(f)) ? startedAt : was?.lastChecked;

@@ -634,9 +634,33 @@ describe('outstandingAfter: an object whose other copy was refused', () => {
     const goodNow: ScrubFinding = { vault: 'primary', key: snapshot, problem: 'corrupt', detail: 'bad', outcome: 'unrepaired', reason: 'held back', goodCopy: true, copiedIn: true };
     // Its tree not checked again: still the unverified copy of the earlier entry, but nothing was refused this time.
     expect(after(goodNow)).toEqual({ vault: 'primary', key: snapshot, problem: 'corrupt', goodCopy: false, otherCopy: 'unverified', since: NOW, backups: ['b1'], copiedIn: true });
-    const cutNow: ScrubFinding = { ...goodNow, reason: 'the repair cutoff came first', goodCopy: undefined, otherCopy: 'unverified' };
+    // Found again by the scrub's read (not a copy of this run's, so no copiedIn) and left at the repair cutoff.
+    const { copiedIn: _copied, ...cutNow }: ScrubFinding = { ...goodNow, reason: 'the repair cutoff came first', goodCopy: undefined, otherCopy: 'unverified' };
     expect(after(cutNow)).toMatchObject({ otherCopy: 'unverified', otherCopyRefused: true });
     expect(after({ ...cutNow, reason: 'refused (AccessDenied)', otherCopyRefused: true })).toMatchObject({ otherCopy: 'unverified', otherCopyRefused: true });
+  });
+
+  // Review r64J F1: a snapshot this run copied in whose look after the copy stopped (the deadline) kept the earlier
+  // refusal, though the copy needed a read of the other vault's that succeeded, and status said that copy could not be
+  // read: fix the permission.
+  it('drops the refusal of a snapshot this run copied in from the other vault, whose look after the copy stopped', () => {
+    const snapshot = `snapshots/${'cd'.repeat(32)}`;
+    const NEXT = '2026-11-28T03:00:00.000Z';
+    const first = scrubRunRecordSchema.parse(scrubRunSummary(report([{ ...refusedFinding, key: snapshot }], 'both'), { environment: 'dev', startedAt: NOW, endedAt: NOW }));
+    expect(scrubObjectsWithoutBackups(first, new Set())).toEqual({ refused: { objects: 1, corrupt: 0 } });
+    const copied: ScrubFinding = {
+      vault: 'primary',
+      key: snapshot,
+      problem: 'missing',
+      detail: 'lacks it',
+      outcome: 'unrepaired',
+      reason: 'copied from the dr vault, but the look stopped at the deadline, so no copy is known to restore: …',
+      otherCopy: 'unverified',
+      copiedIn: true,
+    };
+    const next = scrubRunRecordSchema.parse(scrubRunSummary(report([copied], 'both'), { environment: 'dev', startedAt: NEXT, endedAt: NEXT }, { previous: first }));
+    expect(next.outstanding?.copiedInObjects).toEqual([{ vault: 'primary', key: snapshot, problem: 'missing', goodCopy: false, otherCopy: 'unverified', since: NOW, backups: [], copiedIn: true }]);
+    expect(scrubObjectsWithoutBackups(next, new Set())).toEqual({ unverified: { objects: 1, corrupt: 0 } });
   });
 
   // Review r64C F3: copied-in entries past the OUTSTANDING_COPIED_IN_LISTED listed ones are kept by id in groups, which
