@@ -26,8 +26,10 @@ const DIGEST_SHOWN = 8;
  * around a `…`, then `(cut from N characters, sha256 <8 hex>)`. Cut at its first 40 alone, two hand-written backup ids
  * or damaged keys that differ past them read alike, and a refusal's keys were matched to their deletes by position only
  * (review r63U F4, r63K F6): the last characters tell apart ids that differ at their end (`…-archive-A`, `…-archive-B`),
- * the digest of the whole key any two (`printf %s '<key>' | sha256sum`, the key whole from --json or its delete). Still
- * 40 of the key's own characters, so the bound above holds. `show` escapes what is kept (the CLI's own lines: escapeName).
+ * the digest of the whole key any two: `jq -j .pk.S <<< '<--key>' | sha256sum` (`.sk.S` for the sk), its delete's --key
+ * argument pasted as printed. The delete holds the key JSON-escaped: `printf %s` of that text hashed `\"`, `\\` and
+ * `\u001b` as typed and gave another digest for any key holding them (review r64G F5). Still 40 of the key's own
+ * characters, so the bound above holds. `show` escapes what is kept (the CLI's own lines: escapeName).
  */
 export function shownItemKeyPart(text: string, show: (kept: string) => string = unseenEscaped): string {
   const characters = [...text];
