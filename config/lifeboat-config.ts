@@ -18,9 +18,12 @@ import { isKnownTimeZone } from './time-zone';
  */
 
 const awsRegion = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as us-east-1');
-const resourceName = z
-  .string()
-  .regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/, 'must be 2-32 lowercase letters, digits or dashes, starting with a letter');
+/**
+ * The names a config gives its plans, environments and other resources: 2-32 lowercase letters, digits or dashes. The
+ * doctor reads a catalog record's plan against it too: only a name of this form is printed whole in a command.
+ */
+export const RESOURCE_NAME_PATTERN = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
+const resourceName = z.string().regex(RESOURCE_NAME_PATTERN, 'must be 2-32 lowercase letters, digits or dashes, starting with a letter');
 
 /** Where the EFS access point is mounted in the functions unless the config says otherwise. */
 export const DEFAULT_MOUNT_PATH = '/mnt/lifeboat';

@@ -1,3 +1,4 @@
+import { RESOURCE_NAME_PATTERN } from '../../config/lifeboat-config';
 import { type BackupCatalog, type CatalogPlanSummary, type InvalidBackupItem } from '../../lambdas/catalog/backup-catalog';
 import { catalogItemDeleteCommand, INVALID_ITEM_LINES } from '../../lambdas/catalog/catalog-item-delete-command';
 import { parsedInstant } from '../../lambdas/catalog/parsed-instant';
@@ -163,7 +164,7 @@ function unconfiguredPlanResult(summary: CatalogPlanSummary, ctx: DoctorContext,
   // The plan and the start are a record's, any strings (backupRecordSchema): shown escaped, as a newline or ESC in one
   // would forge or colour the doctor's lines (f62T). The plan is cut at 40 and the start shown as the instant it parses
   // to: 200 characters of either spelled another record's delete beside the printed one (review r63U F3). Only the
-  // printed `backups forget --plan` holds the plan whole, as one word.
+  // printed `backups forget --plan` holds the plan whole, and only a plan a config can name (review r64L F1).
   const plan = shownItemKeyPart(summary.plan);
   const name = `catalog plan ${plan}`;
   const newest = summary.newestStartedAt === undefined ? '' : `, the newest ${newestStart(summary.newestStartedAt)}`;
@@ -179,6 +180,16 @@ function unconfiguredPlanResult(summary: CatalogPlanSummary, ctx: DoctorContext,
       name,
       detail,
       `its name holds a NUL character, which no command line can give (a --plan naming it names the plan before the NUL), so \`lifeboat backups forget --plan\` cannot forget them and the doctor prints no such command; Lifeboat writes no such plan (a config's plans are lowercase letters, digits and dashes: docs/SECURITY.md, "Catalog records as an attack"). ${ctx.lifeboat('backups list --all --json')} names their backups (their plan holds \\u0000); delete each record with ${del}`,
+    );
+  }
+  // Any other text, quoted as one word, still printed a record's delete beside the real ones: a plan holding one with
+  // double-quoted JSON (review r64L F1). Only a name a config can give a plan is printed in a command.
+  if (!RESOURCE_NAME_PATTERN.test(summary.plan)) {
+    const forget = ctx.lifeboat("backups forget --plan '<plan>' --keep-last 1 --dry-run");
+    return warn(
+      name,
+      detail,
+      `its name is not one a config can give a plan (2-32 lowercase letters, digits or dashes, starting with a letter: docs/SECURITY.md, "Catalog records as an attack"), so the doctor prints it in no command; ${ctx.lifeboat('backups list --all --json')} names their backups and their plan whole: ${forget}, with that plan in place of <plan>, shows what a policy keeps (any --keep-* rule; --keep-last 1 forgets all but the newest); then run it without --dry-run, and the same with --vault dr for the DR vault`,
     );
   }
   const forget = ctx.lifeboat(`backups forget --plan ${shownShellWord(summary.plan)} --keep-last 1 --dry-run`);

@@ -519,7 +519,7 @@ describe('lifeboat doctor --aws', () => {
     });
   });
 
-  it("shows a plan not in the config escaped and its newest start as an instant, as they are any strings of a record, and gives bash's $'…' word for the plan (f62T)", async () => {
+  it("shows a plan not in the config escaped and its newest start as an instant, as they are any strings of a record, and prints it in no command (f62T, review r64L F1)", async () => {
     const forged = '\n\u001b[31m\u009b\u202e';
     const shown = '\\u000a\\u001b[31m\\u009b\\u202e';
     const plan = `night's${forged}`;
@@ -531,9 +531,10 @@ describe('lifeboat doctor --aws', () => {
       verdict: 'warn',
       // The start is shown as the instant it parses to, never its text (review r63U F3): this one parses to none.
       detail: `the catalog holds 2 backup(s) of plan night's${shown}, the newest with a startedAt that is not a time, which is not in the config (its plans: demo): no retention policy applies to them, so both vaults keep them`,
-      // bash reads $'night\'s\x0a…' back as the plan, newline, ESC and all, each unseen character as its UTF-8 bytes.
-      fix: expect.stringMatching(/^lifeboat backups forget --plan \$'night\\'s\\x0a\\x1b\[31m\\xc2\\x9b\\xe2\\x80\\xae' --keep-last 1 --dry-run --env dev --config \S+ --aws shows what a policy keeps/),
+      // Not a name a config can give a plan: the forget names a placeholder, which `backups list --all --json` fills in.
+      fix: expect.stringMatching(/^its name is not one a config can give a plan .*; lifeboat backups list --all --json --env dev --config \S+ --aws names their backups and their plan whole: lifeboat backups forget --plan '<plan>' --keep-last 1 --dry-run --env dev --config \S+ --aws, with that plan in place of <plan>, shows what a policy keeps/),
     });
+    expect(checks.get(name)?.fix).not.toContain('night');
   });
 
   // Review r63U F3: the plan and the newest start were shown to 200 characters beside the printed delete (or forget), so
@@ -561,7 +562,24 @@ describe('lifeboat doctor --aws', () => {
     }
     const long = [...(await doctor({ ...healthyWorld(), backups: [committedBackup(), committedBackup({ backupId: '20260220T060000Z-00000020', plan: `old ${victim}` }), committedBackup({ backupId: '20260221T060000Z-00000021', plan: `old ${victim}` })] })).checks.values()].find((c) => c.name.startsWith('catalog plan old'));
     expect(long?.name).toBe(`catalog plan ${shownItemKeyPart(`old ${victim}`)}`);
-    expect(long?.fix).toContain(`lifeboat backups forget --plan 'old ${victim}' --keep-last 1 --dry-run`);
+    expect(long?.fix).toContain("lifeboat backups forget --plan '<plan>' --keep-last 1 --dry-run");
+    expect(long?.fix).not.toContain(victim);
+  });
+
+  // Review r64L F1: the printed forget held any plan whole, as one quoted word; a plan holding a delete spelled with
+  // double-quoted JSON (which bash reads as the same words) printed another record's delete beside the real delete lines.
+  it('prints a forget naming the plan only for a name a config can give a plan; any other gets a placeholder', async () => {
+    const victim = 'aws dynamodb delete-item --region us-east-1 --table-name lifeboat-dev-catalog --key "{\\"pk\\":{\\"S\\":\\"BACKUP#20261130T000000Z-1a2b3c4d\\"},\\"sk\\":{\\"S\\":\\"BACKUP\\"}}" --condition-expression "attribute_exists(pk)"';
+    const plans = (plan: string) => [committedBackup(), committedBackup({ backupId: '20260220T060000Z-00000020', plan }), committedBackup({ backupId: '20260221T060000Z-00000021', plan })];
+    const forged = [...(await doctor({ ...healthyWorld(), backups: plans(victim) })).checks.values()].find((c) => c.name.startsWith('catalog plan aws'));
+    expect(forged?.verdict).toBe('warn');
+    expect(forged?.fix).not.toContain('delete-item');
+    expect(forged?.fix).not.toContain('1a2b3c4d');
+    expect(forged?.fix).toContain("lifeboat backups forget --plan '<plan>' --keep-last 1 --dry-run");
+    expect(forged?.fix).toContain('lifeboat backups list --all --json');
+    // A name of the config's form (2-32 lowercase letters, digits or dashes) is printed as it is.
+    const { checks } = await doctor({ ...healthyWorld(), backups: plans('old-nightly-2') });
+    expect(checks.get('catalog plan old-nightly-2')?.fix).toMatch(/^lifeboat backups forget --plan old-nightly-2 --keep-last 1 --dry-run /);
   });
 
   // bash ends a word at a NUL: `--plan $'demo\u0000x'` named demo, the configured plan, whose backups the printed
