@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { enableCompileCache } from 'node:module';
 import { processOutput } from '../cli/closed-output';
+import { processFollowingSignals } from '../cli/following-signals';
 
 // V8's compiled code of the CLI's modules is kept on disk (os.tmpdir()/node-compile-cache, Node's own
 // cache; NODE_DISABLE_COMPILE_CACHE=1 turns it off): from the second run on, `lifeboat vault …` does not
@@ -30,8 +31,9 @@ void prestart
     process.exitCode = 1;
   })
   // Over the command's own code (ABORTED's failure): a run stopped because its output closed exits as a pipe's end
-  // does, so a `set -o pipefail` script tells it from a backup that failed.
+  // does, so a `set -o pipefail` script tells it from a backup that failed. An AWS run's following stopped by a Ctrl-C
+  // or SIGTERM exits 130 or 143 over its 5, as the signal's end would (cli/following-signals.ts).
   .finally(() => {
-    const closed = processOutput.exitCodeOverride();
-    if (closed !== undefined) process.exitCode = closed;
+    const stopped = processOutput.exitCodeOverride() ?? processFollowingSignals.exitCodeOverride();
+    if (stopped !== undefined) process.exitCode = stopped;
   });

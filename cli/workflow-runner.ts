@@ -25,6 +25,7 @@ import { resourceNames } from '../lib/stacks/resource-names';
 import { partitionOf } from '../config/aws-partition';
 import { stopOnSignals } from './stop-on-signals';
 import { type ClosedOutputGuard, processOutput } from './closed-output';
+import { type FollowingSignal, type FollowingSignalGuard, processFollowingSignals } from './following-signals';
 import { approvalWaitLine } from './approval-wait-line';
 import { failureReportInputInAws, failureReportInputOf } from './failure-report-input';
 
@@ -205,8 +206,14 @@ export class StoppedFollowingError extends Error {
     readonly executionArn: string,
     /** The region of the Step Functions followed (the `--json` object of an unknown outcome names it). */
     readonly region: string,
+    /** What stopped the following: the output's reader went away, or a signal (following-signals.ts). */
+    readonly by: 'output' | FollowingSignal = 'output',
   ) {
-    super(`The output was closed (EPIPE), so the CLI stopped following execution ${executionArn}; it goes on in AWS. ${followOrStopLines(executionArn, region)}`);
+    super(
+      by === 'output'
+        ? `The output was closed (EPIPE), so the CLI stopped following execution ${executionArn}; it goes on in AWS. ${followOrStopLines(executionArn, region)}`
+        : `${by}: the CLI stopped following execution ${executionArn}; it goes on in AWS. ${followOrStopLines(executionArn, region)}`,
+    );
     this.name = 'StoppedFollowingError';
   }
 }
@@ -231,6 +238,8 @@ export function awsWorkflowRunner(options: {
   drClient?: SFNClient;
   pollMs?: number;
   output?: ClosedOutputGuard;
+  /** Whose Ctrl-C or SIGTERM stops the following once the execution started; tests pass their own. @default processFollowingSignals */
+  signals?: FollowingSignalGuard;
   /** The runner's bound on one call (all its SDK attempts). @default twice the attempts × (connection + request timeout) of CLI_CLIENT_TIMEOUTS */
   callDeadlineMs?: number;
   /** How long polls may fail in a row before the CLI stops following. @default 10 minutes */
@@ -260,7 +269,11 @@ export function awsWorkflowRunner(options: {
       // A closed output ends the following, as a Ctrl-C does here (the execution is AWS's, not this process's): the
       // command then fails with the execution's ARN instead of being ended mid-poll with exit code 0.
       const stopFollowing = new AbortController();
+      let stoppedBy: 'output' | FollowingSignal = 'output';
       const removeOutputStop = (options.output ?? processOutput).stopOnClose(() => stopFollowing.abort());
+      let removeSignalStop = (): void => undefined;
+      // A poll in flight ends with the following, not at its deadline minutes later: the signal's operator is waiting.
+      const pollCall: BoundedCall = (operation, send) => withinDeadline(operation, deadlineMs, (signal) => untilStopped(send(AbortSignal.any([signal, stopFollowing.signal])), stopFollowing.signal));
       try {
         const started = now();
         const executionName = newExecutionName(workflow, new Date());
@@ -269,25 +282,34 @@ export function awsWorkflowRunner(options: {
         // screen, and the operator's policy allows DescribeExecution of it, not ListExecutions (review r63Q F2).
         onProgress({ executionId: executionArnOf(stateMachineArn, executionName), starting: true, shardsDone: 0, shardsFailed: 0, retries: 0, elapsedMs: 0 });
         const { executionArn, ...start } = await startOnce({ sfn, call, wait, signal: stopFollowing.signal, stateMachineArn, executionName, inputText, region, side });
+        // From here on the execution exists: a Ctrl-C or SIGTERM ends the following with its ARN written (with --json
+        // too: review r64D F2), as a closed output does. During the start a signal still ends the process at once,
+        // the ARN on screen from the line above (the start's outcome is not known then).
+        if (!stopFollowing.signal.aborted) {
+          removeSignalStop = (options.signals ?? processFollowingSignals).stopOnSignals((signal) => {
+            stoppedBy = signal;
+            stopFollowing.abort();
+          });
+        }
         // Found by its name (ExecutionAlreadyExists, or looked up after a start without answer): it is this run's only if
         // its input is ours; a name is unique per state machine for 90 days, not per command.
         if (start.adopted) {
-          const adopted = await pollUntilAnswered(executionArn, region, () => call('DescribeExecution', (signal) => sfn.send(new DescribeExecutionCommand({ executionArn }), { abortSignal: signal })));
-          if (adopted === undefined) throw new StoppedFollowingError(executionArn, region);
+          const adopted = await pollUntilAnswered(executionArn, region, () => pollCall('DescribeExecution', (signal) => sfn.send(new DescribeExecutionCommand({ executionArn }), { abortSignal: signal })));
+          if (adopted === undefined) throw new StoppedFollowingError(executionArn, region, stoppedBy);
           if (!sameInput(adopted.input, inputText)) throw new ExecutionNameTakenError(executionArn, region);
         }
         // Said as soon as it is known, so that a Ctrl-C, which ends only the CLI, leaves the running execution's name on screen.
         const progress: WorkflowProgress = { executionId: executionArn, shardsDone: 0, shardsFailed: 0, retries: 0, elapsedMs: 0 };
         onProgress({ ...progress, elapsedMs: now() - started });
         for (;;) {
-          if (stopFollowing.signal.aborted) throw new StoppedFollowingError(executionArn, region);
+          if (stopFollowing.signal.aborted) throw new StoppedFollowingError(executionArn, region, stoppedBy);
           // The history drives the same progress line as locally (countEvent skips events already counted).
           const described = await pollUntilAnswered(executionArn, region, async () => {
-            await countHistory(sfn, call, executionArn, progress);
-            await countMapRunItems(sfn, call, progress);
-            return call('DescribeExecution', (signal) => sfn.send(new DescribeExecutionCommand({ executionArn }), { abortSignal: signal }));
+            await countHistory(sfn, pollCall, executionArn, progress);
+            await countMapRunItems(sfn, pollCall, progress);
+            return pollCall('DescribeExecution', (signal) => sfn.send(new DescribeExecutionCommand({ executionArn }), { abortSignal: signal }));
           });
-          if (described === undefined) throw new StoppedFollowingError(executionArn, region);
+          if (described === undefined) throw new StoppedFollowingError(executionArn, region, stoppedBy);
           onProgress({ ...progress, elapsedMs: now() - started });
           if (described.status !== 'RUNNING' && described.status !== 'PENDING_REDRIVE') {
             // Read after the execution ended, so no poll missed the step. What it adds is a note beside the error
@@ -306,12 +328,13 @@ export function awsWorkflowRunner(options: {
           await wait(options.pollMs ?? 2000, stopFollowing.signal);
         }
       } finally {
+        removeSignalStop();
         removeOutputStop();
       }
 
       /**
        * `poll`'s answer, made again with backoff while it fails in a way that may pass; FollowingGaveUpError once
-       * polls have failed for `pollGiveUpMs` in a row; undefined if the output closed meanwhile.
+       * polls have failed for `pollGiveUpMs` in a row; undefined if the following was stopped meanwhile (a closed output, a signal).
        */
       async function pollUntilAnswered<T>(executionArn: string, pollRegion: string, poll: () => Promise<T>): Promise<T | undefined> {
         let failingSince: number | undefined;
@@ -320,6 +343,8 @@ export function awsWorkflowRunner(options: {
           try {
             return await poll();
           } catch (err) {
+            // A poll the stop aborted failed because the following ended, not because of AWS.
+            if (stopFollowing.signal.aborted) return undefined;
             // The execution runs on in AWS whatever ended the following: the error names it (review r63F F3).
             const kind = pollFailureKind(err);
             if (kind !== 'passing') throw new FollowingFailedError(executionArn, pollRegion, err, kind);
@@ -332,6 +357,20 @@ export function awsWorkflowRunner(options: {
       }
     },
   };
+}
+
+/** `call`'s result, or its stop's reason once `stop` aborts: a client that does not heed the abort holds no one. */
+function untilStopped<T>(call: Promise<T>, stop: AbortSignal): Promise<T> {
+  if (stop.aborted) return Promise.reject(stop.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onStop = (): void => reject(stop.reason as Error);
+    stop.addEventListener('abort', onStop, { once: true });
+    // Promise.resolve: a stubbed client may answer at once, without a promise.
+    Promise.resolve(call).then(
+      (value) => (stop.removeEventListener('abort', onStop), resolve(value)),
+      (err: unknown) => (stop.removeEventListener('abort', onStop), reject(err as Error)),
+    );
+  });
 }
 
 /** How long the polls of a running execution may fail in a row (a region's brief outage) before the CLI stops following. */

@@ -1,0 +1,73 @@
+import { DUPLICATE_SIGNAL_MS } from './stop-on-signals';
+
+/** The signals that stop the CLI's following of an execution in AWS: a Ctrl-C, and `timeout`'s or a scheduler's TERM. */
+export type FollowingSignal = 'SIGINT' | 'SIGTERM';
+
+/** 128 + the signal's number: what a shell reports for a process the signal ended. */
+const SIGNAL_EXIT: Record<FollowingSignal, number> = { SIGINT: 130, SIGTERM: 143 };
+
+/** Where the signals come from and what ends the process: the process's own, or a test's. */
+export type SignalSource = {
+  on(signal: FollowingSignal, listener: (signal: NodeJS.Signals) => void): void;
+  off(signal: FollowingSignal, listener: (signal: NodeJS.Signals) => void): void;
+  /** Ends the process by the signal (its listeners removed first, so the default action runs). */
+  kill(signal: FollowingSignal): void;
+  write(line: string): void;
+  now(): number;
+};
+
+/**
+ * A Ctrl-C (or a SIGTERM) while the CLI follows an execution in AWS. Node's default ended the process at once, so
+ * `--json` wrote nothing and a script had no ARN of the execution, which goes on in AWS (review r64D F2). The first
+ * signal now stops the following instead, as a closed output does (StoppedFollowingError, whose `--json` object names
+ * the execution, status UNKNOWN); the process still exits with the signal's code (130, 143: exitCodeOverride), so a
+ * script or `timeout` sees what it sees of any program it stopped. A second signal ends the process at once, the escape
+ * when a poll hangs; the same signal within DUPLICATE_SIGNAL_MS is the first one delivered twice (tsx relays a Ctrl-C).
+ * Unlike a local run's stopOnSignals, nothing is stopped in AWS: the execution is AWS's, not this process's.
+ */
+export class FollowingSignalGuard {
+  private stoppedBy: FollowingSignal | undefined;
+
+  constructor(private readonly source: SignalSource) {}
+
+  /** While the CLI follows: the first signal calls `stop` with it. Returns the removal. */
+  stopOnSignals(stop: (signal: FollowingSignal) => void): () => void {
+    let first: { signal: FollowingSignal; at: number } | undefined;
+    const remove = (): void => {
+      this.source.off('SIGINT', onSignal);
+      this.source.off('SIGTERM', onSignal);
+    };
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (signal !== 'SIGINT' && signal !== 'SIGTERM') return;
+      if (first === undefined) {
+        first = { signal, at: this.source.now() };
+        this.stoppedBy = signal;
+        this.source.write(
+          `\n${signal}: the CLI stops following the execution, which goes on in AWS (nothing is stopped there); ${signal === 'SIGINT' ? 'Ctrl-C again' : 'the signal again'} exits at once\n`,
+        );
+        stop(signal);
+        return;
+      }
+      if (signal === first.signal && this.source.now() - first.at < DUPLICATE_SIGNAL_MS) return;
+      remove();
+      this.source.kill(signal);
+    };
+    this.source.on('SIGINT', onSignal);
+    this.source.on('SIGTERM', onSignal);
+    return remove;
+  }
+
+  /** 130 or 143 once a signal stopped a following: replaces the command's own code (5), as the signal's end would be. */
+  exitCodeOverride(): number | undefined {
+    return this.stoppedBy === undefined ? undefined : SIGNAL_EXIT[this.stoppedBy];
+  }
+}
+
+/** The process's own: the AWS runner registers its stop, bin/lifeboat.ts takes the exit code. */
+export const processFollowingSignals = new FollowingSignalGuard({
+  on: (signal, listener) => process.on(signal, listener),
+  off: (signal, listener) => process.off(signal, listener),
+  kill: (signal) => process.kill(process.pid, signal),
+  write: (line) => process.stderr.write(line),
+  now: () => Date.now(),
+});

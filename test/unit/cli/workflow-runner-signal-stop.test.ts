@@ -1,0 +1,135 @@
+import { EventEmitter } from 'node:events';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { describe, expect, it } from '@jest/globals';
+import { mockClient } from 'aws-sdk-client-mock';
+import { ClosedOutputGuard } from '../../../cli/closed-output';
+import { backupCommand } from '../../../cli/commands/backup-commands';
+import { type FollowingSignal, FollowingSignalGuard } from '../../../cli/following-signals';
+import { awsWorkflowRunner, StoppedFollowingError } from '../../../cli/workflow-runner';
+import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
+import { capturedCliDeps } from '../../support/captured-cli-io';
+import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+
+/**
+ * Review r64D F2: the AWS runner had no SIGINT or SIGTERM listener, so a Ctrl-C (or `timeout`'s TERM) during the follow
+ * ended the process at once, exit 130 or 143 with `--json`'s stdout empty: a script had no ARN of the execution, which
+ * goes on in AWS. The first signal now stops the following as a closed output does (StoppedFollowingError: the command
+ * writes its UNKNOWN object), the process keeps the signal's exit code, and a second signal ends it at once.
+ */
+const environment = findEnvironment(loadLifeboatConfig(SAMPLE_CONFIG_FILE), 'dev');
+const REGION = environment.primaryRegion;
+const STATE_MACHINE = `arn:aws:states:${REGION}:${environment.account}:stateMachine:lifeboat-dev-backup`;
+const executionArnOf = (name: string) => `${STATE_MACHINE.replace(':stateMachine:', ':execution:')}:${name}`;
+
+/** Signals sent by the test, not the OS: what was written, and whom a second signal killed. */
+function fakeSignals() {
+  const emitter = new EventEmitter();
+  const written: string[] = [];
+  const killed: FollowingSignal[] = [];
+  const clock = { ms: 0 };
+  const guard = new FollowingSignalGuard({
+    on: (signal, listener) => emitter.on(signal, listener),
+    off: (signal, listener) => emitter.off(signal, listener),
+    kill: (signal) => killed.push(signal),
+    write: (line) => written.push(line),
+    now: () => clock.ms,
+  });
+  const send = (signal: FollowingSignal) => emitter.emit(signal, signal);
+  const listening = () => emitter.listenerCount('SIGINT') + emitter.listenerCount('SIGTERM');
+  return { guard, send, listening, written, killed, clock };
+}
+
+/** A Step Functions whose execution runs until the test's end; `inFlight`: its DescribeExecution never answers. */
+function runningStepFunctions(options: { inFlight?: () => void; started?: () => void } = {}) {
+  const client = new SFNClient({ region: REGION });
+  const mock = mockClient(client);
+  mock.on(StartExecutionCommand).callsFake((asked: { name: string }) => (options.started?.(), { executionArn: executionArnOf(asked.name), startDate: new Date(0) }));
+  mock.on(GetExecutionHistoryCommand).resolves({ events: [] });
+  mock.on(DescribeExecutionCommand).callsFake((asked: { executionArn: string }) => {
+    if (options.inFlight) {
+      options.inFlight();
+      return new Promise<never>(() => undefined);
+    }
+    return { executionArn: asked.executionArn, status: 'RUNNING', stateMachineArn: STATE_MACHINE, startDate: new Date(0) };
+  });
+  return client;
+}
+
+const quietOutput = () => new ClosedOutputGuard(() => undefined);
+
+/** The runner's wait between polls, during which the operator's signal comes (a turn of the event loop later). */
+const signalledWait = (signals: ReturnType<typeof fakeSignals>, signal: FollowingSignal) => () =>
+  new Promise<void>((resolve) => setImmediate(() => (signals.send(signal), resolve())));
+
+describe('a Ctrl-C or SIGTERM while the CLI follows an execution in AWS', () => {
+  it.each(['SIGINT', 'SIGTERM'] as const)('%s between polls stops the following with the execution named; the process keeps the signal code', async (signal) => {
+    const signals = fakeSignals();
+    const client = runningStepFunctions();
+    let executionId: string | undefined;
+    const run = awsWorkflowRunner({
+      environment,
+      client,
+      output: quietOutput(),
+      signals: signals.guard,
+      now: () => 0,
+      wait: signalledWait(signals, signal),
+    }).run('backup', {}, (p) => (executionId = p.executionId));
+    const stopped = await run.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(stopped).toBeInstanceOf(StoppedFollowingError);
+    const arn = executionId ?? '';
+    expect(stopped).toMatchObject({ executionArn: arn, region: REGION, by: signal });
+    expect((stopped as Error).message).toBe(
+      `${signal}: the CLI stopped following execution ${arn}; it goes on in AWS. Follow it with \`aws stepfunctions describe-execution --region ${REGION} --execution-arn ${arn}\`, ` +
+        `or stop it with \`aws stepfunctions stop-execution --region ${REGION} --execution-arn ${arn}\`.`,
+    );
+    expect(signals.written.join('')).toContain(`${signal}: the CLI stops following the execution, which goes on in AWS`);
+    expect({ exit: signals.guard.exitCodeOverride(), killed: signals.killed, listening: signals.listening() }).toEqual({ exit: signal === 'SIGINT' ? 130 : 143, killed: [], listening: 0 });
+  });
+
+  it('a poll in flight that never answers is left at once, not at its deadline', async () => {
+    const signals = fakeSignals();
+    const client = runningStepFunctions({ inFlight: () => setImmediate(() => signals.send('SIGINT')) });
+    // A deadline no test waits out: the stop must end the poll.
+    const run = awsWorkflowRunner({ environment, client, output: quietOutput(), signals: signals.guard, callDeadlineMs: 3_600_000, now: () => 0, wait: () => Promise.resolve() }).run('backup', {}, () => undefined);
+    await expect(run).rejects.toMatchObject({ name: 'StoppedFollowingError', by: 'SIGINT', region: REGION });
+  });
+
+  it('with --json, the command writes the UNKNOWN object of the execution it stopped following', async () => {
+    const signals = fakeSignals();
+    const client = runningStepFunctions();
+    const runner = awsWorkflowRunner({ environment, client, output: quietOutput(), signals: signals.guard, now: () => 0, wait: signalledWait(signals, 'SIGTERM') });
+    const { out, err, deps } = capturedCliDeps();
+    const code = await backupCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.unused', aws: true, plan: 'demo', json: true }, { ...deps, runner });
+    const json = out.map((line) => JSON.parse(line) as { executionId: string });
+    expect({ code, json }).toEqual({ code: 5, json: [expect.objectContaining({ status: 'UNKNOWN', region: REGION, error: 'StoppedFollowingError' })] });
+    expect(json[0]?.executionId).toMatch(/^arn:aws:states:.*:execution:lifeboat-dev-backup:/);
+    expect(err.join('\n')).toContain(`SIGTERM: the CLI stopped following execution ${json[0]?.executionId ?? ''}`);
+    // bin/lifeboat.ts exits with this over the command's 5.
+    expect(signals.guard.exitCodeOverride()).toBe(143);
+  });
+
+  it('a second signal ends the process at once; the first delivered twice does not', () => {
+    const signals = fakeSignals();
+    const stops: FollowingSignal[] = [];
+    const remove = signals.guard.stopOnSignals((signal) => stops.push(signal));
+    signals.send('SIGINT');
+    signals.send('SIGINT'); // tsx relays the terminal's Ctrl-C: the same one
+    expect({ stops, killed: signals.killed }).toEqual({ stops: ['SIGINT'], killed: [] });
+    signals.clock.ms += 5_000;
+    signals.send('SIGINT');
+    expect({ stops, killed: signals.killed, listening: signals.listening() }).toEqual({ stops: ['SIGINT'], killed: ['SIGINT'], listening: 0 });
+    remove();
+  });
+
+  it('no listener while the start runs (a signal then ends the process as before), and none after the run', async () => {
+    const signals = fakeSignals();
+    const during: number[] = [];
+    const client = runningStepFunctions({ started: () => during.push(signals.listening()) });
+    const run = awsWorkflowRunner({ environment, client, output: quietOutput(), signals: signals.guard, now: () => 0, wait: signalledWait(signals, 'SIGINT') }).run('backup', {}, () => undefined);
+    await expect(run).rejects.toBeInstanceOf(StoppedFollowingError);
+    expect({ during, after: signals.listening(), exit: signals.guard.exitCodeOverride() }).toEqual({ during: [0], after: 0, exit: 130 });
+  });
+});
