@@ -26,6 +26,7 @@ import { unseenJsonEscaped, unseenOnlyEscaped } from '../../lambdas/runtime/quot
 import { type VaultForgetRuleOptions } from './vault-forget';
 import { type CliIo, processIo } from '../cli-io';
 import { keptByObjectLock } from './kept-by-object-lock';
+import { restoreStoppedInstead } from './restore-stopped-error';
 import { registerVaultKeyCommands } from './vault-key-commands';
 
 /**
@@ -402,11 +403,13 @@ export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Pa
         if (leftovers > 0) io.err(`Removed ${leftovers} temporary file(s) (.<name>.lifeboat-<random>.tmp) that an interrupted restore had left in the target`);
         if (recent > 0) io.err(`Left ${recent} temporary file(s) (.<name>.lifeboat-<random>.tmp) changed in the last 15 minutes: another restore into this target may be writing them; a restore after they are that old removes them`);
       })
-      .catch((err: unknown) => {
+      .catch(async (err: unknown) => {
         // Every other entry was restored: a script learns which from the object; the error (exit 1) follows on stderr.
         if (options.json && err instanceof RestoreIncompleteError) printJson(err.stats, err.damaged);
         // What was not restored for other reasons (an S3 key no file path can be) is said too, not only the damage (review r60A F2).
         else if (err instanceof RestoreIncompleteError) printNotRestored(io, err.stats.notRestored, '', ' either');
+        // A restore stopped part way into a target that was empty: the same command is refused now, so the ways on are said (review r64E F1).
+        else if (!(options.overwrite ?? false)) throw (await restoreStoppedInstead(options.target, describeError(err), err)) ?? err;
         throw err;
       });
     if (options.json) printJson(stats, []);

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { isServerFault } from '../../../cli/server-fault';
@@ -84,6 +84,23 @@ describe('a throttle says S3 may take the request in a minute, and the command s
     expect(forget.status).toBe(1);
     s3.fault = undefined;
     expect(await lifeboatVault(['prune', ...access])).toMatchObject({ status: 0 });
+  });
+
+  it('a restore whose read S3 throttles part way says what to do with the target it wrote to: --overwrite restores it whole', async () => {
+    const files = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`f${i}`, pseudoRandomBytes(400_000, 10 + i)]));
+    const { access } = await vaultWith('restore', files);
+    const target = path.join(dir, 'restore-target');
+    let dataReads = 0;
+    s3.fault = (request) => (request.method === 'GET' && request.key.includes('/data/') && ++dataReads > 1 ? THROTTLE : undefined);
+    const stopped = await lifeboatVault(['restore', 'latest', '--target', target, ...access]);
+    expect(stopped.status).toBe(1);
+    expect(readdirSync(target).length).toBeGreaterThan(0);
+    expect(stopped.stderr).toContain(`S3 in us-east-1 (${s3.url}) throttled GetObject (SlowDown (HTTP 503): Please reduce your request rate.); S3 may take the request in a minute.`);
+    expect(stopped.stderr).toContain(`The restore stopped part way: ${target} holds what it wrote so far; restore again into it with --overwrite, which writes over what is there, or into a new directory`);
+    expect(stopped.stderr).not.toMatch(/run the command again/i);
+    s3.fault = undefined;
+    expect(await lifeboatVault(['restore', 'latest', '--target', target, '--overwrite', ...access])).toMatchObject({ status: 0 });
+    for (const [file, data] of Object.entries(files)) expect(readFileSync(path.join(target, file))).toEqual(data);
   });
 });
 
