@@ -168,7 +168,7 @@ export async function resolveFailoverBackup(
     }
     return record;
   }
-  const { kept, forgotten, unreadable, held, oldestStartedAt } = await keptBackupsOf(request.plan, catalog);
+  const { kept, forgotten, untimed, unreadable, held, oldestStartedAt } = await keptBackupsOf(request.plan, catalog);
   const refuseUnreadableNewer = (chosen: BackupRecord | undefined): void => {
     const newer = unreadableMaybeNewer(unreadable, { after: chosen?.startedAt, upTo: request.at });
     if (newer.length > 0) throw new UnreadableNewerBackupError('failover', request.plan, { region, vault: 'dr', localDynamoDb: ranIn?.localDynamoDb }, chosen, newer);
@@ -198,6 +198,7 @@ export async function resolveFailoverBackup(
       throw new InvalidInputError(
         `Invalid failover input: at: plan "${request.plan}" has no committed backup in the DR catalog started at or before ${request.at}` +
           (forgottenBefore > 0 ? ` that the DR vault keeps (${forgottenBefore} started by then were forgotten by its retention)` : '') +
+          untimedNote(untimed) +
           (oldest ? `; its oldest kept backup is ${shownItemKeyPart(oldest.backupId)}, ${startedPhrase(oldest.startedAt, 'started at')}: give an at from then on` : '; it has none the DR vault keeps') +
           (lostHint !== undefined ? `; ${lostHint}` : ''),
       );
@@ -218,6 +219,7 @@ export async function resolveFailoverBackup(
   if (!newest) {
     throw new InvalidInputError(
       `Invalid failover input: plan: plan "${request.plan}" has no committed backup in the DR catalog` +
+        untimedNote(untimed) +
         (forgotten.length > 0
           ? ` that the DR vault keeps (its retention forgot all ${forgotten.length}); a backup that reaches it from now on can be failed over to`
           : `; a backup reaches it once the backup's Replicate step has copied it to the DR vault${held === 0 ? `; ${drCatalogLostHint(ranIn)}` : ''}`),
@@ -235,6 +237,18 @@ export async function resolveFailoverBackup(
 function startedPhrase(startedAt: string, lead: 'started' | 'started at'): string {
   const started = parsedInstant(startedAt);
   return started !== undefined ? `${lead} ${started}` : 'its startedAt is not a time';
+}
+
+/**
+ * What a failover that found no backup passed over as starting at no time (keptBackupsOf): without it, "no committed
+ * backup" hid records it holds, which only a backupId can choose (review r64G F2).
+ */
+function untimedNote(untimed: readonly BackupRecord[]): string {
+  if (untimed.length === 0) return '';
+  const first = shownItemKeyPart(untimed[0]?.backupId ?? '');
+  return untimed.length === 1
+    ? `; backup ${first}, whose startedAt is not a time, was passed over: give its backupId to fail over to it`
+    : `; ${untimed.length} backups whose startedAt is not a time were passed over (${first} and others): give one's backupId to fail over to it`;
 }
 
 /**
@@ -256,12 +270,12 @@ function lostHintFor(askedAt: number | undefined, of: { held: number; oldestStar
  * any status, invalid ones too: only a catalog that holds none may have been lost (drCatalogLostHint). A committed
  * record whose `startedAt` is no time (the schema takes any non-empty string) is left out, as the drill leaves it out
  * (drill-selection.ts): sorted as NaN it could stand anywhere in the order, and the index's string order put one
- * first, restored as "the newest" (review r64G F2). Starts naming no zone are read as UTC (recordInstant).
+ * first, restored as "the newest" (review r64G F2); `untimed` holds those the DR vault keeps, for the errors to name. Starts naming no zone are read as UTC (recordInstant).
  */
 async function keptBackupsOf(
   plan: string,
   catalog: Pick<BackupCatalog, 'listBackupsOfPlan'>,
-): Promise<{ kept: BackupRecord[]; forgotten: BackupRecord[]; unreadable: InvalidBackupItem[]; held: number; oldestStartedAt: number | undefined }> {
+): Promise<{ kept: BackupRecord[]; forgotten: BackupRecord[]; untimed: BackupRecord[]; unreadable: InvalidBackupItem[]; held: number; oldestStartedAt: number | undefined }> {
   const unreadable = unreadableRecords();
   // Sorted here rather than trusting the index's order: startedAt strings of other writers may differ in precision.
   const records = await catalog.listBackupsOfPlan(plan, { onInvalid: unreadable.onInvalid });
@@ -271,6 +285,7 @@ async function keptBackupsOf(
   return {
     kept: committed.filter((r) => r.forgottenAt === undefined),
     forgotten: committed.filter((r) => r.forgottenAt !== undefined),
+    untimed: records.filter((r) => r.status === 'COMMITTED' && r.forgottenAt === undefined && Number.isNaN(recordInstant(r.startedAt))),
     unreadable: unreadable.items,
     held: records.length + unreadable.items.length,
     // Of any status: a record of the plan, even a failed backup's, says the catalog held the plan since then.

@@ -92,3 +92,14 @@ it('has the drill read a start naming no zone as UTC too', () => {
   expect(backup.backupId).toBe('hand-written-b');
   expect(rpo.backupAgeSeconds).toBe(2 * 3600);
 });
+
+it('says that it passed over a backup whose startedAt is no time when it finds none else', async () => {
+  items = [itemOf('hand-edited', 'not a time')];
+  await expect(resolve()).rejects.toThrow(
+    'Invalid failover input: plan: plan "shop" has no committed backup in the DR catalog; backup hand-edited, whose startedAt is not a time, was passed over: give its backupId to fail over to it; a backup reaches it',
+  );
+  items = [itemOf('hand-edited', 'not a time'), itemOf('hand-edited-2', '(x)'), NEWEST];
+  await expect(resolve({ at: '2026-12-01T00:00:00Z' })).rejects.toThrow(
+    `started at or before 2026-12-01T00:00:00Z; 2 backups whose startedAt is not a time were passed over (hand-edited and others): give one's backupId to fail over to it; its oldest kept backup is ${String(NEWEST.backupId)}`,
+  );
+});
