@@ -9,7 +9,7 @@ import { type RestoreReport } from '../restore/verify-restore';
 import { s3KeyOfEntryPath } from '../sources/s3-entry-path';
 import { quotedServiceWords } from '../runtime/quoted-service-words';
 import { THROTTLING_ERROR_NAMES } from '../runtime/throttling-error-names';
-import { fileChangeToken, httpStatusOf, isS3NotFound, isS3PreconditionFailed, type ManifestEntry, resolveInsideTarget, s3KeyOf, type SnapshotSource, snapshotStartedAt, type Vault } from '../../vault';
+import { fileChangeToken, httpStatusOf, isS3NotFound, isS3PreconditionFailed, type ManifestEntry, resolveInsideTarget, s3ErrorOf, s3KeyOf, type SnapshotSource, snapshotStartedAt, type Vault } from '../../vault';
 import { BackupLacksLiveObjectsError, LiveSampleMismatchError } from './drill-errors';
 import { liveAnswersOf, type LiveAnswers } from './live-region-answers';
 import { type LiveObjectsMissing, liveObjectsMissingFromBackup, type MissingObjectsQuery, type RecordedS3Source } from './live-objects-missing-from-backup';
@@ -161,13 +161,6 @@ function isArchivedRefusal(err: unknown): boolean {
   return (err as { name?: unknown } | null | undefined)?.name === 'InvalidObjectState';
 }
 
-/** The SDK's own error under any wrapper: the runtime's ExpectedBucketOwner check keeps it as the cause of its BucketOwnerMismatchError. */
-function s3ErrorOf(err: unknown): unknown {
-  let sdk: unknown = err;
-  for (let e: unknown = err; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause) if (httpStatusOf(e) !== undefined) sdk = e;
-  return sdk;
-}
-
 /** A 403 with no body, so with no code: the SDK names it "Unknown" (its message "UnknownError"). A HEAD's refusals are all such. */
 function isBodiless403(err: unknown): boolean {
   const sdk = s3ErrorOf(err);
@@ -183,7 +176,11 @@ function isBodiless403(err: unknown): boolean {
  */
 const PERMISSION_REFUSALS: ReadonlySet<string> = new Set(['AccessDenied', 'KMS.AccessDeniedException', 'AccessDeniedException']);
 
-/** A refusal for want of a permission: one of PERMISSION_REFUSALS, or a 403 with no body to say otherwise. */
+/**
+ * A refusal for want of a permission: one of PERMISSION_REFUSALS, or a 403 with no body to say otherwise. Not the
+ * vault's isS3PermissionRefusal: this one also takes KMS's AccessDeniedException names (at any status) and a 403 of any
+ * name whose message is empty or "UnknownError", and that one also a 403 named "UnknownError" or "403" with words.
+ */
 function isPermissionRefusal(err: unknown): boolean {
   const { name } = s3ErrorOf(err) as { name?: unknown };
   return (typeof name === 'string' && PERMISSION_REFUSALS.has(name)) || isBodiless403(err);

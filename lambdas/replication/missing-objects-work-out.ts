@@ -38,6 +38,8 @@ export type MissingObjectsScope = {
   readonly indexObjects: ScrubIndexObjects;
   /** The run's target options, with a leading space, which the held-back reasons' command lines end with. */
   readonly commandOptions?: string;
+  /** Whether the run repairs, which a refused read's advice words (ReferenceReadRefusedError); absent: a repair's run. */
+  readonly repair?: boolean;
 };
 
 /** What the work-out leaves for the report, per vault: each empty when no vault has any. */
@@ -140,6 +142,7 @@ export async function workOutMissingObjects(scope: MissingObjectsScope): Promise
               missingSnapshots,
               { memoryMb, blobLimit: scrubNeedsBlobLimit(memoryMb, budget.left() - referenced.length) },
               { objects: indexObjects, side, until: repairsUntil !== undefined ? { time: repairsUntil, now } : undefined },
+              scope.repair === undefined ? {} : { repair: scope.repair },
             );
     budget.spend(needs.keys.size);
     needsOf.set(side, needs);

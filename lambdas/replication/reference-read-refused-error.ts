@@ -1,6 +1,6 @@
 import { INDEX_PREFIX, MANIFEST_PREFIX, SNAPSHOTS_PREFIX } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
-import { refusedReadAdvice } from './refused-read-advice';
+import { type RefusedReadRun, refusedReadAdvice } from './refused-read-advice';
 import { shownVaultKey } from './shown-vault-key';
 
 /** What of a vault's references a refused read was of: its key's kind (`object` for any other key). */
@@ -56,12 +56,18 @@ export class ReferenceReadRefusedError extends Error {
     readonly location: string,
     readonly key: string,
     cause: unknown,
+    /**
+     * The run that read: its repair alone words the advice (a run without it is told to scrub again, not to scrub with
+     * repair: review r64B F4). Not its scope: the mapping and the work-out read both vaults whatever the scope, so a
+     * scrub of the other vault alone would stop here too.
+     */
+    run: Pick<RefusedReadRun, 'repair'> = {},
   ) {
     const kind = referenceObjectKind(key);
     const words = cause instanceof Error ? cause.message : String(cause);
     const phase = reader.phase === 'damage mapping' ? "the scrub's damage mapping" : `the scrub's work-out of what the ${reader.for} vault needs`;
     const readFor = reader.phase === 'damage mapping' ? 'which the damage mapping reads to name the backups an unrepaired object hurts' : `which the scrub reads to work out which objects the ${reader.for} vault lacks it needs`;
-    const { action, advice } = refusedReadAdvice(vault, 's3:GetObject', `${kind} object ${key}, ${readFor}`, cause);
+    const { action, advice } = refusedReadAdvice(vault, 's3:GetObject', `${kind} object ${key}, ${readFor}`, cause, run.repair === undefined ? {} : { repair: run.repair });
     const unread = reader.phase === 'damage mapping' ? UNREAD_COST[kind] : 'may reference objects the vault lacks, which would be left missing or taken for those a prune removed';
     const unrepaired = reader.phase === 'damage mapping' ? [...reader.unrepaired] : [];
     const shown = unrepaired.slice(0, UNREPAIRED_SHOWN).map(([k, sides]) => `${shownVaultKey(k)} (${sides.join(', ')})`);

@@ -41,8 +41,9 @@ export function refusedSourceReadReason(from: VaultSide, read: keyof typeof READ
 /**
  * The action a read of `from`'s object refused with an AccessDenied (`cause`, S3's error) was refused (the one S3's
  * words name, else `readAction`), and what to do of it: `readFor`, what of the vault's object the read is and what for.
- * Said of the repair's read of a healthy copy, and of the damage mapping's read of an index object, which stopped the
- * run with S3's bare words (review r63AD F1). The permission is the reader's to have. `run`: the run that read
+ * Said of the repair's read of a healthy copy, of the slice's reads (SliceReadRefusedError) and of the damage mapping's
+ * and the work-out's reads of a vault's index, snapshot and manifest objects (ReferenceReadRefusedError), which stopped
+ * the run with S3's bare words (reviews r63Y F2, r63AD F1, r64B F1). The permission is the reader's to have. `run`: the run that read
  * (RefusedReadRun); a 403 that is no want of a permission (isS3PermissionRefusal) is said as what it is.
  */
 export function refusedReadAdvice(from: VaultSide, readAction: string, readFor: string, cause: unknown, run: RefusedReadRun = {}): { action: string; advice: string } {

@@ -5,6 +5,7 @@ import { BlobIdSet, mapBounded, VaultCorruptionError, VaultObjectNotFoundError }
 import { type VaultSide } from '../runtime/runtime-config';
 import { refusalNamingVault } from './refusal-naming-store';
 import { ReferenceReadRefusedError } from './reference-read-refused-error';
+import { type RefusedReadRun } from './refused-read-advice';
 
 /** Paths listed per affected snapshot; the count says how many there are in all. */
 const PATHS_LISTED = 20;
@@ -56,13 +57,19 @@ type Damage = { whole: boolean; paths: string[]; entries: number };
  * (the scrub's: those its run read already, ScrubIndexObjects.take) is not read again: any vault's readable copy is
  * the same bytes. `commandOptions`: the scrub's target options, which a note's command line ends with. A refused read
  * (an AccessDenied) of any object stops the mapping with ReferenceReadRefusedError: taken as unread, a pack lost in
- * both vaults was recorded as hitting no backup (review r63AB F1).
+ * both vaults was recorded as hitting no backup (review r63AB F1). `run`: the scrub's repair, which its advice words.
  */
-export async function describeDamage(given: Partial<Record<VaultSide, Vault>>, damaged: ReadonlyMap<string, readonly VaultSide[]>, readIndex?: IndexObjectRead, commandOptions = ''): Promise<DamagedObject[]> {
+export async function describeDamage(
+  given: Partial<Record<VaultSide, Vault>>,
+  damaged: ReadonlyMap<string, readonly VaultSide[]>,
+  readIndex?: IndexObjectRead,
+  commandOptions = '',
+  run: Pick<RefusedReadRun, 'repair'> = {},
+): Promise<DamagedObject[]> {
   const vaults: Partial<Record<VaultSide, Vault>> = {};
   for (const side of ['primary', 'dr'] as const) {
     const vault = given[side];
-    if (vault) vaults[side] = refusalNamingVault(vault, (key, err) => new ReferenceReadRefusedError({ phase: 'damage mapping', unrepaired: damaged }, side, vault.store.location, key, err));
+    if (vault) vaults[side] = refusalNamingVault(vault, (key, err) => new ReferenceReadRefusedError({ phase: 'damage mapping', unrepaired: damaged }, side, vault.store.location, key, err, run));
   }
   const open = (['primary', 'dr'] as const).flatMap((side) => vaults[side] ?? []);
   const packs = new Map<string, string>();

@@ -224,6 +224,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     repairs,
     indexObjects,
     commandOptions: options.commandOptions ?? '',
+    repair,
   });
   const { notNeeded, notWorkedOut, notWorkedOutKeys, notWorkedOutCause, discarded, snapshotsNotWorkedOut } = workOut;
   await healEach('missing');
@@ -249,7 +250,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   // What the run keeps of the index objects, cut to what the memory the findings leave holds now: the mapping takes out
   // each it would read, and holds its own.
   indexObjects.trim(scrubNeedsBlobLimit(memoryMb, budget.left()));
-  const { damage, archivedCopyDamage, cut: mappingCut } = await mapUnrepairedDamage(findings, vaults, options.deadline, now, indexObjects, options.commandOptions);
+  const { damage, archivedCopyDamage, cut: mappingCut } = await mapUnrepairedDamage(findings, vaults, options.deadline, now, indexObjects, options.commandOptions, { repair });
   findings.sort((a, b) => compareByCodeUnit(a.vault, b.vault) || compareByCodeUnit(a.key, b.key));
   return {
     scope,

@@ -1,5 +1,6 @@
 import { idFromKey, indexKey, SNAPSHOTS_PREFIX, type Vault } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
+import { type RefusedReadRun } from './refused-read-advice';
 import { type DamagedObject, describeDamage, type IndexObjectRead } from './scrub-damage';
 import { type ScrubIndexObjects } from './scrub-index-objects';
 import { REFUSED_COPY, whenRepairedAgain } from './scrub-objects-left';
@@ -15,7 +16,7 @@ export type UnrepairedDamage = { readonly damage: readonly DamagedObject[]; read
  * The findings left unrepaired with no good copy, mapped to the backups they hit (describeDamageUntil). The index objects
  * the run read already (`indexObjects`) are taken from there, not read again. `commandOptions`: the scrub's target
  * options, which every command line of a note ends with (until review r59D F2 they were bare: pasted after a scrub in
- * AWS, they scrubbed the local cloud).
+ * AWS, they scrubbed the local cloud). `run`: the scrub's repair, which a refused read's advice words.
  */
 export async function mapUnrepairedDamage(
   findings: readonly ScrubFinding[],
@@ -24,6 +25,7 @@ export async function mapUnrepairedDamage(
   now: () => number,
   indexObjects?: ScrubIndexObjects,
   commandOptions = '',
+  run: Pick<RefusedReadRun, 'repair'> = {},
 ): Promise<UnrepairedDamage> {
   // Mapped to backups together (one walk of the manifests); an object lost in one vault is lost, whatever the other finding
   // says, and one archived in one is archived, whatever an unverified one says.
@@ -38,7 +40,7 @@ export async function mapUnrepairedDamage(
     const copiedInto = new Set([...(was?.copiedInto ?? []), ...(f.copiedIn === true ? [f.vault] : [])]);
     left.set(f.key, { kind: was === undefined || MAPPED_KINDS.indexOf(kind) < MAPPED_KINDS.indexOf(was.kind) ? kind : was.kind, problems, copiedInto });
   }
-  const { described, cut } = unrepaired.size > 0 ? await describeDamageUntil(vaults, unrepaired, left, { deadline, now, indexObjects, commandOptions }) : { described: [], cut: false };
+  const { described, cut } = unrepaired.size > 0 ? await describeDamageUntil(vaults, unrepaired, left, { deadline, now, indexObjects, commandOptions, repair: run.repair }) : { described: [], cut: false };
   const lostKeys = new Set([...left].filter(([, l]) => l.kind === 'lost').map(([key]) => key));
   const damage = described.filter((d) => lostKeys.has(d.key));
   const archivedCopyDamage = described.filter((d) => !lostKeys.has(d.key));
@@ -85,11 +87,12 @@ async function describeDamageUntil(
   vaults: Partial<Record<VaultSide, Vault>>,
   objects: ReadonlyMap<string, readonly VaultSide[]>,
   left: ReadonlyMap<string, { readonly kind: MappedKind; readonly problems: ReadonlySet<ScrubFinding['problem']>; readonly copiedInto: ReadonlySet<VaultSide> }>,
-  run: { readonly deadline: number | undefined; readonly now: () => number; readonly indexObjects: ScrubIndexObjects | undefined; readonly commandOptions: string },
+  run: { readonly deadline: number | undefined; readonly now: () => number; readonly indexObjects: ScrubIndexObjects | undefined; readonly commandOptions: string; readonly repair: boolean | undefined },
 ): Promise<{ described: DamagedObject[]; cut: boolean }> {
   const { deadline, now, indexObjects, commandOptions } = run;
+  const reading = run.repair === undefined ? {} : { repair: run.repair };
   const taken: IndexObjectRead | undefined = indexObjects ? (id) => indexObjects.take(id) : undefined;
-  if (deadline === undefined) return { described: await describeDamage(vaults, objects, taken, commandOptions), cut: false };
+  if (deadline === undefined) return { described: await describeDamage(vaults, objects, taken, commandOptions, reading), cut: false };
   const until = deadline - DAMAGE_MAPPING_MARGIN_MS;
   const bounded: Partial<Record<VaultSide, Vault>> = {};
   for (const side of ['primary', 'dr'] as const) {
@@ -106,7 +109,7 @@ async function describeDamageUntil(
       return object;
     });
   try {
-    return { described: await describeDamage(bounded, objects, takenUntil, commandOptions), cut: false };
+    return { described: await describeDamage(bounded, objects, takenUntil, commandOptions, reading), cut: false };
   } catch (err) {
     if (!(err instanceof ReadsStoppedError)) throw err;
     const note = (key: string): string => {

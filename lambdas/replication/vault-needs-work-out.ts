@@ -8,6 +8,7 @@ import { type ReadsUntil, type ScrubIndexObjects } from './scrub-index-objects';
 import { otherSide } from './other-side';
 import { refusalNamingStore } from './refusal-naming-store';
 import { ReferenceReadRefusedError } from './reference-read-refused-error';
+import { type RefusedReadRun } from './refused-read-advice';
 
 /** What cut the work-out of which objects a vault lacking some needs: the repair cutoff, or the function's memory. */
 export type NeedsCut = NotWorkedOutCause;
@@ -87,7 +88,8 @@ export type NeedsIndexReads = { readonly objects: ScrubIndexObjects; readonly si
  * `memory.blobLimit`: past it, ScrubNeedsTooLargeError (objectsVaultNeedsWithin counts them `notWorkedOut`). Its index
  * objects are read through the run's (`indexReads`): those earlier phases read of the same copies are not read again,
  * and those it reads are kept for the later ones. A refused read (an AccessDenied) of either vault stops the run with
- * ReferenceReadRefusedError, naming the object, the vault and the way out (review r64B F1: S3's bare words).
+ * ReferenceReadRefusedError, naming the object, the vault and the way out (review r64B F1: S3's bare words), its advice
+ * worded for the run's repair (`run`).
  */
 async function objectsVaultNeeds(
   vault: Vault,
@@ -97,13 +99,14 @@ async function objectsVaultNeeds(
   missingSnapshots: readonly string[],
   memory: NeedsMemory,
   indexReads: NeedsIndexReads,
+  run: Pick<RefusedReadRun, 'repair'> = {},
 ): Promise<{ keys: ReadonlySet<string> } | { keys: ReadonlySet<string>; unknown: string }> {
   // Only thrown past a finite limit, which a memory size gave.
   const tooLarge = (): ScrubNeedsTooLargeError => new ScrubNeedsTooLargeError(vault.location, lacking.length, memory.blobLimit, memory.memoryMb ?? 0);
   // Every index object it loads counted against the blob limit, whoever read it first (ScrubIndexObjects.pass).
   const reads = indexReads.objects.pass(memory.blobLimit, tooLarge, indexReads.until);
   const named = (store: VaultStore, side: VaultSide): VaultStore =>
-    refusalNamingStore(store, (key, err) => new ReferenceReadRefusedError({ phase: 'work-out', for: indexReads.side }, side, store.location, key, err));
+    refusalNamingStore(store, (key, err) => new ReferenceReadRefusedError({ phase: 'work-out', for: indexReads.side }, side, store.location, key, err, run));
   const own = named(vault.store, indexReads.side);
   const other = named(otherVault.store, otherSide(indexReads.side));
   try {

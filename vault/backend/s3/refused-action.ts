@@ -1,3 +1,5 @@
+import { s3ErrorOf } from './permission-refusal';
+
 /**
  * The kinds of policy AWS's words name in a refusal, as they spell them (`with an explicit deny in a <kind>`, `because
  * no <kind> allows the <action> action`). Which one refused says who can lift it: other credentials of the account get
@@ -39,8 +41,15 @@ export type Refusal = {
 const KINDS = DENYING_POLICIES.join('|');
 const CLAUSE = new RegExp(`\\bbecause no (${KINDS}) allows\\b|\\bexplicit(?:ly)? deny(?: in (?:an?|the) (${KINDS}))?`, 'gi');
 
+/**
+ * What `err`'s words say of the refusal: S3's own error's words where a wrapper keeps it as its cause. In a Lambda every
+ * vault 403 is the runtime's BucketOwnerMismatchError (lambdas/runtime/expected-bucket-owner.ts), whose message is its
+ * own and names neither the refused action (`kms:Decrypt`) nor the policy: read from it, a KMS key's refusal was advised
+ * as a missing s3:GetObject (noted by fix f64M).
+ */
 export function refusalOf(err: unknown): Refusal {
-  const text = err instanceof Error ? err.message : typeof err === 'string' ? err : '';
+  const said = s3ErrorOf(err);
+  const text = said instanceof Error ? said.message : typeof said === 'string' ? said : '';
   const clause = [...text.matchAll(CLAUSE)].at(-1);
   const named = (clause?.[1] ?? clause?.[2])?.toLowerCase();
   return {
