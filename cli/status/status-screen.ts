@@ -11,6 +11,7 @@ import { type PruneStatus } from './prune-status';
 import { PRUNE_WORKFLOW_TIMEOUT_SECONDS } from '../../config/prune-workflow-timeout';
 import { pruneCommandLine } from '../../lambdas/retention/prune-command-line';
 import { ARCHIVED_COPY, refusedCopyUntilFixed, unverifiedCopy } from '../../lambdas/replication/scrub-objects-left';
+import { namedBackupIds } from '../../lambdas/replication/named-backup-ids';
 import { NO_PRINTED_OPTIONS, type PrintedCommandOptions, type PrintedCommandTarget, printedCommandOptions } from './printed-command-options';
 import { storedErrorShown } from './stored-error-shown';
 import { DOCTOR_NOT_WITH_STACK } from '../target-options-line';
@@ -313,10 +314,12 @@ function copiedInLostNotListedReasons(row: PlanStatus, flags: string): string[] 
 }
 
 /**
- * The first three of a scrub's backup ids, each escaped (shownCatalogName): an ordinary id prints as it is, one with a
- * newline or ESC from a damaged record forges no line and drives no terminal (f62AC).
+ * The first three of a scrub's backup ids as its alarm and verdict name them (namedBackupIds): each JSON-quoted, so an
+ * id with a newline or ESC from a damaged record forges no line and drives no terminal (f62AC), nor does one holding
+ * `, ` read as two; cut at 40 with its length and digest, so two long ids differing past the cut read apart (review
+ * r64J F2: unquoted, cut at 200 with no digest). The rest are counted, `and N more`.
  */
-const namedBackups = (of: readonly string[]): string => `${of.slice(0, 3).map(shownCatalogName).join(', ')}${of.length > 3 ? ', …' : ''}`;
+const namedBackups = (of: readonly string[]): string => namedBackupIds(of, 3);
 
 /** Why the scrub makes a plan ✗: backups of it read objects with no good copy in either vault (plan-status.ts, ScrubStatus). */
 function scrubReasons(row: PlanStatus, options: PrintedCommandOptions): string[] {
@@ -341,7 +344,7 @@ function lostWithoutBackupsReasons(row: PlanStatus, flags: string): string[] {
   const s = row.scrub;
   const l = s.state === 'ran' ? s.lostWithoutBackups : undefined;
   if (!l) return [];
-  // The keys are the scrub record's own text: escaped and cut as namedBackups names its backups (f63D).
+  // The keys are the scrub record's own text: escaped and cut (shownCatalogName, f63D).
   const named = `${l.keys.map(shownCatalogName).join(', ')}${l.objects > l.keys.length ? `, and ${l.objects - l.keys.length} more` : ''}`;
   // Both vaults, no `--vault`: a lost object has an entry in each, and a scrub of one carries the other's (review rT F1).
   return [

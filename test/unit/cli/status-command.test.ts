@@ -219,7 +219,7 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
   it('a CLEAN run of another slice shows the damage it did not read again, and the plan is ✗ with why', async () => {
     const screen = statusScreen(await environmentStatus(sources({ backups: [b], latestScrub: async () => clean }), NOW));
     expect(screen.slice(3, 10).map((l) => l.slice(86))).toEqual(['CLEAN 9h ago', '1 still', 'DAMAGED since', '11-29 03:00Z', '1 backup(s)', 'hit', 'no prune yet']);
-    expect(screen.join('\n').replace(/\n {4}/g, ' ')).toContain(`✗ demo: 1 backup(s) (${b.backupId}) hold data in objects with no good copy in either vault, found by scrubs since 11-29 03:00Z`);
+    expect(screen.join('\n').replace(/\n {4}/g, ' ')).toContain(`✗ demo: 1 backup(s) ("${b.backupId}") hold data in objects with no good copy in either vault, found by scrubs since 11-29 03:00Z`);
     expect(screen.at(-1)).toBe('✗ 1 of 1 plan(s) not within their objectives');
   });
 
@@ -282,13 +282,13 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
     expect(r.withinObjectives).toBe(true);
     const screen = statusScreen(await environmentStatus(sources({ backups: [b], latestScrub: async () => archived }), NOW));
     expect(screen.join('\n').replace(/\n {4}/g, ' ')).toContain(
-      `! demo: 1 backup(s) (${b.backupId}) hold data in objects damaged in one vault whose other copy is an archived copy, not verified: restoring them from the damaged vault fails for the paths affected until that copy is thawed`,
+      `! demo: 1 backup(s) ("${b.backupId}") hold data in objects damaged in one vault whose other copy is an archived copy, not verified: restoring them from the damaged vault fails for the paths affected until that copy is thawed`,
     );
   });
 
   it("names the scrub's backups escaped, each as it is when ordinary: a forged id forges no line (f62AC)", async () => {
     const forged = 'x\n✓ demo: within objectives\u001b[32m\u202e';
-    const shown = 'x\\u000a✓ demo: within objectives\\u001b[32m\\u202e';
+    const shown = '"x\\n✓ demo: within objectives\\u001b[32m\\u202e"';
     const bad = backup('2026-11-30T05:00:00.000Z', { backupId: forged });
     const hit = (otherCopy?: 'archived' | 'unverified'): ScrubRunRecord => ({
       ...clean,
@@ -300,9 +300,30 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
     );
     for (const screen of screens) for (const raw of ['\n✓ demo: within', '\u001b', '\u202e']) expect(screen).not.toContain(raw);
     const [damaged, archived, unverified] = screens.map((screen) => screen.replace(/\n {4}/g, ' '));
-    expect(damaged).toContain(`✗ demo: 2 backup(s) (${b.backupId}, ${shown}) hold data in objects with no good copy in either vault`);
-    expect(archived).toContain(`! demo: 2 backup(s) (${b.backupId}, ${shown}) hold data in objects damaged in one vault whose other copy is an archived copy`);
-    expect(unverified).toContain(`! demo: 2 backup(s) (${b.backupId}, ${shown}) hold data in objects damaged in one vault whose other copy is a copy in the other vault`);
+    expect(damaged).toContain(`✗ demo: 2 backup(s) ("${b.backupId}", ${shown}) hold data in objects with no good copy in either vault`);
+    expect(archived).toContain(`! demo: 2 backup(s) ("${b.backupId}", ${shown}) hold data in objects damaged in one vault whose other copy is an archived copy`);
+    expect(unverified).toContain(`! demo: 2 backup(s) ("${b.backupId}", ${shown}) hold data in objects damaged in one vault whose other copy is a copy in the other vault`);
+  });
+
+  // Review r64J F2: status joined the ids unquoted and cut each at 200 with no digest, where the alarm and the verdict
+  // quote them: an id holding `, ` read as two, and two long ids that differ past 200 read as one.
+  it("names the scrub's backups quoted, as its alarm and verdict do: one holding ', ' reads as one, long ones that differ late read apart", async () => {
+    const forged = `${b.backupId}, b and 9 more`;
+    const long = (last: string): string => `${'y'.repeat(250)}${last}`;
+    const hitting = (ids: readonly string[]): ScrubRunRecord => ({ ...clean, outstanding: { objects: [{ ...clean.outstanding!.objects[0]!, backups: [...ids] }], notListed: 0 } });
+    const screenOf = async (backups: readonly BackupRecord[]): Promise<string> =>
+      statusScreen(await environmentStatus(sources({ backups: [...backups], latestScrub: async () => hitting(backups.map((x) => x.backupId)) }), NOW)).join('\n').replace(/\n {4}/g, ' ');
+    const forgedScreen = await screenOf([backup('2026-11-30T05:00:00.000Z', { backupId: forged })]);
+    expect(forgedScreen).toContain(`✗ demo: 1 backup(s) ("${b.backupId}, b and 9 more") hold data`);
+    const longScreen = await screenOf([backup('2026-11-30T05:00:00.000Z', { backupId: long('a') }), backup('2026-11-30T04:00:00.000Z', { backupId: long('b') })]);
+    const named = /✗ demo: 2 backup\(s\) \((.*)\) hold data/.exec(longScreen)?.[1] ?? '';
+    // Each cut with its own length and digest, its last characters kept: the two read apart.
+    const cuts = [...named.matchAll(/"y+([ab])" \(cut from 251 characters, sha256 ([0-9a-f]+)\)/g)].map((m) => [m[1], m[2]]);
+    expect(cuts.map(([last]) => last)).toEqual(['a', 'b']);
+    expect(cuts[0]?.[1]).not.toBe(cuts[1]?.[1]);
+    // Past three, the rest are counted as the alarm counts them.
+    const four = ['05', '04', '03', '02'].map((h) => backup(`2026-11-30T${h}:00:00.000Z`, { plan: 'demo' }));
+    expect(await screenOf(four)).toMatch(/✗ demo: 4 backup\(s\) \("[^"]+", "[^"]+", "[^"]+" and 1 more\) hold data/);
   });
 
   // Review rJJ F3: a copy the run's deadline left unread may be damaged too; its backups are named with their own advice.
@@ -315,7 +336,7 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
     // A corrupt object: only a scrub whose slice holds it reads it again, not the next one (review rN F3). The line carries
     // the status's target (review r58E F1: it was bare; a screen of a record knows --env and --aws).
     expect(screen).toContain(
-      `! demo: 1 backup(s) (${b.backupId}) hold data in objects damaged in one vault whose other copy is a copy in the other vault, not verified in this run: a scrub with repair verifies and copies it when its slice comes round again, or now with \`lifeboat scrub --fraction 1 --repair --env dev\``,
+      `! demo: 1 backup(s) ("${b.backupId}") hold data in objects damaged in one vault whose other copy is a copy in the other vault, not verified in this run: a scrub with repair verifies and copies it when its slice comes round again, or now with \`lifeboat scrub --fraction 1 --repair --env dev\``,
     );
     expect(screen).not.toContain('thaw');
     expect(screen).not.toContain('name no backup');
@@ -332,7 +353,7 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
     expect(r.withinObjectives).toBe(true);
     const screen = statusScreen(await environmentStatus(sources({ backups: [b], latestScrub: async () => refused }), NOW)).join('\n').replace(/\n {4}/g, ' ');
     expect(screen).toContain(
-      `! demo: 1 backup(s) (${b.backupId}) hold data in objects damaged in one vault whose other copy could not be read (refused): fix the permission the scrub's verdict or alarm names, then run \`lifeboat scrub --fraction 1 --repair --env dev\` again; until then restoring them from the damaged vault fails for the paths affected`,
+      `! demo: 1 backup(s) ("${b.backupId}") hold data in objects damaged in one vault whose other copy could not be read (refused): fix the permission the scrub's verdict or alarm names, then run \`lifeboat scrub --fraction 1 --repair --env dev\` again; until then restoring them from the damaged vault fails for the paths affected`,
     );
     expect(screen).not.toContain('verifies and copies');
     // Naming no backup a row shows: the environment's line says the same.
@@ -419,7 +440,7 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
     const text = capturedCliIo();
     expect(await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io: text.io, sources: sources({ backups: [ofSnapshot], latestScrub: async () => lostIn([snapshot], true) }), now: () => NOW })).toBe(1);
     const screen = text.out.join('\n').replace(/\n {4}/g, ' ');
-    expect(screen).toContain(`✗ demo: 1 backup(s) (${b.backupId}) hold data in objects with no good copy in either vault, found by scrubs since 11-29 03:00Z`);
+    expect(screen).toContain(`✗ demo: 1 backup(s) ("${b.backupId}") hold data in objects with no good copy in either vault, found by scrubs since 11-29 03:00Z`);
     expect(screen).not.toContain('deadline');
     // With another object the cut mapping named no backup of, every plan is ✗ for that one alone, with the scrub that names it.
     const mixed = reasonsNotWithin(row([b], [], lostIn(['data/01/016b', ...snapshotIds.map((id) => `snapshots/${id}`)], true)), { target: ' --env dev', vault: ' --env dev', doctor: 'lifeboat doctor --env dev' });

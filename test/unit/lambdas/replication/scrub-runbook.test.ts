@@ -262,7 +262,7 @@ it('carries damage a run did not read again in its record, so status shows it, u
   const row = statusAfter(runs[1]);
   expect(row.scrub).toMatchObject({ outcome: 'CLEAN', outstanding: { objects: 1, outcome: 'DAMAGED', since: found }, affectedBackupsOfPlan: [pair.backupId] });
   expect(row.withinObjectives).toBe(false);
-  expect(reasonsNotWithin(row)).toEqual([expect.stringContaining(`1 backup(s) (${pair.backupId}) hold data in objects with no good copy in either vault`)]);
+  expect(reasonsNotWithin(row)).toEqual([expect.stringContaining(`1 backup(s) ("${pair.backupId}") hold data in objects with no good copy in either vault`)]);
   // A run of the primary vault alone that reads the pack clean (put back) clears it there only: the DR copy is not read.
   await pair.primary.store.put(key, good);
   await runScrubRunbook({ scope: 'primary', fraction: 1, repair: false }, deps());
