@@ -4,6 +4,8 @@ import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { type BackupCatalog } from '../catalog/backup-catalog';
 import { type CatalogRebuildMarker } from '../catalog/catalog-rebuild-marker';
 import { choiceInRebuildGap } from '../catalog/catalog-rebuild-order';
+import { recordInstant } from '../catalog/record-instant';
+import { SAFE_RESTORE_ID } from '../restore/restore-id';
 import { restoreRequestSchema } from '../restore/restore-request';
 import { InvalidInputError } from '../runtime/errors';
 import { type VaultSide } from '../runtime/runtime-config';
@@ -33,7 +35,7 @@ export const drillStartSchema = z.object({
   /** drill-selection.ts `DrillRpo`; `newestBackupAgeSeconds` optional: a drill started by an earlier version (a deploy during it) still records. */
   rpo: z.object({ backupAgeSeconds: seconds, newestBackupAgeSeconds: seconds.optional(), largestGapSeconds: seconds, backupsInWindow: z.number().int().nonnegative() }),
   /** One restore per source of the plan (the backup holds every one), each onto the source's scratch target: the restore chain's input. */
-  restores: z.array(z.object({ restoreId: z.string().regex(/^[0-9A-Za-z_-]{1,80}$/), request: restoreRequestSchema })),
+  restores: z.array(z.object({ restoreId: z.string().regex(SAFE_RESTORE_ID), request: restoreRequestSchema })),
 });
 export type DrillStart = z.infer<typeof drillStartSchema>;
 
@@ -86,8 +88,8 @@ export async function startDrill(envelope: DrillEnvelope, deps: StartDrillDeps):
     // Against the newest drillable backup, whatever the selection: a random one too stands for "the plan restores".
     const start = Date.parse(envelope.startedAt);
     const newest = backups
-      .filter((b) => b.plan === plan.name && isDrillable(b, deps.vault) && Date.parse(b.startedAt) <= start)
-      .sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt))[0];
+      .filter((b) => b.plan === plan.name && isDrillable(b, deps.vault) && recordInstant(b.startedAt) <= start)
+      .sort((a, b) => recordInstant(b.startedAt) - recordInstant(a.startedAt))[0];
     const newer = unreadableMaybeNewer(unreadable.items, { after: newest?.startedAt, upTo: envelope.startedAt });
     if (newer.length > 0) throw new UnreadableNewerBackupError('drill', plan.name, { region: deps.region, vault: deps.vault, localDynamoDb: deps.localDynamoDb }, newest, newer);
     // An unfinished rebuild of the catalog may not have written the newest yet (review rP F1).
