@@ -3,6 +3,7 @@ import { backupIdOfTags } from '../../lambdas/catalog/backup-snapshot-tags';
 import { decideRetention } from '../../lambdas/retention/decide-retention';
 import { shownItemKeyPart } from '../../lambdas/catalog/shown-item-key';
 import { type Snapshot, snapshotStartedAt, VaultError } from '../../vault';
+import { unseenJsonEscaped } from '../../lambdas/runtime/quoted-service-words';
 import { escapeName } from '../escape-name';
 
 /** The keep rules of `lifeboat vault forget`, as commander hands them over (strings). */
@@ -89,6 +90,10 @@ export function decideVaultForget(snapshots: readonly Snapshot[], policy: Retent
       decisions.push({ snapshot: s, forget: false, reasons: [catalogManaged(s)] });
       continue;
     }
+    if (startedAtOf(s) === undefined) {
+      decisions.push({ snapshot: s, forget: false, reasons: [undated(s)] });
+      continue;
+    }
     // Host and path, as restic groups by default: one path on two machines sharing a vault is two directories. `path`
     // alone for machines whose hostname changes every run (containers, CI runners), each of which would be a group of one.
     const key = JSON.stringify([groupBy === 'path' ? '' : s.hostname, s.source.kind, s.source.id]);
@@ -100,13 +105,30 @@ export function decideVaultForget(snapshots: readonly Snapshot[], policy: Retent
     const byId = new Map(group.map((s) => [s.id, s]));
     const verdicts = decideRetention(
       // By when each backup started, as the rules say (a backup that ran past midnight counts on the day it started).
-      group.map((s) => ({ backupId: s.id, status: 'COMMITTED' as const, startedAt: snapshotStartedAt(s) })),
+      group.map((s) => ({ backupId: s.id, status: 'COMMITTED' as const, startedAt: startedAtOf(s) as string })),
       policy,
       now,
     );
     for (const v of verdicts) decisions.push({ snapshot: byId.get(v.backupId) as Snapshot, forget: !v.keep, reasons: v.reasons });
   }
   return decisions.sort((a, b) => (a.snapshot.time < b.snapshot.time ? 1 : a.snapshot.time > b.snapshot.time ? -1 : 0));
+}
+
+/** When the snapshot's backup started, or undefined when its `time` (any text its object holds) does not read as one. */
+function startedAtOf(s: Snapshot): string | undefined {
+  const start = Date.parse(s.time) - s.stats.durationMs;
+  return Number.isNaN(new Date(start).getTime()) ? undefined : snapshotStartedAt(s);
+}
+
+/**
+ * Why a snapshot whose time does not read is kept. The rules count snapshots by date, and a forget is not undone, so one
+ * they cannot date is left alone, as restic leaves a snapshot it cannot read out of its forget (it warns and goes on):
+ * stopping the whole forget on it (a bare "Invalid time value" before) held back every other directory's retention over
+ * one damaged or hand-written object. It counts toward no rule, and the others of its directory are decided without it;
+ * the reason names it, quoted and escaped, and the command that forgets it by name.
+ */
+function undated(s: Snapshot): string {
+  return `its time ${unseenJsonEscaped(JSON.stringify(s.time))} is not a date and time, so no rule can count it and it is kept; to forget it, name it: \`lifeboat vault forget ${s.id.slice(0, 12)}\``;
 }
 
 /**

@@ -334,4 +334,35 @@ describe('lifeboat vault forget', () => {
       listed.mockRestore();
     }
   });
+
+  // f64W: a snapshot whose time is not a time stopped `forget --keep-*` with a bare "Invalid time value" naming neither the
+  // snapshot nor a way on. It is kept, as restic leaves a snapshot it cannot read, with the reason and the forget by name.
+  it('keeps a snapshot whose time is not a time, naming it and how to forget it, and applies the rules to the others', async () => {
+    const bad = ofA[2] as string;
+    const list = Vault.prototype.listSnapshots;
+    const listed = jest.spyOn(Vault.prototype, 'listSnapshots').mockImplementation(async function (this: Vault) {
+      return (await list.call(this)).map((s) => (s.id === bad ? { ...s, time: 'yesterday\u001b[2K\u202e' } : s));
+    });
+    try {
+      const io = recordingCliIo();
+      expect(await vaultForget([], { vault, keyFile, keepLast: '1' }, { io })).toBe(0);
+      const line = io.lines.find((l) => l.includes(bad.slice(0, 12))) ?? '';
+      expect(line).toMatch(/^keep /);
+      expect(line).toContain(`(its time "yesterday\\u001b[2K\\u202e" is not a date and time, so no rule can count it and it is kept; to forget it, name it: \`lifeboat vault forget ${bad.slice(0, 12)}\`)`);
+      // eslint-disable-next-line no-control-regex -- the time's ESC and U+202E reach the terminal escaped
+      expect(io.lines.join('\n')).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u202e]/);
+      // Of a's others the newest is kept by the rule, the older one forgotten; b's only snapshot is kept.
+      expect((await snapshotIds()).sort()).toEqual([ofA[1], bad, ofB].map((id) => (id as string).slice(0, 16)).sort());
+      const json = recordingCliIo();
+      expect(await vaultForget([], { vault, keyFile, keepLast: '1', json: true, dryRun: true }, { io: json })).toBe(0);
+      const decision = (JSON.parse(json.lines.join('\n')) as { decisions: Array<{ snapshotId: string; forget: boolean; reasons: string[] }> }).decisions.find((d) => d.snapshotId === bad);
+      expect(decision?.forget).toBe(false);
+      expect(decision?.reasons[0]).toMatch(/^its time "yesterday\\u001b\[2K\\u202e" is not a date and time/);
+    } finally {
+      listed.mockRestore();
+    }
+    // The forget it names forgets it.
+    expect(await vaultForget([bad.slice(0, 12)], { vault, keyFile }, { io: recordingCliIo() })).toBe(0);
+    expect((await snapshotIds()).sort()).toEqual([ofA[1], ofB].map((id) => (id as string).slice(0, 16)).sort());
+  });
 });
