@@ -470,7 +470,9 @@ export function vaultVerify(options: VaultVerifyOptions, deps: Partial<VaultComm
   return runVaultCommand(io, async () => {
     const vault = await openForCommand(options, env, io);
     const report = await verifyVault(vault, { readData: options.readData ?? false });
-    if (options.json) io.out(JSON.stringify(report));
+    // A key or a message quotes a vault object's name, any text: JSON.stringify leaves its C1 controls, bidi overrides and
+    // U+2028 raw, so they are written as \uXXXX too (a JSON reader reads back the same text), as forget --json does.
+    if (options.json) io.out(unseenJsonEscaped(JSON.stringify(report)));
     else {
       for (const p of report.problems) io.out(`CORRUPT ${p.key}: ${p.message}`);
       io.out(
@@ -546,7 +548,8 @@ export function vaultLs(ref: string | undefined, options: VaultLsOptions, deps: 
     const vault = await openForCommand(options, env, io);
     if (ref === undefined) {
       const snapshots = await vault.listSnapshots();
-      if (options.json) io.out(JSON.stringify(snapshots));
+      // A hostname, a directory, a tag or a time is any text: written as forget --json writes it (\uXXXX for the unseen).
+      if (options.json) io.out(unseenJsonEscaped(JSON.stringify(snapshots)));
       // A snapshot's time is its object's text, as its directory is: an ESC or a U+202E in it reached the terminal (review r64F F5).
       else for (const s of snapshots) io.out(`${s.id.slice(0, 16)}  ${escapeName(s.time)}  ${s.source.kind} ${escapeName(s.source.id)}  ${s.stats.entries} entries  ${s.stats.bytes} bytes`);
       return EXIT_OK;
@@ -555,7 +558,7 @@ export function vaultLs(ref: string | undefined, options: VaultLsOptions, deps: 
     const s3 = snapshot.source.kind === 's3';
     const prefix = options.prefix ?? '';
     const print = (e: ManifestEntry): void => {
-      if (options.json) io.out(JSON.stringify(e));
+      if (options.json) io.out(unseenJsonEscaped(JSON.stringify(e)));
       else io.out(`${e.kind.padEnd(7)} ${String(e.size).padStart(12)}  ${escapeName(e.path)}${entryDetail(e)}${s3 ? escapedKeyDetail(e) : ''}`);
     };
     for await (const e of vault.entries(snapshot, prefix)) print(e);
