@@ -1,5 +1,6 @@
 import { type ForgetLostReport, forgetLostBackup } from '../../lambdas/retention/forget-lost-backup';
 import { shownItemKeyPart } from '../../lambdas/catalog/shown-item-key';
+import { parsedInstant } from '../../lambdas/catalog/parsed-instant';
 import { type ForgetCatalog } from '../../lambdas/retention/forget-backups';
 import { LostBackupRefusedError } from '../../lambdas/retention/lost-backup-refused-error';
 import { shellWord } from '../../lambdas/runtime/shell-word';
@@ -93,7 +94,7 @@ async function forgottenAtIn(catalog: Pick<ForgetCatalog, 'getBackup'>, backupId
 export function forgetLostLines(report: ForgetLostReport, target: Pick<TargetOptions, 'env' | 'config' | 'dataDir' | 'aws'>, otherForgottenAt?: string): string[] {
   const { backupId, vault } = report;
   const other: VaultSide = vault === 'primary' ? 'dr' : 'primary';
-  if (report.forgottenBefore !== undefined) return [`Backup ${backupId} was forgotten from the ${vault} vault already (at ${report.forgottenBefore}): nothing to do.`];
+  if (report.forgottenBefore !== undefined) return [`Backup ${backupId} was forgotten from the ${vault} vault already (at ${parsedInstant(report.forgottenBefore) ?? 'a forgottenAt that is not a time'}): nothing to do.`];
   const states = report.snapshots.map((s) => `  snapshot ${s.snapshotId}: ${s.here} in the ${vault} vault, ${s.other} in the ${other} vault`);
   const there = report.snapshots.filter((s) => s.here === 'corrupt').length;
   if (report.dryRun) {
@@ -107,7 +108,7 @@ export function forgetLostLines(report: ForgetLostReport, target: Pick<TargetOpt
   const marked = report.forgotten ? `marked it forgotten in the ${vault} catalog` : `found it marked forgotten in the ${vault} catalog by another run meanwhile`;
   const otherVault =
     otherForgottenAt !== undefined
-      ? `It was forgotten from the ${other} vault already (at ${otherForgottenAt}); `
+      ? `It was forgotten from the ${other} vault already (at ${parsedInstant(otherForgottenAt) ?? 'a forgottenAt that is not a time'}); `
       : `Forget it from the ${other} vault too: \`${lostCommandLine({ ...target, lost: backupId }, other, '--yes')}\`; `;
   return [
     `Backup ${backupId}: none of its snapshots reads in either vault:`,

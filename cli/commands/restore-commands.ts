@@ -326,7 +326,7 @@ export async function restoreCommand(options: RestoreCommandOptions, deps: Parti
  */
 async function recordToVerify(access: EnvironmentAccess, side: 'primary' | 'dr', backupId: string): Promise<RestorableBackup> {
   const own = await access.catalogIn(side).getBackup(backupId);
-  if (own?.forgottenAt !== undefined) throw new ForgottenBackupError(own.backupId, own.forgottenAt, side);
+  if (own?.forgottenAt !== undefined) throw new ForgottenBackupError(backupId, own.forgottenAt, side);
   if (own !== undefined) return committedRecord(readBackupRecord(own));
   if (side === 'primary') throw new UnknownBackupError(backupId);
   const primary = await access

@@ -1,4 +1,6 @@
 import { ForgottenBackupError } from './catalog-errors';
+import { parsedInstant } from './parsed-instant';
+import { shownItemKeyPart } from './shown-item-key';
 
 /**
  * A restore could not pin its backup because a forget run claimed it first (backup-catalog.ts
@@ -9,7 +11,7 @@ export class BackupBeingForgottenError extends ForgottenBackupError {
   constructor(backupId: string, forgettingAt: string, vault: 'primary' | 'dr') {
     super(backupId, forgettingAt, vault);
     this.message =
-      `Backup ${backupId} is being forgotten by retention since ${forgettingAt}: its snapshots are being deleted from the ${vault} vault, so it cannot be restored from there. ` +
+      `Backup ${shownItemKeyPart(backupId)} is being forgotten by retention since ${parsedInstant(forgettingAt) ?? 'a forgettingAt that is not a time'}: its snapshots are being deleted from the ${vault} vault, so it cannot be restored from there. ` +
       'Choose a kept backup (`lifeboat backups list`), or restore it from the other vault if that one still keeps it; to keep a backup you mean to restore later, hold it first (`lifeboat backups hold`).';
   }
 }

@@ -942,7 +942,14 @@ export class BackupCatalog {
 
   /** A backup record as backupRecordSchema reads it, or CatalogItemInvalidError, which says so of a record from before the vault. */
   private parseRecord(item: Record<string, unknown>): BackupRecord {
-    return this.parseItem(backupRecordSchema, item, { preVault: isPreVaultBackupItem(item) });
+    const preVault = isPreVaultBackupItem(item);
+    const record = this.parseItem(backupRecordSchema, item, { preVault });
+    // The key is what a reader asked for; the backupId attribute is what it would print and act on. An item whose two
+    // differ (damaged, or forged under a valid key) named another backup, any text, in every refusal (review r64L F4).
+    if (item.pk !== `BACKUP#${record.backupId}`) {
+      throw new CatalogItemInvalidError(this.table, `${String(item.pk)} / ${String(item.sk)}`, [{ path: ['backupId'], message: 'is not the backup id its key (pk) names' }], { preVault });
+    }
+    return record;
   }
 
   /** A backup record, or why it is not one with what its item still tells. */

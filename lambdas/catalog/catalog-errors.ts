@@ -1,3 +1,4 @@
+import { parsedInstant } from './parsed-instant';
 import { shownItemKeyPart, shownItemName } from './shown-item-key';
 import { type ItemProblem, itemProblemText, shownItemProblem } from './shown-item-problem';
 
@@ -140,7 +141,11 @@ export class UnreadableHeldRecordError extends Error {
   }
 }
 
-/** A restore or drill named a backup that retention forgot from the vault it would read: its snapshots are gone there. Never retried. */
+/**
+ * A restore or drill named a backup that retention forgot from the vault it would read: its snapshots are gone there.
+ * Never retried. The id and the time are a record's (any strings): shown as the id cut at 40 and escaped, and the time
+ * as the instant it parses to; raw, an ESC in either rewrote the terminal's line (review r64L F4).
+ */
 export class ForgottenBackupError extends Error {
   override readonly name = 'ForgottenBackupError';
   constructor(
@@ -149,7 +154,7 @@ export class ForgottenBackupError extends Error {
     vault: 'primary' | 'dr',
   ) {
     super(
-      `Backup ${backupId} was forgotten by retention at ${forgottenAt}: its snapshots are no longer in the ${vault} vault. ` +
+      `Backup ${shownItemKeyPart(backupId)} was forgotten by retention at ${parsedInstant(forgottenAt) ?? 'a forgottenAt that is not a time'}: its snapshots are no longer in the ${vault} vault. ` +
         'Choose a kept backup (`lifeboat backups list`), or restore it from the other vault if that one still keeps it.',
     );
   }

@@ -93,7 +93,7 @@ export async function resolveRestore(raw: unknown, restoreId: string, deps: Reso
   const sourceSnapshot = snapshotOfSource(record, source.name);
   // The catalog is the home region's: its forgottenAt is about the home vault; the other vault may still keep the backup.
   const home = deps.homeVault ?? 'primary';
-  if (record.forgottenAt !== undefined && request.vault === home) throw new ForgottenBackupError(record.backupId, record.forgottenAt, request.vault);
+  if (record.forgottenAt !== undefined && request.vault === home) throw new ForgottenBackupError(request.backupId ?? record.backupId, record.forgottenAt, request.vault);
   const pin = pinsItsBackup(request, home) ? deps.pin : undefined;
   // Every invocation of this step of one execution pins under the same restore id (the execution's name); the
   // nonce tells this invocation's pin from that of a later one, which overwrites it and then owns the pin.

@@ -1,6 +1,7 @@
 import { loadManifestRoot, manifestKey, ObjectLockedError, snapshotKey, VaultCorruptionError, type VaultKeys, VaultObjectNotFoundError, type VaultStore } from '../../vault';
 import { type BackupRecord, type BackupSourceRecord } from '../catalog/backup-record';
 import { quotedCatalogName, shownCatalogName } from '../catalog/shown-catalog-name';
+import { shownItemKeyPart } from '../catalog/shown-item-key';
 import { pinnedReason } from './decide-retention';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type ForgetCatalog, type ForgetVault } from './forget-backups';
@@ -82,7 +83,7 @@ export async function forgetLostBackup(backupId: string, deps: ForgetLostBackupD
   if (record.forgottenAt !== undefined) return { ...report, forgottenBefore: record.forgottenAt };
   if (record.status !== 'COMMITTED') throw new LostBackupRefusedError(backupId, `it is ${record.status}, not committed: only a committed backup is forgotten`);
   if (record.sources.length === 0) throw new LostBackupRefusedError(backupId, 'its record names no snapshot');
-  refuseIfKept(record, deps.now, targetOptions);
+  refuseIfKept(backupId, record, deps.now, targetOptions);
   const vault = await deps.openVault();
   const other = await deps.openOtherVault();
   const there = otherSide(deps.vault);
@@ -102,7 +103,7 @@ export async function forgetLostBackup(backupId: string, deps: ForgetLostBackupD
   if (record.forgettingAt === undefined && !(await deps.catalog.claimForgetting(backupId, deps.now.toISOString(), { pinVersion: record.pinVersion }))) {
     // A hold or a pin landed since the read above (or the record changed): read again to say which.
     const current = await deps.catalog.getBackup(backupId);
-    if (current) refuseIfKept(current, deps.now, targetOptions);
+    if (current) refuseIfKept(backupId, current, deps.now, targetOptions);
     throw new LostBackupRefusedError(backupId, 'the catalog refused the claim (a hold, a restore pin or another forget came meanwhile): run the command again');
   }
   for (const s of report.snapshots) {
@@ -128,12 +129,13 @@ export async function forgetLostBackup(backupId: string, deps: ForgetLostBackupD
  * The hold's reason and by, a pin's by and until are any strings the record holds (backupRecordSchema): shown escaped, as
  * retention's reasons show them (heldReason, pinnedReason), a newline in one forged a line of the refusal (review r62J F1).
  * A pin is told in retention's words (pinnedReason), one writer of them. The hold's reason is JSON-quoted
- * (quotedCatalogName) here, so that a `"` of its own does not read as its end within the parentheses.
+ * (quotedCatalogName) here, so that a `"` of its own does not read as its end within the parentheses. The backup is named
+ * by the id the caller asked for, never the record's own attribute, any text under that key (review r64L F4).
  */
-function refuseIfKept(record: BackupRecord, now: Date, options: string): void {
-  if (record.hold) throw new LostBackupRefusedError(record.backupId, `it is on legal hold (${quotedCatalogName(record.hold.reason)}, by ${shownCatalogName(record.hold.by)}): release it first (\`lifeboat backups release ${record.backupId}${options}\`)`);
+function refuseIfKept(backupId: string, record: BackupRecord, now: Date, options: string): void {
+  if (record.hold) throw new LostBackupRefusedError(backupId, `it is on legal hold (${quotedCatalogName(record.hold.reason)}, by ${shownCatalogName(record.hold.by)}): release it first (\`lifeboat backups release ${shownItemKeyPart(backupId)}${options}\`)`);
   const pins = livePins(record, now);
-  if (pins.length > 0) throw new LostBackupRefusedError(record.backupId, `it is ${pins.map(pinnedReason).join(', ')}: run the command again after that`);
+  if (pins.length > 0) throw new LostBackupRefusedError(backupId, `it is ${pins.map(pinnedReason).join(', ')}: run the command again after that`);
 }
 
 /** A snapshot in one vault: it reads there, or it is lost there. */
