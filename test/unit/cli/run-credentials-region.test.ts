@@ -306,15 +306,16 @@ it("the catalog and the vaults out of reach because their region's STS throttled
   const environment = regionsEnvironment();
   const access = await environmentAccess({ config: SAMPLE_CONFIG_FILE, env: environment.name, dataDir: home, aws: true }, {}, { primaryCatalogUnanswered: 'verify the DR vault: --from dr', environment });
   const sts = "STS in us-east-1 throttled the request for the credentials' role (Throttling: Rate exceeded)";
-  const again = 'Run the command again in a minute, when STS may take the request';
+  // What to run then is the command's to say: after a partial command, running it again as it was may be refused (f64W).
+  const again = 'STS may take the request in a minute';
   const catalog = await access.catalog.lockHolder('plan').catch((err: unknown) => err);
-  expect((catalog as Error).message).toBe(`the primary catalog ${resourceNames(environment).catalogTable} could not be used: ${sts}, so DynamoDB was not asked. ${again}`);
+  expect((catalog as Error).message).toBe(`the primary catalog ${resourceNames(environment).catalogTable} could not be used: ${sts}, so DynamoDB was not asked; ${again}`);
   // Still a throttle, as the format admission's glance and the runner's follow read it.
   expect(isThrottledRequest(catalog)).toBe(true);
   const vault = await access.openVault('primary').catch((err: unknown) => err);
-  expect((vault as Error).message).toBe(`the primary vault ${resourceNames(environment).primaryVault} could not be opened: ${sts}, so S3 in us-east-1 was not asked. ${again}`);
+  expect((vault as Error).message).toBe(`the primary vault ${resourceNames(environment).primaryVault} could not be opened: ${sts}, so S3 in us-east-1 was not asked; ${again}`);
   const bucket = await vaultS3Client({ ...process.env, AWS_REGION: 'us-east-1' }, 'team-vault').catch((err: unknown) => err);
-  expect((bucket as Error).message).toBe(`the vault bucket team-vault could not be reached: ${sts}, so S3 in us-east-1 (${process.env.AWS_ENDPOINT_URL}) was not asked. ${again}`);
+  expect((bucket as Error).message).toBe(`the vault bucket team-vault could not be reached: ${sts}, so S3 in us-east-1 (${process.env.AWS_ENDPOINT_URL}) was not asked; ${again}`);
   expect(requests.filter((request) => !request.startsWith('sts'))).toEqual([]);
 }, 30_000);
 
