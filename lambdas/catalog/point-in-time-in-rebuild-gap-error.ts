@@ -1,5 +1,7 @@
 import { type RebuildMarker } from './catalog-rebuild-marker';
+import { parsedInstant } from './parsed-instant';
 import { markerFinishLine } from './rebuild-marker-finish-line';
+import { shownItemKeyPart } from './shown-item-key';
 
 /**
  * A restore by point in time refused because the catalog's rebuild is unfinished (catalog-rebuild-marker.ts) and the
@@ -18,8 +20,8 @@ export class PointInTimeInRebuildGapError extends Error {
     readonly wouldChoose: { backupId: string; startedAt: string },
   ) {
     super(
-      `Source "${source}" cannot be restored by point in time ${at}: ${rebuildGapReason(marker)}, and the catalog would choose backup ${wouldChoose.backupId} ` +
-        `(started ${wouldChoose.startedAt}), older than that, which may not be the newest backup of the source then. ${rebuildGapAdvice(marker)}`,
+      `Source "${source}" cannot be restored by point in time ${at}: ${rebuildGapReason(marker)}, and the catalog would choose backup ${shownItemKeyPart(wouldChoose.backupId)} ` +
+        `(started ${parsedInstant(wouldChoose.startedAt) ?? 'at a startedAt that is not a time'}), older than that, which may not be the newest backup of the source then. ${rebuildGapAdvice(marker)}`,
     );
   }
 }
@@ -27,12 +29,14 @@ export class PointInTimeInRebuildGapError extends Error {
 /**
  * Why a choice by time is not answered: the unfinished rebuild, and the backup down to which its catalog is whole. The
  * marker does not say whether that backup is written: before its first write a rebuild marks the vault's newest backup,
- * so "holds every backup from then on" would be untrue of a rebuild cut before it wrote any (review rP F1).
+ * so "holds every backup from then on" would be untrue of a rebuild cut before it wrote any (review rP F1). The marker is
+ * a catalog item (any strings): its times are shown as the instants they parse to, its backup id cut at 40 and escaped;
+ * raw, they spelled another record's delete, newline and ESC included, in every refusal quoting this (review r64L F3).
  */
 export function rebuildGapReason(marker: RebuildMarker): string {
   return (
-    `the catalog is being rebuilt from the ${marker.vault} vault and the rebuild has not finished (it is running, or it stopped; the marker was last written at ${marker.writtenAt}): ` +
-    `it writes the newest backups first and has come down to the backup started ${marker.reliableFrom.startedAt} (${marker.reliableFrom.backupId}) so far: ` +
+    `the catalog is being rebuilt from the ${marker.vault} vault and the rebuild has not finished (it is running, or it stopped; the marker was last written at ${parsedInstant(marker.writtenAt) ?? 'a writtenAt that is not a time'}): ` +
+    `it writes the newest backups first and has come down to the backup started ${parsedInstant(marker.reliableFrom.startedAt) ?? 'at a startedAt that is not a time'} (${shownItemKeyPart(marker.reliableFrom.backupId)}) so far: ` +
     'the catalog may lack any backup older than that one, and that one too when the rebuild has not written one yet'
   );
 }

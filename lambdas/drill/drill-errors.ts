@@ -1,3 +1,5 @@
+import { shownItemKeyPart } from '../catalog/shown-item-key';
+
 /**
  * Errors of the drill workflow. Input problems are InvalidInputError (lambdas/runtime/errors.ts:
  * never retried, the message names the field). These keep their names through classifyError, so the
@@ -25,7 +27,7 @@ export class BackupLacksPlanSourcesError extends Error {
     advice: string,
   ) {
     super(
-      `Backup ${backupId} holds no snapshot of ${missing.join(', ')} (sources of plan "${plan}" added or renamed after it?): the drill restores every source of the plan or none; ${advice}`,
+      `Backup ${shownItemKeyPart(backupId)} holds no snapshot of ${missing.join(', ')} (sources of plan "${plan}" added or renamed after it?): the drill restores every source of the plan or none; ${advice}`,
     );
   }
 }

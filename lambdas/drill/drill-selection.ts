@@ -1,5 +1,6 @@
 import { type BackupRecord } from '../catalog/backup-record';
 import { recordInstant } from '../catalog/record-instant';
+import { shownItemKeyPart } from '../catalog/shown-item-key';
 import { type DrillReport } from '../catalog/drill-record';
 import { InvalidInputError } from '../runtime/errors';
 import { type VaultSide } from '../runtime/runtime-config';
@@ -89,13 +90,13 @@ export function selectDrillBackup(backups: readonly BackupRecord[], options: Dri
     if (backup.forgettingAt !== undefined) throw new BackupBeingForgottenError(backup.backupId, backup.forgettingAt, options.vault);
     // Named in the input: a mistaken input (refused, nothing recorded), not a plan without a backup to drill.
     if (!isDrillable(backup, options.vault)) {
-      throw new InvalidInputError(`Invalid drill request: backupId: backup ${backup.backupId} of plan "${options.plan}" cannot be drilled from the ${options.vault} vault: ${statusOf(backup)}`);
+      throw new InvalidInputError(`Invalid drill request: backupId: backup ${shownItemKeyPart(backup.backupId)} of plan "${options.plan}" cannot be drilled from the ${options.vault} vault: ${statusOf(backup)}`);
     }
     // As mistaken (this backup can never be drilled whole), and refused as a failover refuses it (failover-start.ts).
     const missing = lacking(backup);
     if (missing.length > 0) {
       throw new InvalidInputError(
-        `Invalid drill request: backupId: backup ${backup.backupId} holds no snapshot of ${missing.join(', ')} (sources of plan "${options.plan}" added or renamed after it?): ` +
+        `Invalid drill request: backupId: backup ${shownItemKeyPart(backup.backupId)} holds no snapshot of ${missing.join(', ')} (sources of plan "${options.plan}" added or renamed after it?): ` +
           `the drill restores every source of the plan or none; name a later backup that holds every source (lifeboat backups list --plan ${options.plan})`,
       );
     }
@@ -170,7 +171,7 @@ function lacksSourcesAdvice(ofPlan: readonly BackupRecord[], backup: BackupRecor
     (b) => recordInstant(b.startedAt) > recordInstant(backup.startedAt) && b.status === 'COMMITTED' && b.forgottenAt === undefined && b.forgettingAt === undefined && lacking(b).length === 0,
   );
   if (newer && options.vault === 'dr') {
-    return `backup ${newer.backupId} holds every source but its DR copy is ${newer.copies?.dr ?? 'not recorded'}: drill again once it is replicated (lifeboat backups list --plan ${options.plan}: DR COPY)`;
+    return `backup ${shownItemKeyPart(newer.backupId)} holds every source but its DR copy is ${newer.copies?.dr ?? 'not recorded'}: drill again once it is replicated (lifeboat backups list --plan ${options.plan}: DR COPY)`;
   }
   const replicated = options.vault === 'dr' ? ' once its DR copy is COMMITTED' : '';
   return `run a backup of the plan (lifeboat backup --plan ${options.plan}) and drill again${replicated}`;
@@ -185,7 +186,7 @@ function noBackupMessage(ofPlan: readonly BackupRecord[], options: DrillSelectio
   const newest = committed[0];
   const within = `in the last ${days(options.windowDays)}`;
   if (!newest) {
-    const status = ofPlan[0] ? ` (its newest backup ${ofPlan[0].backupId} is ${ofPlan[0].status})` : '';
+    const status = ofPlan[0] ? ` (its newest backup ${shownItemKeyPart(ofPlan[0].backupId)} is ${ofPlan[0].status})` : '';
     // The DR drill reads the DR catalog: a plan whose backups were never replicated has none there, however many the primary holds.
     if (options.vault === 'dr') {
       return `Plan "${options.plan}" has no committed backup in the DR catalog to drill${status}; a backup gets there when the backup workflow's Replicate step copies it: check the plan's backups and replication (lifeboat backups list: DR COPY), or drill the primary vault ("vault": "primary")`;
@@ -194,5 +195,5 @@ function noBackupMessage(ofPlan: readonly BackupRecord[], options: DrillSelectio
   }
   const ageHours = (options.startedAt.getTime() - recordInstant(newest.startedAt)) / 3_600_000;
   const copy = options.vault === 'dr' ? `, DR copy ${newest.copies?.dr ?? 'not recorded'}` : '';
-  return `Plan "${options.plan}" has no backup to drill from the ${options.vault} vault ${within}: its newest committed backup ${newest.backupId} is ${ageHours.toFixed(1)} hours old${copy}; check the plan's backups and replication, or widen "windowDays"`;
+  return `Plan "${options.plan}" has no backup to drill from the ${options.vault} vault ${within}: its newest committed backup ${shownItemKeyPart(newest.backupId)} is ${ageHours.toFixed(1)} hours old${copy}; check the plan's backups and replication, or widen "windowDays"`;
 }

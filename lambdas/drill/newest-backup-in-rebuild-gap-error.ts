@@ -1,5 +1,7 @@
 import { type RebuildMarker } from '../catalog/catalog-rebuild-marker';
+import { parsedInstant } from '../catalog/parsed-instant';
 import { rebuildGapAdvice, rebuildGapReason } from '../catalog/point-in-time-in-rebuild-gap-error';
+import { shownItemKeyPart } from '../catalog/shown-item-key';
 
 /**
  * A drill that picks its backup (no backupId) while a rebuild of its catalog is unfinished and the newest backup the
@@ -7,7 +9,8 @@ import { rebuildGapAdvice, rebuildGapReason } from '../catalog/point-in-time-in-
  * backup the rebuild has not written yet (a rebuild cut before its first write, over a table restored from PITR), and
  * a drill of an older one in its place proves nothing about the newest and measures the RPO against the wrong backup
  * (review rP F1). The drill is FAILED with it, as with UnreadableNewerBackupError: never retried, the mark stays until
- * a rebuild finishes.
+ * a rebuild finishes. The newest backup's id and start are a record's (any strings): shown cut and escaped, and as the
+ * instant it parses to (review r64L F3).
  */
 export class NewestBackupInRebuildGapError extends Error {
   override readonly name = 'NewestBackupInRebuildGapError';
@@ -19,7 +22,7 @@ export class NewestBackupInRebuildGapError extends Error {
     readonly newest: { backupId: string; startedAt: string } | undefined,
   ) {
     super(
-      `Drill of plan "${plan}" failed: the catalog of ${region} has ${newest ? `backup ${newest.backupId} (started ${newest.startedAt}) as the newest the drill can test` : 'no backup the drill can test'}, ` +
+      `Drill of plan "${plan}" failed: the catalog of ${region} has ${newest ? `backup ${shownItemKeyPart(newest.backupId)} (started ${parsedInstant(newest.startedAt) ?? 'at a startedAt that is not a time'}) as the newest the drill can test` : 'no backup the drill can test'}, ` +
         `but ${rebuildGapReason(marker)}; a drill of an older backup than the newest proves nothing about the newest. ` +
         rebuildGapAdvice(marker, { retry: 'run the drill again', byId: `give "backupId" to drill a backup by id now (lifeboat drill run --plan ${plan} --backup <id>)` }),
     );
