@@ -1,5 +1,7 @@
 import { INDEX_PREFIX, MANIFEST_PREFIX, SNAPSHOTS_PREFIX } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
+import { type MappedKind } from './mapped-kind';
+import { otherSide } from './other-side';
 import { type RefusedReadRun, refusedReadAdvice } from './refused-read-advice';
 import { shownVaultKey } from './shown-vault-key';
 
@@ -8,15 +10,35 @@ export type ReferenceObjectKind = 'index' | 'snapshot' | 'manifest' | 'object';
 
 /**
  * Which of the scrub's phases that read a vault's references was refused: the damage mapping (scrub-damage.ts), which
- * names the backups of the objects left `unrepaired` (each with the vaults it is bad in), or the work-out of what a
- * vault lacking objects needs (vault-needs-work-out.ts), `for` the vault it works out.
+ * names the backups of the objects left `unrepaired` (each with the vaults it is bad in; `known`, how each is known:
+ * MappedKind), or the work-out of what a vault lacking objects needs (vault-needs-work-out.ts), `for` the vault it works out.
  */
 export type ReferenceReader =
-  | { readonly phase: 'damage mapping'; readonly unrepaired: ReadonlyMap<string, readonly VaultSide[]> }
+  | { readonly phase: 'damage mapping'; readonly unrepaired: ReadonlyMap<string, readonly VaultSide[]>; readonly known?: ReadonlyMap<string, MappedKind> }
   | { readonly phase: 'work-out'; readonly for: VaultSide };
 
 /** Unrepaired objects the refusal names; the count says how many more there are (a message stays a few KB). */
 const UNREPAIRED_SHOWN = 5;
+
+/**
+ * How a named unrepaired object is known, after the vaults it is bad in (`other`: its other copy, by vault when it is
+ * bad in one). Every one was said to have no good copy in either vault, one whose other copy was refused, archived or
+ * left unread at the cutoff too, in the only message of an unrecorded run (review r64K F1).
+ */
+const KNOWN_WORDS: Readonly<Record<MappedKind, (other: string) => string>> = {
+  lost: () => 'lost: no good copy in either vault',
+  refused: (other) => `${other} unverified: its read was refused`,
+  archived: (other) => `${other} archived, not read`,
+  unverified: (other) => `${other} unverified: the repair's cutoff came first`,
+};
+
+/** An unrepaired object as the mapping's refusal names it: its key, the vaults it is bad in, and how it is known when told. */
+function shownUnrepaired(key: string, sides: readonly VaultSide[], known: MappedKind | undefined): string {
+  const bad = sides.join(', ');
+  if (known === undefined) return `${shownVaultKey(key)} (${bad})`;
+  const other = sides.length === 1 && sides[0] !== undefined ? `the ${otherSide(sides[0])} vault's copy` : 'its other copy';
+  return `${shownVaultKey(key)} (${bad}; ${KNOWN_WORDS[known](other)})`;
+}
 
 /** The kind of the object at `key`, by its prefix. */
 export function referenceObjectKind(key: string): ReferenceObjectKind {
@@ -41,13 +63,13 @@ const UNREAD_COST: Readonly<Record<ReferenceObjectKind, string>> = {
  * stopped with S3's bare words, naming neither the object, nor the vault, nor the way out (reviews r63AD F1 for the
  * mapping's index reads, r64B F1 for its snapshot and manifest reads and the work-out's): every later scrub stops the
  * same way until one may read it. The run records nothing, so `lifeboat status` still shows the last recorded scrub
- * (CLEAN, say): the mapping's refusal names the first objects it left unrepaired with no good copy, which were named
- * nowhere else (review r64B F2).
+ * (CLEAN, say): the mapping's refusal names the first objects it left unrepaired with no copy verified good, which were
+ * named nowhere else (review r64B F2), each by how it is known (review r64K F1).
  */
 export class ReferenceReadRefusedError extends Error {
   override name = 'ReferenceReadRefusedError';
   readonly kind: ReferenceObjectKind;
-  /** The damage mapping's: the objects left unrepaired with no good copy, whose backups it was naming (keys whole). */
+  /** The damage mapping's: the objects left unrepaired with no copy verified good, whose backups it was naming (keys whole). */
   readonly unrepaired: readonly string[];
   constructor(
     readonly reader: ReferenceReader,
@@ -70,9 +92,10 @@ export class ReferenceReadRefusedError extends Error {
     const { action, advice } = refusedReadAdvice(vault, 's3:GetObject', `${kind} object ${key}, ${readFor}`, cause, run.repair === undefined ? {} : { repair: run.repair });
     const unread = reader.phase === 'damage mapping' ? UNREAD_COST[kind] : 'may reference objects the vault lacks, which would be left missing or taken for those a prune removed';
     const unrepaired = reader.phase === 'damage mapping' ? [...reader.unrepaired] : [];
-    const shown = unrepaired.slice(0, UNREPAIRED_SHOWN).map(([k, sides]) => `${shownVaultKey(k)} (${sides.join(', ')})`);
+    const known = reader.phase === 'damage mapping' ? reader.known : undefined;
+    const shown = unrepaired.slice(0, UNREPAIRED_SHOWN).map(([k, sides]) => shownUnrepaired(k, sides, known?.get(k)));
     const more = unrepaired.length > UNREPAIRED_SHOWN ? ` and ${unrepaired.length - UNREPAIRED_SHOWN} more` : '';
-    const left = shown.length > 0 ? `; it was naming the backups of ${unrepaired.length} object(s) left damaged or missing with no good copy in either vault: ${shown.join(', ')}${more}` : '';
+    const left = shown.length > 0 ? `; it was naming the backups of ${unrepaired.length} object(s) left damaged or missing with no copy verified good: ${shown.join(', ')}${more}` : '';
     super(
       `${phase} was refused the read of ${kind} object ${key} in the ${vault} vault (${location}) (${action}: ${words}); ${advice}. ` +
         `The run stops here, unrecorded (\`lifeboat status\` still shows the last recorded scrub): unread, that ${kind} object ${unread}${left}; ` +

@@ -3,12 +3,20 @@ import { CONFIG_KEY, DATA_PREFIX, decodeIndexObject, getSealedObject, idFromKey,
 import { type LoadedIndexObject, type ManifestEntry, type PageRef, type Snapshot, type Vault } from '../../vault';
 import { BlobIdSet, mapBounded, VaultCorruptionError, VaultObjectNotFoundError } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
+import { type MappedKind } from './mapped-kind';
 import { refusalNamingVault } from './refusal-naming-store';
 import { ReferenceReadRefusedError } from './reference-read-refused-error';
 import { type RefusedReadRun } from './refused-read-advice';
 
 /** Paths listed per affected snapshot; the count says how many there are in all. */
 const PATHS_LISTED = 20;
+
+/**
+ * The scrub run a mapping is of, as far as a refused read's stop tells: its repair, which the advice words, and `known`,
+ * how each damaged object is known (lost, or its other copy refused, archived or unread at the cutoff), which the stop
+ * words each named object by; absent, an object is said to be left unrepaired, no more.
+ */
+export type DamageMappingRun = Pick<RefusedReadRun, 'repair'> & { readonly known?: ReadonlyMap<string, MappedKind> };
 
 /** A backup a damaged object takes data from, and what of it. */
 export type AffectedSnapshot = {
@@ -57,19 +65,22 @@ type Damage = { whole: boolean; paths: string[]; entries: number };
  * (the scrub's: those its run read already, ScrubIndexObjects.take) is not read again: any vault's readable copy is
  * the same bytes. `commandOptions`: the scrub's target options, which a note's command line ends with. A refused read
  * (an AccessDenied) of any object stops the mapping with ReferenceReadRefusedError: taken as unread, a pack lost in
- * both vaults was recorded as hitting no backup (review r63AB F1). `run`: the scrub's repair, which its advice words.
+ * both vaults was recorded as hitting no backup (review r63AB F1). `run`: the scrub's repair, which its advice words, and
+ * how each object is known (DamageMappingRun).
  */
 export async function describeDamage(
   given: Partial<Record<VaultSide, Vault>>,
   damaged: ReadonlyMap<string, readonly VaultSide[]>,
   readIndex?: IndexObjectRead,
   commandOptions = '',
-  run: Pick<RefusedReadRun, 'repair'> = {},
+  run: DamageMappingRun = {},
 ): Promise<DamagedObject[]> {
   const vaults: Partial<Record<VaultSide, Vault>> = {};
+  const reader = { phase: 'damage mapping' as const, unrepaired: damaged, ...(run.known !== undefined ? { known: run.known } : {}) };
+  const reading = run.repair === undefined ? {} : { repair: run.repair };
   for (const side of ['primary', 'dr'] as const) {
     const vault = given[side];
-    if (vault) vaults[side] = refusalNamingVault(vault, (key, err) => new ReferenceReadRefusedError({ phase: 'damage mapping', unrepaired: damaged }, side, vault.store.location, key, err, run));
+    if (vault) vaults[side] = refusalNamingVault(vault, (key, err) => new ReferenceReadRefusedError(reader, side, vault.store.location, key, err, reading));
   }
   const open = (['primary', 'dr'] as const).flatMap((side) => vaults[side] ?? []);
   const packs = new Map<string, string>();

@@ -1,5 +1,6 @@
 import { idFromKey, indexKey, SNAPSHOTS_PREFIX, type Vault } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
+import { MAPPED_KINDS, type MappedKind } from './mapped-kind';
 import { type RefusedReadRun } from './refused-read-advice';
 import { type DamagedObject, describeDamage, type IndexObjectRead } from './scrub-damage';
 import { type ScrubIndexObjects } from './scrub-index-objects';
@@ -48,13 +49,6 @@ export async function mapUnrepairedDamage(
 }
 
 /**
- * How an unrepaired object with no good copy is known, most severe first (an object's worst finding says): `refused`,
- * an unverified copy whose read was refused, before `unverified`, as no scrub reads it until the permission is fixed.
- */
-const MAPPED_KINDS = ['lost', 'archived', 'refused', 'unverified'] as const;
-type MappedKind = (typeof MAPPED_KINDS)[number];
-
-/**
  * When a scrub names again the backups of an object whose mapping the deadline cut, by how it is known: an unverified
  * one is read again by the scrub that repairs it (whenRepairedAgain); a refused one only once the permission is fixed
  * (REFUSED_COPY: the next scrub is refused the same way, review r63AB F2); a lost or archived one by any scrub that finds it,
@@ -90,7 +84,8 @@ async function describeDamageUntil(
   run: { readonly deadline: number | undefined; readonly now: () => number; readonly indexObjects: ScrubIndexObjects | undefined; readonly commandOptions: string; readonly repair: boolean | undefined },
 ): Promise<{ described: DamagedObject[]; cut: boolean }> {
   const { deadline, now, indexObjects, commandOptions } = run;
-  const reading = run.repair === undefined ? {} : { repair: run.repair };
+  // How each object is known words it in a refused read's stop (review r64K F1: each was called lost in both vaults).
+  const reading = { ...(run.repair === undefined ? {} : { repair: run.repair }), known: new Map([...left].map(([key, l]) => [key, l.kind])) };
   const taken: IndexObjectRead | undefined = indexObjects ? (id) => indexObjects.take(id) : undefined;
   if (deadline === undefined) return { described: await describeDamage(vaults, objects, taken, commandOptions, reading), cut: false };
   const until = deadline - DAMAGE_MAPPING_MARGIN_MS;

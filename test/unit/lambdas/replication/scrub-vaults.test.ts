@@ -2230,7 +2230,7 @@ it("a corrupt index object whose other copy's read is refused: the repairs go on
   expect(stop).toMatchObject({ reader: { phase: 'damage mapping' }, kind: 'index', vault: 'dr', key: index, location: pair.dr.store.location });
   expect((stop as Error).message).toBe(
     `the scrub's damage mapping was refused the read of index object ${index} in the dr vault (${pair.dr.store.location}) (kms:Decrypt: ${words}); the vault's KMS key's policy does not allow these credentials kms:Decrypt on the dr vault's index object ${index}, which the damage mapping reads to name the backups an unrepaired object hurts: the vault's KMS key admits only roles tagged lifeboat:key-user=<prefix> (the protection's prefix: lifeboat-<env> for an environment of the config): scrub with repair again with such a role (do not edit the key's policy: docs/DEPLOYMENT.md, "Settings that must not change after the first deploy"). ` +
-      `The run stops here, unrecorded (\`lifeboat status\` still shows the last recorded scrub): unread, that index object may list a pack lost in both vaults whose backups would go unnamed; it was naming the backups of 1 object(s) left damaged or missing with no good copy in either vault: ${index} (primary); each later scrub stops here too until that read is allowed`,
+      `The run stops here, unrecorded (\`lifeboat status\` still shows the last recorded scrub): unread, that index object may list a pack lost in both vaults whose backups would go unnamed; it was naming the backups of 1 object(s) left damaged or missing with no copy verified good: ${index} (primary; the dr vault's copy unverified: its read was refused); each later scrub stops here too until that read is allowed`,
   );
   expect(repaired).toContain(pack);
   expect(await pair.primary.store.get(pack)).toEqual(await get(pack));
@@ -2250,6 +2250,8 @@ describe("a refused read of a vault's references stops the run, naming the objec
       (err: unknown) => err,
     );
 
+  // Review r64K F1: the pack, whose DR copy is intact but refused, was named "left damaged or missing with no good copy in
+  // either vault", lost in both, in the only message of an unrecorded run: it is named by how it is known.
   it("the damage mapping's read of a snapshot object", async () => {
     const [pack] = await listKeys(pair.primary.store, 'data/');
     if (pack === undefined) throw new Error('the pair has a pack');
@@ -2262,7 +2264,8 @@ describe("a refused read of a vault's references stops the run, naming the objec
     const key = (stop as ReferenceReadRefusedError).key;
     expect(key.startsWith('snapshots/')).toBe(true);
     expect((stop as Error).message).toContain(`the scrub's damage mapping was refused the read of snapshot object ${key} in the dr vault (${pair.dr.store.location}) (kms:Decrypt: ${words}); the vault's KMS key's policy does not allow these credentials kms:Decrypt on the dr vault's snapshot object ${key}, which the damage mapping reads`);
-    expect((stop as Error).message).toContain(`The run stops here, unrecorded (\`lifeboat status\` still shows the last recorded scrub): unread, that snapshot object may be a backup an unrepaired object hurts, which would go unnamed; it was naming the backups of 1 object(s) left damaged or missing with no good copy in either vault: ${pack} (primary); each later scrub stops here too until that read is allowed`);
+    expect((stop as Error).message).toContain(`The run stops here, unrecorded (\`lifeboat status\` still shows the last recorded scrub): unread, that snapshot object may be a backup an unrepaired object hurts, which would go unnamed; it was naming the backups of 1 object(s) left damaged or missing with no copy verified good: ${pack} (primary; the dr vault's copy unverified: its read was refused); each later scrub stops here too until that read is allowed`);
+    expect((stop as Error).message).not.toContain('no good copy in either vault');
   });
 
   it("the damage mapping's read of a manifest object", async () => {
@@ -2308,16 +2311,28 @@ describe("a refused read of a vault's references stops the run, naming the objec
     expect(stop).toMatchObject({ kind: 'index', vault: 'dr', key: index });
     expect([...(stop as ReferenceReadRefusedError).unrepaired].sort()).toEqual([pack, index].sort());
     const message = (stop as Error).message;
-    expect(message).toContain(`it was naming the backups of 2 object(s) left damaged or missing with no good copy in either vault: `);
-    expect(message).toContain(`${pack} (primary)`);
-    expect(message).toContain(`${index} (primary)`);
+    expect(message).toContain(`it was naming the backups of 2 object(s) left damaged or missing with no copy verified good: `);
+    // Review r64K F1: the pack is lost in both vaults; the index object's DR copy was refused, not found bad.
+    expect(message).toContain(`${pack} (primary; lost: no good copy in either vault)`);
+    expect(message).toContain(`${index} (primary; the dr vault's copy unverified: its read was refused)`);
     expect(message).toContain('The run stops here, unrecorded (`lifeboat status` still shows the last recorded scrub)');
 
     const many = new Map([...Array(7).keys()].map((n) => [`data/0${n}/0${n}${'a'.repeat(62)}`, ['primary', 'dr'] as const]));
     const refusal = new ReferenceReadRefusedError({ phase: 'damage mapping', unrepaired: many }, 'dr', 'memory://dr', index, DENIED_BY(words));
-    expect(refusal.message).toContain(`it was naming the backups of 7 object(s) left damaged or missing with no good copy in either vault: ${[...many.keys()].slice(0, 5).map((k) => `${k} (primary, dr)`).join(', ')} and 2 more; each later scrub`);
+    expect(refusal.message).toContain(`it was naming the backups of 7 object(s) left damaged or missing with no copy verified good: ${[...many.keys()].slice(0, 5).map((k) => `${k} (primary, dr)`).join(', ')} and 2 more; each later scrub`);
     expect(refusal.message).not.toContain([...many.keys()][5]);
     expect(refusal.unrepaired).toEqual([...many.keys()]);
+
+    // Review r64K F1: an archived other copy, and one the cutoff left unread, are said as such, not lost.
+    const [archived, unread] = [...many.keys()];
+    const told = new ReferenceReadRefusedError(
+      { phase: 'damage mapping', unrepaired: new Map([[archived ?? '', ['dr'] as const], [unread ?? '', ['primary'] as const]]), known: new Map([[archived ?? '', 'archived'], [unread ?? '', 'unverified']]) },
+      'dr',
+      'memory://dr',
+      index,
+      DENIED_BY(words),
+    );
+    expect(told.message).toContain(`2 object(s) left damaged or missing with no copy verified good: ${archived} (dr; the primary vault's copy archived, not read), ${unread} (primary; the dr vault's copy unverified: the repair's cutoff came first); each later scrub`);
   });
 
   // Review r64B F5: the primary copy's refused read stopped the run with the DR copy, which reads, untried.
