@@ -85,8 +85,9 @@ export async function startFailover(envelope: FailoverStartInput, deps: Failover
   const missing = plan.sources.filter((s) => !held.has(s.name)).map((s) => s.name);
   if (missing.length > 0) {
     const field = request.backupId !== undefined ? 'backupId' : request.at !== undefined ? 'at' : 'plan';
+    // The id is the DR catalog's record's when chosen by time, any string: raw, an ESC rewrote the line (review r64L F2).
     throw new InvalidInputError(
-      `Invalid failover input: ${field}: backup ${backup.backupId} holds no snapshot of ${missing.join(', ')} (sources of plan "${plan.name}" added after it?); ` +
+      `Invalid failover input: ${field}: backup ${shownItemKeyPart(backup.backupId)} holds no snapshot of ${missing.join(', ')} (sources of plan "${plan.name}" added after it?); ` +
         `choose a later backup that holds every source, or restore the others one by one with the restore runbook`,
     );
   }
@@ -155,7 +156,8 @@ export async function resolveFailoverBackup(
           (lostHint !== undefined ? `; ${lostHint}` : ''),
       );
     }
-    if (record.plan !== request.plan) throw new InvalidInputError(`Invalid failover input: backupId: backup ${request.backupId} is a backup of plan "${record.plan}", not of plan "${request.plan}"`);
+    // The record's plan is any string: cut and escaped, as a newline or ESC in it forged the refusal's lines (review r64L F2).
+    if (record.plan !== request.plan) throw new InvalidInputError(`Invalid failover input: backupId: backup ${request.backupId} is a backup of plan "${shownItemKeyPart(record.plan)}", not of plan "${request.plan}"`);
     if (record.status !== 'COMMITTED') throw new InvalidInputError(`Invalid failover input: backupId: backup ${request.backupId} is ${record.status}; only a COMMITTED backup can be restored`);
     if (record.forgottenAt !== undefined) {
       const newest = (await keptBackupsOf(request.plan, catalog)).kept[0];

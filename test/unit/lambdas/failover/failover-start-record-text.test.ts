@@ -1,7 +1,10 @@
+import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type S3Client } from '@aws-sdk/client-s3';
+import { protectionPlanSchema } from '../../../../config/lifeboat-config';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
 import { catalogItemDeleteCommand } from '../../../../lambdas/catalog/catalog-item-delete-command';
 import { type RebuildMarker } from '../../../../lambdas/catalog/catalog-rebuild-marker';
-import { type FailoverCatalog, resolveFailoverBackup } from '../../../../lambdas/failover/failover-start';
+import { type FailoverCatalog, resolveFailoverBackup, startFailover } from '../../../../lambdas/failover/failover-start';
 
 /**
  * A failover's refusals name a record that validates (the newest kept, the oldest kept, the one in a rebuild's gap), but
@@ -90,6 +93,36 @@ describe("the backup an unfinished rebuild's gap holds, named as the newest", ()
     const message = await refusal(resolveFailoverBackup({ plan: 'shop' }, catalog, 'us-west-2'));
     expect(message).toMatch(/^Invalid failover input: plan: plan "shop" has backup (.*) \(started 2026-12-07T06:00:00\.000Z\) as the newest in the DR catalog, but /);
     expect(message).toContain(`has backup ${FORGED_ID_SHOWN} (started`);
+    expectNoRecordTextRaw(message);
+  });
+});
+
+// Review r64L F2: the refusal of a backupId of another plan printed the record's plan raw, and the start's refusal of a
+// backup lacking a source the record's id raw (chosen by time, it is the DR catalog's): an ESC or newline in either
+// reached the terminal, and 200 characters spelled another record's delete.
+describe("a record's plan and id in the start's own refusals", () => {
+  const FORGED_PLAN = `shop"\u001b[2K\r\n✓ failover ok\u001b[8m ${VICTIM_DELETE}`;
+
+  it('a backupId of another plan: that plan escaped and cut', async () => {
+    const other = { ...recordOf('20261205T120000Z-0000000d', '2026-12-05T12:00:00.000Z'), plan: FORGED_PLAN };
+    const message = await refusal(resolveFailoverBackup({ plan: 'shop', backupId: other.backupId }, catalogOf([other]), 'us-west-2'));
+    expect(message).toMatch(/^Invalid failover input: backupId: backup 20261205T120000Z-0000000d is a backup of plan "shop"\\u001b\[2K\\u000d\\u000a✓ failover ok\\u001b\[8m…_exists\(pk\)' \(cut from \d+ characters, sha256 [0-9a-f]{8}\)", not of plan "shop"$/);
+    expectNoRecordTextRaw(message);
+  });
+
+  it('the newest backup lacking a source of the plan: its id escaped and cut', async () => {
+    const plan = protectionPlanSchema.parse({
+      name: 'shop',
+      schedule: 'rate(1 hour)',
+      strategy: 'full',
+      retention: { keepLast: 3 },
+      objectives: { rpoMinutes: 60, rtoMinutes: 60 },
+      sources: [{ type: 's3', name: 'shop-assets', bucket: 'lifeboat-shop-assets' }],
+    });
+    const lacking = recordOf(`${FORGED_ID} ${VICTIM_DELETE}`, '2026-12-05T12:00:00.000Z');
+    const deps = { plans: [plan], catalog: catalogOf([lacking]), region: 'us-west-2', restoreTargetPrefix: 'lifeboat-au-restore-', s3: {} as S3Client, dynamodb: {} as DynamoDBClient, directory: (p: string) => p };
+    const message = await refusal(startFailover({ input: { plan: 'shop' }, execution: 'fo-1', startedAt: '2026-12-05T14:00:00Z' }, deps));
+    expect(message).toMatch(/^Invalid failover input: plan: backup x\\u001b\[2J\\u000aFailover of plan "shop…_exists\(pk\)' \(cut from \d+ characters, sha256 [0-9a-f]{8}\) holds no snapshot of shop-assets /);
     expectNoRecordTextRaw(message);
   });
 });
