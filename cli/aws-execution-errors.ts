@@ -1,4 +1,6 @@
 import { executionArnOf } from './execution-name';
+import { isPassingAwsFailure } from './passing-aws-failure';
+import { type UnreadPage, unreadPageOf, unreadPageWords } from './unread-answer';
 import { type UnsentForCredentials } from './unsent-for-credentials';
 
 /**
@@ -44,21 +46,64 @@ function wayOut(unsent: UnsentForCredentials, side: 'primary' | 'dr'): string {
 }
 
 /**
+ * StartExecution's first attempt was answered with a 4xx page the SDK could not read (isRefusalInBetween): not Step
+ * Functions', which says its refusals in JSON, but a proxy's or firewall's, so the start did not reach it and the workflow
+ * was not started. It was retried, looked up and said to have maybe started, exit 5 with the ARN of an execution that
+ * does not exist, and neither the status nor the page's kind was said (review r64I F1).
+ */
+export class WorkflowStartRefusedInBetweenError extends Error {
+  constructor(
+    readonly stateMachineArn: string,
+    region: string,
+    page: UnreadPage,
+    cause: unknown,
+  ) {
+    super(
+      `StartExecution of state machine ${stateMachineArn} was answered with ${unreadPageWords(page)}: not Step Functions' — a proxy in between? ` +
+        `Step Functions says its refusals in JSON the CLI reads, so the start did not reach it and the workflow was not started. ` +
+        `Check the network path to Step Functions in ${region} (HTTPS_PROXY, NO_PROXY, a firewall, a VPC endpoint), then run the command again.`,
+      { cause },
+    );
+    this.name = 'WorkflowStartRefusedInBetweenError';
+  }
+}
+
+/**
  * How a start that had no answer went on after its attempts without answer: the next could not be sent (`unsent`: its
  * credentials could not be had), or was answered with a failure that stays (`answer`, such as ExecutionLimitExceeded):
  * an attempt before it may have started the workflow all the same (review r63F F5).
  */
 export type StartAfterUnanswered = { unsent?: UnsentForCredentials; answer?: unknown };
 
-/** `had no answer after N attempts (the last: …)`, and how the start went on after them. */
+/**
+ * How a call was answered, as the end of a sentence: `was answered with a page the CLI could not read (HTTP 403,
+ * text/html)` for one the SDK could not read (its parse error says nothing the operator can act on), `failed (<name>:
+ * <message>)` for one that had no answer (a timeout, a broken connection), and `answered <name>: <message>` else.
+ */
+function answerText(err: unknown): string {
+  const page = unreadPageOf(err);
+  if (page !== undefined) return `was answered with ${unreadPageWords(page)}`;
+  if (isPassingAwsFailure(err)) return `failed (${causeText(err)})`;
+  return `answered ${causeText(err)}`;
+}
+
+/**
+ * `had no answer after N attempts (the last: …)`, or, when the last was answered with a page the CLI could not read
+ * (review r64I F1), `had no readable answer after N attempts; the last was answered with …`; then how the start went on
+ * after them.
+ */
 function startAttemptsText(stateMachineArn: string, attempts: number, cause: unknown, after: StartAfterUnanswered): string {
   const next =
     after.unsent !== undefined
       ? `, and the next attempt could not be sent: ${after.unsent.words}`
       : after.answer !== undefined
-        ? `, and the last attempt answered ${causeText(after.answer)}`
+        ? `, and the last attempt ${answerText(after.answer)}`
         : '';
-  return `StartExecution of state machine ${stateMachineArn} had no answer after ${attempts} attempt${attempts === 1 ? '' : 's'} (the last: ${causeText(cause)})${next}`;
+  const tries = `${attempts} attempt${attempts === 1 ? '' : 's'}`;
+  const page = unreadPageOf(cause);
+  const unread = page !== undefined ? `was answered with ${unreadPageWords(page)}` : undefined;
+  const attemptsText = unread !== undefined ? `had no readable answer after ${tries}; the last ${unread}` : `had no answer after ${tries} (the last: ${causeText(cause)})`;
+  return `StartExecution of state machine ${stateMachineArn} ${attemptsText}${next}`;
 }
 
 /**

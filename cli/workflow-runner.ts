@@ -7,7 +7,7 @@ import { CLI_CLIENT_TIMEOUTS } from './client-timeouts';
 import { withinDeadline } from './call-deadline';
 import { isPassingAwsFailure } from './passing-aws-failure';
 import { pollFailureKind } from './poll-failure-kind';
-import { isUnreadAnswer } from './unread-answer';
+import { isRefusalInBetween, isUnreadAnswer, unreadPageOf } from './unread-answer';
 import { executionArnOf, newExecutionName } from './execution-name';
 import {
   ExecutionNameTakenError,
@@ -17,6 +17,7 @@ import {
   type StartAfterUnanswered,
   WorkflowNotStartedError,
   WorkflowStartFoundNoneError,
+  WorkflowStartRefusedInBetweenError,
   WorkflowStartUnansweredError,
 } from './aws-execution-errors';
 import { unsentForCredentials } from './unsent-for-credentials';
@@ -418,7 +419,9 @@ function sameInput(existing: string | undefined, inputText: string): boolean {
  * (`adopted`: the caller checks it). A start that never answered is looked up by its name; if that has no answer
  * either, it fails with WorkflowStartUnansweredError.
  *
- * An answer the SDK could not read (unread-answer.ts) counts as no answer: AWS may have started the run behind it.
+ * An answer the SDK could not read (unread-answer.ts) counts as no answer: AWS may have started the run behind it. A
+ * 4xx page the SDK could not read is not AWS's: something in between refused the start, which did not reach Step
+ * Functions (WorkflowStartRefusedInBetweenError).
  *
  * An attempt whose credentials could not be had was not sent (unsent-for-credentials.ts). A provider's silence is
  * thrown again at once for a minute (unanswered-credentials-memory.ts), so it is not tried again: the next attempts and
@@ -457,10 +460,19 @@ async function startOnce(a: StartCall & { side: WorkflowRegion }): Promise<{ exe
         if (unanswered === undefined) throw new WorkflowNotStartedError(a.stateMachineArn, unsent, a.side, err);
         return lookUpStarted(a, unansweredAttempts, unanswered, { unsent });
       }
+      // A 4xx page the SDK could not read is a refusal by something in between, not Step Functions': the start did not
+      // reach it, so it is not tried again nor said to have maybe started (review r64I F1), unless an attempt before it
+      // went without answer, which may have reached Step Functions: that is looked up, as after an answer that stays.
+      const page = unreadPageOf(err);
+      if (page !== undefined && isRefusalInBetween(page)) {
+        if (unanswered === undefined) throw new WorkflowStartRefusedInBetweenError(a.stateMachineArn, a.region, page, err);
+        return lookUpStarted(a, unansweredAttempts, unanswered, { answer: err });
+      }
       // An answer that stays ends the start; after an attempt without answer, that attempt may have started it, so the
-      // execution of its name is looked up as after the last attempt (review r63F F5). An answer the SDK could not read
-      // (a 200 cut on its way, a proxy's page) is no answer: it is tried again under the same name, then looked up by
-      // it, as a timeout is (review r64A F2: the command ended with the SDK's bare SyntaxError, the run maybe started).
+      // execution of its name is looked up as after the last attempt (review r63F F5). Any other answer the SDK could not
+      // read (a 200 or 5xx page rewritten between the CLI and AWS) is no answer: it is tried again under the same name,
+      // then looked up by it, as a timeout is (review r64A F2: the command ended with the SDK's bare SyntaxError, the run
+      // maybe started).
       if (!isPassingAwsFailure(err) && !isUnreadAnswer(err)) {
         if (unanswered === undefined) throw err;
         return lookUpStarted(a, unansweredAttempts, unanswered, { answer: err });

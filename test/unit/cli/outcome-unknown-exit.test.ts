@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { FollowingFailedError, FollowingGaveUpError, WorkflowNotStartedError, WorkflowStartFoundNoneError, WorkflowStartUnansweredError } from '../../../cli/aws-execution-errors';
+import { FollowingFailedError, FollowingGaveUpError, WorkflowNotStartedError, WorkflowStartFoundNoneError, WorkflowStartRefusedInBetweenError, WorkflowStartUnansweredError } from '../../../cli/aws-execution-errors';
 import { backupCommand } from '../../../cli/commands/backup-commands';
 import { catalogRebuildCommand } from '../../../cli/commands/catalog-commands';
 import { repairIndexCommand } from '../../../cli/commands/repair-index-command';
@@ -134,6 +134,14 @@ describe.each(commands)('lifeboat %s --aws whose start may or may not have begun
     const notStarted = new WorkflowNotStartedError(stateMachineOf(workflow), { words: 'the credentials could not be had', askedAgain: false }, 'primary', new Error('no credentials'));
     const { code, out } = await run(true, { run: () => Promise.reject(notStarted) });
     expect({ code, out }).toEqual({ code: 1, out: [] });
+  });
+
+  // Review r64I F1: a proxy's 4xx page answered the start, which did not reach Step Functions: not started, 1.
+  it('a start refused by something in between (WorkflowStartRefusedInBetweenError) exits 1, with nothing on stdout', async () => {
+    const refused = new WorkflowStartRefusedInBetweenError(stateMachineOf(workflow), REGION, { status: 403, contentType: 'text/html' }, unread);
+    const { code, out, err } = await run(true, { run: () => Promise.reject(refused) });
+    expect({ code, out }).toEqual({ code: 1, out: [] });
+    expect(err[0]).toBe(`lifeboat ${name}: ${refused.message}`);
   });
 });
 

@@ -2,9 +2,10 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { createServer, type Server } from 'node:http';
 import { Readable } from 'node:stream';
-import { WorkflowStartUnansweredError } from '../../../cli/aws-execution-errors';
+import { WorkflowStartRefusedInBetweenError, WorkflowStartUnansweredError } from '../../../cli/aws-execution-errors';
 import { ClosedOutputGuard } from '../../../cli/closed-output';
 import { CLI_CLIENT_TIMEOUTS } from '../../../cli/client-timeouts';
+import { outcomeUnknownOf } from '../../../cli/outcome-unknown';
 import { forgetRunCredentials } from '../../../cli/run-credentials';
 import { awsWorkflowRunner } from '../../../cli/workflow-runner';
 import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
@@ -92,7 +93,7 @@ it('a StartExecution answered later than the CLI\'s request timeout starts the w
  * saying it may have started. It is an attempt without answer: tried again under the same name, then looked up by it.
  * The client is the real SFNClient with a request handler in place of the network, keeping executions by name.
  */
-function clientAnswering(answer: (operation: string, asked: { name?: string; input?: string; executionArn?: string }) => { status: number; body: string }) {
+function clientAnswering(answer: (operation: string, asked: { name?: string; input?: string; executionArn?: string }) => { status: number; body: string; contentType?: string }) {
   const sent: string[] = [];
   const client = new SFNClient({
     region: 'us-east-1',
@@ -102,8 +103,8 @@ function clientAnswering(answer: (operation: string, asked: { name?: string; inp
       handle: async (request: { headers: Record<string, string>; body?: unknown }) => {
         const operation = String(request.headers['x-amz-target']).split('.').pop() ?? '';
         sent.push(operation);
-        const { status, body } = answer(operation, JSON.parse(typeof request.body === 'string' ? request.body : '{}') as { name?: string; input?: string; executionArn?: string });
-        return { response: { statusCode: status, headers: { 'content-type': 'application/x-amz-json-1.0' }, body: Readable.from([Buffer.from(body)]) } };
+        const { status, body, contentType } = answer(operation, JSON.parse(typeof request.body === 'string' ? request.body : '{}') as { name?: string; input?: string; executionArn?: string });
+        return { response: { statusCode: status, headers: { 'content-type': contentType ?? 'application/x-amz-json-1.0' }, body: Readable.from([Buffer.from(body)]) } };
       },
     },
   });
@@ -136,8 +137,8 @@ it('a StartExecution whose 200 was cut on its way is tried again under the same 
   expect(result.executionId).toBe(`arn:aws:states:us-east-1:000000000000:execution:lifeboat-dev-backup:${[...started.keys()][0]}`);
 });
 
-it('a proxy\'s HTML page answering every StartExecution and the lookup fails saying the workflow may or may not have started, naming its execution', async () => {
-  const { client, sent } = clientAnswering(() => ({ status: 403, body: '<html>Proxy says no</html>' }));
+/** The runner of the sample config's dev environment on `client`, with no waits; the run's first progress is its execution. */
+function startWith(client: SFNClient) {
   const environment = findEnvironment(loadLifeboatConfig(SAMPLE_CONFIG_FILE), 'dev');
   const progress: (string | undefined)[] = [];
   const run = awsWorkflowRunner({ environment, client, pollMs: 0, callDeadlineMs: 60_000, wait: () => Promise.resolve(), output: new ClosedOutputGuard(() => undefined) }).run(
@@ -145,8 +146,43 @@ it('a proxy\'s HTML page answering every StartExecution and the lookup fails say
     {},
     (p) => progress.push(p.executionId),
   );
-  await expect(run).rejects.toBeInstanceOf(WorkflowStartUnansweredError);
-  await expect(run).rejects.toThrow(/had no answer after 3 attempts \(the last: SyntaxError: [\s\S]*\), so the workflow may or may not have started\. Look for its execution lifeboat-backup-/);
-  await expect(run).rejects.toThrow(`--execution-arn ${progress[0]}`);
+  return { run: run.then(() => undefined, (err: unknown) => err), progress };
+}
+
+const PROXY_PAGE = '<html><body>403 Forbidden: blocked by corporate proxy policy</body></html>';
+
+/**
+ * Review r64I F1: a proxy's 403 or 407 HTML page (nothing reached Step Functions, which says its refusals in JSON the
+ * SDK reads) was retried 3 times, looked up and said "had no answer after 3 attempts … may or may not have started",
+ * exit 5 with the ARN of an execution that does not exist; the status and the page's kind were never said.
+ */
+it.each([403, 407])('a proxy\'s HTTP %i HTML page answering StartExecution is a refusal in between: not retried, not started, exit 1, the status and content type said', async (status) => {
+  const { client, sent } = clientAnswering(() => ({ status, body: PROXY_PAGE, contentType: 'text/html; charset=utf-8' }));
+  const { run } = startWith(client);
+  const err = await run;
+  expect(err).toBeInstanceOf(WorkflowStartRefusedInBetweenError);
+  expect((err as Error).message).toBe(
+    'StartExecution of state machine arn:aws:states:us-east-1:000000000000:stateMachine:lifeboat-dev-backup was answered with a page the CLI could not read ' +
+      `(HTTP ${status}, text/html): not Step Functions' — a proxy in between? Step Functions says its refusals in JSON the CLI reads, so the start did not reach it ` +
+      'and the workflow was not started. Check the network path to Step Functions in us-east-1 (HTTPS_PROXY, NO_PROXY, a firewall, a VPC endpoint), then run the command again.',
+  );
+  // Not an unknown outcome: the command exits 1 and writes no --json object with an execution that does not exist.
+  expect(outcomeUnknownOf(err)).toBeUndefined();
+  expect(sent).toEqual(['StartExecution']);
+});
+
+it('a 200 page the SDK cannot read answering every StartExecution is tried again under the same name and looked up: it may have started, and the message says the page\'s status', async () => {
+  const { client, sent } = clientAnswering(() => ({ status: 200, body: '<html>Sign in to the network</html>', contentType: 'text/html' }));
+  const { run, progress } = startWith(client);
+  const err = await run;
+  expect(err).toBeInstanceOf(WorkflowStartUnansweredError);
+  expect((err as Error).message).toMatch(
+    /^StartExecution of state machine \S+ had no readable answer after 3 attempts; the last was answered with a page the CLI could not read \(HTTP 200, text\/html\)[,;]/,
+  );
+  expect((err as Error).message).toMatch(/so the workflow may or may not have started\. Look for its execution lifeboat-backup-/);
+  expect((err as Error).message).not.toContain('SyntaxError');
+  expect((err as Error).message).toContain(`--execution-arn ${progress[0]}`);
+  expect(outcomeUnknownOf(err)?.executionArn).toBe(progress[0]);
   expect(sent).toEqual(['StartExecution', 'StartExecution', 'StartExecution', 'DescribeExecution']);
 });
+
