@@ -29,6 +29,7 @@ import { CLI_CLIENT_TIMEOUTS, type ClientTimeouts, requestClientSettings, transf
 import { CatalogEndpointUnansweredError, isUnanswered, VaultEndpointUnansweredError } from './unanswered-endpoint';
 import { CatalogEndpointFaultError } from './catalog-endpoint-fault-error';
 import { VaultEndpointFaultError } from './vault-endpoint-fault-error';
+import { sayVaultRequestFailures } from './vault-request-words';
 import { faultAnswer, isServerFault } from './server-fault';
 import { stsTroubleInstead } from './credentials-sts-unanswered';
 import { credentialsThrottledInstead } from './credentials-throttled-error';
@@ -314,8 +315,8 @@ export async function environmentAccess(options: TargetOptions & DrAccountOption
   const catalogClientIn = (region: string, clientTimeouts = timeouts): DynamoDBClient =>
     endpoints ? localDynamoDbClient(endpoints, region, requestClientSettings(clientTimeouts)) : new DynamoDBClient(awsRequestSettings(region, clientTimeouts));
   const dynamodb = clients.dynamodb ?? catalogClientIn(environment.primaryRegion);
-  const s3 = (region: string) =>
-    clients.s3?.(region) ?? (endpoints ? localS3Client(endpoints, region, transferClientSettings(timeouts)) : new S3Client(awsTransferSettings(region, timeouts)));
+  const builtS3 = (region: string): S3Client => (endpoints ? localS3Client(endpoints, region, transferClientSettings(timeouts)) : new S3Client(awsTransferSettings(region, timeouts)));
+  const s3 = (region: string) => clients.s3?.(region) ?? builtS3(region);
   // The DR side's own credentials, in AWS only (the local cloud has none): built on first use, once.
   let drProfileClients: ProfileClients | undefined;
   const profiled = (): ProfileClients | undefined => {
@@ -324,6 +325,17 @@ export async function environmentAccess(options: TargetOptions & DrAccountOption
     return drProfileClients;
   };
   const s3Of = (side: 'primary' | 'dr') => (side === 'dr' ? profiled()?.s3 : undefined) ?? s3(regionOf(side));
+  // An opened vault's S3 client: once open, a prune's, scrub's or restore's reads printed S3's bare "Service Unavailable" or
+  // "Please reduce your request rate." (f64W); they say the vault, S3's fault or throttle and the way out of the region
+  // in the commands' own options, keeping the name, `$fault` and `$metadata` that retention and replication read. Only a
+  // client built here, of this vault alone: one given (a test's, --dr-profile's, shared with vaultBucket) stays as it is.
+  const vaultS3Of = (side: 'primary' | 'dr', vault: string, saying: () => boolean): S3Client => {
+    const given = (side === 'dr' ? profiled()?.s3 : undefined) ?? clients.s3?.(regionOf(side));
+    if (given !== undefined) return given;
+    const endpoint = endpoints?.s3[regionOf(side)];
+    const s3In = (region: string) => `S3 in ${region}${endpoint && region === regionOf(side) ? ` (${endpoint})` : ''}`;
+    return sayVaultRequestFailures(builtS3(regionOf(side)), bucketOf(side), s3In, { failed: `${vault} could not be used`, instead: OTHER_VAULT_HINT[side], saying });
+  };
   const kmsOf = (side: 'primary' | 'dr') => (side === 'dr' ? profiled()?.kms : undefined) ?? clients.kms?.(regionOf(side)) ?? new KMSClient(awsRequestSettings(regionOf(side), timeouts));
   const documents =
     use.primaryCatalogUnanswered === undefined
@@ -401,12 +413,15 @@ export async function environmentAccess(options: TargetOptions & DrAccountOption
           hint: OTHER_VAULT_HINT[side],
         });
       }
+      const endpoint = endpoints?.s3[regionOf(side)];
+      const s3 = `S3 in ${regionOf(side)}${endpoint ? ` (${endpoint})` : ''}`;
+      const vault = `the ${side === 'primary' ? 'primary' : 'DR'} vault ${bucketOf(side)}`;
+      let opened = false;
       try {
-        return await openBackupVault({ s3: s3Of(side), bucket: bucketOf(side), provider, create: false });
+        const opening = await openBackupVault({ s3: vaultS3Of(side, vault, () => opened), bucket: bucketOf(side), provider, create: false });
+        opened = true;
+        return opening;
       } catch (err) {
-        const endpoint = endpoints?.s3[regionOf(side)];
-        const s3 = `S3 in ${regionOf(side)}${endpoint ? ` (${endpoint})` : ''}`;
-        const vault = `the ${side === 'primary' ? 'primary' : 'DR'} vault ${bucketOf(side)}`;
         const throttled = credentialsThrottledInstead(err, `${vault} could not be opened`, s3);
         if (throttled !== undefined) throw throttled;
         // A 5xx of S3, or of the STS asked for the credentials' role, printed its bare "Service Unavailable" (review r63O F3).

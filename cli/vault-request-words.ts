@@ -26,21 +26,32 @@ const THROTTLE_PASSES = 'S3 may take the request in a minute';
  * followed, not the client's (review r64E F2). Any other error (a 4xx the vault store reads by its name or status,
  * silence) passes as it is; the words keep `$metadata` (status, request ids), and a throttle its name, for those who read them.
  */
-export function sayVaultRequestFailures(client: S3Client, bucket: string, s3: (region: string) => string): S3Client {
+export function sayVaultRequestFailures(client: S3Client, bucket: string, s3: (region: string) => string, words: VaultRequestWords = {}): S3Client {
+  const failed = words.failed ?? `the vault bucket ${bucket} could not be used`;
+  const instead = words.instead ?? OTHER_REGION;
   client.middlewareStack.add(
     (next, context) => async (args) => {
       try {
         return await next(args);
       } catch (err) {
+        if (words.saying !== undefined && !words.saying()) throw err;
         const operation = (context.commandName ?? 'the request').replace(/Command$/, '');
         const region = signedRegionOf(context) ?? (await client.config.region());
-        throw vaultRequestFailure(err, bucket, s3(region), operation) ?? err;
+        throw vaultRequestFailure(err, failed, instead, s3(region), operation) ?? err;
       }
     },
     { name: 'lifeboatVaultRequestWords', step: 'initialize', override: true },
   );
   return client;
 }
+
+/**
+ * Whose vault the words name and its way out when its region is down: `lifeboat vault`'s bucket and the DR copy's s3://
+ * location by default; an environment's vault (environment-access.ts) names itself and --vault dr or --from dr, its
+ * commands' own options. `saying`: whether to word a failure now (an environment's vault words the failures of its
+ * opening itself, as `could not be opened`).
+ */
+export type VaultRequestWords = { readonly failed?: string; readonly instead?: string; readonly saying?: () => boolean };
 
 /** The region the failed request was signed for: the SDK's signing region, or the one a followed redirect named. */
 function signedRegionOf(context: object): string | undefined {
@@ -50,9 +61,8 @@ function signedRegionOf(context: object): string | undefined {
 }
 
 /** The error in words for a request `operation` of the vault bucket, or undefined when its own words are kept. */
-function vaultRequestFailure(err: unknown, bucket: string, s3: string, operation: string): Error | undefined {
+function vaultRequestFailure(err: unknown, failed: string, instead: string, s3: string, operation: string): Error | undefined {
   if (!(err instanceof Error)) return undefined;
-  const failed = `the vault bucket ${bucket} could not be used`;
   const stsThrottled = credentialsThrottledInstead(err, failed, s3);
   if (stsThrottled !== undefined) return stsThrottled;
   const metadata = answerMetadataOf(err);
@@ -63,7 +73,7 @@ function vaultRequestFailure(err: unknown, bucket: string, s3: string, operation
   if (bareHead) {
     return new VaultHeadFaultError(
       `${failed}: ${s3} answered ${operation} with HTTP 503 and no body, as S3 answers a HEAD it throttles (SlowDown) or cannot serve (${faultAnswer(err)}${ids}): ` +
-        `${THROTTLE_PASSES}; if that region is down, open the vault's copy in the DR region (its s3:// location) instead`,
+        `${THROTTLE_PASSES}; ${instead.charAt(0).toLowerCase()}${instead.slice(1)}`,
       err,
     );
   }
@@ -79,5 +89,5 @@ function vaultRequestFailure(err: unknown, bucket: string, s3: string, operation
     );
   }
   const fault = stsTroubleInstead(err, s3) ?? `${s3} answered ${operation} with a fault of its own (${faultAnswer(err)}${ids})`;
-  return new VaultEndpointFaultError(`${failed}: ${fault}. ${OTHER_REGION}`, err);
+  return new VaultEndpointFaultError(`${failed}: ${fault}. ${instead}`, err);
 }
