@@ -571,7 +571,8 @@ function scrubVerdict(summary: ScrubRunRecord, left: ObjectsLeft, run: ScrubRunC
   const verdict: Record<ScrubRunRecord['outcome'], string> = {
     CLEAN: unopened ? `Clean: every object read verified; not compared with ${unopened}, which could not be opened.` : 'Clean: every object read verified, and the vaults hold the same objects.',
     REPAIRED: `Repaired ${summary.repaired} object(s) from the other vault; each copy verified where it landed.`,
-    REPAIRABLE: goodCopy.join(' '),
+    // Its objects' other copies were not read, so they are not lost: unverified, and said why (review r64P F2).
+    REPAIRABLE: [...(unopened && left.unverified.size > 0 ? [`${unopened}, which could not be opened, was not searched for a good copy: scrub again with --repair once it opens.`] : []), ...goodCopy].join(' '),
     DAMAGED: [damaged, ...goodCopy].join(' '),
   };
   return verdict[summary.outcome];

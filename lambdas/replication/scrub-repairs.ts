@@ -32,6 +32,14 @@ export function corruptRepairDeadlineReason(options = ''): string {
 }
 
 /**
+ * Why an object is unrepaired when the other vault could not be opened: its copy there was not read, so it is not known
+ * lost. `options`: the scrub's target options (RepairScope.commandOptions).
+ */
+export function unopenedSourceReason(from: VaultSide, options = ''): string {
+  return `the ${from} vault could not be opened, so its copy was not read (not verified, not known lost) and there is no copy to repair from: once it opens, \`lifeboat scrub --fraction 1 --repair${options}\` verifies and copies it`;
+}
+
+/**
  * What a repair says when the damaged copy's legal hold could not be read (LegalHoldUnreadError): the copy was written
  * unheld. `lifeboat backups hold` replaces a held backup's catalog reason, by and at, so the line says to give the
  * reason it has now (review r62B F4); `options`: the target options the line ends with (r62B F3), without the vault's:
@@ -166,7 +174,9 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
   const heal = async (b: Bad): Promise<ScrubFinding['outcome']> => {
     const from = otherSide(b.vault);
     const source = vaults[from];
-    if (!source) return found(b, 'unrepaired', `the ${from} vault could not be opened, so there is no copy to repair from`);
+    // Its copy was never read: not a good copy, and not lost either. Said lost, a one-vault run while the other region
+    // was down recorded the run DAMAGED and status ✗, and dropped what an earlier run knew of that copy (review r64P F2).
+    if (!source) return found(b, 'unrepaired', unopenedSourceReason(from, scope.commandOptions), 'unverified');
     if (!hasSortedKey(listingOf(from), b.key)) return found(b, 'unrepaired', `the ${from} vault lacks it too`);
     // A copy this run already found damaged or archived is judged as ever (copyFrom reads nothing then); any other would
     // cost reads and a copy the deadline has no time for. Unrepaired, it holds back a missing snapshot (failedInto).
