@@ -173,3 +173,14 @@ describe('a forged record beside the deletes the doctor prints (review r64G F1)'
     expect(dr?.detail).toBe(`replication of aws dynamodb delete-item --r…:"BACKUP"}}' (cut from 153 characters, sha256 60b39e70) to the DR vault failed: it is restorable from the primary region only`);
   });
 });
+
+// Review r64L F5: every record starting in the future was named, uncapped: 5,000 made one line of 374 KB.
+it('names the first 10 records that start in the future, then how many more', async () => {
+  const ahead = Array.from({ length: 5000 }, (_, i) => record(`2027${String(i).padStart(4, '0')}T000000Z-0000ffff`, '2027-11-20T12:00:00.000Z'));
+  const [last] = await checkLastBackup(catalogOf([...ahead, record('20261130T000000Z-1a2b3c4d', '2026-11-30T00:00:00.000Z')]), ctx, PLAN, NOW);
+  const named = [...(last?.detail ?? '').matchAll(/2027\d{4}T000000Z-0000ffff \(COMMITTED, started 2027-11-20T12:00:00\.000Z\)/g)];
+  expect(named).toHaveLength(10);
+  expect(last?.detail).toContain('20270009T000000Z-0000ffff (COMMITTED, started 2027-11-20T12:00:00.000Z) and 4990 more start in the future: the clock that wrote them or the catalog is wrong (not counted)');
+  expect(last?.detail.length).toBeLessThan(2000);
+  expect(last?.fix).toContain('lifeboat backups list --plan demo');
+});
