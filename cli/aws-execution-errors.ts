@@ -1,7 +1,7 @@
 import { executionArnOf } from './execution-name';
 import { isPassingAwsFailure } from './passing-aws-failure';
 import { type UnreadPage, unreadPageOf, unreadPageWords } from './unread-answer';
-import { type UnsentForCredentials } from './unsent-for-credentials';
+import { type UnsentForCredentials, unsentForCredentials } from './unsent-for-credentials';
 
 /**
  * Why a command that runs a workflow in AWS cannot report its result: the start was not sent (its credentials could not
@@ -71,9 +71,10 @@ export class WorkflowStartRefusedInBetweenError extends Error {
 /**
  * How a start that had no answer went on after its attempts without answer: the next could not be sent (`unsent`: its
  * credentials could not be had), or was answered with a failure that stays (`answer`, such as ExecutionLimitExceeded):
- * an attempt before it may have started the workflow all the same (review r63F F5).
+ * an attempt before it may have started the workflow all the same (review r63F F5). `lookup`: how the lookup of the
+ * execution by its name failed (an AccessDenied, a proxy's page), said rather than dropped (review r64I F2).
  */
-export type StartAfterUnanswered = { unsent?: UnsentForCredentials; answer?: unknown };
+export type StartAfterUnanswered = { unsent?: UnsentForCredentials; answer?: unknown; lookup?: unknown };
 
 /**
  * How a call was answered, as the end of a sentence: `was answered with a page the CLI could not read (HTTP 403,
@@ -85,6 +86,13 @@ function answerText(err: unknown): string {
   if (page !== undefined) return `was answered with ${unreadPageWords(page)}`;
   if (isPassingAwsFailure(err)) return `failed (${causeText(err)})`;
   return `answered ${causeText(err)}`;
+}
+
+/** How the lookup failed: not sent for its credentials (their words, unless the attempt before said them), or as answerText says. */
+function lookupText(err: unknown, unsentBefore: UnsentForCredentials | undefined): string {
+  const unsent = unsentForCredentials(err);
+  if (unsent === undefined) return `, and the lookup by its name ${answerText(err)}`;
+  return unsent.words === unsentBefore?.words ? ', nor could the lookup by its name' : `, and the lookup by its name could not be sent: ${unsent.words}`;
 }
 
 /**
@@ -99,11 +107,12 @@ function startAttemptsText(stateMachineArn: string, attempts: number, cause: unk
       : after.answer !== undefined
         ? `, and the last attempt ${answerText(after.answer)}`
         : '';
+  const lookup = after.lookup !== undefined ? lookupText(after.lookup, after.unsent) : '';
   const tries = `${attempts} attempt${attempts === 1 ? '' : 's'}`;
   const page = unreadPageOf(cause);
   const unread = page !== undefined ? `was answered with ${unreadPageWords(page)}` : undefined;
   const attemptsText = unread !== undefined ? `had no readable answer after ${tries}; the last ${unread}` : `had no answer after ${tries} (the last: ${causeText(cause)})`;
-  return `StartExecution of state machine ${stateMachineArn} ${attemptsText}${next}`;
+  return `StartExecution of state machine ${stateMachineArn} ${attemptsText}${next}${lookup}`;
 }
 
 /**

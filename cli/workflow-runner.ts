@@ -506,7 +506,10 @@ async function lookUpStarted(
     await a.call('DescribeExecution', (abortSignal) => a.sfn.send(new DescribeExecutionCommand({ executionArn }), { abortSignal }));
     return { executionArn, adopted: true };
   } catch (err) {
-    if (!(err instanceof Error && err.name === 'ExecutionDoesNotExist')) throw new WorkflowStartUnansweredError(a.stateMachineArn, a.executionName, a.region, attempts, unanswered, after);
+    // The lookup's own failure is said (an AccessDenied for states:DescribeExecution, a proxy's page): review r64I F2.
+    if (!(err instanceof Error && err.name === 'ExecutionDoesNotExist')) {
+      throw new WorkflowStartUnansweredError(a.stateMachineArn, a.executionName, a.region, attempts, unanswered, { ...after, lookup: err });
+    }
   }
   await a.wait(LATE_START_PAUSE_MS, a.signal);
   try {

@@ -206,7 +206,7 @@ describe('an --aws run whose start had no answer, then whose credentials could n
     await expect(run).rejects.toBeInstanceOf(WorkflowStartUnansweredError);
     const [name] = mock.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name);
     await expect(run).rejects.toThrow(
-      `StartExecution of state machine ${STATE_MACHINE} had no answer after 1 attempt (the last: TimeoutError: a request has exceeded the configured requestTimeout), and the next attempt could not be sent: STS in ${region} did not answer the request for the credentials' role (a request has exceeded the configured requestTimeout), so the workflow may or may not have started. Look for its execution ${name} with`,
+      `StartExecution of state machine ${STATE_MACHINE} had no answer after 1 attempt (the last: TimeoutError: a request has exceeded the configured requestTimeout), and the next attempt could not be sent: STS in ${region} did not answer the request for the credentials' role (a request has exceeded the configured requestTimeout), nor could the lookup by its name, so the workflow may or may not have started. Look for its execution ${name} with`,
     );
     expect({ starts: mock.commandCalls(StartExecutionCommand).length, lookups: mock.commandCalls(DescribeExecutionCommand).length }).toEqual({ starts: 2, lookups: 1 });
   });

@@ -186,3 +186,27 @@ it('a 200 page the SDK cannot read answering every StartExecution is tried again
   expect(sent).toEqual(['StartExecution', 'StartExecution', 'StartExecution', 'DescribeExecution']);
 });
 
+/**
+ * Review r64I F2: the lookup by the run's name threw its own failure away (an AccessDenied for states:DescribeExecution,
+ * a proxy's page), so the message did not say why the start could not be settled.
+ */
+it.each([
+  [
+    'answered AccessDeniedException',
+    { status: 400, body: JSON.stringify({ __type: 'com.amazon.coral.service#AccessDeniedException', message: 'User is not authorized to perform: states:DescribeExecution' }) },
+    ', and the lookup by its name answered AccessDeniedException: User is not authorized to perform: states:DescribeExecution, so the workflow may or may not have started.',
+  ],
+  [
+    'answered with a proxy\'s page',
+    { status: 403, body: PROXY_PAGE, contentType: 'text/html' },
+    ', and the lookup by its name was answered with a page the CLI could not read (HTTP 403, text/html), so the workflow may or may not have started.',
+  ],
+])('a lookup after starts without a readable answer that %s says so', async (_, lookupAnswer, said) => {
+  const { client, sent } = clientAnswering((operation) => (operation === 'StartExecution' ? { status: 200, body: '<html>rewritten</html>', contentType: 'text/html' } : lookupAnswer));
+  const { run } = startWith(client);
+  const err = await run;
+  expect(err).toBeInstanceOf(WorkflowStartUnansweredError);
+  expect((err as Error).message).toContain(`had no readable answer after 3 attempts; the last was answered with a page the CLI could not read (HTTP 200, text/html)${said}`);
+  expect(sent).toEqual(['StartExecution', 'StartExecution', 'StartExecution', 'DescribeExecution']);
+});
+
