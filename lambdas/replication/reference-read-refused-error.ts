@@ -3,6 +3,7 @@ import { type VaultSide } from '../runtime/runtime-config';
 import { type MappedKind } from './mapped-kind';
 import { otherSide } from './other-side';
 import { type RefusedReadRun, refusedReadAdvice } from './refused-read-advice';
+import { refusedWords } from './refused-words';
 import { shownVaultKey } from './shown-vault-key';
 
 /** What of a vault's references a refused read was of: its key's kind (`object` for any other key). */
@@ -86,7 +87,7 @@ export class ReferenceReadRefusedError extends Error {
     run: Pick<RefusedReadRun, 'repair'> = {},
   ) {
     const kind = referenceObjectKind(key);
-    const words = cause instanceof Error ? cause.message : String(cause);
+    const words = refusedWords(cause);
     const phase = reader.phase === 'damage mapping' ? "the scrub's damage mapping" : `the scrub's work-out of what the ${reader.for} vault needs`;
     const readFor = reader.phase === 'damage mapping' ? 'which the damage mapping reads to name the backups an unrepaired object hurts' : `which the scrub reads to work out which objects the ${reader.for} vault lacks it needs`;
     const { action, advice } = refusedReadAdvice(vault, 's3:GetObject', `${kind} object ${key}, ${readFor}`, cause, run.repair === undefined ? {} : { repair: run.repair });

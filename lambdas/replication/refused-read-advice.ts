@@ -3,6 +3,7 @@ import { type VaultSide } from '../runtime/runtime-config';
 import { notPermissionRefusalAdvice } from './not-permission-refusal-advice';
 import { otherSide } from './other-side';
 import { refusalAdvice } from './refused-write-advice';
+import { refusedWords } from './refused-words';
 import { type ScrubScope } from './scrub-report';
 
 /**
@@ -33,7 +34,7 @@ const DR_POLICY_ACTIONS_SINCE: Readonly<Record<string, string>> = { 's3:GetObjec
  * named (a KMS key's, for one), else the read's own; the permission is the reader's to have, not the target's.
  */
 export function refusedSourceReadReason(from: VaultSide, read: keyof typeof READS, cause: unknown): string {
-  const words = cause instanceof Error ? cause.message : String(cause);
+  const words = refusedWords(cause);
   const { action, advice } = refusedReadAdvice(from, READS[read].action, `copy, which the repair reads ${READS[read].reads} with`, cause);
   return `reading the ${from} vault's copy was refused (${action}: ${words}); ${advice}`;
 }

@@ -1,5 +1,6 @@
 import { type DenyingPolicy, refusalOf } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
+import { refusedWords } from './refused-words';
 
 /** Said of an explicit deny: which policy it is in says who lifts it. */
 const EXPLICIT = ' (an explicit deny, which no permission of the credentials overrides)';
@@ -12,7 +13,7 @@ const EXPLICIT = ' (an explicit deny, which no permission of the credentials ove
  * account's overwrites: a missing copy is written create-only.
  */
 export function refusedRepairReason(vault: VaultSide, overwrite: boolean, cause: unknown, held: boolean | undefined): string {
-  const words = cause instanceof Error ? cause.message : String(cause);
+  const words = refusedWords(cause);
   if (!overwrite) return `the ${vault} vault refused the copy of its missing object (${words}); ${refusedWriteAdvice(cause, held === true)}`;
   return `the ${vault} vault refused to replace its damaged copy (${words}); ${vault === 'dr' ? drOverwriteAdvice(cause, held) : refusedWriteAdvice(cause, held === true)}`;
 }

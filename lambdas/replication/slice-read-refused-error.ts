@@ -1,5 +1,6 @@
 import { type VaultSide } from '../runtime/runtime-config';
 import { type RefusedReadRun, refusedReadAdvice } from './refused-read-advice';
+import { refusedWords } from './refused-words';
 
 /**
  * The scrub's read of an object of its slice in `vault` was refused (an AccessDenied: the DR key refusing kms:Decrypt,
@@ -18,7 +19,7 @@ export class SliceReadRefusedError extends Error {
     /** The run that read (its repair and scope), whose advice it words (review r64B F4). */
     run?: RefusedReadRun,
   ) {
-    const words = cause instanceof Error ? cause.message : String(cause);
+    const words = refusedWords(cause);
     const { action, advice } = refusedReadAdvice(vault, 's3:GetObject', `copy of ${key}, which the scrub reads to verify it`, cause, run);
     super(
       `the scrub was refused the read of ${key} in the ${vault} vault (${location}) (${action}: ${words}); ${advice}. ` +

@@ -1,5 +1,7 @@
 import * as path from 'node:path';
 import { ReferenceReadRefusedError } from '../../../../lambdas/replication/reference-read-refused-error';
+import { refusedSourceReadReason } from '../../../../lambdas/replication/refused-read-advice';
+import { refusedRepairReason } from '../../../../lambdas/replication/refused-write-advice';
 import { scrubVaults } from '../../../../lambdas/replication/scrub-vaults';
 import { SliceReadRefusedError } from '../../../../lambdas/replication/slice-read-refused-error';
 import { BucketOwnerMismatchError } from '../../../../lambdas/runtime/expected-bucket-owner';
@@ -75,7 +77,7 @@ it("a read-only run's refused mapping read is advised to scrub again, not to scr
   expect(stop).toBeInstanceOf(ReferenceReadRefusedError);
   expect(stop).toMatchObject({ reader: { phase: 'damage mapping' }, kind: 'index', vault: 'dr', key: index });
   const message = (stop as Error).message;
-  expect(message).toContain(`(s3:GetObject: Access Denied); these credentials lack s3:GetObject on the dr vault's index object ${index}, which the damage mapping reads to name the backups an unrepaired object hurts: scrub again with credentials that have it. The run stops here`);
+  expect(message).toContain(`(s3:GetObject: "AccessDenied: Access Denied"); these credentials lack s3:GetObject on the dr vault's index object ${index}, which the damage mapping reads to name the backups an unrepaired object hurts: scrub again with credentials that have it. The run stops here`);
   expect(message).not.toContain('with repair');
   // The mapping reads both vaults whatever the scope: no scrub of one vault alone is offered.
   expect(message).not.toContain('--vault');
@@ -105,9 +107,21 @@ it("a refusal under the runtime's ExpectedBucketOwner wrapper is advised from S3
   expect(slice).toBeInstanceOf(SliceReadRefusedError);
   expect((slice as Error).message).toContain(`the vault's KMS key's policy does not allow these credentials kms:Decrypt on the dr vault's copy of ${pack}, which the scrub reads to verify it`);
   expect((slice as Error).message).not.toContain('these credentials lack s3:GetObject');
+  // Review r64K F3: the words quoted were the wrapper's own (another account's bucket, or an IAM policy), contradicting
+  // the advice, with the role and the key's ARN nowhere: they are S3's, under the wrapper.
+  expect((slice as Error).message).toContain(`(kms:Decrypt: "AccessDenied: ${KMS_WORDS}")`);
+  expect((slice as Error).message).not.toContain('ExpectedBucketOwner');
 
   const manifest = await firstKey(pair.primary, 'manifest/');
   const refusal = new ReferenceReadRefusedError({ phase: 'work-out', for: 'primary' }, 'dr', 'memory://dr', manifest, wrapped(s3Error('AccessDenied', KMS_WORDS)), { repair: true });
-  expect(refusal.message).toContain(`(kms:Decrypt: bucket vault-dr: S3 answered GetObjectCommand with 403 AccessDenied`);
+  expect(refusal.message).toContain(`(kms:Decrypt: "AccessDenied: ${KMS_WORDS}")`);
+  expect(refusal.message).not.toContain('ExpectedBucketOwner');
   expect(refusal.message).toContain(`the vault's KMS key's policy does not allow these credentials kms:Decrypt on the dr vault's manifest object ${manifest}`);
+
+  // A repair's refused write and its refused read of the other copy say S3's words too.
+  const write = refusedRepairReason('primary', false, wrapped(s3Error('AccessDenied', KMS_WORDS)), undefined);
+  expect(write).toContain(`refused the copy of its missing object ("AccessDenied: ${KMS_WORDS}")`);
+  const read = refusedSourceReadReason('dr', 'body', wrapped(s3Error('AccessDenied', KMS_WORDS)));
+  expect(read).toContain(`reading the dr vault's copy was refused (kms:Decrypt: "AccessDenied: ${KMS_WORDS}")`);
+  for (const said of [write, read]) expect(said).not.toContain('ExpectedBucketOwner');
 });

@@ -75,7 +75,7 @@ test('thirty objects each with its own long reason: reasons cut, the message wit
   const { report, record, ids } = reviewersCase((key) => refusedRepairReason('dr', true, refusedOverwrite(key), undefined));
   const message = damageMessage(report, record, ' --env prod --aws');
   expectWholeEnd(message, ids);
-  expect(message).toMatch(/ Reason 1: the dr vault refused to replace its damaged copy \(User: arn:aws:sts::/);
+  expect(message).toMatch(/ Reason 1: the dr vault refused to replace its damaged copy \("AccessDenied: User: arn:aws:sts::/);
   expect(message).toContain('(Reasons cut at 300 characters: lifeboat scrub --json --env prod --aws gives each whole.)');
 });
 

@@ -56,6 +56,8 @@ afterEach(async () => removeDir(dir));
 const everything = { scope: 'both', fraction: 1, cursor: FIRST_SCRUB_CURSOR } as const;
 /** S3's AccessDenied with `words`. */
 const DENIED_BY = (words: string) => Object.assign(new Error(words), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+/** DENIED_BY's error as a refusal's message quotes it (review r64K F3: S3's own error, its name and words JSON-quoted). */
+const s3Said = (words: string): string => JSON.stringify(`AccessDenied: ${words}`);
 /** The scrub-vault-pair's DR key (cheap scrypt). */
 const FAST_SCRYPT = { N: 1024, r: 8, p: 1 };
 const summaryOf = (report: Awaited<ReturnType<typeof scrubVaults>>) => scrubRunSummary(report, { environment: 'dev', startedAt: '2026-12-01T00:00:00Z', endedAt: '2026-12-01T00:00:01Z' });
@@ -1750,7 +1752,7 @@ it('a DR vault that refuses to replace its damaged copy (another account): that 
   expect(report.findings).toEqual(
     expect.arrayContaining([
       expect.objectContaining({ vault: 'primary', key: index, problem: 'corrupt', outcome: 'repaired' }),
-      expect.objectContaining({ vault: 'dr', key: pack, problem: 'corrupt', outcome: 'unrepaired', reason: expect.stringContaining('the dr vault refused to replace its damaged copy (Access Denied); if it is a DR vault in another account, it takes overwrites from its own account only') }),
+      expect.objectContaining({ vault: 'dr', key: pack, problem: 'corrupt', outcome: 'unrepaired', reason: expect.stringContaining('the dr vault refused to replace its damaged copy ("AccessDenied: Access Denied"); if it is a DR vault in another account, it takes overwrites from its own account only') }),
     ]),
   );
   expect(report.findings).toHaveLength(2);
@@ -1778,7 +1780,7 @@ it.each([
   const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
   expect(report.findings).toEqual([expect.objectContaining({ vault: 'dr', key: pack, outcome: 'unrepaired', goodCopy: true })]);
   expect(report.findings[0]?.reason).toBe(
-    `the dr vault refused to replace its damaged copy (${words}); the DR vault's bucket policy denies this overwrite (an explicit deny): if the DR vault is in another account, that is its protection against the primary account's overwrites (DenyOverwritesByThePrimaryAccount), which is not to be lifted: have an administrator of the DR account delete the damaged object (\`aws s3 rm\`: a plain delete keeps its version), and the next scrub with repair copies it as missing (docs/DEPLOYMENT.md, "The DR vault in another account")${rehold}; ${SAME_ACCOUNT_DR}`,
+    `the dr vault refused to replace its damaged copy (${s3Said(words)}); the DR vault's bucket policy denies this overwrite (an explicit deny): if the DR vault is in another account, that is its protection against the primary account's overwrites (DenyOverwritesByThePrimaryAccount), which is not to be lifted: have an administrator of the DR account delete the damaged object (\`aws s3 rm\`: a plain delete keeps its version), and the next scrub with repair copies it as missing (docs/DEPLOYMENT.md, "The DR vault in another account")${rehold}; ${SAME_ACCOUNT_DR}`,
   );
 });
 
@@ -1799,7 +1801,7 @@ it.each([
   const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
   expect(report.findings).toEqual([expect.objectContaining({ vault: 'dr', key: pack, outcome: 'unrepaired', goodCopy: true })]);
   expect(report.findings[0]?.reason).toBe(
-    `the dr vault refused to replace its damaged copy (${words}); the DR vault's bucket policy denies this overwrite (an explicit deny): if the DR vault is in another account, that is its protection against the primary account's overwrites (DenyOverwritesByThePrimaryAccount), which is not to be lifted: have an administrator of the DR account delete the damaged object (\`aws s3 rm\`: a plain delete keeps its version), and the next scrub with repair copies it as missing (docs/DEPLOYMENT.md, "The DR vault in another account")${note}; ${SAME_ACCOUNT_DR}`,
+    `the dr vault refused to replace its damaged copy (${s3Said(words)}); the DR vault's bucket policy denies this overwrite (an explicit deny): if the DR vault is in another account, that is its protection against the primary account's overwrites (DenyOverwritesByThePrimaryAccount), which is not to be lifted: have an administrator of the DR account delete the damaged object (\`aws s3 rm\`: a plain delete keeps its version), and the next scrub with repair copies it as missing (docs/DEPLOYMENT.md, "The DR vault in another account")${note}; ${SAME_ACCOUNT_DR}`,
   );
 });
 
@@ -1834,7 +1836,7 @@ it.each([
   const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
   expect(report.findings).toEqual([expect.objectContaining({ vault: 'dr', key: pack, outcome: 'unrepaired', goodCopy: true })]);
   expect(report.findings[0]?.reason).toBe(
-    `the dr vault refused to replace its damaged copy (${words}); the DR vault's bucket policy denies this overwrite (an explicit deny): if the DR vault is in another account, that is its protection against the primary account's overwrites (DenyOverwritesByThePrimaryAccount), which is not to be lifted: have an administrator of the DR account delete the damaged object (\`aws s3 rm\`: a plain delete keeps its version), and the next scrub with repair copies it as missing (docs/DEPLOYMENT.md, "The DR vault in another account")${note}; ${SAME_ACCOUNT_DR}`,
+    `the dr vault refused to replace its damaged copy (${s3Said(words)}); the DR vault's bucket policy denies this overwrite (an explicit deny): if the DR vault is in another account, that is its protection against the primary account's overwrites (DenyOverwritesByThePrimaryAccount), which is not to be lifted: have an administrator of the DR account delete the damaged object (\`aws s3 rm\`: a plain delete keeps its version), and the next scrub with repair copies it as missing (docs/DEPLOYMENT.md, "The DR vault in another account")${note}; ${SAME_ACCOUNT_DR}`,
   );
   // A hold replace read is not asked again; one it could not read is, once.
   expect(calls).toEqual(refused ? ['GetObjectLegalHoldCommand', 'PutObjectCommand', 'GetObjectLegalHoldCommand'] : ['GetObjectLegalHoldCommand', 'PutObjectCommand']);
@@ -1854,7 +1856,7 @@ it.each([
 
   const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
   const reason = report.findings[0]?.reason ?? '';
-  const expected = `the dr vault refused to replace its damaged copy (${words}); ${said}`;
+  const expected = `the dr vault refused to replace its damaged copy (${s3Said(words)}); ${said}`;
   expect(reason.slice(0, expected.length)).toBe(expected);
   expect(reason).not.toContain('aws s3 rm');
   expect(reason).not.toContain('DR vault in another account');
@@ -1931,7 +1933,7 @@ it('a held damaged copy whose write with the hold is refused names s3:PutObjectL
   const reason = report.findings[0]?.reason ?? '';
   expect(report.findings).toEqual([expect.objectContaining({ vault: 'primary', key: pack, outcome: 'unrepaired', goodCopy: true })]);
   expect(reason).toBe(
-    "the primary vault refused to replace its damaged copy (Access Denied); these credentials lack s3:PutObjectLegalHold on it (a KMS key or a policy's deny can refuse it too; CloudTrail names the action), which writing the new copy with the damaged copy's legal hold needs besides s3:PutObject: scrub with repair again with credentials that have both",
+    "the primary vault refused to replace its damaged copy (\"AccessDenied: Access Denied\"); these credentials lack s3:PutObjectLegalHold on it (a KMS key or a policy's deny can refuse it too; CloudTrail names the action), which writing the new copy with the damaged copy's legal hold needs besides s3:PutObject: scrub with repair again with credentials that have both",
   );
 });
 
@@ -1947,7 +1949,7 @@ it('a held damaged copy whose write S3 refuses naming kms:GenerateDataKey names 
   const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
   expect(report.findings).toEqual([expect.objectContaining({ vault: 'primary', key: pack, outcome: 'unrepaired', goodCopy: true })]);
   expect(report.findings[0]?.reason).toBe(
-    `the primary vault refused to replace its damaged copy (${words}); S3 refused kms:GenerateDataKey, which writing the new copy needs: scrub with repair again with credentials allowed it`,
+    `the primary vault refused to replace its damaged copy (${s3Said(words)}); S3 refused kms:GenerateDataKey, which writing the new copy needs: scrub with repair again with credentials allowed it`,
   );
 });
 
@@ -1967,7 +1969,7 @@ it.each([
 
   const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
   expect(report.findings).toEqual([expect.objectContaining({ vault: 'primary', key: pack, outcome: 'unrepaired', goodCopy: true })]);
-  expect(report.findings[0]?.reason).toBe(`the primary vault refused to replace its damaged copy (${words}); ${said}: scrub with repair again with credentials allowed it`);
+  expect(report.findings[0]?.reason).toBe(`the primary vault refused to replace its damaged copy (${s3Said(words)}); ${said}: scrub with repair again with credentials allowed it`);
 });
 
 // Review r62I F5: a policy's explicit deny was advice to use credentials allowed the action, which no credentials are.
@@ -1985,7 +1987,7 @@ it.each([
 
   const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
   expect(report.findings[0]?.reason).toBe(
-    `the primary vault refused to replace its damaged copy (${words}); ${said} (an explicit deny, which no permission of the credentials overrides): scrub with repair again once that policy allows it`,
+    `the primary vault refused to replace its damaged copy (${s3Said(words)}); ${said} (an explicit deny, which no permission of the credentials overrides): scrub with repair again once that policy allows it`,
   );
 });
 
@@ -2021,7 +2023,7 @@ it.each([
   (pair.primary.store as { replace?: unknown }).replace = () => Promise.reject(denied);
 
   const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
-  expect(report.findings[0]?.reason).toBe(`the primary vault refused to replace its damaged copy (${words}); ${said}`);
+  expect(report.findings[0]?.reason).toBe(`the primary vault refused to replace its damaged copy (${s3Said(words)}); ${said}`);
 });
 
 // Review r63E F3: the first kind of policy found in AWS's words was read, and the resource's ARN, with the object's key,
@@ -2036,7 +2038,7 @@ it("a refused write's advice follows AWS's clause, not words of the object's key
   (pair.primary.store as { replace?: unknown }).replace = () => Promise.reject(denied);
 
   const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
-  expect(report.findings[0]?.reason).toBe(`the primary vault refused to replace its damaged copy (${words}); S3 refused s3:PutObject, which writing the new copy needs: scrub with repair again with credentials allowed it`);
+  expect(report.findings[0]?.reason).toBe(`the primary vault refused to replace its damaged copy (${s3Said(words)}); S3 refused s3:PutObject, which writing the new copy needs: scrub with repair again with credentials allowed it`);
 });
 
 // Review r63E F6: only a damaged copy's refused write was said with advice; a missing copy's stopped the run with S3's
@@ -2071,7 +2073,7 @@ it('a missing copy whose write is refused is unrepaired with the same advice, an
         problem: 'missing',
         outcome: 'unrepaired',
         goodCopy: true,
-        reason: `the primary vault refused the copy of its missing object (${wordsFor(refused ?? '')}); no service control policy (SCP) of the AWS organization allows s3:PutObject, which writing the new copy needs, whatever the credentials of this account: ask the organization's administrator to allow it (AWS Organizations), then scrub with repair again`,
+        reason: `the primary vault refused the copy of its missing object (${s3Said(wordsFor(refused ?? ''))}); no service control policy (SCP) of the AWS organization allows s3:PutObject, which writing the new copy needs, whatever the credentials of this account: ask the organization's administrator to allow it (AWS Organizations), then scrub with repair again`,
       }),
       expect.objectContaining({ vault: 'primary', key: repairedAfter, problem: 'missing', outcome: 'repaired' }),
     ]),
@@ -2092,7 +2094,7 @@ it("a missing copy whose source's tags cannot be read says the read of that vaul
   const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
   expect(report.findings).toEqual([expect.objectContaining({ vault: 'primary', key: pack, problem: 'missing', outcome: 'unrepaired', goodCopy: true })]);
   expect(report.findings[0]?.reason).toBe(
-    `reading the dr vault's copy was refused (s3:GetObjectTagging: ${words}); S3 refused s3:GetObjectTagging on the dr vault's copy, which the repair reads the pack's tags (its storage tier, given to the new copy) with: scrub with repair again with credentials allowed it`,
+    `reading the dr vault's copy was refused (s3:GetObjectTagging: ${s3Said(words)}); S3 refused s3:GetObjectTagging on the dr vault's copy, which the repair reads the pack's tags (its storage tier, given to the new copy) with: scrub with repair again with credentials allowed it`,
   );
   expect(put.mock.calls.filter(([key]) => key === pack)).toEqual([]);
 });
@@ -2114,7 +2116,7 @@ it.each([
   const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
   expect(report.findings).toEqual([expect.objectContaining({ vault: to, key: pack, problem: 'missing', outcome: 'unrepaired', goodCopy: true })]);
   expect(report.findings[0]?.reason).toBe(
-    `reading the ${from} vault's copy was refused (s3:GetObjectTagging: ${words}); the vault bucket's policy does not allow these credentials s3:GetObjectTagging on the ${from} vault's copy, which the repair reads the pack's tags (its storage tier, given to the new copy) with, and no permission of their own makes up for that: it admits another account's roles only when tagged lifeboat:key-user=<prefix> (the protection's prefix: lifeboat-<env> for an environment of the config): scrub with repair again with such a role (do not edit the policy: only the break-glass principal may, docs/SECURITY.md, "Vault buckets")${older}`,
+    `reading the ${from} vault's copy was refused (s3:GetObjectTagging: ${s3Said(words)}); the vault bucket's policy does not allow these credentials s3:GetObjectTagging on the ${from} vault's copy, which the repair reads the pack's tags (its storage tier, given to the new copy) with, and no permission of their own makes up for that: it admits another account's roles only when tagged lifeboat:key-user=<prefix> (the protection's prefix: lifeboat-<env> for an environment of the config): scrub with repair again with such a role (do not edit the policy: only the break-glass principal may, docs/SECURITY.md, "Vault buckets")${older}`,
   );
 });
 
@@ -2133,7 +2135,7 @@ it.each([
   const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
   expect(report.findings).toEqual([expect.objectContaining({ vault: to, key: pack, problem: 'missing', outcome: 'unrepaired', goodCopy: true })]);
   expect(report.findings[0]?.reason).toBe(
-    `reading the ${from} vault's copy was refused (s3:GetObjectTagging: Access Denied); these credentials lack s3:GetObjectTagging on the ${from} vault's copy, which the repair reads the pack's tags (its storage tier, given to the new copy) with: scrub with repair again with credentials that have it${older}`,
+    `reading the ${from} vault's copy was refused (s3:GetObjectTagging: "AccessDenied: Access Denied"); these credentials lack s3:GetObjectTagging on the ${from} vault's copy, which the repair reads the pack's tags (its storage tier, given to the new copy) with: scrub with repair again with credentials that have it${older}`,
   );
 });
 
@@ -2158,7 +2160,7 @@ it.each([
   const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
   expect(report.findings).toEqual([expect.objectContaining({ vault: 'dr', key: pack, problem: 'corrupt', outcome: 'unrepaired', goodCopy: true })]);
   expect(report.findings[0]?.reason).toBe(
-    `reading the primary vault's copy was refused (${action}: Access Denied); these credentials lack ${action} on the primary vault's copy, which the repair reads ${reads} with: scrub with repair again with credentials that have it`,
+    `reading the primary vault's copy was refused (${action}: "AccessDenied: Access Denied"); these credentials lack ${action} on the primary vault's copy, which the repair reads ${reads} with: scrub with repair again with credentials that have it`,
   );
   expect(replace).not.toHaveBeenCalled();
 });
@@ -2191,7 +2193,7 @@ it("a missing copy whose healthy copy's check is refused is unrepaired, naming t
     ]),
   );
   expect(report.findings.find((f) => f.key === refused)?.reason).toBe(
-    `reading the dr vault's copy was refused (kms:Decrypt: ${words}); the vault's KMS key's policy does not allow these credentials kms:Decrypt on the dr vault's copy, which the repair reads its bytes with: the vault's KMS key admits only roles tagged lifeboat:key-user=<prefix> (the protection's prefix: lifeboat-<env> for an environment of the config): scrub with repair again with such a role (do not edit the key's policy: docs/DEPLOYMENT.md, "Settings that must not change after the first deploy")`,
+    `reading the dr vault's copy was refused (kms:Decrypt: ${s3Said(words)}); the vault's KMS key's policy does not allow these credentials kms:Decrypt on the dr vault's copy, which the repair reads its bytes with: the vault's KMS key admits only roles tagged lifeboat:key-user=<prefix> (the protection's prefix: lifeboat-<env> for an environment of the config): scrub with repair again with such a role (do not edit the key's policy: docs/DEPLOYMENT.md, "Settings that must not change after the first deploy")`,
   );
   expect(await pair.primary.store.get(repairedAfter)).toEqual(await get(repairedAfter));
   expect(await pair.primary.store.has(refused ?? '')).toBe(false);
@@ -2229,7 +2231,7 @@ it("a corrupt index object whose other copy's read is refused: the repairs go on
   expect(stop).toBeInstanceOf(ReferenceReadRefusedError);
   expect(stop).toMatchObject({ reader: { phase: 'damage mapping' }, kind: 'index', vault: 'dr', key: index, location: pair.dr.store.location });
   expect((stop as Error).message).toBe(
-    `the scrub's damage mapping was refused the read of index object ${index} in the dr vault (${pair.dr.store.location}) (kms:Decrypt: ${words}); the vault's KMS key's policy does not allow these credentials kms:Decrypt on the dr vault's index object ${index}, which the damage mapping reads to name the backups an unrepaired object hurts: the vault's KMS key admits only roles tagged lifeboat:key-user=<prefix> (the protection's prefix: lifeboat-<env> for an environment of the config): scrub with repair again with such a role (do not edit the key's policy: docs/DEPLOYMENT.md, "Settings that must not change after the first deploy"). ` +
+    `the scrub's damage mapping was refused the read of index object ${index} in the dr vault (${pair.dr.store.location}) (kms:Decrypt: ${s3Said(words)}); the vault's KMS key's policy does not allow these credentials kms:Decrypt on the dr vault's index object ${index}, which the damage mapping reads to name the backups an unrepaired object hurts: the vault's KMS key admits only roles tagged lifeboat:key-user=<prefix> (the protection's prefix: lifeboat-<env> for an environment of the config): scrub with repair again with such a role (do not edit the key's policy: docs/DEPLOYMENT.md, "Settings that must not change after the first deploy"). ` +
       `The run stops here, unrecorded (\`lifeboat status\` still shows the last recorded scrub): unread, that index object may list a pack lost in both vaults whose backups would go unnamed; it was naming the backups of 1 object(s) left damaged or missing with no copy verified good: ${index} (primary; the dr vault's copy unverified: its read was refused); each later scrub stops here too until that read is allowed`,
   );
   expect(repaired).toContain(pack);
@@ -2263,7 +2265,7 @@ describe("a refused read of a vault's references stops the run, naming the objec
     expect(stop).toMatchObject({ reader: { phase: 'damage mapping' }, kind: 'snapshot', vault: 'dr', location: pair.dr.store.location });
     const key = (stop as ReferenceReadRefusedError).key;
     expect(key.startsWith('snapshots/')).toBe(true);
-    expect((stop as Error).message).toContain(`the scrub's damage mapping was refused the read of snapshot object ${key} in the dr vault (${pair.dr.store.location}) (kms:Decrypt: ${words}); the vault's KMS key's policy does not allow these credentials kms:Decrypt on the dr vault's snapshot object ${key}, which the damage mapping reads`);
+    expect((stop as Error).message).toContain(`the scrub's damage mapping was refused the read of snapshot object ${key} in the dr vault (${pair.dr.store.location}) (kms:Decrypt: ${s3Said(words)}); the vault's KMS key's policy does not allow these credentials kms:Decrypt on the dr vault's snapshot object ${key}, which the damage mapping reads`);
     expect((stop as Error).message).toContain(`The run stops here, unrecorded (\`lifeboat status\` still shows the last recorded scrub): unread, that snapshot object may be a backup an unrepaired object hurts, which would go unnamed; it was naming the backups of 1 object(s) left damaged or missing with no copy verified good: ${pack} (primary; the dr vault's copy unverified: its read was refused); each later scrub stops here too until that read is allowed`);
     expect((stop as Error).message).not.toContain('no good copy in either vault');
   });
@@ -2289,7 +2291,7 @@ describe("a refused read of a vault's references stops the run, naming the objec
     expect(stop).toBeInstanceOf(ReferenceReadRefusedError);
     expect(stop).toMatchObject({ reader: { phase: 'work-out', for: 'primary' }, kind: 'manifest', vault: 'dr', key: manifest, location: pair.dr.store.location });
     expect((stop as Error).message).toContain(
-      `the scrub's work-out of what the primary vault needs was refused the read of manifest object ${manifest} in the dr vault (${pair.dr.store.location}) (kms:Decrypt: ${words}); the vault's KMS key's policy does not allow these credentials kms:Decrypt on the dr vault's manifest object ${manifest}, which the scrub reads to work out which objects the primary vault lacks it needs`,
+      `the scrub's work-out of what the primary vault needs was refused the read of manifest object ${manifest} in the dr vault (${pair.dr.store.location}) (kms:Decrypt: ${s3Said(words)}); the vault's KMS key's policy does not allow these credentials kms:Decrypt on the dr vault's manifest object ${manifest}, which the scrub reads to work out which objects the primary vault lacks it needs`,
     );
     expect((stop as Error).message).toContain('The run stops here, unrecorded (`lifeboat status` still shows the last recorded scrub): unread, that manifest object may reference objects the vault lacks');
   });
@@ -2371,7 +2373,7 @@ it("a refused read of the slice stops the run, naming the object, the vault and 
   expect(stop).toBeInstanceOf(SliceReadRefusedError);
   expect(stop).toMatchObject({ vault: 'dr', key: pack, location: pair.dr.store.location });
   expect((stop as Error).message).toBe(
-    `the scrub was refused the read of ${pack} in the dr vault (${pair.dr.store.location}) (kms:Decrypt: ${words}); the vault's KMS key's policy does not allow these credentials kms:Decrypt on the dr vault's copy of ${pack}, which the scrub reads to verify it: the vault's KMS key admits only roles tagged lifeboat:key-user=<prefix> (the protection's prefix: lifeboat-<env> for an environment of the config): scrub with repair again with such a role (do not edit the key's policy: docs/DEPLOYMENT.md, "Settings that must not change after the first deploy"); until then each scrub of both vaults stops here, but the primary vault can be scrubbed alone meanwhile (\`lifeboat scrub --vault primary --repair\`). ` +
+    `the scrub was refused the read of ${pack} in the dr vault (${pair.dr.store.location}) (kms:Decrypt: ${s3Said(words)}); the vault's KMS key's policy does not allow these credentials kms:Decrypt on the dr vault's copy of ${pack}, which the scrub reads to verify it: the vault's KMS key admits only roles tagged lifeboat:key-user=<prefix> (the protection's prefix: lifeboat-<env> for an environment of the config): scrub with repair again with such a role (do not edit the key's policy: docs/DEPLOYMENT.md, "Settings that must not change after the first deploy"); until then each scrub of both vaults stops here, but the primary vault can be scrubbed alone meanwhile (\`lifeboat scrub --vault primary --repair\`). ` +
       'The run stops here, unrecorded: the next scrub reads the same slice and stops here too until that read is allowed',
   );
 });
@@ -2384,7 +2386,7 @@ it('a primary vault refusing to replace its damaged copy (AccessDenied) names th
   (pair.primary.store as { replace?: unknown }).replace = () => Promise.reject(denied);
 
   const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
-  expect(report.findings[0]?.reason).toBe('the primary vault refused to replace its damaged copy (Access Denied); these credentials lack s3:PutObject on it: scrub with repair again with credentials that have it');
+  expect(report.findings[0]?.reason).toBe('the primary vault refused to replace its damaged copy ("AccessDenied: Access Denied"); these credentials lack s3:PutObject on it: scrub with repair again with credentials that have it');
 });
 
 // Audit aS1-3 and aS1-2: S3VaultStore.replace took an Object Lock refusal for success, so the repair of a locked damaged

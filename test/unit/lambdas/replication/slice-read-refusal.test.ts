@@ -74,7 +74,7 @@ it('a read-only run of both vaults is advised to scrub again, and that the other
   const stop = await stopOf(scrubVaults({ ...everything, scope: 'both', vaults: { primary: pair.primary, dr: pair.dr }, repair: false }));
   expect(stop).toBeInstanceOf(SliceReadRefusedError);
   expect((stop as Error).message).toBe(
-    `the scrub was refused the read of ${pack} in the dr vault (${pair.dr.store.location}) (kms:Decrypt: ${KMS_WORDS}); the vault's KMS key's policy does not allow these credentials kms:Decrypt on the dr vault's copy of ${pack}, which the scrub reads to verify it: the vault's KMS key admits only roles tagged lifeboat:key-user=<prefix> (the protection's prefix: lifeboat-<env> for an environment of the config): scrub again with such a role (do not edit the key's policy: docs/DEPLOYMENT.md, "Settings that must not change after the first deploy"); until then each scrub of both vaults stops here, but the primary vault can be scrubbed alone meanwhile (\`lifeboat scrub --vault primary\`). ` +
+    `the scrub was refused the read of ${pack} in the dr vault (${pair.dr.store.location}) (kms:Decrypt: "AccessDenied: ${KMS_WORDS}"); the vault's KMS key's policy does not allow these credentials kms:Decrypt on the dr vault's copy of ${pack}, which the scrub reads to verify it: the vault's KMS key admits only roles tagged lifeboat:key-user=<prefix> (the protection's prefix: lifeboat-<env> for an environment of the config): scrub again with such a role (do not edit the key's policy: docs/DEPLOYMENT.md, "Settings that must not change after the first deploy"); until then each scrub of both vaults stops here, but the primary vault can be scrubbed alone meanwhile (\`lifeboat scrub --vault primary\`). ` +
       'The run stops here, unrecorded: the next scrub reads the same slice and stops here too until that read is allowed',
   );
 });
@@ -86,7 +86,7 @@ it('a read-only run of the refusing vault alone is advised to scrub again, with 
   const stop = await stopOf(scrubVaults({ ...everything, scope: 'dr', vaults: { primary: pair.primary, dr: pair.dr }, repair: false }));
   expect(stop).toBeInstanceOf(SliceReadRefusedError);
   const message = (stop as Error).message;
-  expect(message).toContain(`(s3:GetObject: Access Denied); these credentials lack s3:GetObject on the dr vault's copy of ${pack}, which the scrub reads to verify it: scrub again with credentials that have it. The run stops here`);
+  expect(message).toContain(`(s3:GetObject: "AccessDenied: Access Denied"); these credentials lack s3:GetObject on the dr vault's copy of ${pack}, which the scrub reads to verify it: scrub again with credentials that have it. The run stops here`);
   expect(message).not.toContain('with repair');
   expect(message).not.toContain('--vault');
 });
