@@ -6,7 +6,7 @@ import { unseenJsonEscaped } from '../runtime/quoted-service-words';
 import { BackupBeingForgottenError } from './backup-being-forgotten-error';
 import { CatalogFormatMarker } from './catalog-format';
 import { CatalogRebuildMarker, type MarkerReader } from './catalog-rebuild-marker';
-import { compareRebuildOrder } from './catalog-rebuild-order';
+import { choiceInRebuildGap } from './catalog-rebuild-order';
 import { PointInTimeInRebuildGapError, rebuildGapAdvice, rebuildGapReason } from './point-in-time-in-rebuild-gap-error';
 import { HoldOnForgettingBackupError } from './hold-on-forgetting-backup-error';
 import { BackupInProgressError, BackupNotCommittableError, CatalogItemInvalidError, ForgottenBackupError, NoBackupAtTimeError, UnknownBackupError } from './catalog-errors';
@@ -400,7 +400,7 @@ export class BackupCatalog {
     if (!record) throw new NoBackupAtTimeError(source, at, marker ? `${rebuildGapReason(marker)}. ${rebuildGapAdvice(marker)}` : undefined);
     // Chosen at or after the rebuild's mark: every newer backup up to `at` is written, so it is the right one. Older, the
     // rebuild may not have written the right one yet (review rH F2: an older record the table held was restored instead).
-    if (marker && compareRebuildOrder(record, marker.reliableFrom) < 0) throw new PointInTimeInRebuildGapError(source, at, marker, record);
+    if (marker && choiceInRebuildGap(record, marker)) throw new PointInTimeInRebuildGapError(source, at, marker, record);
     return record;
   }
 
