@@ -1,4 +1,4 @@
-import { type BlobCheck, checkVaultObject, CONFIG_KEY, holdReadBeforeRefusal, idFromKey, INDEX_PREFIX, isS3AccessDenied, LegalHoldUnreadError, LegalHoldWriteRefusedError, loadIndexObject, mapBounded, ObjectLockedError, packKey, type PutOptions, type ScrubObjectResult, SNAPSHOTS_PREFIX, type Vault, VaultCorruptionError, type VaultStore, VaultError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault';
+import { type BlobCheck, checkVaultObject, CONFIG_KEY, holdReadBeforeRefusal, idFromKey, INDEX_PREFIX, isS3AccessDenied, isS3PermissionRefusal, LegalHoldUnreadError, LegalHoldWriteRefusedError, loadIndexObject, mapBounded, ObjectLockedError, packKey, type PutOptions, type ScrubObjectResult, SNAPSHOTS_PREFIX, type Vault, VaultCorruptionError, type VaultStore, VaultError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type OtherCopy } from '../catalog/scrub-record';
 import { copyPutOptions, type LookMemory, readCopyBody, writeCopy } from './replicate-vault';
@@ -69,7 +69,7 @@ async function holdAfterRefusal(store: VaultStore, key: string): Promise<boolean
 
 /**
  * What reading a copy found: it verified, it is damaged or gone (`problem` says how), it is archived and was not read, or
- * its read was refused (AccessDenied: `cause`, S3's error).
+ * its read was refused (any 403: `cause`, S3's error, which tells a want of permission from a clock or key refusal).
  */
 type CopyCheck =
   | { readonly state: 'ok' }
@@ -214,7 +214,10 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
     const theirs = await verifiesIn(from, b.key);
     // The check of the healthy copy is the repair's first read of it: refused (its KMS key refusing kms:Decrypt, say), it
     // stopped the run with S3's bare words and every later repair was skipped (review r63S F2). Its copy is not verified.
-    if (theirs.state === 'refused') return found(b, 'unrepaired', refusedSourceReadReason(from, 'body', theirs.cause), 'refused');
+    // Only a want of permission is a refused copy (otherCopyRefused: the next scrub is refused alike, so status promises no
+    // scrub verifies it); a 403 for the clock or the credentials' key (RequestTimeTooSkewed, InvalidAccessKeyId) is an
+    // unread copy, its reason saying what it is (review r64P F4).
+    if (theirs.state === 'refused') return found(b, 'unrepaired', refusedSourceReadReason(from, 'body', theirs.cause), isS3PermissionRefusal(theirs.cause) ? 'refused' : 'unverified');
     if (theirs.state === 'bad') return found(b, 'unrepaired', `the ${from} vault's copy is damaged too (${theirs.problem})`);
     // An archived copy cannot be read without a thaw, so it cannot be the verified source of a repair yet. A lifecycle
     // rule archived it, so it is probably good, but it may be damaged too (review rAA F1): not lost, not a good copy
