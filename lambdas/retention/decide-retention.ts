@@ -3,6 +3,7 @@ import { parseRetentionDuration, subtractDuration } from '../../config/retention
 import { type BackupRecord, type LegalHold, type RestorePin } from '../catalog/backup-record';
 import { CLOCK_SKEW_MS } from '../catalog/future-start';
 import { parsedInstant } from '../catalog/parsed-instant';
+import { recordInstant } from '../catalog/record-instant';
 import { shownItemKeyPart } from '../catalog/shown-item-key';
 import { shownPinBy } from './shown-pin-by';
 import { livePins } from './live-pins';
@@ -34,6 +35,9 @@ const BUCKET_RULES: readonly { rule: 'keepHourly' | 'keepDaily' | 'keepWeekly' |
 
 /** Why a backup that starts after `now` (beyond the clock skew) is kept, and counted by no rule. */
 export const FUTURE_START = 'starts in the future: the clock that wrote it is wrong';
+
+/** Why a backup whose start is not a time is kept, and counted by no rule. */
+export const UNTIMED_START = 'its startedAt is not a time: counted by no rule';
 
 /** The time zone of a policy's buckets when it names none. */
 export const DEFAULT_RETENTION_TIME_ZONE = 'UTC';
@@ -69,6 +73,11 @@ export const DEFAULT_RETENTION_TIME_ZONE = 'UTC';
  * every real backup would fall out of `keepWithin` and `keepLast` behind it (audit c2-1). The bound
  * is record-evidence.ts's, so the catalog's evidence check and this decision draw the same line.
  *
+ * A committed backup whose start is not a time (recordInstant NaN: hand-written) is kept likewise ("its startedAt is
+ * not a time: counted by no rule"): no rule can place it, and ordered by its text it was the newest of all, while its
+ * first calendar rule threw a RangeError that stopped the whole run (review r64O F3). Starts are read as recordInstant
+ * reads them, a zoneless one as UTC, so the order does not depend on the machine's zone.
+ *
  * RUNNING and FAILED backups are no snapshots: never counted, never forgotten here. Returns one
  * decision per backup, newest first.
  */
@@ -76,14 +85,16 @@ export function decideRetention(backups: readonly RetentionCandidate[], policy: 
   const ordered = [...backups].sort(newestFirst);
   const reasons = new Map<string, string[]>(ordered.map((b) => [b.backupId, []]));
   const latest = now.getTime() + CLOCK_SKEW_MS;
-  const inFuture = (b: RetentionCandidate): boolean => b.status === 'COMMITTED' && Date.parse(b.startedAt) > latest;
-  const committed = ordered.filter((b) => b.status === 'COMMITTED' && !inFuture(b));
+  const inFuture = (b: RetentionCandidate): boolean => b.status === 'COMMITTED' && recordInstant(b.startedAt) > latest;
+  const untimed = (b: RetentionCandidate): boolean => b.status === 'COMMITTED' && Number.isNaN(recordInstant(b.startedAt));
+  const committed = ordered.filter((b) => b.status === 'COMMITTED' && !inFuture(b) && !untimed(b));
 
   for (const b of ordered) {
     if (b.hold) reasons.get(b.backupId)?.push(heldReason(b.hold));
     if (b.status !== 'COMMITTED') reasons.get(b.backupId)?.push(`${b.status.toLowerCase()}: only committed backups are forgotten`);
     else for (const pin of livePins(b, now)) reasons.get(b.backupId)?.push(pinnedReason(pin));
     if (inFuture(b)) reasons.get(b.backupId)?.push(FUTURE_START);
+    if (untimed(b)) reasons.get(b.backupId)?.push(UNTIMED_START);
   }
   // A pin is treated as a legal hold: the rules still count the backup, and it needs no "newest backup" of its own.
   const held = new Set(ordered.filter((b) => b.hold || (b.status === 'COMMITTED' && livePins(b, now).length > 0)).map((b) => b.backupId));
@@ -137,7 +148,7 @@ function applyRules(committed: readonly RetentionCandidate[], policy: RetentionC
   if (policy.minAge !== undefined) {
     const minAge = parseRetentionDuration(policy.minAge);
     const bound = subtractDuration(now, minAge).getTime();
-    for (const b of committed) if (Date.parse(b.startedAt) > bound) keep(b, `younger than minAge ${minAge.text}`);
+    for (const b of committed) if (recordInstant(b.startedAt) > bound) keep(b, `younger than minAge ${minAge.text}`);
   }
   if (policy.keepLast !== undefined) for (const b of committed.slice(0, policy.keepLast)) keep(b, `last ${policy.keepLast}`);
   for (const { rule, unit } of BUCKET_RULES) {
@@ -145,7 +156,7 @@ function applyRules(committed: readonly RetentionCandidate[], policy: RetentionC
     let lastBucket: string | undefined;
     for (const b of committed) {
       if (left === 0) break;
-      const bucket = bucketKey(new Date(b.startedAt), unit, timeZone);
+      const bucket = bucketKey(new Date(recordInstant(b.startedAt)), unit, timeZone);
       if (bucket === lastBucket) continue;
       lastBucket = bucket;
       keep(b, `${unit} snapshot`);
@@ -155,8 +166,8 @@ function applyRules(committed: readonly RetentionCandidate[], policy: RetentionC
   const newest = committed[0];
   if (policy.keepWithin !== undefined && newest) {
     const within = parseRetentionDuration(policy.keepWithin);
-    const bound = subtractDuration(new Date(newest.startedAt), within).getTime();
-    for (const b of committed) if (Date.parse(b.startedAt) >= bound) keep(b, `within ${within.text}`);
+    const bound = subtractDuration(new Date(recordInstant(newest.startedAt)), within).getTime();
+    for (const b of committed) if (recordInstant(b.startedAt) >= bound) keep(b, `within ${within.text}`);
   }
   if (newest && !reasons.has(newest.backupId) && !keptAlready.has(newest.backupId)) keep(newest, 'newest backup');
   return reasons;
@@ -167,6 +178,12 @@ function sourceNamesOf(backups: readonly RetentionCandidate[]): string[] {
   return [...new Set(backups.flatMap((b) => (b.sources ?? []).map((s) => s.name)))].sort();
 }
 
+/** Newest first by recordInstant; a start that is not a time last (a NaN difference would leave the order to the input's). */
 function newestFirst(a: RetentionCandidate, b: RetentionCandidate): number {
-  return Date.parse(b.startedAt) - Date.parse(a.startedAt) || (a.backupId < b.backupId ? 1 : a.backupId > b.backupId ? -1 : 0);
+  return instantOrOldest(b.startedAt) - instantOrOldest(a.startedAt) || (a.backupId < b.backupId ? 1 : a.backupId > b.backupId ? -1 : 0);
+}
+
+function instantOrOldest(startedAt: string): number {
+  const at = recordInstant(startedAt);
+  return Number.isNaN(at) ? -Infinity : at;
 }

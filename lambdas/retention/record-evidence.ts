@@ -1,6 +1,7 @@
 import { type BackupRecord } from '../catalog/backup-record';
 import { CLOCK_SKEW_MS } from '../catalog/future-start';
 import { parsedInstant } from '../catalog/parsed-instant';
+import { recordInstant } from '../catalog/record-instant';
 import { shownItemKeyPart } from '../catalog/shown-item-key';
 import { shownSnapshotId } from '../catalog/shown-snapshot-id';
 import { type SnapshotArrivals } from './snapshot-arrivals';
@@ -45,7 +46,12 @@ export function weighRecords(live: readonly BackupRecord[], arrivals: SnapshotAr
     evidence.notCounted.push({ backupId: record.backupId, reason: `${reason}; neither counted nor forgotten` });
   };
   for (const record of live) {
-    const started = Date.parse(record.startedAt);
+    // Zoneless read as UTC, as decideRetention orders them: the same record is not another age on each machine.
+    const started = recordInstant(record.startedAt);
+    if (Number.isNaN(started)) {
+      leaveOut(record, `its startedAt ${shownItemKeyPart(record.startedAt)} is not a time: no rule can place it`);
+      continue;
+    }
     if (started > latest) {
       leaveOut(record, `starts ${shownStart(record.startedAt)}, after this run's clock (${now.toISOString()}): no backup of this environment does`);
       continue;

@@ -235,3 +235,23 @@ describe('retention durations', () => {
     expect(() => parseRetentionDuration(text)).toThrow(`"${text}" is not a duration: write counts with units h, d, w, m (months) or y, such as "36h", "7d", "2w", "6m", "1y" or "1y6m"`);
   });
 });
+
+describe('a committed backup whose startedAt is not a time (review r64O F3)', () => {
+  const candidates = [backup('2026-12-07T10:00:00Z'), { backupId: 'hand-edited', status: 'COMMITTED' as const, startedAt: 'not a time' }, backup('2026-12-06T10:00:00Z'), backup('2026-12-05T10:00:00Z')];
+  const now = new Date('2026-12-08T00:00:00Z');
+
+  it.each<[string, RetentionConfig, string[]]>([
+    ['keepDaily 7', { keepDaily: 7 }, ['b-2026-12-07T10:00:00Z', 'b-2026-12-06T10:00:00Z', 'b-2026-12-05T10:00:00Z']],
+    ['keepLast 2', { keepLast: 2 }, ['b-2026-12-07T10:00:00Z', 'b-2026-12-06T10:00:00Z']],
+    ['keepWithin 1d', { keepWithin: '1d' }, ['b-2026-12-07T10:00:00Z', 'b-2026-12-06T10:00:00Z']],
+  ])('%s: is kept, counted by no rule, and the others are decided by their starts', (_, policy, keptByRules) => {
+    const decisions = decideRetention(candidates, policy, now);
+    expect(reasonsOf(decisions, 'hand-edited')).toEqual(['its startedAt is not a time: counted by no rule']);
+    expect(kept(decisions).filter((id) => id !== 'hand-edited')).toEqual(keptByRules);
+  });
+
+  it('reads a zoneless start as UTC, whatever the process zone', () => {
+    const decisions = decideRetention([backup('2026-12-07T10:00:00'), backup('2026-12-07T09:30:00Z')], { keepLast: 1 }, now);
+    expect(kept(decisions)).toEqual(['b-2026-12-07T10:00:00']);
+  });
+});

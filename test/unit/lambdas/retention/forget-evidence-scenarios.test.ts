@@ -156,3 +156,33 @@ it('a real record moved to a plan with a shorter policy keeps its snapshot: the 
   expect(world.deleted).toEqual([]);
   expect(world.records.get('b1')?.forgottenAt).toBeUndefined();
 });
+
+describe('a record whose startedAt is not a time (hand-written; review r64O F3)', () => {
+  const withUntimed = (): World => {
+    const world = new World();
+    for (let d = 1; d <= 5; d++) world.backup(`b${d}`, 'files', at(3, d), at(3, d, 1));
+    world.backup('hand-edited', 'files', 'not a time', at(3, 3, 2));
+    return world;
+  };
+  const untimedReason = 'its startedAt not a time is not a time: no rule can place it; neither counted nor forgotten';
+
+  it('does not stop a calendar rule: the others are decided, it is neither counted nor forgotten, the reason names its text', async () => {
+    const world = withUntimed();
+    const report = await world.forget(files({ keepDaily: 2 }), at(3, 10));
+    expect(report.plans[0]?.forgotten).toEqual(['b3', 'b2', 'b1']);
+    expect(report.plans[0]?.notCounted).toEqual([{ backupId: 'hand-edited', reason: untimedReason }]);
+    expect(world.records.get('hand-edited')?.forgottenAt).toBeUndefined();
+    expect(world.deleted.some((key) => key.includes('snap-hand-edited'))).toBe(false);
+  });
+
+  it('takes no slot of "last N" or "newest": the real newest backups keep them', async () => {
+    const world = withUntimed();
+    const report = await world.forget(files({ keepLast: 2 }), at(3, 6));
+    expect(report.plans[0]?.decisions.filter((d) => d.keep).map((d) => [d.backupId, d.reasons])).toEqual([
+      ['b5', ['last 2']],
+      ['b4', ['last 2']],
+    ]);
+    expect(report.plans[0]?.forgotten).toEqual(['b3', 'b2', 'b1']);
+    expect(report.plans[0]?.notCounted.map((n) => n.backupId)).toEqual(['hand-edited']);
+  });
+});
