@@ -1,5 +1,6 @@
 import { executionArnOf } from './execution-name';
 import { isPassingAwsFailure } from './passing-aws-failure';
+import { StartAnswerWithoutArnError } from './start-answer-without-arn';
 import { type UnreadPage, unreadPageOf, unreadPageWords } from './unread-answer';
 import { type UnsentForCredentials, unsentForCredentials } from './unsent-for-credentials';
 
@@ -96,9 +97,9 @@ function lookupText(err: unknown, unsentBefore: UnsentForCredentials | undefined
 }
 
 /**
- * `had no answer after N attempts (the last: …)`, or, when the last was answered with a page the CLI could not read
- * (review r64I F1), `had no readable answer after N attempts; the last was answered with …`; then how the start went on
- * after them.
+ * `had no answer after N attempts (the last: …)`, or, when the last was answered in a way the CLI could not read (a
+ * page, a success without the execution's ARN: review r64I F1, F3), `had no readable answer after N attempts; the last
+ * was answered with …`; then how the start went on after them.
  */
 function startAttemptsText(stateMachineArn: string, attempts: number, cause: unknown, after: StartAfterUnanswered): string {
   const next =
@@ -110,7 +111,8 @@ function startAttemptsText(stateMachineArn: string, attempts: number, cause: unk
   const lookup = after.lookup !== undefined ? lookupText(after.lookup, after.unsent) : '';
   const tries = `${attempts} attempt${attempts === 1 ? '' : 's'}`;
   const page = unreadPageOf(cause);
-  const unread = page !== undefined ? `was answered with ${unreadPageWords(page)}` : undefined;
+  const unread =
+    page !== undefined ? `was answered with ${unreadPageWords(page)}` : cause instanceof StartAnswerWithoutArnError ? cause.message : undefined;
   const attemptsText = unread !== undefined ? `had no readable answer after ${tries}; the last ${unread}` : `had no answer after ${tries} (the last: ${causeText(cause)})`;
   return `StartExecution of state machine ${stateMachineArn} ${attemptsText}${next}${lookup}`;
 }

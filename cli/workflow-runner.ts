@@ -8,6 +8,7 @@ import { withinDeadline } from './call-deadline';
 import { isPassingAwsFailure } from './passing-aws-failure';
 import { pollFailureKind } from './poll-failure-kind';
 import { isRefusalInBetween, isUnreadAnswer, unreadPageOf } from './unread-answer';
+import { StartAnswerWithoutArnError } from './start-answer-without-arn';
 import { executionArnOf, newExecutionName } from './execution-name';
 import {
   ExecutionNameTakenError,
@@ -419,9 +420,9 @@ function sameInput(existing: string | undefined, inputText: string): boolean {
  * (`adopted`: the caller checks it). A start that never answered is looked up by its name; if that has no answer
  * either, it fails with WorkflowStartUnansweredError.
  *
- * An answer the SDK could not read (unread-answer.ts) counts as no answer: AWS may have started the run behind it. A
- * 4xx page the SDK could not read is not AWS's: something in between refused the start, which did not reach Step
- * Functions (WorkflowStartRefusedInBetweenError).
+ * An answer the SDK could not read (unread-answer.ts) counts as no answer: AWS may have started the run behind it. So
+ * does a success without the execution's ARN (StartAnswerWithoutArnError). A 4xx page the SDK could not read is not
+ * AWS's: something in between refused the start, which did not reach Step Functions (WorkflowStartRefusedInBetweenError).
  *
  * An attempt whose credentials could not be had was not sent (unsent-for-credentials.ts). A provider's silence is
  * thrown again at once for a minute (unanswered-credentials-memory.ts), so it is not tried again: the next attempts and
@@ -438,9 +439,13 @@ async function startOnce(a: StartCall & { side: WorkflowRegion }): Promise<{ exe
   for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
     const start = startReachingTransport({ stateMachineArn: a.stateMachineArn, name: a.executionName, input: a.inputText });
     try {
-      const { executionArn } = await a.call('StartExecution', (abortSignal) => a.sfn.send(start.command, { abortSignal }));
-      if (!executionArn) throw new Error(`StartExecution of ${a.stateMachineArn} returned no execution ARN.`);
-      return { executionArn, adopted: false };
+      const { executionArn, $metadata } = await a.call('StartExecution', (abortSignal) => a.sfn.send(start.command, { abortSignal }));
+      if (executionArn) return { executionArn, adopted: false };
+      // An empty or rewritten body: AWS may have started it, and a rerun (a new name) would start a second (review r64I F3).
+      unanswered = new StartAnswerWithoutArnError($metadata?.httpStatusCode);
+      unansweredAttempts++;
+      if (attempt < START_ATTEMPTS) await a.wait(POLL_BACKOFF_FIRST_MS * 2 ** (attempt - 1), a.signal);
+      continue;
     } catch (err) {
       if (err instanceof Error && err.name === 'ExecutionAlreadyExists') return { executionArn: executionArnOf(a.stateMachineArn, a.executionName), adopted: true };
       const unsent = unsentForCredentials(err);

@@ -93,6 +93,12 @@ it('a StartExecution answered later than the CLI\'s request timeout starts the w
  * saying it may have started. It is an attempt without answer: tried again under the same name, then looked up by it.
  * The client is the real SFNClient with a request handler in place of the network, keeping executions by name.
  */
+/** A request's body as text: the SDK hands some commands' JSON over as bytes (DescribeExecution's), others as a string. */
+function bodyText(body: unknown): string {
+  if (typeof body === 'string') return body;
+  return body instanceof Uint8Array ? new TextDecoder().decode(body) : '{}';
+}
+
 function clientAnswering(answer: (operation: string, asked: { name?: string; input?: string; executionArn?: string }) => { status: number; body: string; contentType?: string }) {
   const sent: string[] = [];
   const client = new SFNClient({
@@ -103,7 +109,7 @@ function clientAnswering(answer: (operation: string, asked: { name?: string; inp
       handle: async (request: { headers: Record<string, string>; body?: unknown }) => {
         const operation = String(request.headers['x-amz-target']).split('.').pop() ?? '';
         sent.push(operation);
-        const { status, body, contentType } = answer(operation, JSON.parse(typeof request.body === 'string' ? request.body : '{}') as { name?: string; input?: string; executionArn?: string });
+        const { status, body, contentType } = answer(operation, JSON.parse(bodyText(request.body)) as { name?: string; input?: string; executionArn?: string });
         return { response: { statusCode: status, headers: { 'content-type': contentType ?? 'application/x-amz-json-1.0' }, body: Readable.from([Buffer.from(body)]) } };
       },
     },
@@ -210,3 +216,44 @@ it.each([
   expect(sent).toEqual(['StartExecution', 'StartExecution', 'StartExecution', 'DescribeExecution']);
 });
 
+/**
+ * Review r64I F3: a StartExecution answered 200 with an empty body (or one without executionArn) ended the command with
+ * a plain Error, exit 1, though Step Functions may have started the run: a rerun (a new name) started a second one. It
+ * is an attempt without a readable answer: tried again under the same name, then looked up by it.
+ */
+it.each([
+  ['an empty body, then the execution', (first: boolean, whole: string) => (first ? '' : whole), 2],
+  ['a body without executionArn every time, then the lookup', () => '{}', 3],
+])('a StartExecution answered 200 with %s starts the workflow once, and that execution is followed', async (_, bodyOf, starts) => {
+  const started = new Map<string, string>();
+  const arn = (name: string) => `arn:aws:states:us-east-1:000000000000:execution:lifeboat-dev-backup:${name}`;
+  const { client, sent } = clientAnswering((operation, asked) => {
+    if (operation === 'StartExecution') {
+      const name = asked.name ?? 'unnamed';
+      const first = !started.has(name);
+      if (first) started.set(name, asked.input ?? '{}');
+      return { status: 200, body: bodyOf(first, JSON.stringify({ executionArn: arn(name), startDate: 17 })) };
+    }
+    if (operation === 'GetExecutionHistory') return { status: 200, body: JSON.stringify({ events: [] }) };
+    const name = String(asked.executionArn).split(':').pop() ?? '';
+    return { status: 200, body: JSON.stringify({ status: 'SUCCEEDED', output: '{}', input: started.get(name), executionArn: asked.executionArn, stateMachineArn: 'y', startDate: 0 }) };
+  });
+  const environment = findEnvironment(loadLifeboatConfig(SAMPLE_CONFIG_FILE), 'dev');
+  const result = await awsWorkflowRunner({ environment, client, pollMs: 0, callDeadlineMs: 60_000, wait: () => Promise.resolve(), output: new ClosedOutputGuard(() => undefined) }).run(
+    'backup',
+    {},
+    () => undefined,
+  );
+  expect({ status: result.status, executions: started.size, starts: sent.filter((operation) => operation === 'StartExecution').length }).toEqual({ status: 'SUCCEEDED', executions: 1, starts });
+  expect(result.executionId).toBe(arn([...started.keys()][0] ?? ''));
+});
+
+it('a StartExecution answered 200 without executionArn every time, and no execution found, says the answers held none', async () => {
+  const { client } = clientAnswering((operation) =>
+    operation === 'StartExecution' ? { status: 200, body: '' } : { status: 400, body: JSON.stringify({ __type: 'com.amazon.coral.service#AccessDeniedException', message: 'not authorized' }) },
+  );
+  const err = await startWith(client).run;
+  expect(err).toBeInstanceOf(WorkflowStartUnansweredError);
+  expect((err as Error).message).toMatch(/ had no readable answer after 3 attempts; the last answered \(HTTP 200\) with no execution ARN in its body[,;]/);
+  expect((err as Error).message).toContain('so the workflow may or may not have started.');
+});
