@@ -17,7 +17,8 @@ import { defaultDeps, EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, listed, openForComm
  * nothing; a prune that fails after the deletes all the same (a lease taken meanwhile, a store error)
  * leaves the forget reported as done (decisions, "Forgot N", `pruneError` in --json) and exits 1. Each snapshot is
  * named once: one named twice (`latest latest`, or `latest` and its id) is refused before anything
- * is deleted (vault-forget.ts namedOnce), so the count printed is always of the snapshots named.
+ * is deleted (vault-forget.ts namedOnce), so the count printed is always of the snapshots named. An error after some
+ * deletes (a throttle) reports what was forgotten and the command that forgets the rest before it (reportStoppedForget).
  */
 export function vaultForget(refs: readonly string[], options: VaultForgetOptions, deps: Partial<VaultCommandDeps> = {}): Promise<number> {
   const { io, env } = { ...defaultDeps, ...deps };
@@ -48,13 +49,22 @@ export function vaultForget(refs: readonly string[], options: VaultForgetOptions
     if (pruneSettings && !dryRun && toForget.length > 0) await checkPruneWouldRun(vault, new Set(toForget), pruneSettings);
     const forgotten: string[] = [];
     const locked: Array<{ id: string; reason: string }> = [];
-    for (const id of dryRun ? [] : toForget) {
+    const deletes = dryRun ? [] : toForget;
+    for (const [index, id] of deletes.entries()) {
       try {
         await vault.store.delete(snapshotKey(id));
         forgotten.push(id);
       } catch (err) {
-        if (!(err instanceof ObjectLockedError)) throw err;
-        locked.push({ id, reason: err.message });
+        if (err instanceof ObjectLockedError) {
+          locked.push({ id, reason: err.message });
+          continue;
+        }
+        // Nothing deleted yet: the error alone is the whole story, and the same command runs again as it is.
+        if (forgotten.length === 0) throw err;
+        // Some are gone already: a named forget run again would stop on the first of them ("no snapshot … starts with"), so
+        // what was forgotten is said, and the rest named in a command that forgets them, before the error (review r64N F1).
+        reportStoppedForget({ decisions, forgotten, locked, left: deletes.slice(index), json: options.json ?? false, prune: pruneSettings !== undefined, error: err, io });
+        throw err;
       }
     }
     // A real run prunes the vault as the forget left it (a snapshot Object Lock kept still protects its data).
@@ -102,6 +112,45 @@ export function vaultForget(refs: readonly string[], options: VaultForgetOptions
     if (pruneError !== undefined) return EXIT_FAILED;
     return locked.length > 0 ? EXIT_INCOMPLETE : EXIT_OK;
   });
+}
+
+/**
+ * A forget stopped by an error after some deletes: what it forgot (the decision lines and the count, or --json's `forgotten`,
+ * with `notForgotten` and `error`), then on stderr the snapshots left and the command that forgets them; the caller then
+ * lets the error itself reach the operator. No prune runs: it follows a forget that finished.
+ */
+function reportStoppedForget(stop: {
+  decisions: readonly VaultForgetDecision[];
+  forgotten: readonly string[];
+  locked: ReadonlyArray<{ id: string; reason: string }>;
+  left: readonly string[];
+  json: boolean;
+  prune: boolean;
+  error: unknown;
+  io: VaultCommandDeps['io'];
+}): void {
+  const { forgotten, locked, left, io } = stop;
+  if (stop.json) {
+    const gone = new Set(forgotten);
+    const shown = stop.decisions.map((d) => ({ snapshotId: d.snapshot.id, time: d.snapshot.time, hostname: d.snapshot.hostname, source: d.snapshot.source.id, forget: d.forget, forgotten: gone.has(d.snapshot.id), reasons: d.reasons }));
+    const error = stop.error instanceof Error ? stop.error.message : String(stop.error);
+    io.out(unseenJsonEscaped(JSON.stringify({ dryRun: false, decisions: shown, forgotten, locked, notForgotten: left, error })));
+  } else {
+    for (const d of stop.decisions) {
+      if (!forgotten.includes(d.snapshot.id)) continue;
+      io.out(`${'forgot'.padEnd(12)} ${d.snapshot.id.slice(0, 12)}  ${escapeName(d.snapshot.time)}  ${escapeName(d.snapshot.source.id)}  (host ${unseenJsonEscaped(JSON.stringify(d.snapshot.hostname))})`);
+    }
+    io.out(`Forgot ${forgotten.length} snapshot(s). Their data stays until \`lifeboat vault prune\` reclaims what no snapshot references.`);
+  }
+  if (locked.length > 0) {
+    io.err(`lifeboat vault: ${locked.length} snapshot(s) were not forgotten: S3 Object Lock retains them (a later forget deletes them once their retention ends):`);
+    for (const line of listed(locked.map((l) => `${l.id.slice(0, 12)}: ${l.reason}`))) io.err(line);
+  }
+  const where = stop.json ? '`forgotten` on stdout' : 'listed above';
+  io.err(
+    `lifeboat vault: the forget stopped after forgetting ${forgotten.length} snapshot(s) (${where}); ${left.length} snapshot(s) were not forgotten. ` +
+      `Once the error below is resolved, forget them with \`lifeboat vault forget ${left.map((id) => id.slice(0, 12)).join(' ')}\`${stop.prune ? ' and run `lifeboat vault prune` after: the forget\'s prune did not run' : ''}.`,
+  );
 }
 
 /**
