@@ -137,6 +137,14 @@ const notListedGroupSchema = z.object({
   cycle: z.number().int().positive(),
   lost: z.boolean().optional(),
   mixedSince: z.literal(true).optional(),
+  /**
+   * Every object it counts had its other copy's read refused (`otherCopyRefused`): one found again while the run leaves
+   * that copy unread keeps the flag, as a listed entry does; counted without it, it came back plain unverified and
+   * status promised that the next scrub verifies it (review r64P F1). Only groups of such objects alone have it, and two
+   * groups merge into one with it only when both have it. Optional, so no CATALOG_FORMAT raise: a CLI from before drops
+   * it (z.object drops keys it does not know), bringing back only the unverified wording, as for `copiedInIds`.
+   */
+  refused: z.literal(true).optional(),
 });
 export type NotListedGroup = z.infer<typeof notListedGroupSchema>;
 

@@ -77,7 +77,14 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
     return lacked !== undefined && first !== undefined && last !== undefined && !anyWithin(lacked, first, last);
   };
   const cycle = report.nextCursor.cycle - (report.cycleComplete ? 1 : 0);
-  const { kept, recounted } = unlistedGroupsAfter(previousGroups(before, previous?.startedAt ?? startedAt), report, { sides, compared, workedOut, read, cycle });
+  const groupsBefore = previousGroups(before, previous?.startedAt ?? startedAt);
+  const { kept, recounted } = unlistedGroupsAfter(groupsBefore, report, { sides, compared, workedOut, read, cycle });
+  // Whether an earlier group that counts only objects whose other copy was refused (`refused`) may hold this one, and none
+  // that counts others may: a key in the ranges of both is not known refused, and comes back plain unverified.
+  const refusedInGroup = (f: { vault: VaultSide; key: string; problem: 'corrupt' | 'missing' }): boolean => {
+    const holding = groupsBefore.filter((g) => g.problem === f.problem && g.vaults.includes(f.vault) && (g.first === undefined || g.last === undefined || (f.key >= g.first && f.key <= g.last)));
+    return holding.length > 0 && holding.every((g) => g.refused === true);
+  };
   const unrepairedFindings = report.findings.filter((f) => f.outcome !== 'repaired');
   const recountedSince = sinceOfRecounted(
     unrepairedFindings.filter((f) => !earlier.has(id(f))),
@@ -95,7 +102,8 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
       // F2). A finding left unverified without a read (the repair cutoff came first) learnt nothing of the permission, so
       // it keeps an earlier refusal; a good copy, a repair or a damaged copy has none (review r64C F1), nor has a snapshot
       // this run copied in (copiedIn), whatever its look after the copy found: the copy read the other vault's (r64J F1).
-      const refusedBefore = f.copiedIn !== true && was?.otherCopy === 'unverified' && was.otherCopyRefused === true;
+      // One counted in an earlier run's group (past the listed ones) keeps it from the group's `refused` (review r64P F1).
+      const refusedBefore = f.copiedIn !== true && (was === undefined ? refusedInGroup(f) : was.otherCopy === 'unverified' && was.otherCopyRefused === true);
       const refused = otherCopy === 'unverified' && (f.otherCopyRefused === true || refusedBefore) ? { otherCopyRefused: true as const } : {};
       const since = was?.since ?? recountedSince.get(id(f)) ?? startedAt;
       const lastChecked = checkedNow.has(id(f)) ? startedAt : was?.lastChecked;
@@ -136,10 +144,12 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
   // This run's overflow, in groups a later run can tell it has read again: the corrupt ones it read (keys within its
   // slice), the corrupt ones carried (keys anywhere), the missing ones (read again by any comparison).
   const corrupt = overflow.filter((o) => o.problem === 'corrupt');
-  const corruptGroups = [...groupOf('corrupt', corrupt.filter((o) => foundNow.has(id(o))), cycle), ...groupOf('corrupt', corrupt.filter((o) => !foundNow.has(id(o))), cycle)];
+  // Those whose other copy's read was refused in groups of their own, which keep that (`refused`: review r64P F1).
+  const corruptGroups = [corrupt.filter((o) => foundNow.has(id(o))), corrupt.filter((o) => !foundNow.has(id(o)))].flatMap((objs) => byRefusal(objs).flatMap((part) => groupOf('corrupt', part, cycle)));
   // Split in full whatever the earlier groups take: a short budget is made by merging groups (boundedGroups), not by
   // one group over the whole overflow per vault, which every cut run kept (review rE F2).
-  const groups = boundedGroups([...kept, ...corruptGroups, ...missingGroups(overflow.filter((o) => o.problem === 'missing'), MISSING_GROUPS_PER_RUN, cycle)], startedAt);
+  const missing = byRefusal(overflow.filter((o) => o.problem === 'missing')).flatMap((part) => missingGroups(part, MISSING_GROUPS_PER_RUN, cycle));
+  const groups = boundedGroups([...kept, ...corruptGroups, ...missing], startedAt);
   const notListed = groups.reduce((n, g) => n + g.count, 0);
   if (notListed === 0) return { objects, ...copiedIn, notListed };
   const since = groups.map((g) => g.since).sort(compareByCodeUnit)[0];
@@ -327,6 +337,14 @@ const MISSING_GROUPS_PER_RUN = Math.ceil(OUTSTANDING_GROUPS_KEPT / 2);
 /** No good copy, and no copy in the other vault not yet verified (archived, or left unread by a deadline): DAMAGED. */
 const hasNoCopy = (o: OutstandingScrubObject): boolean => !o.goodCopy && o.otherCopy === undefined;
 
+/** Whether an object's other copy is unverified because its read was refused (`otherCopyRefused`). */
+const isRefused = (o: OutstandingScrubObject): boolean => o.otherCopy === 'unverified' && o.otherCopyRefused === true;
+
+/** `objs` split into those whose other copy's read was not refused and those whose was, for groups of each (`refused`). */
+function byRefusal(objs: readonly OutstandingScrubObject[]): OutstandingScrubObject[][] {
+  return [objs.filter((o) => !isRefused(o)), objs.filter(isRefused)];
+}
+
 /** `objs`, of one problem, as one group: their lowest and highest key, their vaults; none when there are none. */
 function groupOf(problem: 'corrupt' | 'missing', objs: readonly OutstandingScrubObject[], cycle: number): CountedGroup[] {
   const keys = objs.map((o) => o.key).sort(compareByCodeUnit);
@@ -334,7 +352,8 @@ function groupOf(problem: 'corrupt' | 'missing', objs: readonly OutstandingScrub
   const [first, last, since] = [keys[0], keys.at(-1), sinces[0]];
   if (first === undefined || last === undefined || since === undefined) return [];
   const mixed = sinces.length > 1 ? { mixedSince: true as const } : {};
-  return [{ problem, first, last, vaults: [...new Set(objs.map((o) => o.vault))].sort(compareByCodeUnit), count: objs.length, since, cycle, lost: objs.some(hasNoCopy), ...mixed }];
+  const refused = objs.every(isRefused) ? { refused: true as const } : {};
+  return [{ problem, first, last, vaults: [...new Set(objs.map((o) => o.vault))].sort(compareByCodeUnit), count: objs.length, since, cycle, lost: objs.some(hasNoCopy), ...mixed, ...refused }];
 }
 
 /**
@@ -488,6 +507,7 @@ function boundedGroups(groups: readonly CountedGroup[], startedAt: string): Coun
  * What merging two groups of one problem loses, compared element by element (boundedGroups). First, a group this run
  * found (its `since` the run's start) and an earlier one: merged, it took the earlier `since`, and `lifeboat status`
  * counted this run's objects as earlier damage (review rI F3). Of 31 groups of two problems and two sides, two share both.
+ * After `lost`, `refused`: merged with a group that is not, a refused group's objects come back plain unverified.
  */
 function mergeCost(a: CountedGroup, b: CountedGroup, startedAt: string): number[] {
   const earlier = (g: CountedGroup): boolean => g.since < startedAt;
@@ -496,7 +516,7 @@ function mergeCost(a: CountedGroup, b: CountedGroup, startedAt: string): number[
   const m = mergedGroup(a, b);
   const width = m.first !== undefined && m.last !== undefined ? keySpan(m.first, m.last) : 0;
   const newer = Math.max(Date.parse(a.since), Date.parse(b.since));
-  return [earlier(a) === earlier(b) ? 0 : 1, sameVaults ? 0 : 1, a.lost === b.lost ? 0 : 1, ranged(a) === ranged(b) ? 0 : 1, width, newer];
+  return [earlier(a) === earlier(b) ? 0 : 1, sameVaults ? 0 : 1, a.lost === b.lost ? 0 : 1, (a.refused === true) === (b.refused === true) ? 0 : 1, ranged(a) === ranged(b) ? 0 : 1, width, newer];
 }
 
 /**
@@ -516,6 +536,8 @@ function mergedGroup(a: CountedGroup, b: CountedGroup): CountedGroup {
     lost: a.lost || b.lost,
     // Its range spans the gap between the two, where neither counted an object: it lends no `since` (sinceOfRecounted).
     mixedSince: true,
+    // Refused only if every object of both was: one not refused would take the flag when found again (refusedInGroup).
+    ...(a.refused === true && b.refused === true ? { refused: true as const } : {}),
   };
 }
 

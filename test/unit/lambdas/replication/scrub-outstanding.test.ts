@@ -685,4 +685,29 @@ describe('outstandingAfter: an object whose other copy was refused', () => {
       ['unverified', undefined, 1],
     ]);
   });
+
+  // Review r64P F1: past the 100 listed objects (lost ones first) a refused object went into a group, which kept no copy
+  // kind nor refusal: found again at the next run's repair cutoff, its other copy unread, it came back plain unverified
+  // and status said the next scrub with repair verifies it. Groups of refused objects alone keep `refused`.
+  it('keeps the refusal of an object counted in a group past the listed ones, found again without its other copy read', () => {
+    const NEXT = '2026-11-28T03:00:00.000Z';
+    const lost = Array.from({ length: OUTSTANDING_LISTED }, (_, i): ScrubFinding => ({ vault: 'primary', key: key('00', i), problem: 'missing', detail: 'lacks it', outcome: 'unrepaired', reason: 'lost' }));
+    const plain: ScrubFinding = { ...refusedFinding, key: key('ab', 3), reason: 'the repair cutoff came first', otherCopyRefused: undefined };
+    const first = scrubRunRecordSchema.parse(scrubRunSummary(report([...lost, refusedFinding, plain]), { environment: 'dev', startedAt: NOW, endedAt: NOW }));
+    expect(first.outstanding?.objects.map((o) => o.key)).not.toContain(pack);
+    expect(first.outstanding?.notListedGroups).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ first: pack, last: pack, refused: true }),
+        expect.objectContaining({ first: plain.key, last: plain.key }),
+      ]),
+    );
+    expect(first.outstanding?.notListedGroups?.find((g) => g.first === plain.key)?.refused).toBeUndefined();
+    const { otherCopyRefused: _refused, ...notRead } = { ...refusedFinding, reason: 'the repair cutoff came first' };
+    const next = outstandingAfter(report([notRead, plain]), NEXT, first);
+    expect(next.objects.find((o) => o.key === pack)).toMatchObject({ otherCopy: 'unverified', otherCopyRefused: true });
+    expect(next.objects.find((o) => o.key === plain.key)?.otherCopyRefused).toBeUndefined();
+    // Found again but counted in groups again (still past the lost ones), the refusal stays with its group.
+    const again = outstandingAfter(report([...lost, notRead, plain]), NEXT, first);
+    expect(again.notListedGroups).toEqual(expect.arrayContaining([expect.objectContaining({ first: pack, last: pack, refused: true })]));
+  });
 });
