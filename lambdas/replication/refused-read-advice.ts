@@ -68,10 +68,12 @@ export function refusedReadAdvice(from: VaultSide, readAction: string, readFor: 
 
 /**
  * For a run of both vaults, that the other vault's scrub need not wait: one refused object stops every such run until
- * its read is allowed, and the other vault alone is not read there (review r64B F4).
+ * its read is allowed, and the other vault alone is not read there (review r64B F4). Only until that scrub finds an
+ * object damaged or missing there: the damage mapping and the work-out read both vaults whatever the scope, so it
+ * stops on the refused vault too (review r64K F4: said without that bound, it read as a way round for every case).
  */
 function otherVaultAlone(from: VaultSide, run: RefusedReadRun): string {
   if (run.scope !== 'both') return '';
   const other = otherSide(from);
-  return `; until then each scrub of both vaults stops here, but the ${other} vault can be scrubbed alone meanwhile (\`lifeboat scrub --vault ${other}${run.repair === true ? ' --repair' : ''}\`)`;
+  return `; until then each scrub of both vaults stops here, but the ${other} vault can be scrubbed alone meanwhile (\`lifeboat scrub --vault ${other}${run.repair === true ? ' --repair' : ''}\`) until it finds an object damaged or missing there: naming the backups that hurts reads the ${from} vault too, and stops the same way`;
 }
