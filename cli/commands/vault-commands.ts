@@ -26,7 +26,7 @@ import { unseenJsonEscaped, unseenOnlyEscaped } from '../../lambdas/runtime/quot
 import { type VaultForgetRuleOptions } from './vault-forget';
 import { type CliIo, processIo } from '../cli-io';
 import { keptByObjectLock } from './kept-by-object-lock';
-import { restoreStoppedInstead } from './restore-stopped-error';
+import { restoreIncompleteInstead, restoreStoppedInstead } from './restore-stopped-error';
 import { registerVaultKeyCommands } from './vault-key-commands';
 
 /**
@@ -410,6 +410,7 @@ export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Pa
         else if (err instanceof RestoreIncompleteError) printNotRestored(io, err.stats.notRestored, '', ' either');
         // A restore stopped part way into a target that was empty: the same command is refused now, so the ways on are said (review r64E F1).
         else if (!(options.overwrite ?? false)) throw (await restoreStoppedInstead(options.target, describeError(err), err)) ?? err;
+        if (!(options.overwrite ?? false)) throw (await restoreIncompleteInstead(options.target, describeError(err), err)) ?? err;
         throw err;
       });
     if (options.json) printJson(stats, []);

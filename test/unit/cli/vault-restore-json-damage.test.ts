@@ -57,9 +57,19 @@ it('prints the object with the damaged file and the counts of what was restored,
     damaged: [{ path: 'bad.bin', message: expect.stringMatching(/\S/) }],
     temporaryFiles: { removed: 0, leftRecent: 0 },
   });
-  expect(err).toEqual([`lifeboat vault: 1 file(s) could not be restored because their data in the vault is damaged or missing (the other 1 entries were restored; run \`lifeboat vault verify --read-data\` for the whole picture):\n  bad.bin: ${printed.damaged[0]?.message ?? ''}`]);
+  // The same command is refused now (the target holds good.txt), so the ways to restore again are said (review r64N F7).
+  const damage = `lifeboat vault: 1 file(s) could not be restored because their data in the vault is damaged or missing (the other 1 entries were restored; run \`lifeboat vault verify --read-data\` for the whole picture):\n  bad.bin: ${printed.damaged[0]?.message ?? ''}`;
+  expect(err).toEqual([`${damage}\n${target} holds every entry that was restored; to restore the rest once the vault is repaired, restore again into it with --overwrite, which writes over what is there, or into a new directory`]);
   expect(await fs.readFile(path.join(target, 'good.txt'), 'utf8')).toBe('kept\n');
   await expect(fs.stat(path.join(target, 'bad.bin'))).rejects.toThrow('ENOENT');
+
+  const again = capturedCliIo();
+  expect(await vaultRestore('latest', { vault, keyFile, target }, { io: again.io })).toBe(1);
+  expect(again.err).toEqual([expect.stringContaining(`the restore target ${target} is not empty`)]);
+  // With --overwrite, as it says, the restore runs again; the damage is said alone (--overwrite is what it would advise).
+  const overwritten = capturedCliIo();
+  expect(await vaultRestore('latest', { vault, keyFile, target, overwrite: true }, { io: overwritten.io })).toBe(1);
+  expect(overwritten.err).toEqual([damage]);
 });
 
 /**
@@ -95,7 +105,7 @@ it('prints the object with a damaged manifest page as the entries it lists, afte
     damaged: [{ path: 'f3', through: 'f5', entries: 3, message: expect.stringMatching(/object manifest\/[0-9a-f]{64} does not exist$/) }],
   });
   expect(err).toEqual([
-    `lifeboat vault: 3 entries could not be restored because the part of the snapshot's manifest that lists them is damaged or missing (the other 6 entries were restored; run \`lifeboat vault verify --read-data\` for the whole picture):\n  f3 to f5 (3 entries): ${printed.damaged[0]?.message ?? ''}`,
+    `lifeboat vault: 3 entries could not be restored because the part of the snapshot's manifest that lists them is damaged or missing (the other 6 entries were restored; run \`lifeboat vault verify --read-data\` for the whole picture):\n  f3 to f5 (3 entries): ${printed.damaged[0]?.message ?? ''}\n${target} holds every entry that was restored; to restore the rest once the vault is repaired, restore again into it with --overwrite, which writes over what is there, or into a new directory`,
   ]);
   expect((await fs.readdir(target)).sort()).toEqual(['f0', 'f1', 'f2', 'f6', 'f7', 'f8']);
 
