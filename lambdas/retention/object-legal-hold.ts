@@ -124,7 +124,9 @@ export async function heldSnapshotsOf(catalog: Pick<BackupCatalog, 'listBackupsO
   const unreadable: InvalidBackupItem[] = [];
   const onInvalid = (invalid: InvalidBackupItem): void => {
     logInvalidBackupItem(invalid);
-    if (invalid.mayBeHeld && !invalid.preVault && invalid.backupId !== except) unreadable.push(invalid);
+    // The key, not the salvaged backupId: an item whose backupId names another backup (damaged) is still its key's
+    // backup, and its hold keeps that backup's packs.
+    if (invalid.mayBeHeld && !invalid.preVault && invalid.key.pk !== `BACKUP#${except}`) unreadable.push(invalid);
   };
   for (const plan of plans) for (const record of await catalog.listBackupsOfPlan(plan, { onInvalid })) if (record.hold && record.backupId !== except) ids.push(...record.sources.map((s) => s.snapshotId));
   if (unreadable.length > 0) throw new UnreadableHeldRecordError(except, unreadable.map((u) => u.error));

@@ -1,5 +1,9 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
 import { UnreadableHeldRecordError } from '../../../../lambdas/catalog/catalog-errors';
 import { heldSnapshotsOf, type LockableVault, ObjectLegalHoldError, vaultObjectLegalHold } from '../../../../lambdas/retention/object-legal-hold';
@@ -184,5 +188,30 @@ describe('vaultObjectLegalHold', () => {
     await expect(readRefused).rejects.toThrow(ObjectLegalHoldError);
     await expect(readRefused).rejects.toHaveProperty('cause', deniedRead);
     expect(releaseRefused).not.toHaveBeenCalled();
+  });
+});
+
+describe('heldSnapshotsOf', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('refuses the release of X when the held item at key BACKUP#Z is damaged to say backupId X (Z keeps its packs held)', async () => {
+    const X = '20261130T000000Z-1a2b3c4d';
+    const Z = '20261129T000000Z-00000009';
+    const ddb = mockClient(DynamoDBDocumentClient);
+    try {
+      ddb.on(QueryCommand).resolves({
+        Items: [
+          { pk: `BACKUP#${Z}`, sk: 'BACKUP', ...recordOf(X, 'c'.repeat(64), { plan: 'demo', hold: { reason: 'court', by: 'legal', at: '2026-11-29T00:00:00Z' } }) },
+          { pk: `BACKUP#${X}`, sk: 'BACKUP', ...recordOf(X, 'd'.repeat(64), { plan: 'demo', hold: { reason: 'r', by: 'b', at: '2026-11-30T00:00:00Z' } }) },
+        ],
+      });
+      jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+      const catalog = new BackupCatalog(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' })), 'catalog');
+      const released = heldSnapshotsOf(catalog, ['demo'], X);
+      await expect(released).rejects.toThrow(UnreadableHeldRecordError);
+      await expect(released).rejects.toThrow(`BACKUP#${Z}`);
+    } finally {
+      ddb.restore();
+    }
   });
 });
