@@ -256,7 +256,7 @@ it("an object whose other copy's check is refused: the verdict says to fix the p
   const json = capturedCliIo();
   expect(await scrubCommand({ ...target, vault: 'primary', fraction: '1', repair: true, json: true }, { io: json.io, access })).toBe(1);
   expect(json.err.at(-1)).toBe('1 object(s) are damaged or missing and their other copy could not be read (refused): fix the permission the reason names, then scrub with repair again (each is named above with what stood in the way and what to do; until then their backups cannot be restored from the vault they are bad in).');
-  expect(json.err).toContainEqual(expect.stringMatching(new RegExp(`^${pack} is damaged or missing in primary and its other copy could not be read \\(refused\\): fix the permission the reason names, then scrub with repair again \\(reading the dr vault's copy was refused \\(s3:GetObject: Access Denied\\)`)));
+  expect(json.err).toContainEqual(expect.stringMatching(new RegExp(`^${pack} is damaged or missing in primary and its other copy could not be read \\(refused\\): fix the permission the reason names, then scrub with repair again \\(reading the dr vault's copy was refused \\(s3:GetObject: "AccessDenied: Access Denied"\\)`)));
   expect(json.err.join('\n')).not.toContain('verifies and copies');
 });
 
