@@ -1,5 +1,8 @@
 import { type BackupCatalog, type BackupHead } from '../catalog/backup-catalog';
 import { FUTURE_START_TOLERANCE_MS, startsInFuture } from '../catalog/future-start';
+import { parsedInstant } from '../catalog/parsed-instant';
+import { recordInstant } from '../catalog/record-instant';
+import { shownItemKeyPart } from '../catalog/shown-item-key';
 import { handlerLogger } from './handler-logger';
 import { publishMetrics } from './publish-metrics';
 import { secondsBetween } from './seconds-between';
@@ -21,7 +24,10 @@ export type PlanBackupAges = { plan: string; lastCommittedAgeSeconds?: number; l
  * DR-copied backup is read to its oldest record (in small projected pages: its memory stays bounded).
  * A record that starts more than FUTURE_START_TOLERANCE_MS after this run's clock is passed over with a
  * warning (future-start.ts): read newest first it would always be the newest, 0 s old, and keep the
- * alarms OK while the plan's real backups stopped. Within the tolerance, skew reads as 0 s.
+ * alarms OK while the plan's real backups stopped. Within the tolerance, skew reads as 0 s. A record whose start is
+ * not a time (hand-written) is passed over with a warning too: the index reads it first of all (its key sorts by the
+ * text), its age was NaN, no metric was published and the alarm (missing data is breaching) fired against sound
+ * backups (review r64O F4). Starts are read as recordInstant reads them (a zoneless one as UTC).
  */
 export async function watchBackupAges(
   environment: string,
@@ -60,14 +66,21 @@ async function newestOf(plan: string, catalog: Pick<BackupCatalog, 'newestBackup
       continue;
     }
     if (read.head.status !== 'COMMITTED') continue;
+    // The record's own text, escaped and cut: a newline or ESC in it would forge the log's lines.
+    const shownId = shownItemKeyPart(read.head.backupId);
+    if (Number.isNaN(recordInstant(read.head.startedAt))) {
+      warn(`Backup age watch of plan "${plan}" passed over backup ${shownId}: its startedAt is not a time; the plan's age is measured from the other backups (fix the record's startedAt)`);
+      continue;
+    }
     if (startsInFuture(read.head.startedAt, now)) {
       warn(
-        `Backup age watch of plan "${plan}" passed over backup ${read.head.backupId}: it starts at ${read.head.startedAt}, more than ${FUTURE_START_TOLERANCE_MS / 60_000} min after ` +
+        `Backup age watch of plan "${plan}" passed over backup ${shownId}: it starts at ${parsedInstant(read.head.startedAt) ?? ''}, more than ${FUTURE_START_TOLERANCE_MS / 60_000} min after ` +
           `this run's clock (${now.toISOString()}): the clock that wrote it or the catalog is wrong; the plan's age is measured from the backup before it`,
       );
       continue;
     }
-    committed ??= read.head;
+    // The index orders by the start's text: among the records read, a hand-written start (an offset, no zone) may be newer.
+    if (!committed || recordInstant(read.head.startedAt) > recordInstant(committed.startedAt)) committed = read.head;
     if (read.head.copies?.dr === 'COMMITTED') return { committed, replicated: read.head };
   }
   return committed ? { committed } : {};

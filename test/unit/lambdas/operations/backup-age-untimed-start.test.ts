@@ -1,0 +1,48 @@
+import { type BackupCatalog, type BackupHead, type BackupHeadRead } from '../../../../lambdas/catalog/backup-catalog';
+import { watchBackupAges } from '../../../../lambdas/operations/backup-age-watch';
+import { capturedStdout } from '../../../support/captured-stdout';
+
+/** A catalog that yields the plan's heads in the index's order: by the start's text, descending, as BACKUP#<startedAt>#id sorts. */
+function catalogOf(heads: readonly BackupHead[]): Pick<BackupCatalog, 'newestBackupsOfPlan'> {
+  const ordered = [...heads].sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0));
+  return {
+    async *newestBackupsOfPlan(): AsyncGenerator<BackupHeadRead> {
+      for (const head of ordered) yield { head };
+    },
+  };
+}
+
+const NOW = new Date('2026-12-08T00:00:00.000Z');
+
+async function watched(heads: readonly BackupHead[]): Promise<{ ages: Awaited<ReturnType<typeof watchBackupAges>>; warnings: string[]; lines: string[] }> {
+  const warnings: string[] = [];
+  let ages: Awaited<ReturnType<typeof watchBackupAges>> = [];
+  const lines = await capturedStdout(async () => {
+    ages = await watchBackupAges('prod', [{ name: 'p' }], { catalog: catalogOf(heads), now: () => NOW, warn: (m) => warnings.push(m) });
+  });
+  return { ages, warnings, lines };
+}
+
+describe('the backup age watch and a start that is not a time (review r64O F4)', () => {
+  it('passes over the record, names it, and publishes the age of the real newest backup', async () => {
+    const { ages, warnings, lines } = await watched([
+      { backupId: 'real-newest', plan: 'p', startedAt: '2026-12-07T10:00:00.000Z', status: 'COMMITTED', copies: { primary: 'COMMITTED', dr: 'COMMITTED' } },
+      // 'n' sorts after '2': the index reads it first.
+      { backupId: 'hand\u001b[2Kedited', plan: 'p', startedAt: 'not a time', status: 'COMMITTED' },
+    ]);
+    expect(ages).toEqual([{ plan: 'p', lastCommittedAgeSeconds: 14 * 3600, lastCommittedBackupId: 'real-newest', lastReplicatedAgeSeconds: 14 * 3600 }]);
+    expect(warnings).toEqual([
+      'Backup age watch of plan "p" passed over backup hand\\u001b[2Kedited: its startedAt is not a time; the plan\'s age is measured from the other backups (fix the record\'s startedAt)',
+    ]);
+    expect(lines.join('\n')).toContain('"LastCommittedBackupAge":50400');
+  });
+
+  it('takes the newest by its instant, not by its text: among the records read, an offset start the index reads first is older', async () => {
+    const { ages } = await watched([
+      { backupId: 'utc', plan: 'p', startedAt: '2026-12-07T10:00:00.000Z', status: 'COMMITTED', copies: { primary: 'COMMITTED', dr: 'COMMITTED' } },
+      // 09:00Z, though its text sorts after the one above.
+      { backupId: 'offset', plan: 'p', startedAt: '2026-12-07T11:00:00+02:00', status: 'COMMITTED', copies: { primary: 'COMMITTED', dr: 'PENDING' } },
+    ]);
+    expect(ages).toEqual([{ plan: 'p', lastCommittedAgeSeconds: 14 * 3600, lastCommittedBackupId: 'utc', lastReplicatedAgeSeconds: 14 * 3600 }]);
+  });
+});
