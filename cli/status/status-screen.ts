@@ -17,7 +17,7 @@ import { storedErrorShown } from './stored-error-shown';
 import { DOCTOR_NOT_WITH_STACK } from '../target-options-line';
 import { shownShellWord } from '../../lambdas/runtime/shown-shell-word';
 import { DRILL_ID_EXAMPLE, isDrillId } from '../../lambdas/catalog/drill-id';
-import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
+import { quotedCatalogName, shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
 import { unseenOnlyEscaped } from '../../lambdas/runtime/quoted-service-words';
 
 /**
@@ -344,8 +344,9 @@ function lostWithoutBackupsReasons(row: PlanStatus, flags: string): string[] {
   const s = row.scrub;
   const l = s.state === 'ran' ? s.lostWithoutBackups : undefined;
   if (!l) return [];
-  // The keys are the scrub record's own text: escaped and cut (shownCatalogName, f63D).
-  const named = `${l.keys.map(shownCatalogName).join(', ')}${l.objects > l.keys.length ? `, and ${l.objects - l.keys.length} more` : ''}`;
+  // The keys are the scrub record's own text: escaped and cut (f63D), each JSON-quoted (quotedCatalogName): bare, a key
+  // holding `, ` read as two keys, and one holding `, and 3 more` as a count of its own (review r64P F5).
+  const named = `${l.keys.map(quotedCatalogName).join(', ')}${l.objects > l.keys.length ? `, and ${l.objects - l.keys.length} more` : ''}`;
   // Both vaults, no `--vault`: a lost object has an entry in each, and a scrub of one carries the other's (review rT F1).
   return [
     `${l.objects} object(s) with no good copy in either vault (${named}), whose backups the scrub's deadline left not worked out: any backup may hold data in them; ` +

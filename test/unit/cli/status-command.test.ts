@@ -397,7 +397,7 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
     const text = capturedCliIo();
     expect(await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io: text.io, sources: sources({ backups: [b], latestScrub: async () => cutLost }), now: () => NOW })).toBe(1);
     expect(text.out.join('\n').replace(/\n {4}/g, ' ')).toContain(
-      `✗ demo: 1 object(s) with no good copy in either vault (data/01/016b), whose backups the scrub's deadline left not worked out: any backup may hold data in them; run \`lifeboat scrub --fraction 1 --config ${SAMPLE_CONFIG_FILE}\` from a machine (no deadline), which names them`,
+      `✗ demo: 1 object(s) with no good copy in either vault ("data/01/016b"), whose backups the scrub's deadline left not worked out: any backup may hold data in them; run \`lifeboat scrub --fraction 1 --config ${SAMPLE_CONFIG_FILE}\` from a machine (no deadline), which names them`,
     );
     // Once a run names its backups (none of this plan's), the plan is ✓.
     const { backupsNotWorkedOut: _named, ...mapped } = lost;
@@ -415,8 +415,19 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
     const lost = { ...clean.outstanding!.objects[0]!, vault: 'dr' as const, backups: [], backupsNotWorkedOut: true as const };
     const cutLost: ScrubRunRecord = { ...clean, outcome: 'DAMAGED', cut: true, outstanding: { objects: [{ ...lost, key: forged }, { ...lost, key: long }], notListed: 0 } };
     const [reason] = reasonsNotWithin(row([b], [], cutLost));
-    expect(reason).toContain(`2 object(s) with no good copy in either vault (data/01/016b\\u000a✓ demo: within objectives\\u001b[32m\\u202e, data/02/${'a'.repeat(192)}… (cut from 308 characters)), whose backups`);
+    // Each JSON-quoted (review r64P F5): `\n`, and other unseen characters as \uXXXX.
+    expect(reason).toContain(`2 object(s) with no good copy in either vault ("data/01/016b\\n✓ demo: within objectives\\u001b[32m\\u202e", "data/02/${'a'.repeat(192)}"… (cut from 308 characters)), whose backups`);
     for (const raw of ['\n', '\u001b', '\u202e']) expect(reason).not.toContain(raw);
+  });
+
+  // Review r64P F5: the keys were joined unquoted, so a key holding `, ` (a scrub record's key is any text) read as two
+  // keys, and one holding `, and 3 more` as a count of its own.
+  it("names each lost key quoted: a key holding ', ' or a quote reads as one key", () => {
+    const lost = { ...clean.outstanding!.objects[0]!, vault: 'dr' as const, backups: [], backupsNotWorkedOut: true as const };
+    const keys = ['data/aa, data/bb', 'data/cc", "data/dd, and 3 more'];
+    const cutLost: ScrubRunRecord = { ...clean, outcome: 'DAMAGED', cut: true, outstanding: { objects: keys.map((key) => ({ ...lost, key })), notListed: 0 } };
+    const [reason] = reasonsNotWithin(row([b], [], cutLost));
+    expect(reason).toContain('2 object(s) with no good copy in either vault ("data/aa, data/bb", "data/cc\\", \\"data/dd, and 3 more"), whose backups');
   });
 
   // Review r58F F2: a snapshot object lost in both vaults reads nowhere, so no scrub's mapping names its backup (a note
@@ -445,7 +456,7 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
     // With another object the cut mapping named no backup of, every plan is ✗ for that one alone, with the scrub that names it.
     const mixed = reasonsNotWithin(row([b], [], lostIn(['data/01/016b', ...snapshotIds.map((id) => `snapshots/${id}`)], true)), { target: ' --env dev', vault: ' --env dev', doctor: 'lifeboat doctor --env dev' });
     expect(mixed).toEqual([
-      "1 object(s) with no good copy in either vault (data/01/016b), whose backups the scrub's deadline left not worked out: any backup may hold data in them; run `lifeboat scrub --fraction 1 --env dev` from a machine (no deadline), which names them (docs/RUNBOOKS.md, \"Scrub\")",
+      "1 object(s) with no good copy in either vault (\"data/01/016b\"), whose backups the scrub's deadline left not worked out: any backup may hold data in them; run `lifeboat scrub --fraction 1 --env dev` from a machine (no deadline), which names them (docs/RUNBOOKS.md, \"Scrub\")",
     ]);
   });
 
