@@ -1,3 +1,6 @@
+import { parsedInstant } from './parsed-instant';
+import { shownItemKeyPart } from './shown-item-key';
+
 /**
  * A legal hold asked for a backup that a forget run has claimed (backup-catalog.ts claimForgetting): the
  * claim is that run's point of no return, so it deletes the backup's snapshots whatever the record says
@@ -10,7 +13,7 @@ export class HoldOnForgettingBackupError extends Error {
     readonly forgettingAt: string,
   ) {
     super(
-      `Backup ${backupId} cannot be held: it is being forgotten by retention since ${forgettingAt}, and its snapshots may already be deleted; a hold cannot keep it. ` +
+      `Backup ${shownItemKeyPart(backupId)} cannot be held: it is being forgotten by retention since ${shownForgettingAt(forgettingAt)}, and its snapshots may already be deleted; a hold cannot keep it. ` +
         'Hold another backup that is kept (`lifeboat backups list`); to keep backups from a forget, hold them before it runs.',
     );
   }
@@ -21,8 +24,16 @@ export class HoldOnForgettingBackupError extends Error {
    */
   drCopyKeptMessage(command: string): string {
     return (
-      `Backup ${this.backupId} cannot be held in the primary catalog: the primary vault's retention is forgetting it since ${this.forgettingAt}, and its snapshots there may already be deleted. ` +
+      `Backup ${shownItemKeyPart(this.backupId)} cannot be held in the primary catalog: the primary vault's retention is forgetting it since ${shownForgettingAt(this.forgettingAt)}, and its snapshots there may already be deleted. ` +
       `The DR copy is kept (the DR catalog has it, not forgotten): hold it with --only dr: \`${command}\`.`
     );
   }
+}
+
+/**
+ * The record's forgettingAt is any string (a hand-edited item): shown as the instant it parses to, never as its text,
+ * whose terminal escapes could rewrite the refusal into a success line (review r64Q F2).
+ */
+function shownForgettingAt(forgettingAt: string): string {
+  return parsedInstant(forgettingAt) ?? 'a forgettingAt that is not a time';
 }

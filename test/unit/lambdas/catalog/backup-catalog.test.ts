@@ -190,6 +190,23 @@ describe('retention: forgotten backups and legal holds', () => {
     await expect(catalog.setHold('b-404', hold)).rejects.toThrow(new UnknownBackupError('b-404'));
   });
 
+  it('refuses a hold on a claimed backup whose forgettingAt holds terminal escapes without printing them (no forged "held OK")', async () => {
+    const hold = { reason: 'case 42', by: 'ann', at: '2026-04-01T00:00:00.000Z' };
+    const forged = '2026-11-30T00:00:00Z\u001b[2K\r\u001b[32mlifeboat backups hold: Backup held OK\u001b[0m';
+    ddb.on(UpdateCommand).rejects(conditionFailed());
+    ddb.on(GetCommand, { Key: { pk: 'BACKUP#b-1', sk: 'BACKUP' } }).resolves({ Item: item(record('b-1', { forgettingAt: forged })) });
+    const refused: unknown = await catalog.setHold('b-1', hold).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(HoldOnForgettingBackupError);
+    const error = refused as HoldOnForgettingBackupError;
+    expect(error.message).toContain('Backup b-1 cannot be held: it is being forgotten by retention since a forgettingAt that is not a time, and');
+    const dr = error.drCopyKeptMessage('lifeboat backups hold b-1 --only dr');
+    expect(dr).toContain("the primary vault's retention is forgetting it since a forgettingAt that is not a time, and");
+    for (const shown of [error.message, dr]) {
+      expect(shown).not.toContain('\u001b');
+      expect(shown).not.toContain('held OK');
+    }
+  });
+
   it('marks a committed backup forgotten once, keeping the first time, and reports a record that is not committed or is marked already', async () => {
     ddb.on(UpdateCommand).resolvesOnce({}).rejectsOnce(conditionFailed());
     await expect(catalog.markForgotten('b-1', '2026-04-01T00:00:00.000Z')).resolves.toBe(true);
