@@ -3,8 +3,8 @@ import { unseenJsonEscaped } from '../runtime/quoted-service-words';
 
 /**
  * A backup id as a list of them shows it: cut at 40 as a damaged item's key (shownItemKeyPart: a real id has 25
- * characters, a catalog item can hold any text), each piece JSON-quoted (JSON's \n, \t, \"; other unseen characters as
- * \uXXXX), as quotedCatalogName quotes a name among others. Unquoted, an id `a, b and 99 more` read as several ids
+ * characters, a catalog item can hold any text), each piece JSON-quoted (JSON's short escapes (\n, \r, \t, \", \\ …);
+ * other unseen characters as \uXXXX), as quotedCatalogName quotes a name among others. Unquoted, an id `a, b and 99 more` read as several ids
  * and a count of its own (review r64F F6); cut at 200 with no digest, two long ids that differ past it read alike
  * (review r64F F7).
  */
