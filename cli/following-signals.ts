@@ -19,19 +19,26 @@ export type SignalSource = {
 /**
  * A Ctrl-C (or a SIGTERM) while the CLI follows an execution in AWS. Node's default ended the process at once, so
  * `--json` wrote nothing and a script had no ARN of the execution, which goes on in AWS (review r64D F2). The first
- * signal now stops the following instead, as a closed output does (StoppedFollowingError, whose `--json` object names
- * the execution, status UNKNOWN); the process still exits with the signal's code (130, 143: exitCodeOverride), so a
- * script or `timeout` sees what it sees of any program it stopped. A second signal ends the process at once, the escape
- * when a poll hangs; the same signal within DUPLICATE_SIGNAL_MS is the first one delivered twice (tsx relays a Ctrl-C).
- * Unlike a local run's stopOnSignals, nothing is stopped in AWS: the execution is AWS's, not this process's.
+ * signal now stops what the runner is doing instead: the following, as a closed output does (StoppedFollowingError,
+ * whose `--json` object names the execution, status UNKNOWN), or, once the execution has ended FAILED, the read of its
+ * failure report (the ended outcome is reported without it). Only a following stopped by the signal exits with the
+ * signal's code (130, 143: exitCodeOverride, set by the runner as it throws), so a script or `timeout` sees what it sees
+ * of any program it stopped; an outcome the command reports keeps its own code, which stdout agrees with (review r64M
+ * F1: a Ctrl-C during a FAILED run's report read exited 130 after writing the FAILED object). A second signal ends the
+ * process at once, the escape when a poll hangs; the same signal within DUPLICATE_SIGNAL_MS of the first is that one
+ * delivered twice (tsx relays a Ctrl-C, the npx wrapper passes one on), which the line tells the operator. Unlike a
+ * local run's stopOnSignals, nothing is stopped in AWS: the execution is AWS's, not this process's.
  */
 export class FollowingSignalGuard {
   private stoppedBy: FollowingSignal | undefined;
 
   constructor(private readonly source: SignalSource) {}
 
-  /** While the CLI follows: the first signal calls `stop` with it. Returns the removal. */
-  stopOnSignals(stop: (signal: FollowingSignal) => void): () => void {
+  /**
+   * While the CLI follows: the first signal calls `stop` with it, which stops what the runner is doing and says what
+   * that is, for the operator's line ("the CLI stops following the execution, …"). Returns the removal.
+   */
+  stopOnSignals(stop: (signal: FollowingSignal) => string): () => void {
     let first: { signal: FollowingSignal; at: number } | undefined;
     const remove = (): void => {
       this.source.off('SIGINT', onSignal);
@@ -41,11 +48,8 @@ export class FollowingSignalGuard {
       if (signal !== 'SIGINT' && signal !== 'SIGTERM') return;
       if (first === undefined) {
         first = { signal, at: this.source.now() };
-        this.stoppedBy = signal;
-        this.source.write(
-          `\n${signal}: the CLI stops following the execution, which goes on in AWS (nothing is stopped there); ${signal === 'SIGINT' ? 'Ctrl-C again' : 'the signal again'} exits at once\n`,
-        );
-        stop(signal);
+        const stopping = stop(signal);
+        this.source.write(`\n${signal}: ${stopping}; ${signal === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again ${DUPLICATE_SECOND} exits at once\n`);
         return;
       }
       if (signal === first.signal && this.source.now() - first.at < DUPLICATE_SIGNAL_MS) return;
@@ -57,11 +61,19 @@ export class FollowingSignalGuard {
     return remove;
   }
 
+  /** The runner throws StoppedFollowingError because `signal` stopped its following: the process exits with its code. */
+  stoppedFollowing(signal: FollowingSignal): void {
+    this.stoppedBy = signal;
+  }
+
   /** 130 or 143 once a signal stopped a following: replaces the command's own code (5), as the signal's end would be. */
   exitCodeOverride(): number | undefined {
     return this.stoppedBy === undefined ? undefined : SIGNAL_EXIT[this.stoppedBy];
   }
 }
+
+/** When a second signal counts as one (DUPLICATE_SIGNAL_MS), in the words of the first's line. */
+const DUPLICATE_SECOND = 'a second or more after this one';
 
 /** The process's own: the AWS runner registers its stop, bin/lifeboat.ts takes the exit code. */
 export const processFollowingSignals = new FollowingSignalGuard({

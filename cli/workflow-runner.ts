@@ -23,6 +23,7 @@ import {
 } from './aws-execution-errors';
 import { unsentForCredentials } from './unsent-for-credentials';
 import { startReachingTransport } from './request-reached-transport';
+import { unansweredEarlierTry } from './unanswered-start-try';
 import { resourceNames } from '../lib/stacks/resource-names';
 import { partitionOf } from '../config/aws-partition';
 import { stopOnSignals } from './stop-on-signals';
@@ -274,6 +275,14 @@ export function awsWorkflowRunner(options: {
       let stoppedBy: 'output' | FollowingSignal = 'output';
       const removeOutputStop = (options.output ?? processOutput).stopOnClose(() => stopFollowing.abort());
       let removeSignalStop = (): void => undefined;
+      const signals = options.signals ?? processFollowingSignals;
+      // The status the execution ended with, once known: a signal then stops the failure report's read, not a following.
+      let ended: WorkflowOutcome['status'] | undefined;
+      // Only a following a signal stopped exits with the signal's code; the error says what stopped it.
+      const stoppedFollowing = (executionArn: string): StoppedFollowingError => {
+        if (stoppedBy !== 'output') signals.stoppedFollowing(stoppedBy);
+        return new StoppedFollowingError(executionArn, region, stoppedBy);
+      };
       // A poll in flight ends with the following, not at its deadline minutes later: the signal's operator is waiting.
       const pollCall: BoundedCall = (operation, send) => withinDeadline(operation, deadlineMs, (signal) => untilStopped(send(AbortSignal.any([signal, stopFollowing.signal])), stopFollowing.signal));
       try {
@@ -288,39 +297,48 @@ export function awsWorkflowRunner(options: {
         // too: review r64D F2), as a closed output does. During the start a signal still ends the process at once,
         // the ARN on screen from the line above (the start's outcome is not known then).
         if (!stopFollowing.signal.aborted) {
-          removeSignalStop = (options.signals ?? processFollowingSignals).stopOnSignals((signal) => {
+          removeSignalStop = signals.stopOnSignals((signal) => {
             stoppedBy = signal;
             stopFollowing.abort();
+            return ended === undefined
+              ? 'the CLI stops following the execution, which goes on in AWS (nothing is stopped there)'
+              : `the execution ended ${ended}; the CLI reports it without reading its failure report`;
           });
         }
         // Found by its name (ExecutionAlreadyExists, or looked up after a start without answer): it is this run's only if
         // its input is ours; a name is unique per state machine for 90 days, not per command.
         if (start.adopted) {
           const adopted = await pollUntilAnswered(executionArn, region, () => pollCall('DescribeExecution', (signal) => sfn.send(new DescribeExecutionCommand({ executionArn }), { abortSignal: signal })));
-          if (adopted === undefined) throw new StoppedFollowingError(executionArn, region, stoppedBy);
+          if (adopted === undefined) throw stoppedFollowing(executionArn);
           if (!sameInput(adopted.input, inputText)) throw new ExecutionNameTakenError(executionArn, region);
         }
         // Said as soon as it is known, so that a Ctrl-C, which ends only the CLI, leaves the running execution's name on screen.
         const progress: WorkflowProgress = { executionId: executionArn, shardsDone: 0, shardsFailed: 0, retries: 0, elapsedMs: 0 };
         onProgress({ ...progress, elapsedMs: now() - started });
         for (;;) {
-          if (stopFollowing.signal.aborted) throw new StoppedFollowingError(executionArn, region, stoppedBy);
+          if (stopFollowing.signal.aborted) throw stoppedFollowing(executionArn);
           // The history drives the same progress line as locally (countEvent skips events already counted).
           const described = await pollUntilAnswered(executionArn, region, async () => {
             await countHistory(sfn, pollCall, executionArn, progress);
             await countMapRunItems(sfn, pollCall, progress);
             return pollCall('DescribeExecution', (signal) => sfn.send(new DescribeExecutionCommand({ executionArn }), { abortSignal: signal }));
           });
-          if (described === undefined) throw new StoppedFollowingError(executionArn, region, stoppedBy);
+          if (described === undefined) throw stoppedFollowing(executionArn);
           onProgress({ ...progress, elapsedMs: now() - started });
           if (described.status !== 'RUNNING' && described.status !== 'PENDING_REDRIVE') {
+            ended = described.status === 'SUCCEEDED' ? 'SUCCEEDED' : described.status === 'TIMED_OUT' ? 'TIMED_OUT' : described.status === 'ABORTED' ? 'ABORTED' : 'FAILED';
             // Read after the execution ended, so no poll missed the step. What it adds is a note beside the error
-            // (cli/restore-cleanup-failed.ts): a history that cannot be read now leaves the error to say what it says.
+            // (cli/restore-cleanup-failed.ts): a history that cannot be read now leaves the error to say what it says. A
+            // signal meanwhile stops the read, as it would a poll: the ended outcome is reported without the note, with
+            // the command's own exit code (review r64M F1: the read went on, and the process exited 130 after writing the
+            // FAILED object).
             const failureReportInput =
-              described.status === 'FAILED' ? await call('GetExecutionHistory', () => failureReportInputInAws(sfn, executionArn)).catch(() => undefined) : undefined;
+              described.status === 'FAILED' && !stopFollowing.signal.aborted
+                ? await pollCall('GetExecutionHistory', () => failureReportInputInAws(sfn, executionArn)).catch(() => undefined)
+                : undefined;
             return {
               executionId: executionArn,
-              status: described.status === 'SUCCEEDED' ? 'SUCCEEDED' : described.status === 'TIMED_OUT' ? 'TIMED_OUT' : described.status === 'ABORTED' ? 'ABORTED' : 'FAILED',
+              status: ended,
               ...(described.output !== undefined ? { output: JSON.parse(described.output) as unknown } : {}),
               ...(described.error !== undefined ? { error: described.error } : {}),
               ...(described.cause !== undefined ? { cause: described.cause } : {}),
@@ -468,8 +486,13 @@ async function startOnce(a: StartCall & { side: WorkflowRegion }): Promise<{ exe
       // A 4xx page the SDK could not read is a refusal by something in between, not Step Functions': the start did not
       // reach it, so it is not tried again nor said to have maybe started (review r64I F1), unless an attempt before it
       // went without answer, which may have reached Step Functions: that is looked up, as after an answer that stays.
+      // The SDK retries inside one send (requestMaxAttempts): a refusal or an answer that stays on its retry follows a
+      // try that timed out or got a 5xx page, which may have reached Step Functions and started the run. That is an
+      // attempt without answer too, looked up by the run's name, never "not started" (review r64S F1).
+      const earlierTry = unanswered === undefined ? unansweredEarlierTry(start.tries()) : undefined;
       const page = unreadPageOf(err);
       if (page !== undefined && isRefusalInBetween(page)) {
+        if (earlierTry !== undefined) return lookUpStarted(a, unansweredAttempts + 1, earlierTry, { answer: err });
         if (unanswered === undefined) throw new WorkflowStartRefusedInBetweenError(a.stateMachineArn, a.region, page, err);
         return lookUpStarted(a, unansweredAttempts, unanswered, { answer: err });
       }
@@ -479,6 +502,7 @@ async function startOnce(a: StartCall & { side: WorkflowRegion }): Promise<{ exe
       // then looked up by it, as a timeout is (review r64A F2: the command ended with the SDK's bare SyntaxError, the run
       // maybe started).
       if (!isPassingAwsFailure(err) && !isUnreadAnswer(err)) {
+        if (earlierTry !== undefined) return lookUpStarted(a, unansweredAttempts + 1, earlierTry, { answer: err });
         if (unanswered === undefined) throw err;
         return lookUpStarted(a, unansweredAttempts, unanswered, { answer: err });
       }

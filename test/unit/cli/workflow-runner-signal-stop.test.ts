@@ -114,14 +114,37 @@ describe('a Ctrl-C or SIGTERM while the CLI follows an execution in AWS', () => 
   it('a second signal ends the process at once; the first delivered twice does not', () => {
     const signals = fakeSignals();
     const stops: FollowingSignal[] = [];
-    const remove = signals.guard.stopOnSignals((signal) => stops.push(signal));
+    const remove = signals.guard.stopOnSignals((signal) => (stops.push(signal), 'the test stops'));
     signals.send('SIGINT');
     signals.send('SIGINT'); // tsx relays the terminal's Ctrl-C: the same one
     expect({ stops, killed: signals.killed }).toEqual({ stops: ['SIGINT'], killed: [] });
     signals.clock.ms += 5_000;
     signals.send('SIGINT');
     expect({ stops, killed: signals.killed, listening: signals.listening() }).toEqual({ stops: ['SIGINT'], killed: ['SIGINT'], listening: 0 });
+    // The line says when a second Ctrl-C counts, so "exits at once" is what the operator gets.
+    expect(signals.written).toEqual(['\nSIGINT: the test stops; Ctrl-C again a second or more after this one exits at once\n']);
     remove();
+  });
+
+  it("during a FAILED run's failure report read, a signal stops the read: the FAILED outcome without its note, the command's own exit code (review r64M F1)", async () => {
+    const signals = fakeSignals();
+    const client = new SFNClient({ region: REGION });
+    const mock = mockClient(client);
+    mock.on(StartExecutionCommand).callsFake((asked: { name: string }) => ({ executionArn: executionArnOf(asked.name), startDate: new Date(0) }));
+    mock.on(DescribeExecutionCommand).callsFake((asked: { executionArn: string }) => ({ executionArn: asked.executionArn, status: 'FAILED', error: 'States.TaskFailed', cause: 'boom', stateMachineArn: STATE_MACHINE, startDate: new Date(0) }));
+    const reportEvent = { id: 9, type: 'PassStateEntered', timestamp: new Date(0), stateEnteredEventDetails: { name: 'Failure report', input: '{"note":"x"}' } };
+    mock.on(GetExecutionHistoryCommand).callsFake((asked: { reverseOrder?: boolean }) => {
+      if (asked.reverseOrder !== true) return { events: [] };
+      // The report's read (newest first): the operator's Ctrl-C comes while it is in flight; its answer comes after.
+      return new Promise((resolve) => setImmediate(() => (signals.send('SIGINT'), setImmediate(() => resolve({ events: [reportEvent] })))));
+    });
+    const outcome = await awsWorkflowRunner({ environment, client, output: quietOutput(), signals: signals.guard, now: () => 0, wait: () => Promise.resolve() }).run('backup', {}, () => undefined);
+    expect(outcome).toMatchObject({ status: 'FAILED', error: 'States.TaskFailed', cause: 'boom' });
+    expect(outcome).not.toHaveProperty('failureReportInput');
+    // Not 130: the command reports the FAILED outcome, and its exit code must say what its stdout says.
+    expect({ exit: signals.guard.exitCodeOverride(), killed: signals.killed, listening: signals.listening() }).toEqual({ exit: undefined, killed: [], listening: 0 });
+    expect(signals.written.join('')).toContain('SIGINT: the execution ended FAILED; the CLI reports it without reading its failure report');
+    expect(signals.written.join('')).not.toContain('goes on in AWS');
   });
 
   it('no listener while the start runs (a signal then ends the process as before), and none after the run', async () => {
