@@ -299,3 +299,18 @@ it('an object Object Lock keeps stops it with the backup claimed, and a run once
   locked = false;
   expect(await forgetLostBackup(pair.backupId, deps('primary', { openVault: () => Promise.resolve(lockedVault) }))).toMatchObject({ deletedObjects: 1, forgotten: true });
 });
+
+// The release line cut an id over 40 characters (`manual-2026-…-of-orders (cut from 55 characters, …)`): pasted, it
+// released nothing (review r64Q F5). Whole as one shell word; an id with a control character or a backtick names no command.
+it('a held backup: the release line names the whole id as one shell word, or <backupId> when it would not paste as printed', async () => {
+  const releaseLine = async (backupId: string): Promise<string> => {
+    const held = { ...record({ hold: { reason: 'r', by: 'b', at: '2026-11-01T00:00:00.000Z' } }), backupId };
+    const err = await forgetLostBackup(backupId, deps('primary', { catalog: { ...catalogs.primary, getBackup: () => Promise.resolve(held) }, targetOptions: ' --aws' })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LostBackupRefusedError);
+    return /release it first \((.*)\)$/.exec((err as Error).message)?.[1] ?? '';
+  };
+  expect(await releaseLine('manual-2026-11-30-before-the-schema-migration-of-orders')).toBe('`lifeboat backups release manual-2026-11-30-before-the-schema-migration-of-orders --aws`');
+  expect(await releaseLine("before the 'migration'")).toBe("`lifeboat backups release 'before the '\\''migration'\\''' --aws`");
+  expect(await releaseLine('b-1\u001b[2K')).toBe('`lifeboat backups release <backupId> --aws`');
+  expect(await releaseLine('b-1`lifeboat backups forget --plan prod --keep-last 1`')).toBe('`lifeboat backups release <backupId> --aws`');
+});
