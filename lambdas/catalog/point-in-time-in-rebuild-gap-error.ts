@@ -1,4 +1,5 @@
 import { type RebuildMarker } from './catalog-rebuild-marker';
+import { comparedInstant } from './compared-instant';
 import { parsedInstant } from './parsed-instant';
 import { markerFinishLine } from './rebuild-marker-finish-line';
 import { shownItemKeyPart } from './shown-item-key';
@@ -21,7 +22,7 @@ export class PointInTimeInRebuildGapError extends Error {
   ) {
     super(
       `Source "${source}" cannot be restored by point in time ${at}: ${rebuildGapReason(marker)}, and the catalog would choose backup ${shownItemKeyPart(wouldChoose.backupId)} ` +
-        `(started ${parsedInstant(wouldChoose.startedAt) ?? 'at a startedAt that is not a time'}), older than that, which may not be the newest backup of the source then. ${rebuildGapAdvice(marker)}`,
+        `(started ${comparedInstant(wouldChoose.startedAt) ?? 'at a startedAt that is not a time'}), older than that, which may not be the newest backup of the source then. ${rebuildGapAdvice(marker)}`,
     );
   }
 }
@@ -36,7 +37,7 @@ export class PointInTimeInRebuildGapError extends Error {
 export function rebuildGapReason(marker: RebuildMarker): string {
   return (
     `the catalog is being rebuilt from the ${marker.vault} vault and the rebuild has not finished (it is running, or it stopped; the marker was last written at ${parsedInstant(marker.writtenAt) ?? 'a writtenAt that is not a time'}): ` +
-    `it writes the newest backups first and has come down to the backup started ${parsedInstant(marker.reliableFrom.startedAt) ?? 'at a startedAt that is not a time'} (${shownItemKeyPart(marker.reliableFrom.backupId)}) so far: ` +
+    `it writes the newest backups first and has come down to the backup started ${comparedInstant(marker.reliableFrom.startedAt) ?? 'at a startedAt that is not a time'} (${shownItemKeyPart(marker.reliableFrom.backupId)}) so far: ` +
     'the catalog may lack any backup older than that one, and that one too when the rebuild has not written one yet'
   );
 }

@@ -1,5 +1,7 @@
 import { namesZone } from './time-text-zone';
 
+const DAY_MS = 86_400_000;
+
 /**
  * The instant a record's time text (its `startedAt`: any non-empty string, backupRecordSchema) stands for when a
  * runbook compares records by it, in milliseconds; NaN when it is no time. A text naming no zone (hand-written,
@@ -10,10 +12,25 @@ import { namesZone } from './time-text-zone';
 export function recordInstant(text: string): number {
   const at = Date.parse(text);
   if (Number.isNaN(at) || namesZone(text)) return at;
-  // Read in the process's zone, its local fields are the text's own: the same fields in UTC are the text read as UTC.
-  const local = new Date(at);
-  const utc = new Date(0);
-  utc.setUTCFullYear(local.getFullYear(), local.getMonth(), local.getDate());
-  utc.setUTCHours(local.getHours(), local.getMinutes(), local.getSeconds(), local.getMilliseconds());
-  return utc.getTime();
+  return readAsUtc(text, at);
+}
+
+/**
+ * The zoneless text parsed with UTC named, never through the process's zone: in a gap of its daylight saving time a
+ * local reading has no such fields (02:30 in America/New_York on its spring day became 03:30), so the text's own
+ * fields were lost and the instant depended on the machine (review r64O F8). Date.parse takes a zone appended to
+ * every form it reads without one (`Z` after an ISO time, ` UTC` after the others, closing an unclosed comment first).
+ * A reading is taken only when it differs from the local one by an offset the process's zone has around then, so an
+ * appended zone read as something else (an hour, a comment) is never taken for the text's instant.
+ */
+function readAsUtc(text: string, localAt: number): number {
+  const offsets = new Set([localAt - DAY_MS, localAt, localAt + DAY_MS].map((around) => new Date(around).getTimezoneOffset() * 60_000));
+  for (const named of [`${text}Z`, `${text} UTC`, `${text}) UTC`, `${text})) UTC`]) {
+    const at = Date.parse(named);
+    if (!Number.isNaN(at) && offsets.has(localAt - at)) return at;
+  }
+  // Reached by none of the engine's sweep (record-instant-zone.test.ts), only by a comment left open three deep or
+  // more: its local fields read as UTC, right but in a daylight saving gap.
+  const local = new Date(localAt);
+  return Date.UTC(local.getFullYear(), local.getMonth(), local.getDate(), local.getHours(), local.getMinutes(), local.getSeconds(), local.getMilliseconds());
 }

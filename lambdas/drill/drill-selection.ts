@@ -1,4 +1,5 @@
 import { type BackupRecord } from '../catalog/backup-record';
+import { newestFirst } from '../catalog/newest-first';
 import { recordInstant } from '../catalog/record-instant';
 import { shownItemKeyPart } from '../catalog/shown-item-key';
 import { type DrillReport } from '../catalog/drill-record';
@@ -73,8 +74,10 @@ export function selectDrillBackup(backups: readonly BackupRecord[], options: Dri
   const windowStart = start - options.windowDays * DAY_MS;
   // A start naming no zone read as UTC, as the failover reads it: in the process's zone, a Lambda (UTC) and the local
   // cloud chose another backup from the same catalog (review r64G F2). One that is no time (NaN) is never <= start.
-  const time = (b: BackupRecord): number => recordInstant(b.startedAt);
-  const ofPlan = backups.filter((b) => b.plan === options.plan && time(b) <= start).sort((a, b) => time(b) - time(a));
+  // Each start read once (review r64O F9: read in the comparator, 50,000 records sorted in 5.5 s rather than 0.4 s).
+  const instants = new Map(backups.map((b) => [b, recordInstant(b.startedAt)]));
+  const time = (b: BackupRecord): number => instants.get(b) ?? recordInstant(b.startedAt);
+  const ofPlan = newestFirst(backups.filter((b) => b.plan === options.plan && time(b) <= start));
   const drillable = ofPlan.filter((b) => isDrillable(b, options.vault));
   const inWindow = drillable.filter((b) => time(b) >= windowStart);
   const lacking = (b: BackupRecord): string[] => {
@@ -167,8 +170,9 @@ function statusOf(backup: BackupRecord): string {
  * holding every source may only be waiting for its DR copy (a new backup would wait too); otherwise back up the plan.
  */
 function lacksSourcesAdvice(ofPlan: readonly BackupRecord[], backup: BackupRecord, lacking: (b: BackupRecord) => string[], options: DrillSelectionOptions): string {
+  const backupAt = recordInstant(backup.startedAt);
   const newer = ofPlan.find(
-    (b) => recordInstant(b.startedAt) > recordInstant(backup.startedAt) && b.status === 'COMMITTED' && b.forgottenAt === undefined && b.forgettingAt === undefined && lacking(b).length === 0,
+    (b) => recordInstant(b.startedAt) > backupAt && b.status === 'COMMITTED' && b.forgottenAt === undefined && b.forgettingAt === undefined && lacking(b).length === 0,
   );
   if (newer && options.vault === 'dr') {
     return `backup ${shownItemKeyPart(newer.backupId)} holds every source but its DR copy is ${newer.copies?.dr ?? 'not recorded'}: drill again once it is replicated (lifeboat backups list --plan ${options.plan}: DR COPY)`;

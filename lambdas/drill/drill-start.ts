@@ -4,6 +4,7 @@ import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { type BackupCatalog } from '../catalog/backup-catalog';
 import { type CatalogRebuildMarker } from '../catalog/catalog-rebuild-marker';
 import { choiceInRebuildGap } from '../catalog/catalog-rebuild-order';
+import { newestFirst } from '../catalog/newest-first';
 import { recordInstant } from '../catalog/record-instant';
 import { SAFE_RESTORE_ID } from '../restore/restore-id';
 import { restoreRequestSchema } from '../restore/restore-request';
@@ -87,9 +88,7 @@ export async function startDrill(envelope: DrillEnvelope, deps: StartDrillDeps):
   if (request.backupId === undefined) {
     // Against the newest drillable backup, whatever the selection: a random one too stands for "the plan restores".
     const start = Date.parse(envelope.startedAt);
-    const newest = backups
-      .filter((b) => b.plan === plan.name && isDrillable(b, deps.vault) && recordInstant(b.startedAt) <= start)
-      .sort((a, b) => recordInstant(b.startedAt) - recordInstant(a.startedAt))[0];
+    const newest = newestFirst(backups.filter((b) => b.plan === plan.name && isDrillable(b, deps.vault) && recordInstant(b.startedAt) <= start))[0];
     const newer = unreadableMaybeNewer(unreadable.items, { after: newest?.startedAt, upTo: envelope.startedAt });
     if (newer.length > 0) throw new UnreadableNewerBackupError('drill', plan.name, { region: deps.region, vault: deps.vault, localDynamoDb: deps.localDynamoDb }, newest, newer);
     // An unfinished rebuild of the catalog may not have written the newest yet (review rP F1).

@@ -1,5 +1,5 @@
 import { type RebuildMarker } from '../catalog/catalog-rebuild-marker';
-import { parsedInstant } from '../catalog/parsed-instant';
+import { comparedInstant } from '../catalog/compared-instant';
 import { rebuildGapAdvice, rebuildGapReason } from '../catalog/point-in-time-in-rebuild-gap-error';
 import { shownItemKeyPart } from '../catalog/shown-item-key';
 
@@ -22,7 +22,7 @@ export class NewestBackupInRebuildGapError extends Error {
     readonly newest: { backupId: string; startedAt: string } | undefined,
   ) {
     super(
-      `Drill of plan "${plan}" failed: the catalog of ${region} has ${newest ? `backup ${shownItemKeyPart(newest.backupId)} (started ${parsedInstant(newest.startedAt) ?? 'at a startedAt that is not a time'}) as the newest the drill can test` : 'no backup the drill can test'}, ` +
+      `Drill of plan "${plan}" failed: the catalog of ${region} has ${newest ? `backup ${shownItemKeyPart(newest.backupId)} (started ${comparedInstant(newest.startedAt) ?? 'at a startedAt that is not a time'}) as the newest the drill can test` : 'no backup the drill can test'}, ` +
         `but ${rebuildGapReason(marker)}; a drill of an older backup than the newest proves nothing about the newest. ` +
         rebuildGapAdvice(marker, { retry: 'run the drill again', byId: `give "backupId" to drill a backup by id now (lifeboat drill run --plan ${plan} --backup <id>)` }),
     );

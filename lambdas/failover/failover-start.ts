@@ -5,6 +5,8 @@ import { type BackupCatalog, type InvalidBackupItem } from '../catalog/backup-ca
 import { type BackupRecord } from '../catalog/backup-record';
 import { type CatalogRebuildMarker } from '../catalog/catalog-rebuild-marker';
 import { choiceInRebuildGap } from '../catalog/catalog-rebuild-order';
+import { comparedInstant } from '../catalog/compared-instant';
+import { newestFirst } from '../catalog/newest-first';
 import { recordInstant } from '../catalog/record-instant';
 import { rebuildGapAdvice, rebuildGapReason } from '../catalog/point-in-time-in-rebuild-gap-error';
 import { parsedInstant } from '../catalog/parsed-instant';
@@ -237,7 +239,8 @@ export async function resolveFailoverBackup(
  * shownItemKeyPart), as unreadable-newer-backups.ts names the chosen backup.
  */
 function startedPhrase(startedAt: string, lead: 'started' | 'started at'): string {
-  const started = parsedInstant(startedAt);
+  // As compared (recordInstant): a zoneless start shown in the process's zone said another instant (review r64O F2).
+  const started = comparedInstant(startedAt);
   return started !== undefined ? `${lead} ${started}` : 'its startedAt is not a time';
 }
 
@@ -281,9 +284,7 @@ async function keptBackupsOf(
   const unreadable = unreadableRecords();
   // Sorted here rather than trusting the index's order: startedAt strings of other writers may differ in precision.
   const records = await catalog.listBackupsOfPlan(plan, { onInvalid: unreadable.onInvalid });
-  const committed = records
-    .filter((r) => r.status === 'COMMITTED' && !Number.isNaN(recordInstant(r.startedAt)))
-    .sort((a, b) => recordInstant(b.startedAt) - recordInstant(a.startedAt));
+  const committed = newestFirst(records.filter((r) => r.status === 'COMMITTED' && !Number.isNaN(recordInstant(r.startedAt))));
   return {
     kept: committed.filter((r) => r.forgottenAt === undefined),
     forgotten: committed.filter((r) => r.forgottenAt !== undefined),

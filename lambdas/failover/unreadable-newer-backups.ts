@@ -2,7 +2,7 @@ import { type InvalidBackupItem, logInvalidBackupItem } from '../catalog/backup-
 import { catalogItemDeleteCommand, INVALID_ITEM_LINES, UNKNOWN_REGION } from '../catalog/catalog-item-delete-command';
 import { localCloudAwsCli } from '../catalog/local-cloud-aws-cli';
 import { shownItemKey, shownItemKeyPart } from '../catalog/shown-item-key';
-import { parsedInstant } from '../catalog/parsed-instant';
+import { comparedInstant } from '../catalog/compared-instant';
 import { recordInstant } from '../catalog/record-instant';
 
 /**
@@ -109,7 +109,7 @@ function messageNaming(count: number, runbook: 'failover' | 'drill', plan: strin
   // item's own delete below holds it whole. Its start is shown as the instant it parses to, never its text: Date.parse
   // skips a "(comment)", so a startedAt of 200 characters read as a time and spelled a delete (review r63K F2).
   const records = named.map((u) => {
-    const started = u.startedAt !== undefined ? parsedInstant(u.startedAt) : undefined;
+    const started = u.startedAt !== undefined ? comparedInstant(u.startedAt) : undefined;
     return `${shownItemKey(u.key)} (${started !== undefined ? `started ${started}` : 'its startedAt is not a time'})`;
   });
   const more = unreadable.length - named.length;
@@ -143,6 +143,7 @@ function deleteCommand(item: InvalidBackupItem, place: UnreadableRecordsPlace): 
 
 /** The chosen backup's start as the refusal says it: the instant it parses to, or that it is none, never its text. */
 function chosenStart(startedAt: string): string {
-  const started = parsedInstant(startedAt);
+  // As compared (recordInstant), a zoneless start read as UTC (review r64O F2).
+  const started = comparedInstant(startedAt);
   return started !== undefined ? `started ${started}` : 'its startedAt is not a time';
 }

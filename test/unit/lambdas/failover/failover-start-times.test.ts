@@ -1,14 +1,15 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import { buildSync } from 'esbuild';
 import { BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
 import { recordInstant } from '../../../../lambdas/catalog/record-instant';
 import { resolveFailoverBackup } from '../../../../lambdas/failover/failover-start';
 import { UnreadableNewerBackupError, unreadableMaybeNewer } from '../../../../lambdas/failover/unreadable-newer-backups';
 import { CatalogItemInvalidError } from '../../../../lambdas/catalog/catalog-errors';
-import { selectDrillBackup } from '../../../../lambdas/drill/drill-selection';
-import { backupAt } from '../drill/drill-test-plans';
 
 /**
  * Review r64G F2: a committed record's startedAt is any non-empty string. One that is no time sorted as NaN, and in the
@@ -72,25 +73,53 @@ it('takes every unreadable record for maybe newer than a chosen start that is no
 });
 
 // Read in the process's zone, a zoneless 10:00 was 04:30Z under TZ=Asia/Kolkata (older than 09:30Z) and 10:00Z in a
-// Lambda (newer): read as UTC everywhere, the choice is one. (Under TZ=UTC both readings agree: run it under another zone.)
-it('reads a start naming no zone as UTC, in whatever zone the process runs', async () => {
+// Lambda (newer): read as UTC everywhere, the choice is one. Under TZ=UTC (CI's zone) both readings agree, so these
+// cases run in a child process under other zones (review r64O F7): zoneless-start-scenarios.ts, bundled.
+const scenariosIn = (zone: string): Record<string, unknown> => {
+  const bundle = buildSync({ entryPoints: [path.join(__dirname, 'zoneless-start-scenarios.ts')], bundle: true, write: false, platform: 'node', format: 'cjs', packages: 'external' }).outputFiles[0]?.text ?? '';
+  // From stdin, run in the repository: its node_modules resolve the packages left outside the bundle.
+  const out = execFileSync(process.execPath, ['-'], { input: bundle, cwd: path.join(__dirname, '../../../..'), env: { ...process.env, TZ: zone }, encoding: 'utf8' });
+  return JSON.parse(out) as Record<string, unknown>;
+};
+const ZONELESS = '(its text names no zone: read as UTC)';
+
+describe.each(['Asia/Kolkata', 'America/New_York'])('under TZ=%s', (zone) => {
+  let answers: Record<string, unknown> = {};
+  beforeAll(() => {
+    answers = scenariosIn(zone);
+  });
+
+  it('has the failover, the drill selection and the drill start read a start naming no zone as UTC', () => {
+    expect(answers.failoverNewest).toBe('hand-written-b');
+    expect(answers.failoverAt0945).toBe('20261207T093000Z-0000000a');
+    expect(answers.drillSelection).toEqual({ backupId: 'hand-written-b', backupAgeSeconds: 2 * 3600 });
+    // drill-start.ts's check for a newer damaged record (09:45Z): the zoneless 10:00 is the newest, nothing unread is newer.
+    expect(answers.drillStart).toBe('20261209T100000Z-0000000b');
+  });
+
+  // Review r64O F8: in New York's spring gap 02:30 local does not exist; read through the process's zone it became 03:30Z.
+  it('reads a zoneless start in a daylight saving gap as UTC, not shifted by the gap', () => {
+    expect(answers.dstInstant).toBe('2026-03-08T02:30:00.000Z');
+    expect(answers.dstLegacyInstant).toBe('2026-03-08T02:30:00.000Z');
+    expect(answers.dstNewest).toBe('20260308T030000Z-0000000a');
+    expect(answers.dstAt0245).toBe('hand-written-b');
+  });
+
+  // Review r64O F2: the refusal showed the zoneless start in the process's zone (04:30Z in Kolkata) while comparing it as 10:00Z.
+  it('shows a zoneless start in the refusals as the instant it was compared as', () => {
+    expect(answers.gapRefusal).toContain(`has backup hand-written-b (started 2026-12-07T10:00:00.000Z ${ZONELESS}) as the newest in the DR catalog, but the catalog is being rebuilt`);
+    expect(answers.gapMarkRefusal).toContain(`has come down to the backup started 2026-12-07T11:00:00.000Z ${ZONELESS} (20261207T110000Z-0000000m) so far`);
+    expect(answers.unreadableRefusal).toContain(
+      `BACKUP#20261207T110000Z-0000000d / BACKUP (started 2026-12-07T11:00:00.000Z ${ZONELESS}), which may be of a backup newer than hand-written-b (started 2026-12-07T10:00:00.000Z ${ZONELESS})`,
+    );
+  });
+});
+
+it('reads a start naming no zone as UTC, and one naming its zone as it says', () => {
   expect(recordInstant('2026-12-07T10:00:00')).toBe(Date.UTC(2026, 11, 7, 10));
   expect(recordInstant('Dec 7 2026 10:00')).toBe(Date.UTC(2026, 11, 7, 10));
   expect(recordInstant('2026-12-07T10:00:00+02:00')).toBe(Date.UTC(2026, 11, 7, 8));
   expect(recordInstant('not a time')).toBeNaN();
-  const handWritten = itemOf('hand-written-b', '2026-12-07T10:00:00');
-  items = [itemOf('20261207T093000Z-0000000a', '2026-12-07T09:30:00.000Z'), handWritten];
-  expect((await resolve()).backupId).toBe(handWritten.backupId);
-  expect((await resolve({ at: '2026-12-07T09:45:00Z' })).backupId).toBe('20261207T093000Z-0000000a');
-});
-
-// The drill chooses by the same reading (drill-selection.ts): a zoneless start is UTC for it too.
-it('has the drill read a start naming no zone as UTC too', () => {
-  const handWritten = { ...backupAt('shop', '2026-12-07T09:30:00.000Z'), backupId: 'hand-written-b', startedAt: '2026-12-07T10:00:00' };
-  const options = { plan: 'shop', vault: 'primary' as const, selection: 'latest' as const, sources: ['assets'], windowDays: 2, startedAt: new Date('2026-12-07T12:00:00Z') };
-  const { backup, rpo } = selectDrillBackup([backupAt('shop', '2026-12-07T09:30:00.000Z'), handWritten], options);
-  expect(backup.backupId).toBe('hand-written-b');
-  expect(rpo.backupAgeSeconds).toBe(2 * 3600);
 });
 
 it('says that it passed over a backup whose startedAt is no time when it finds none else', async () => {
