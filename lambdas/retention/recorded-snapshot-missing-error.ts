@@ -1,8 +1,7 @@
 import { type CatalogItemKey } from '../catalog/backup-catalog';
 import { type CatalogItemInvalidError } from '../catalog/catalog-errors';
 import { type VaultSide } from '../runtime/runtime-config';
-import { shellWord } from '../runtime/shell-word';
-import { shownCatalogName } from '../catalog/shown-catalog-name';
+import { RESOURCE_NAME_PATTERN } from '../../config/lifeboat-config';
 import { shownItemKey, shownItemKeyPart } from '../catalog/shown-item-key';
 import { shownSnapshotId } from '../catalog/shown-snapshot-id';
 
@@ -60,7 +59,7 @@ function recordedSnapshotMissingMessage(vault: VaultSide, missing: readonly Miss
   const backups = new Set(missing.map((m) => `${m.key.pk} / ${m.key.sk}`));
   // Every name is a damaged item's maybe: shown escaped, a newline or ESC in it would forge the operator's lines (review r61U F1).
   // Its backup id and key are cut at 40 (shownItemKey): cut at 200, one spelled another record's delete beside the
-  // printed `backups forget` (review r63K F3); only that command holds the id whole, as one quoted word. Its plan and
+  // printed `backups forget` (review r63K F3); only that command holds the id whole, when a shell reads it unquoted (idWord). Its plan and
   // snapshot id too, a valid record's any strings: cut at 200, they spelled one (review r63U F1); a vault's own
   // snapshot id (64 hex digits) stays whole, as the object to bring back is looked up by it.
   const named = missing
@@ -69,8 +68,8 @@ function recordedSnapshotMissingMessage(vault: VaultSide, missing: readonly Miss
   const invalid = missing.find((m) => m.recordInvalid);
   const more = missing.length > NAMED ? `, and ${missing.length - NAMED} more` : '';
   const vaultFlag = vault === 'dr' ? ' --vault dr' : '';
-  // Quoted: a damaged item's backupId (or key) is any string, and the line is pasted into a shell (review r60F F6).
-  const forget = (backupId: string): string => `\`lifeboat backups forget --lost ${commandWord(backupId, '<backupId>')}${vaultFlag}${wayOut.forget}\``;
+  // A damaged item's backupId (or key) is any string, and the line is pasted into a shell (review r60F F6): idWord.
+  const forget = (backupId: string): string => `\`lifeboat backups forget --lost ${idWord(backupId)}${vaultFlag}${wayOut.forget}\``;
   return (
     `prune of the ${label} vault stops before it deletes or condemns anything: the ${label} catalog records ${backups.size} committed backup(s) ` +
     `stored in this vault whose snapshot object it does not hold (${missing.length} snapshot(s)): ${named.join('; ')}${more}. ` +
@@ -121,23 +120,38 @@ function invalidRecordFix(m: MissingRecordedSnapshot): string {
 }
 
 /**
- * A name as a word of a command line to paste: one a line cannot show as it is (a newline, ESC: review r61U F1) is
- * given as `placeholder`, the name shown escaped before it in the message.
+ * A backup id as a word of a command line to paste: whole only when a shell reads it as typed, unquoted (letters, digits,
+ * `_@%+=:,./-`: every id Lifeboat writes, BACKUP_ID, and most hand-written ones), else `<backupId>`, the id shown escaped
+ * before it in the message. Quoted, a damaged item's id was still printed whole inside the line's code span: a backtick
+ * in it ended the span and spelled a command of its own beside the real one (review r64Q F4), a newline or ESC forged
+ * a line (review r61U F1). The strict rule: no quote, backtick, space or control character can be in such a word.
  */
-function commandWord(name: string, placeholder: string): string {
-  return shownCatalogName(name) === name ? shellWord(name) : placeholder;
+function idWord(backupId: string): string {
+  return PLAIN_SHELL_WORD.test(backupId) ? backupId : '<backupId>';
+}
+
+/** What a shell reads as one word as it is, with nothing to quote (shellWord leaves it bare). */
+const PLAIN_SHELL_WORD = /^[\w@%+=:,./-]+$/;
+
+/**
+ * A plan as a word of a command line to paste: only a name the config could hold (RESOURCE_NAME_PATTERN), else
+ * `<plan>`. A record's plan is any string: printed whole (quoted) in the code span, a backtick in it ended the span and
+ * spelled `lifeboat backups forget --plan prod --keep-last 1` as a separate, real-looking command (review r64Q F4).
+ */
+function planWord(plan: string): string {
+  return RESOURCE_NAME_PATTERN.test(plan) ? plan : '<plan>';
 }
 
 /**
  * What retention does about the first backup named: its plan's policy forgets it in time; a plan no longer in the
  * config has no policy, so the way is a policy given on the command line (review r60F F3; "A plan removed or renamed").
- * The plan is cut at 40 in prose (review r63U F1), whole in the command, as one quoted word.
+ * The plan is cut at 40 in prose (review r63U F1), whole in the command when the config could name it (planWord).
  */
 function retentionWayOut(first: MissingRecordedSnapshot | undefined, configured: readonly string[] | undefined, vaultFlag: string, options: string): string {
   if (first === undefined || configured === undefined || configured.includes(first.plan)) return "retention forgets it when its plan's policy lets it go";
   return (
     `no retention policy forgets it: its plan ${shownItemKeyPart(first.plan)} is not in the config; ` +
-    `\`lifeboat backups forget --plan ${commandWord(first.plan, '<plan>')}${vaultFlag} --keep-last 1 --dry-run${options}\` gives that plan's backups one on the command line ` +
+    `\`lifeboat backups forget --plan ${planWord(first.plan)}${vaultFlag} --keep-last 1 --dry-run${options}\` gives that plan's backups one on the command line ` +
     '(then run it without --dry-run; docs/RUNBOOKS.md, "A plan removed or renamed")'
   );
 }

@@ -128,7 +128,23 @@ it("spells no delete of another record that a record's plan or snapshot id holds
   }
   const plan = new RecordedSnapshotMissingError('primary', [cases[2] as MissingRecordedSnapshot], { scrub: '', forget: '' }, ['files']).message;
   expect(plan).toContain(`its plan ${shownItemKeyPart(`p ${victim}`)} is not in the config`);
-  expect(plan).toContain(`\`lifeboat backups forget --plan 'p ${victim}' --keep-last 1 --dry-run\``);
+  expect(plan).toContain('`lifeboat backups forget --plan <plan> --keep-last 1 --dry-run`');
   // An ordinary plan and snapshot id print whole.
   expect(new RecordedSnapshotMissingError('primary', [missing({})]).message).toContain('backup files-1 (plan files): snapshots/snap-a');
+});
+
+// Review r64Q F4: the plan (and backup id) of a record, any strings, were printed whole as one quoted word in the
+// command's code span: a backtick in the plan ended the span and spelled a separate, real-looking forget of plan prod.
+it('prints a plan the config could not name, or an id a shell would not read bare, as a placeholder in its command', () => {
+  const plan = 'old` gives that plan one on the command line; for plan prod too: `lifeboat backups forget --plan prod --keep-last 1 --env prod --aws';
+  const id = "x`lifeboat backups forget --plan prod --keep-last 1`'";
+  const stop = new RecordedSnapshotMissingError('primary', [missing({ plan, backupId: id, key: { pk: `BACKUP#${id}`, sk: 'BACKUP' } })], { scrub: ' --env prod --aws', forget: ' --env prod --aws' }, ['prod']).message;
+  expect(stop).toContain('`lifeboat backups forget --lost <backupId> --env prod --aws`');
+  expect(stop).toContain('`lifeboat backups forget --plan <plan> --keep-last 1 --dry-run --env prod --aws`');
+  const commands = [...stop.matchAll(/`(lifeboat [^`]*)`/g)].map((m) => m[1]);
+  expect(commands.filter((c) => c?.startsWith('lifeboat backups forget --plan prod'))).toEqual([]);
+  // A plan the config could name and an id Lifeboat writes print whole.
+  const ordinary = new RecordedSnapshotMissingError('primary', [missing({ plan: 'old-files', backupId: '20261130T000000Z-1a2b3c4d', key: { pk: 'BACKUP#20261130T000000Z-1a2b3c4d', sk: 'BACKUP' } })], { scrub: '', forget: '' }, ['prod']).message;
+  expect(ordinary).toContain('`lifeboat backups forget --lost 20261130T000000Z-1a2b3c4d`');
+  expect(ordinary).toContain('`lifeboat backups forget --plan old-files --keep-last 1 --dry-run`');
 });

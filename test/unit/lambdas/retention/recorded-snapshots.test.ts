@@ -340,12 +340,15 @@ it('looks again at the item it read, and stops when that item names another back
 describe('the way out RecordedSnapshotMissingError prints', () => {
   const key = (id: string): CatalogItemKey => ({ pk: `BACKUP#${id}`, sk: 'BACKUP' });
 
-  it('shell-quotes the backup id of `backups forget --lost`, from the record or from its item\'s key', () => {
+  // Review r64Q F4: quoted, such an id was still printed whole in the code span, where a backtick of its own ended it.
+  it('prints the backup id of `backups forget --lost` only when a shell reads it bare, from the record or from its item\'s key', () => {
     const crafted = "x'; rm -rf ~ #";
     const own = new RecordedSnapshotMissingError('dr', [{ backupId: crafted, plan: 'files', snapshotId: 's-1', key: key(crafted) }], { scrub: ' --env prod --aws', forget: ' --env prod --aws' });
-    expect(own.message).toContain("`lifeboat backups forget --lost 'x'\\''; rm -rf ~ #' --vault dr --env prod --aws` forgets");
+    expect(own.message).toContain('`lifeboat backups forget --lost <backupId> --vault dr --env prod --aws` forgets');
     const mismatched = new RecordedSnapshotMissingError('primary', [{ backupId: 'files-000030', plan: 'files', snapshotId: 's-1', key: key('a b$(id)') }]);
-    expect(mismatched.message).toContain("then `lifeboat backups forget --lost 'a b$(id)'` forgets");
+    expect(mismatched.message).toContain('then `lifeboat backups forget --lost <backupId>` forgets');
+    const plain = new RecordedSnapshotMissingError('primary', [{ backupId: 'files-000030', plan: 'files', snapshotId: 's-1', key: key('files-000031') }]);
+    expect(plain.message).toContain('then `lifeboat backups forget --lost files-000031` forgets');
   });
 
   it('names the item, not the other backup, of a record that does not validate whose backupId is another backup\'s', () => {
