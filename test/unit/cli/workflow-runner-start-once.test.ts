@@ -99,17 +99,22 @@ function bodyText(body: unknown): string {
   return body instanceof Uint8Array ? new TextDecoder().decode(body) : '{}';
 }
 
-function clientAnswering(answer: (operation: string, asked: { name?: string; input?: string; executionArn?: string }) => { status: number; body: string; contentType?: string }) {
+/** An answer, or `'timeout'`: the request handler fails as the SDK's does when the request timeout passes (the SDK retries it). */
+type Answer = { status: number; body: string; contentType?: string } | 'timeout';
+
+function clientAnswering(answer: (operation: string, asked: { name?: string; input?: string; executionArn?: string }) => Answer, maxAttempts = 1) {
   const sent: string[] = [];
   const client = new SFNClient({
     region: 'us-east-1',
-    maxAttempts: 1,
+    maxAttempts,
     credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
     requestHandler: {
       handle: async (request: { headers: Record<string, string>; body?: unknown }) => {
         const operation = String(request.headers['x-amz-target']).split('.').pop() ?? '';
         sent.push(operation);
-        const { status, body, contentType } = answer(operation, JSON.parse(bodyText(request.body)) as { name?: string; input?: string; executionArn?: string });
+        const answered = answer(operation, JSON.parse(bodyText(request.body)) as { name?: string; input?: string; executionArn?: string });
+        if (answered === 'timeout') throw Object.assign(new Error('a request has exceeded the configured requestTimeout'), { name: 'TimeoutError' });
+        const { status, body, contentType } = answered;
         return { response: { statusCode: status, headers: { 'content-type': contentType ?? 'application/x-amz-json-1.0' }, body: Readable.from([Buffer.from(body)]) } };
       },
     },
@@ -256,4 +261,65 @@ it('a StartExecution answered 200 without executionArn every time, and no execut
   expect(err).toBeInstanceOf(WorkflowStartUnansweredError);
   expect((err as Error).message).toMatch(/ had no readable answer after 3 attempts; the last answered \(HTTP 200\) with no execution ARN in its body[,;]/);
   expect((err as Error).message).toContain('so the workflow may or may not have started.');
+});
+
+/**
+ * Review r64S F1: the runner's client retries inside one send (the CLI's requestMaxAttempts is 2). A first try that
+ * reached Step Functions, which started the execution, then timed out or got a 502 page, and a retry answered by a
+ * proxy's 4xx page (or a 403 JSON without a type) said "the workflow was not started … run the command again", exit 1,
+ * while the execution ran. The first try may have started it: the execution is looked up by the run's name.
+ */
+const retryRefusals: [string, Answer, Answer][] = [
+  ['timed out, then a proxy\'s HTTP 407 page', 'timeout', { status: 407, body: PROXY_PAGE, contentType: 'text/html' }],
+  ['got a 502 page, then a proxy\'s HTTP 429 page', { status: 502, body: '<html>502 Bad Gateway</html>', contentType: 'text/html' }, { status: 429, body: PROXY_PAGE, contentType: 'text/html' }],
+  ['timed out, then a 403 JSON without a type', 'timeout', { status: 403, body: JSON.stringify({ message: 'Forbidden' }), contentType: 'application/json' }],
+];
+
+it.each(retryRefusals)('a start whose first try reached Step Functions and %s is looked up by its name, and the execution it began is followed', async (_, first, retry) => {
+  const started = new Map<string, string>();
+  const arn = (name: string) => `arn:aws:states:us-east-1:000000000000:execution:lifeboat-dev-backup:${name}`;
+  let starts = 0;
+  const { client, sent } = clientAnswering((operation, asked) => {
+    if (operation === 'StartExecution') {
+      starts++;
+      if (starts > 1) return retry;
+      // Step Functions takes the start; its answer never reaches the CLI.
+      started.set(asked.name ?? 'unnamed', asked.input ?? '{}');
+      return first;
+    }
+    if (operation === 'GetExecutionHistory') return { status: 200, body: JSON.stringify({ events: [] }) };
+    const input = started.get(String(asked.executionArn).split(':').pop() ?? '');
+    if (input === undefined) return { status: 400, body: JSON.stringify({ __type: 'ExecutionDoesNotExist', message: 'Execution Does Not Exist' }) };
+    return { status: 200, body: JSON.stringify({ status: 'SUCCEEDED', output: '{}', input, executionArn: asked.executionArn, stateMachineArn: 'y', startDate: 0 }) };
+  }, 2);
+  const { run, progress } = startWith(client);
+  expect(await run).toBeUndefined();
+  expect(started.size).toBe(1);
+  expect(progress[0]).toBe(arn([...started.keys()][0] ?? ''));
+  expect(sent.slice(0, 3)).toEqual(['StartExecution', 'StartExecution', 'DescribeExecution']);
+});
+
+it('a start whose first try timed out and whose retry a proxy refused, its execution not found, may or may not have started: exit 5, not "not started"', async () => {
+  let starts = 0;
+  const { client, sent } = clientAnswering((operation) => {
+    if (operation !== 'StartExecution') return { status: 400, body: JSON.stringify({ __type: 'com.amazon.coral.service#AccessDeniedException', message: 'not authorized' }) };
+    return ++starts === 1 ? 'timeout' : { status: 407, body: PROXY_PAGE, contentType: 'text/html' };
+  }, 2);
+  const { run, progress } = startWith(client);
+  const err = await run;
+  expect(err).toBeInstanceOf(WorkflowStartUnansweredError);
+  expect((err as Error).message).toContain(
+    "had no answer after 1 attempt (the last: UnansweredStartTry: the client's try 1 of it reached the network and failed (TimeoutError: a request has exceeded the configured requestTimeout), " +
+      'and the client sent it again), and the last attempt was answered with a page the CLI could not read (HTTP 407, text/html), and the lookup by its name answered AccessDeniedException: not authorized, ' +
+      'so the workflow may or may not have started.',
+  );
+  expect(outcomeUnknownOf(err)?.executionArn).toBe(progress[0]);
+  expect(sent).toEqual(['StartExecution', 'StartExecution', 'DescribeExecution']);
+});
+
+it('a proxy\'s page on the very first try of a client that retries is still a refusal in between: sent once, not started', async () => {
+  const { client, sent } = clientAnswering(() => ({ status: 407, body: PROXY_PAGE, contentType: 'text/html' }), 2);
+  const err = await startWith(client).run;
+  expect(err).toBeInstanceOf(WorkflowStartRefusedInBetweenError);
+  expect(sent).toEqual(['StartExecution']);
 });
