@@ -5,7 +5,7 @@ import { credentialsThrottledInstead } from './credentials-throttled-error';
 import { EndpointThrottledError } from './endpoint-throttled-error';
 import { faultAnswer, isServerFault } from './server-fault';
 import { isThrottledRequest } from './throttled-request';
-import { isUnreadAnswer } from './unread-answer';
+import { isUnreadAnswer, unreadPageOf } from './unread-answer';
 import { VaultEndpointFaultError } from './vault-endpoint-fault-error';
 import { VaultHeadFaultError } from './vault-head-fault-error';
 import { VaultUnreadAnswerError } from './vault-unread-answer-error';
@@ -80,14 +80,32 @@ function vaultRequestFailure(err: unknown, failed: string, instead: string, s3: 
   if (isThrottledRequest(err)) return new EndpointThrottledError(`${failed}: ${s3} throttled ${operation} (${faultAnswer(err)}${ids}); ${THROTTLE_PASSES}`, err);
   // A 501 is a store without that operation, not a region in trouble.
   if (!isServerFault(err) || status === 501) return undefined;
-  // A page the SDK could not read as S3's (a proxy's or gateway's HTML 502 or 503): S3 may not have been asked.
-  if (isUnreadAnswer(err)) {
+  // A page the SDK could not read as S3's (a proxy's or gateway's HTML 502 or 503): S3 may not have been asked. Not an answer
+  // cut mid-body (a network code: unreadPageOf), nor one with S3's request id (x-amz-request-id): S3's own, which the
+  // proxy's words miscalled (review r64N F2: S3's 503 SlowDown cut by ECONNRESET sent the operator to check a proxy).
+  if (unreadPageOf(err) !== undefined && metadata.requestId === undefined) {
     return new VaultUnreadAnswerError(
       `${failed}: ${operation} to ${s3} was answered with an HTTP ${status} page that S3 does not give: something on the way answered (a proxy or gateway), ` +
         'so S3 may not have been asked; check the network path to S3 (HTTPS_PROXY, a VPC endpoint, a firewall)',
       err,
     );
   }
+  const cut = cutAnswerCode(err);
+  if (cut !== undefined) {
+    return new VaultEndpointFaultError(
+      `${failed}: ${s3} answered ${operation} with HTTP ${status}, the answer cut before its end (${cut}${ids}), as S3 answers a request it throttles (SlowDown) or cannot serve: ` +
+        `${THROTTLE_PASSES}; ${instead.charAt(0).toLowerCase()}${instead.slice(1)}`,
+      err,
+    );
+  }
   const fault = stsTroubleInstead(err, s3) ?? `${s3} answered ${operation} with a fault of its own (${faultAnswer(err)}${ids})`;
   return new VaultEndpointFaultError(`${failed}: ${fault}. ${instead}`, err);
+}
+
+/** The network code (ECONNRESET) of an answer the SDK began to read and lost mid-body, or undefined for any other failure. */
+function cutAnswerCode(err: Error): string | undefined {
+  if (!isUnreadAnswer(err)) return undefined;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'string') return undefined;
+  return /^[A-Z][A-Z0-9_]{0,39}$/.test(code) ? code : 'a network error';
 }
