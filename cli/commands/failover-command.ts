@@ -142,6 +142,14 @@ function liveState(s: FailoverReport['sources'][number]): string {
   return s.notRestored || (s.backupLeftOut && leftOutCount(s.backupLeftOut) > 0) ? 'live, in part' : 'live';
 }
 
+/** The RPO against its objective; unknown (judged neither way) when the backup's start is not a time. */
+function rpoText(report: FailoverReport): string {
+  const { rpoSeconds } = report;
+  const { rpoMinutes, rpoMet } = report.objectives;
+  if (rpoSeconds === undefined || rpoMet === undefined) return `RPO unknown (objective ${rpoMinutes} min: not judged, the backup's startedAt is not a time)`;
+  return `RPO ${humanDuration(rpoSeconds)} (objective ${rpoMinutes} min: ${rpoMet ? 'met' : 'NOT MET'})`;
+}
+
 /** The report as a person reads it: a table of the sources, then RTO and RPO against the objectives. */
 export function formatFailoverReport(report: FailoverReport): string[] {
   const table = new Table({ head: ['SOURCE', 'FROM', 'TARGET', 'ENTRIES', 'BYTES', 'RTO'], style: { head: [], border: [] }, colAligns: ['left', 'left', 'left', 'right', 'right', 'right'] });
@@ -154,7 +162,7 @@ export function formatFailoverReport(report: FailoverReport): string[] {
     ...restoredInPart(report),
     ...report.sources.filter((s) => s.reason !== undefined).map((s) => `${s.source}: ${s.from ?? 'vault'}, because ${s.reason ?? ''}`),
     `RTO ${humanDuration(report.rtoSeconds)} (objective ${o.rtoMinutes} min: ${verdict(o.rtoMet)})`,
-    `RPO ${humanDuration(report.rpoSeconds)} (objective ${o.rpoMinutes} min: ${verdict(o.rpoMet)}): ${dataAsOfText(report.sources.filter((s) => s.from !== 'mirror').map((s) => s.source), report)}`,
+    `${rpoText(report)}: ${dataAsOfText(report.sources.filter((s) => s.from !== 'mirror').map((s) => s.source), report)}`,
     'Point the applications at the targets above (docs/RUNBOOKS.md, "The primary region is down").',
   ];
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { saysCleanupFailed } from '../../config/cleanup-failed-note';
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { type DrillBackupLeftOut, type DrillNotRestored } from '../catalog/drill-record';
+import { recordInstant } from '../catalog/record-instant';
 import { ShortfallBudget, sourceShortfall } from '../drill/drill-shortfall';
 import { caughtErrorSchema } from '../drill/drill-state';
 import { caughtErrorOf } from '../drill/drill-verdict';
@@ -142,10 +143,16 @@ export type FailoverReport = {
   sources: FailoverSourceReport[];
   /** From the failover's start to its report: how long the plan's data was unavailable, at least. */
   rtoSeconds: number;
-  /** The age of the data at the failover's start, the oldest source's (backup age, or a mirror's data age): what was lost, at most. */
-  rpoSeconds: number;
-  /** `rtoMet` is false while a source is not live: the plan's data is not all back. */
-  objectives: { rtoMinutes: number; rpoMinutes: number; rtoMet: boolean; rpoMet: boolean };
+  /**
+   * The age of the data at the failover's start, the oldest source's (backup age, or a mirror's data age): what was lost,
+   * at most. Absent when unknown: the backup restored from the vault has a `startedAt` that is not a time (hand-written).
+   */
+  rpoSeconds?: number;
+  /**
+   * `rtoMet` is false while a source is not live: the plan's data is not all back. `rpoMet` is absent with `rpoSeconds`:
+   * an RPO that cannot be measured is claimed neither met nor missed (review r64O F5).
+   */
+  objectives: { rtoMinutes: number; rpoMinutes: number; rtoMet: boolean; rpoMet?: boolean };
   /** The sources whose restore failed; absent when every source is live (`sources` lists the live ones only). */
   failed?: FailoverFailedSource[];
   /**
@@ -384,8 +391,12 @@ export class FailoverPlanUnknownError extends Error {
   override readonly name = 'FailoverPlanUnknownError';
 }
 
-// Rounded up: a report never shows a recovery faster, or data fresher, than it was.
-const seconds = (fromIso: string, toIso: string): number => Math.max(0, Math.ceil((Date.parse(toIso) - Date.parse(fromIso)) / 1000));
+/**
+ * Rounded up: a report never shows a recovery faster, or data fresher, than it was. Read as recordInstant reads a record's
+ * time (a zoneless one as UTC, as the failover's choice of the newest backup does), not in the process's zone: the same
+ * failover's RPO was another on each machine (review r64O F5). NaN when either is no time.
+ */
+const seconds = (fromIso: string, toIso: string): number => Math.max(0, Math.ceil((recordInstant(toIso) - recordInstant(fromIso)) / 1000));
 
 /** The targetSuffix the execution's input named, if any (it passed Validate failover, so it is a valid one). */
 function targetSuffixOf(request: unknown): string | undefined {
@@ -480,6 +491,8 @@ export function failoverReport(
   const rtoSeconds = seconds(failover.startedAt, finishedAt);
   const backupAge = failover.restores.length > 0 || mirrored.length === 0 ? seconds(failover.backup.startedAt, failover.startedAt) : 0;
   const rpoSeconds = Math.max(backupAge, ...mirrored.map((c) => Math.ceil(c.dataAgeSeconds ?? 0)));
+  // NaN (JSON null) was judged "NOT MET" and printed as "NaN s": unknown, the report says so and claims neither.
+  const rpoKnown = Number.isFinite(rpoSeconds);
   const { rtoMinutes, rpoMinutes } = plan.objectives;
   const ordered = inPlanOrder(failed);
   const toFinish = ordered.filter((f) => f.heldBy === undefined && f.wroteNothing === undefined).map((f) => f.source);
@@ -492,8 +505,8 @@ export function failoverReport(
     finishedAt,
     sources,
     rtoSeconds,
-    rpoSeconds,
-    objectives: { rtoMinutes, rpoMinutes, rtoMet: failed.length === 0 && rtoSeconds <= rtoMinutes * 60, rpoMet: rpoSeconds <= rpoMinutes * 60 },
+    ...(rpoKnown ? { rpoSeconds } : {}),
+    objectives: { rtoMinutes, rpoMinutes, rtoMet: failed.length === 0 && rtoSeconds <= rtoMinutes * 60, ...(rpoKnown ? { rpoMet: rpoSeconds <= rpoMinutes * 60 } : {}) },
     ...(failed.length > 0
       ? {
           failed: ordered,

@@ -201,3 +201,9 @@ it("lists what a source's backup left out under the table as lifeboat drills sho
   expect(incomplete[1]).toMatch(/│ demo-archive +│ live, in part +│ s3:\/\/lifeboat-dev-restore-demo-archive-failover\/ +│/);
   expect(incomplete.slice(2, 2 + section.length)).toEqual(section);
 });
+
+it('prints an RPO it cannot measure as unknown, judged neither way (review r64O F5)', () => {
+  const { rpoSeconds: _rpo, ...unmeasured } = report;
+  const lines = formatFailoverReport({ ...unmeasured, objectives: { rtoMinutes: 60, rpoMinutes: 1440, rtoMet: false } });
+  expect(lines.find((l) => l.startsWith('RPO'))).toBe("RPO unknown (objective 1440 min: not judged, the backup's startedAt is not a time): the data is as of 2026-11-24T10:00:00.000Z");
+});

@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { buildSync } from 'esbuild';
 import { type FailedSource, failoverReport, type RestoredSource } from '../../../../lambdas/failover/failover-report';
 import { type FailoverStart } from '../../../../lambdas/failover/failover-start';
 import { testPlan } from '../../../support/test-plans';
@@ -178,5 +181,33 @@ describe('a source whose restore shard failed (the Distributed Map "Restore shar
   it('takes no shard error from a cause that only mentions one further on', () => {
     const action = actionFor('Some text; the first failed child: Lambda.TooManyRequestsException: Rate Exceeded.');
     expect(action).toMatch(/^A restore shard failed \(the Distributed Map/);
+  });
+});
+
+describe('the RPO of a backup whose startedAt is hand-written (review r64O F5)', () => {
+  const reportOf = (startedAt: string) => failoverReport({ failover: { ...failover, backup: { ...failover.backup, startedAt } }, restored, finishedAt: '2026-11-24T12:20:00.500Z' }, [plan]);
+
+  it('is unknown, claimed neither met nor missed, when the start is not a time', () => {
+    const report = reportOf('not a time');
+    expect(report.rpoSeconds).toBeUndefined();
+    expect(report.objectives).toEqual({ rtoMinutes: plan.objectives.rtoMinutes, rpoMinutes: plan.objectives.rpoMinutes, rtoMet: true });
+    expect(JSON.stringify(report)).not.toContain('null');
+  });
+
+  // TZ can be changed in a process, not in jest's copy of its environment: the report is made in a child under New York's.
+  it('reads a start naming no zone as UTC, whatever the process zone', () => {
+    const root = path.join(__dirname, '../../../..');
+    const contents = `
+      import { failoverReport } from './lambdas/failover/failover-report';
+      import { testPlan } from './test/support/test-plans';
+      const plan = testPlan({ name: 'demo', sources: [{ type: 's3', name: 'demo-assets', bucket: 'lifeboat-demo-assets' }] });
+      const failover = { failoverId: 'exec-1', plan: 'demo', startedAt: '2026-11-24T12:00:00.000Z', backup: { backupId: 'hand-written', startedAt: '2026-11-24T11:30:00' },
+        restores: [{ restoreId: 'exec-1-a', request: { source: 'demo-assets', backupId: 'hand-written', target: { type: 's3', bucket: 'b', prefix: '' }, overwrite: false, vault: 'dr' } }] };
+      const restored = [{ restoreId: 'exec-1-a', source: 'demo-assets', target: { type: 's3' }, targetDescription: 's3://b/', entries: 1, bytes: 1, durationMs: 1000 }];
+      process.stdout.write(JSON.stringify(failoverReport({ failover, restored, finishedAt: '2026-11-24T12:20:00Z' }, [plan]).rpoSeconds));`;
+    const bundle = buildSync({ stdin: { contents, resolveDir: root, loader: 'ts' }, bundle: true, write: false, platform: 'node', format: 'cjs', packages: 'external' }).outputFiles[0]?.text ?? '';
+    const out = execFileSync(process.execPath, ['-'], { input: bundle, cwd: root, env: { ...process.env, TZ: 'America/New_York' }, encoding: 'utf8' });
+    // Read in New York's zone, 11:30 was 16:30Z, after the failover's start: an RPO of 0 s.
+    expect(JSON.parse(out)).toBe(1800);
   });
 });
