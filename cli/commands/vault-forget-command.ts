@@ -1,4 +1,5 @@
 import { ObjectLockedError, type PruneReport, type Snapshot, snapshotKey, stopsEveryPrune, type TemporaryFilesReport, VaultError } from '../../vault';
+import { backupIdOfTags } from '../../lambdas/catalog/backup-snapshot-tags';
 import { unseenJsonEscaped } from '../../lambdas/runtime/quoted-service-words';
 import { escapeName } from '../escape-name';
 import { checkPruneWouldRun } from './forget-prune-preflight';
@@ -84,7 +85,7 @@ export function vaultForget(refs: readonly string[], options: VaultForgetOptions
     const pruned: PruneReport | undefined = prune?.report;
     const temporaryFiles: TemporaryFilesReport | undefined = prune?.temporaryFiles;
     if (options.json) {
-      const shown = decisions.map((d) => ({ snapshotId: d.snapshot.id, time: d.snapshot.time, hostname: d.snapshot.hostname, source: d.snapshot.source.id, forget: d.forget, reasons: d.reasons }));
+      const shown = decisions.map((d) => jsonDecision(d));
       // A hostname, a directory or a tag holds any text: its C1 controls, bidi overrides and U+2028, which JSON.stringify
       // leaves raw, as \uXXXX too (a JSON reader reads back the same text), as scrub --json does (review r64F F4).
       io.out(unseenJsonEscaped(JSON.stringify({ dryRun, decisions: shown, forgotten, locked, ...(pruned ? { prune: { ...pruned, temporaryFiles } } : {}), ...(pruneError !== undefined ? { pruneError } : {}) })));
@@ -94,10 +95,7 @@ export function vaultForget(refs: readonly string[], options: VaultForgetOptions
         // The reasons are this program's words: the one that quotes a tag (the backup id of a snapshot the workflow wrote)
         // escapes it itself (vault-forget.ts catalogManaged), so escaping them again would double its backslashes.
         const why = d.reasons.length > 0 ? `  (${d.reasons.join('; ')})` : '';
-        // The hostname and the time are the snapshot's text, as its directory is: JSON.stringify left a C1 control (U+009B
-        // is CSI) or a bidi override raw, driving the terminal or reversing the line (review r63V F4). The hostname is quoted
-        // too, as catalog names are: bare, `vm)  (kept: a legal hold names it` read as a reason this command gave (review r64F F5).
-        io.out(`${verb.padEnd(12)} ${d.snapshot.id.slice(0, 12)}  ${escapeName(d.snapshot.time)}  ${escapeName(d.snapshot.source.id)}  (host ${unseenJsonEscaped(JSON.stringify(d.snapshot.hostname))})${why}`);
+        io.out(`${decisionLine(verb, d)}${why}`);
       }
       if (dryRun) io.out(`Would forget ${toForget.length} of ${decisions.length} snapshot(s); nothing was changed.`);
       else if (pruned) io.out(`Forgot ${forgotten.length} snapshot(s).`);
@@ -112,6 +110,35 @@ export function vaultForget(refs: readonly string[], options: VaultForgetOptions
     if (pruneError !== undefined) return EXIT_FAILED;
     return locked.length > 0 ? EXIT_INCOMPLETE : EXIT_OK;
   });
+}
+
+/**
+ * A decision's line without its reasons. The hostname and the time are the snapshot's text, as its directory is:
+ * JSON.stringify left a C1 control (U+009B is CSI) or a bidi override raw, driving the terminal or reversing the line
+ * (review r63V F4). The hostname and the directory are quoted, as catalog names are: bare, `vm)  (kept: a legal hold
+ * names it` read as a reason this command gave (review r64F F5), and a directory `/src  (host "db")` as another host
+ * (review r64N F4).
+ */
+function decisionLine(verb: string, d: VaultForgetDecision): string {
+  const quoted = (text: string): string => unseenJsonEscaped(JSON.stringify(text));
+  return `${verb.padEnd(12)} ${d.snapshot.id.slice(0, 12)}  ${escapeName(d.snapshot.time)}  ${quoted(d.snapshot.source.id)}  (host ${quoted(d.snapshot.hostname)})`;
+}
+
+/**
+ * A decision as --json writes it. The reasons are words for a terminal, their backup id escaped and cut: a snapshot the
+ * workflow wrote has its `backupId` too, the tag's text whole, which a script matches to its catalog (review r64N F6).
+ */
+function jsonDecision(d: VaultForgetDecision): Record<string, unknown> {
+  const backupId = backupIdOfTags(d.snapshot.tags);
+  return {
+    snapshotId: d.snapshot.id,
+    time: d.snapshot.time,
+    hostname: d.snapshot.hostname,
+    source: d.snapshot.source.id,
+    ...(backupId !== undefined ? { backupId } : {}),
+    forget: d.forget,
+    reasons: d.reasons,
+  };
 }
 
 /**
@@ -132,13 +159,13 @@ function reportStoppedForget(stop: {
   const { forgotten, locked, left, io } = stop;
   if (stop.json) {
     const gone = new Set(forgotten);
-    const shown = stop.decisions.map((d) => ({ snapshotId: d.snapshot.id, time: d.snapshot.time, hostname: d.snapshot.hostname, source: d.snapshot.source.id, forget: d.forget, forgotten: gone.has(d.snapshot.id), reasons: d.reasons }));
+    const shown = stop.decisions.map((d) => ({ ...jsonDecision(d), forgotten: gone.has(d.snapshot.id) }));
     const error = stop.error instanceof Error ? stop.error.message : String(stop.error);
     io.out(unseenJsonEscaped(JSON.stringify({ dryRun: false, decisions: shown, forgotten, locked, notForgotten: left, error })));
   } else {
     for (const d of stop.decisions) {
       if (!forgotten.includes(d.snapshot.id)) continue;
-      io.out(`${'forgot'.padEnd(12)} ${d.snapshot.id.slice(0, 12)}  ${escapeName(d.snapshot.time)}  ${escapeName(d.snapshot.source.id)}  (host ${unseenJsonEscaped(JSON.stringify(d.snapshot.hostname))})`);
+      io.out(decisionLine('forgot', d));
     }
     io.out(`Forgot ${forgotten.length} snapshot(s). Their data stays until \`lifeboat vault prune\` reclaims what no snapshot references.`);
   }

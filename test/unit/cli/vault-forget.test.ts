@@ -302,7 +302,7 @@ describe('lifeboat vault forget', () => {
       expect([JSON.parse(host?.[1] ?? 'null'), host?.[2]]).toEqual([hostname, 'last 1']);
       const named = recordingCliIo();
       expect(await vaultForget([ofB.slice(0, 16)], { vault, keyFile, dryRun: true }, { io: named })).toBe(0);
-      expect(named.lines[0]).toMatch(/^would forget [0-9a-f]{12} {2}\S+\\x1b\[2K\\u\{202e\} {2}\//);
+      expect(named.lines[0]).toMatch(/^would forget [0-9a-f]{12} {2}\S+\\x1b\[2K\\u\{202e\} {2}"\//);
       // eslint-disable-next-line no-control-regex -- no control or unseen character of the records reaches the terminal
       for (const l of [...kept.lines, ...named.lines]) expect(l).not.toMatch(/[\u0000-\u001f\u0080-\u009f\u2028\u202e]/);
       const json = recordingCliIo();
@@ -315,6 +315,38 @@ describe('lifeboat vault forget', () => {
       listed.mockRestore();
       resolved.mockRestore();
     }
+  });
+
+  // Review r64N F4: the directory was bare on the forget line, so a directory named `/src  (host "db")` spelled another host.
+  it('quotes a snapshot\'s directory on the forget line: it reads back whole, no host or reason can be forged', async () => {
+    const source = `${b}  (host "db")  (kept: a legal hold)\u202e`;
+    const resolve = Vault.prototype.resolveSnapshot;
+    jest.spyOn(Vault.prototype, 'resolveSnapshot').mockImplementation(async function (this: Vault, ref: string) {
+      const s = await resolve.call(this, ref);
+      return { ...s, hostname: 'vm', source: { ...s.source, id: source } };
+    });
+    try {
+      const io = recordingCliIo();
+      expect(await vaultForget([ofB.slice(0, 16)], { vault, keyFile, dryRun: true }, { io })).toBe(0);
+      const parts = /^would forget [0-9a-f]{12} {2}\S+ {2}(".*?[^\\]") {2}\(host (".*?[^\\]")\)$/.exec(io.lines[0] as string);
+      expect([JSON.parse(parts?.[1] ?? 'null'), JSON.parse(parts?.[2] ?? 'null')]).toEqual([source, 'vm']);
+      expect(io.lines[0]).not.toMatch(/\u202e/);
+    } finally {
+      jest.restoreAllMocks();
+    }
+  });
+
+  // Review r64N F6: --json's reasons hold the backup id escaped and cut for a terminal; the tag's id whole is `backupId`.
+  it('--json gives a workflow-written snapshot\'s backup id whole beside its reasons', async () => {
+    const backupId = `20261204T100000Z-${'a'.repeat(60)}\u001b`;
+    const managed = (await backupDirectory(await openVault(openLocalVaultStore(vault), await KeyFileKeyProvider.load(keyFile)), b, { tags: [`backupId:${backupId}`, 'plan:files'] })).snapshot.id;
+    const io = recordingCliIo();
+    expect(await vaultForget([], { vault, keyFile, keepLast: '1', dryRun: true, json: true }, { io })).toBe(0);
+    const printed = JSON.parse(io.lines.join('\n')) as { decisions: Array<{ snapshotId: string; backupId?: string; reasons: string[] }> };
+    const decision = printed.decisions.find((d) => d.snapshotId === managed);
+    expect(decision?.backupId).toBe(backupId);
+    expect(decision?.reasons[0]).toMatch(/cut from/);
+    expect(printed.decisions.filter((d) => d.backupId !== undefined)).toHaveLength(1);
   });
 
   // Review r64F F5: `vault ls` printed a snapshot's time, its object's text, raw: an ESC or a U+202E reached the terminal.
