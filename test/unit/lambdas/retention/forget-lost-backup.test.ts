@@ -305,7 +305,7 @@ it('an object Object Lock keeps stops it with the backup claimed, and a run once
 it('a held backup: the release line names the whole id as one shell word, or <backupId> when it would not paste as printed', async () => {
   const releaseLine = async (backupId: string): Promise<string> => {
     const held = { ...record({ hold: { reason: 'r', by: 'b', at: '2026-11-01T00:00:00.000Z' } }), backupId };
-    const err = await forgetLostBackup(backupId, deps('primary', { catalog: { ...catalogs.primary, getBackup: () => Promise.resolve(held) }, targetOptions: ' --aws' })).catch((e: unknown) => e);
+    const err = await forgetLostBackup(backupId, deps('primary', { catalog: { getBackup: () => Promise.resolve(held), claimForgetting: () => Promise.reject(new Error('a held backup is never claimed')), markForgotten: () => Promise.reject(new Error('a held backup is never marked')) }, targetOptions: ' --aws' })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LostBackupRefusedError);
     return /release it first \((.*)\)$/.exec((err as Error).message)?.[1] ?? '';
   };
