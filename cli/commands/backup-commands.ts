@@ -236,7 +236,10 @@ function errorMessage(err: unknown): string {
 async function listedBackups(access: EnvironmentAccess, region: 'primary' | 'dr', options: BackupsListOptions): Promise<BackupRecord[]> {
   const catalog = access.catalogIn(region);
   if (options.source !== undefined) return catalog.listBackupsOfSource(options.source);
-  const plans = options.plan !== undefined ? [options.plan] : access.environment.plans.map((p) => p.name);
+  const configured = access.environment.plans.map((p) => p.name);
+  // --all: also the plans no longer configured (removed or renamed) whose backups the catalog still holds, which the
+  // doctor and the prune's stop send the operator here to see (review r64Q F3: the list queried configured plans only).
+  const plans = options.plan !== undefined ? [options.plan] : options.all ? [...new Set([...configured, ...(await catalog.recordedPlanNames())])] : configured;
   const records: BackupRecord[] = [];
   for (const plan of plans) records.push(...(await catalog.listBackupsOfPlan(plan)));
   if (options.plan === undefined) records.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
@@ -324,7 +327,7 @@ export function registerBackupsCommands(program: Command): void {
   withTargetOptions(backups.command('list').description('backups, newest first'))
     .option('--plan <name>', 'only this plan\'s backups')
     .option('--source <name>', 'only committed backups of this source (never forgotten or claimed ones)')
-    .option('--all', 'also the backups retention forgot or is forgetting')
+    .option('--all', 'also the backups retention forgot or is forgetting, and those of plans no longer in the config')
     .action(async (opts: BackupsListOptions) => {
       process.exitCode = await backupsListCommand(opts);
     });
