@@ -231,7 +231,9 @@ export function vaultBackup(source: string, options: VaultBackupOptions, deps: P
     });
     const s = snapshot.stats;
     if (options.json) {
-      io.out(JSON.stringify({ snapshotId: snapshot.id, parent: snapshot.parent, rootHash: snapshot.manifest, skipped, changed, excluded, stats: { entries: s.entries, bytes: s.bytes, bytesScanned: s.bytesScanned, bytesNew: s.bytesNew, bytesStored: s.bytesStored, blobsNew: s.blobsNew, durationMs: s.durationMs } }));
+      // Skipped, changed and excluded paths are the source's names, any text: their C1 controls, bidi overrides and
+      // U+2028, which JSON.stringify leaves raw, as \uXXXX too (a JSON reader reads back the same text) (review r64N F5).
+      io.out(unseenJsonEscaped(JSON.stringify({ snapshotId: snapshot.id, parent: snapshot.parent, rootHash: snapshot.manifest, skipped, changed, excluded, stats: { entries: s.entries, bytes: s.bytes, bytesScanned: s.bytesScanned, bytesNew: s.bytesNew, bytesStored: s.bytesStored, blobsNew: s.blobsNew, durationMs: s.durationMs } })));
     } else {
       io.out(snapshot.id);
     }

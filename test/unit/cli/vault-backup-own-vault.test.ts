@@ -16,6 +16,23 @@ describe('lifeboat vault backup of a directory that holds its own vault', () => 
   });
   afterEach(async () => removeDir(dir));
 
+  // Review r64N F5: --json wrote the excluded path's C1 controls and bidi overrides raw (JSON.stringify leaves them).
+  it('--json writes a left-out path\'s C1 control and bidi override as \\uXXXX, which parses back to the same path', async () => {
+    const src = path.join(dir, 'src');
+    await fs.mkdir(src);
+    await fs.writeFile(path.join(src, 'a'), 'a');
+    const name = 'v\u202eault\u009b\u2028';
+    const vault = path.join(src, name);
+    const keyFile = path.join(dir, 'key');
+    expect(await vaultInit({ vault, keyFile }, { io: recordingCliIo() })).toBe(0);
+    const json = recordingCliIo();
+    expect(await vaultBackup(src, { vault, keyFile, json: true }, { io: json })).toBe(0);
+    const out = json.lines.join('\n');
+    expect(out).not.toMatch(/[\u0080-\u009f\u2028\u202e]/);
+    expect(out).toContain('"path":"v\\u202eault\\u009b\\u2028"');
+    expect((JSON.parse(out) as { excluded: unknown }).excluded).toEqual([{ path: name, excludedAs: vault }]);
+  });
+
   it('leaves the vault out, named directly or through a symlink, and notes it on stderr and in --json', async () => {
     const src = path.join(dir, 'src');
     await fs.mkdir(path.join(src, 'docs'), { recursive: true });
