@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { unseenEscaped } from '../runtime/quoted-service-words';
+import { unseenEscaped, unseenJsonEscaped } from '../runtime/quoted-service-words';
 import { type CatalogItemKey } from './catalog-item-delete-command';
 
 /**
@@ -38,6 +38,15 @@ export function shownItemKeyPart(text: string, show: (kept: string) => string = 
   const tail = characters.slice(characters.length - (ITEM_KEY_SHOWN - HEAD_SHOWN)).join('');
   const digest = createHash('sha256').update(text).digest('hex').slice(0, DIGEST_SHOWN);
   return `${show(head)}…${show(tail)} (cut from ${characters.length} characters, sha256 ${digest})`;
+}
+
+/**
+ * shownItemKeyPart of a name a sentence quotes (a record's plan): each kept piece JSON-quoted (`"<first 28>"…"<last 12>"
+ * (cut from N characters, sha256 <8 hex>)`), so that a `"` of its own is `\"` and cannot read as the end of the name
+ * and the start of the sentence's own words (review r64Q F6: `plan "shop", not of plan "orders"`).
+ */
+export function quotedItemKeyPart(text: string): string {
+  return shownItemKeyPart(text, (kept) => unseenJsonEscaped(JSON.stringify(kept)));
 }
 
 /**

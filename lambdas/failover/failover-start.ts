@@ -10,7 +10,7 @@ import { newestFirst } from '../catalog/newest-first';
 import { recordInstant } from '../catalog/record-instant';
 import { rebuildGapAdvice, rebuildGapReason } from '../catalog/point-in-time-in-rebuild-gap-error';
 import { parsedInstant } from '../catalog/parsed-instant';
-import { shownItemKeyPart } from '../catalog/shown-item-key';
+import { quotedItemKeyPart, shownItemKeyPart } from '../catalog/shown-item-key';
 import { chooseSourceCopy, mirrorChoiceSchema } from '../mirror/mirror-choice';
 import { type MirrorLog } from '../mirror/mirror-log';
 import { InvalidInputError } from '../runtime/errors';
@@ -158,8 +158,9 @@ export async function resolveFailoverBackup(
           (lostHint !== undefined ? `; ${lostHint}` : ''),
       );
     }
-    // The record's plan is any string: cut and escaped, as a newline or ESC in it forged the refusal's lines (review r64L F2).
-    if (record.plan !== request.plan) throw new InvalidInputError(`Invalid failover input: backupId: backup ${request.backupId} is a backup of plan "${shownItemKeyPart(record.plan)}", not of plan "${request.plan}"`);
+    // The record's plan is any string: cut and escaped, as a newline or ESC in it forged the refusal's lines (review r64L F2),
+    // and JSON-quoted, as a `"` of its own closed the quotes and spelled another plan (review r64Q F6).
+    if (record.plan !== request.plan) throw new InvalidInputError(`Invalid failover input: backupId: backup ${request.backupId} is a backup of plan ${quotedItemKeyPart(record.plan)}, not of plan "${request.plan}"`);
     if (record.status !== 'COMMITTED') throw new InvalidInputError(`Invalid failover input: backupId: backup ${request.backupId} is ${record.status}; only a COMMITTED backup can be restored`);
     if (record.forgottenAt !== undefined) {
       const newest = (await keptBackupsOf(request.plan, catalog)).kept[0];

@@ -4,6 +4,8 @@ import { type BackupCatalog } from '../catalog/backup-catalog';
 import { type BackupRecord } from '../catalog/backup-record';
 import { type FailoverGrantLog } from '../failover/failover-grant';
 import { ForgottenBackupError, UnknownBackupError } from '../catalog/catalog-errors';
+import { parsedInstant } from '../catalog/parsed-instant';
+import { quotedItemKeyPart, shownItemKeyPart } from '../catalog/shown-item-key';
 import { classifyError, InvalidInputError, TransientError } from '../runtime/errors';
 import { type Snapshot } from '../../vault';
 import { type Vault } from '../../vault';
@@ -173,16 +175,18 @@ async function loadSnapshotFrom(open: ResolveRestoreDeps['openVault'], side: 'pr
     // COMMITTED: it was copied, so the DR vault's own retention forgot it (the DR catalog records that, this region's
     // may not) or the copy was lost; replication copies neither again. Otherwise the next backup's Replicate copies it.
     // Never copied, and forgotten by the primary vault's retention meanwhile (this record is the primary region's): no vault holds it.
-    const lostEverywhere = status !== 'COMMITTED' && record.forgottenAt !== undefined;
+    const { forgottenAt } = record;
+    const lostEverywhere = status !== 'COMMITTED' && forgottenAt !== undefined;
     const why =
       status === 'COMMITTED'
         ? 'It was copied there, so the DR vault\'s retention forgot it (drRetention), which no backup copies again, or its copy was lost (lifeboat scrub compares the vaults).'
         : lostEverywhere
-          ? `It never reached the DR vault: the primary vault's retention forgot it at ${record.forgottenAt} before a Replicate step copied it, so neither vault holds it; choose a kept backup (lifeboat backups list).`
-          : `It never reached the DR vault (yet): a backup of plan "${record.plan}" copies it: its Replicate step copies every backup the DR vault lacks.`;
+          ? `It never reached the DR vault: the primary vault's retention forgot it at ${parsedInstant(forgottenAt) ?? 'a forgottenAt that is not a time'} before a Replicate step copied it, so neither vault holds it; choose a kept backup (lifeboat backups list).`
+          : `It never reached the DR vault (yet): a backup of plan ${quotedItemKeyPart(record.plan)} copies it: its Replicate step copies every backup the DR vault lacks.`;
     throw new BackupNotReplicatedError(
-      // The source by name: a drill restores several at once, and its verdict quotes this message alone.
-      `Backup ${record.backupId} is not in the DR vault: its snapshot of source "${sourceName}" is missing (${err.message}; its DR copy status in this region's catalog: ${status}); ${lostEverywhere ? '' : 'restore it from the primary vault ("vault": "primary"). '}${why}`,
+      // The source by name: a drill restores several at once, and its verdict quotes this message alone. The record's id,
+      // plan and forgottenAt are any strings: shown escaped and cut, as an ESC or `"` in one forged the message (review r64Q F6).
+      `Backup ${shownItemKeyPart(record.backupId)} is not in the DR vault: its snapshot of source "${sourceName}" is missing (${err.message}; its DR copy status in this region's catalog: ${status}); ${lostEverywhere ? '' : 'restore it from the primary vault ("vault": "primary"). '}${why}`,
       { cause: err },
     );
   }

@@ -106,7 +106,15 @@ describe("a record's plan and id in the start's own refusals", () => {
   it('a backupId of another plan: that plan escaped and cut', async () => {
     const other = { ...recordOf('20261205T120000Z-0000000d', '2026-12-05T12:00:00.000Z'), plan: FORGED_PLAN };
     const message = await refusal(resolveFailoverBackup({ plan: 'shop', backupId: other.backupId }, catalogOf([other]), 'us-west-2'));
-    expect(message).toMatch(/^Invalid failover input: backupId: backup 20261205T120000Z-0000000d is a backup of plan "shop"\\u001b\[2K\\u000d\\u000a✓ failover ok\\u001b\[8m…_exists\(pk\)' \(cut from \d+ characters, sha256 [0-9a-f]{8}\)", not of plan "shop"$/);
+    expect(message).toMatch(/^Invalid failover input: backupId: backup 20261205T120000Z-0000000d is a backup of plan "shop\\"\\u001b\[2K\\r\\n✓ failover ok\\u001b\[8m"…"_exists\(pk\)'" \(cut from \d+ characters, sha256 [0-9a-f]{8}\), not of plan "shop"$/);
+    expectNoRecordTextRaw(message);
+  });
+
+  // Review r64Q F6: within "…" a `"` of the plan's own closed the quotes: `plan "shop", not of plan "orders", not of plan "shop"`.
+  it('a backupId of another plan whose name holds a quote: JSON-quoted, so it reads as one plan', async () => {
+    const other = { ...recordOf('20261205T120000Z-0000000d', '2026-12-05T12:00:00.000Z'), plan: 'shop", not of plan "orders' };
+    const message = await refusal(resolveFailoverBackup({ plan: 'shop', backupId: other.backupId }, catalogOf([other]), 'us-west-2'));
+    expect(message).toBe('Invalid failover input: backupId: backup 20261205T120000Z-0000000d is a backup of plan "shop\\", not of plan \\"orders", not of plan "shop"');
     expectNoRecordTextRaw(message);
   });
 

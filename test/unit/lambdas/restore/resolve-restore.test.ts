@@ -170,6 +170,29 @@ it('refuses a directory target outside the mounted file system when one is confi
   await expect(resolveRestore({ source: 'files', backupId: BACKUP, target: { type: 'filesystem', path: '/mnt/lifeboat/restored' } }, 'e', d)).rejects.toThrow('does not hold source "files"');
 });
 
+// Review r64Q F6: the record's plan, forgottenAt and id were printed raw: a `"` in the plan closed its quotes and an ESC in
+// the forgottenAt drove the terminal.
+it('names a backup not in the DR vault by its record\'s plan JSON-quoted, its forgottenAt as an instant, each escaped', async () => {
+  const { vault: emptyDr } = await newTestVault(await tempDir('resolve-dr-text'));
+  try {
+    const plan = 'shop", not of plan "orders\u001b[2K';
+    const request = { source: 'assets', backupId: BACKUP, vault: 'dr' as const, target: { type: 's3' as const, bucket: 'lifeboat-dev-restore-a' } };
+    const withRecord = (extra: Record<string, unknown>) => ({
+      ...deps({ [BACKUP]: { ...committed(s3SnapshotId), copies: { primary: 'COMMITTED', dr: 'FAILED' }, plan, ...extra } }),
+      openVault: async (side: 'primary' | 'dr') => (side === 'dr' ? emptyDr : vault),
+    });
+    const notYet = (await resolveRestore(request, 'e', withRecord({})).catch((e: unknown) => e)) as Error;
+    expect(notYet.name).toBe('BackupNotReplicatedError');
+    expect(notYet.message).toContain('a backup of plan "shop\\", not of plan \\"orders\\u001b[2K" copies it');
+    const forged = '2026-03-02T00:00:00.000Z\u001b[2K\r\u001b[32mrestored OK';
+    const lost = (await resolveRestore(request, 'e', withRecord({ forgottenAt: forged })).catch((e: unknown) => e)) as Error;
+    expect(lost.message).toContain("the primary vault's retention forgot it at a forgottenAt that is not a time before a Replicate step copied it");
+    for (const message of [notYet.message, lost.message]) expect(message).not.toContain('\u001b');
+  } finally {
+    await removeDir(emptyDr.location.replace(/\/vault$/, ''));
+  }
+});
+
 it('says a backup is not in the DR vault (and what to do) when the DR vault lacks its snapshot', async () => {
   const { vault: emptyDr } = await newTestVault(await tempDir('resolve-dr'));
   const d = { ...deps({ [BACKUP]: { ...committed(s3SnapshotId), copies: { primary: 'COMMITTED', dr: 'FAILED' } } }), openVault: async (side: 'primary' | 'dr') => (side === 'dr' ? emptyDr : vault) };
