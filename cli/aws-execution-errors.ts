@@ -48,21 +48,28 @@ function wayOut(unsent: UnsentForCredentials, side: 'primary' | 'dr'): string {
 
 /**
  * StartExecution's first attempt was answered with a 4xx page the SDK could not read (isRefusalInBetween): not Step
- * Functions', which says its refusals in JSON, but a proxy's or firewall's, so the start did not reach it and the workflow
- * was not started. It was retried, looked up and said to have maybe started, exit 5 with the ARN of an execution that
- * does not exist, and neither the status nor the page's kind was said (review r64I F1).
+ * Functions', which says its refusals in JSON, but a proxy's or firewall's, so the start most likely did not reach it.
+ * It was retried, looked up and said to have maybe started, exit 5 with the ARN of an execution that does not exist,
+ * and neither the status nor the page's kind was said (review r64I F1). A proxy may pass the request on and answer with
+ * its own page all the same, so it is "most likely", with what one lookup by the run's name answered and the line to
+ * look again (review r64S F2).
  */
 export class WorkflowStartRefusedInBetweenError extends Error {
   constructor(
     readonly stateMachineArn: string,
+    readonly executionName: string,
     region: string,
     page: UnreadPage,
     cause: unknown,
+    /** How the lookup of the execution by its name failed (ExecutionDoesNotExist, or a page of the same proxy). */
+    lookup: unknown,
   ) {
     super(
       `StartExecution of state machine ${stateMachineArn} was answered with ${unreadPageWords(page)}: not Step Functions' — a proxy in between? ` +
-        `Step Functions says its refusals in JSON the CLI reads, so the start did not reach it and the workflow was not started. ` +
-        `Check the network path to Step Functions in ${region} (HTTPS_PROXY, NO_PROXY, a firewall, a VPC endpoint), then run the command again.`,
+        `Step Functions says its refusals in JSON the CLI reads, so the start most likely did not reach it and the workflow most likely was not started` +
+        `${lookupText(lookup, undefined)}. Check the network path to Step Functions in ${region} (HTTPS_PROXY, NO_PROXY, a firewall, a VPC endpoint), ` +
+        `then look for its execution with \`aws stepfunctions describe-execution --region ${region} --execution-arn ${executionArnOf(stateMachineArn, executionName)}\` ` +
+        `before running the command again (a proxy may pass a request on and answer with its own page).`,
       { cause },
     );
     this.name = 'WorkflowStartRefusedInBetweenError';
@@ -187,7 +194,7 @@ export class WorkflowStartFoundNoneError extends Error {
       startUnknownText(stateMachineArn, executionName, region, attempts, cause, after, {
         meaning:
           `; Step Functions had no execution ${executionName} when looked up (DescribeExecution answered ExecutionDoesNotExist, ` +
-          `which may lag a start), and a last start under that name failed (${causeText(lastStart)}), so the execution was not found so far.`,
+          `which may lag a start), and a last start under that name ${answerText(lastStart)}, so the execution was not found so far.`,
         lookFor: 'Describe it again in a minute',
         notStarted: 'ExecutionDoesNotExist then: it was not started',
       }),

@@ -7,7 +7,7 @@ import { CLI_CLIENT_TIMEOUTS } from './client-timeouts';
 import { withinDeadline } from './call-deadline';
 import { isPassingAwsFailure } from './passing-aws-failure';
 import { pollFailureKind } from './poll-failure-kind';
-import { isRefusalInBetween, isUnreadAnswer, unreadPageOf } from './unread-answer';
+import { isRefusalInBetween, isUnreadAnswer, type UnreadPage, unreadPageOf } from './unread-answer';
 import { StartAnswerWithoutArnError } from './start-answer-without-arn';
 import { executionArnOf, newExecutionName } from './execution-name';
 import {
@@ -440,7 +440,8 @@ function sameInput(existing: string | undefined, inputText: string): boolean {
  *
  * An answer the SDK could not read (unread-answer.ts) counts as no answer: AWS may have started the run behind it. So
  * does a success without the execution's ARN (StartAnswerWithoutArnError). A 4xx page the SDK could not read is not
- * AWS's: something in between refused the start, which did not reach Step Functions (WorkflowStartRefusedInBetweenError).
+ * AWS's: something in between refused the start, which most likely did not reach Step Functions: the execution is looked
+ * up once by its name, then WorkflowStartRefusedInBetweenError (review r64S F2).
  *
  * An attempt whose credentials could not be had was not sent (unsent-for-credentials.ts). A provider's silence is
  * thrown again at once for a minute (unanswered-credentials-memory.ts), so it is not tried again: the next attempts and
@@ -493,7 +494,7 @@ async function startOnce(a: StartCall & { side: WorkflowRegion }): Promise<{ exe
       const page = unreadPageOf(err);
       if (page !== undefined && isRefusalInBetween(page)) {
         if (earlierTry !== undefined) return lookUpStarted(a, unansweredAttempts + 1, earlierTry, { answer: err });
-        if (unanswered === undefined) throw new WorkflowStartRefusedInBetweenError(a.stateMachineArn, a.region, page, err);
+        if (unanswered === undefined) return refusedInBetween(a, page, err);
         return lookUpStarted(a, unansweredAttempts, unanswered, { answer: err });
       }
       // An answer that stays ends the start; after an attempt without answer, that attempt may have started it, so the
@@ -550,6 +551,22 @@ async function lookUpStarted(
     if (err instanceof Error && err.name === 'ExecutionAlreadyExists') return { executionArn, adopted: true };
     throw new WorkflowStartFoundNoneError(a.stateMachineArn, a.executionName, a.region, attempts, unanswered, err, after);
   }
+}
+
+/**
+ * A refusal in between on the start's very first try: most likely it did not reach Step Functions, but a proxy may pass
+ * a request on and answer with its own block page all the same (review r64S F2). One DescribeExecution by the run's name
+ * settles the common case: found, the execution is this run's if its input is ours (`adopted`); else the error says
+ * "most likely not started" with what the lookup answered, and the line to look again.
+ */
+async function refusedInBetween(a: StartCall, page: UnreadPage, refusal: unknown): Promise<{ executionArn: string; adopted: boolean }> {
+  const executionArn = executionArnOf(a.stateMachineArn, a.executionName);
+  try {
+    await a.call('DescribeExecution', (abortSignal) => a.sfn.send(new DescribeExecutionCommand({ executionArn }), { abortSignal }));
+  } catch (lookup) {
+    throw new WorkflowStartRefusedInBetweenError(a.stateMachineArn, a.executionName, a.region, page, refusal, lookup);
+  }
+  return { executionArn, adopted: true };
 }
 
 /** The pause before the last start under the run's name, so that a late attempt's execution is there to be answered with. */

@@ -1,5 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { FollowingFailedError, FollowingGaveUpError, WorkflowNotStartedError, WorkflowStartFoundNoneError, WorkflowStartRefusedInBetweenError, WorkflowStartUnansweredError } from '../../../cli/aws-execution-errors';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { Readable } from 'node:stream';
+import { FollowingFailedError, FollowingGaveUpError, WorkflowNotStartedError, WorkflowStartFoundNoneError, WorkflowStartUnansweredError } from '../../../cli/aws-execution-errors';
+import { ClosedOutputGuard } from '../../../cli/closed-output';
 import { backupCommand } from '../../../cli/commands/backup-commands';
 import { catalogRebuildCommand } from '../../../cli/commands/catalog-commands';
 import { repairIndexCommand } from '../../../cli/commands/repair-index-command';
@@ -7,7 +10,8 @@ import { drillRunCommand } from '../../../cli/commands/drill-commands';
 import { failoverCommand } from '../../../cli/commands/failover-command';
 import { restoreCommand } from '../../../cli/commands/restore-commands';
 import { outcomeUnknownOf } from '../../../cli/outcome-unknown';
-import { StoppedFollowingError, type WorkflowRunner } from '../../../cli/workflow-runner';
+import { awsWorkflowRunner, StoppedFollowingError, type WorkflowRunner } from '../../../cli/workflow-runner';
+import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
 import { capturedCliDeps } from '../../support/captured-cli-io';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 
@@ -119,6 +123,24 @@ const startErrors: [string, (workflow: string) => Error][] = [
   ['a start not found so far (WorkflowStartFoundNoneError)', (workflow) => new WorkflowStartFoundNoneError(stateMachineOf(workflow), nameOf(workflow), REGION, 3, timeout, unread)],
 ];
 
+/** The runner of the sample config's dev environment on a client (two tries a send) that a proxy answers with its 403 page. */
+function runnerAnsweringProxyPage(): WorkflowRunner {
+  const environment = findEnvironment(loadLifeboatConfig(SAMPLE_CONFIG_FILE), 'dev');
+  const clientOf = (region: string) => new SFNClient({
+    region,
+    maxAttempts: 2,
+    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+    requestHandler: {
+      handle: () =>
+        Promise.resolve({
+          response: { statusCode: 403, headers: { 'content-type': 'text/html' }, body: Readable.from([Buffer.from('<html><body>403 Forbidden: blocked by proxy policy</body></html>')]) },
+        }),
+    },
+  });
+  // drill and failover start theirs in the DR region, with a client of that region.
+  return awsWorkflowRunner({ environment, client: clientOf(environment.primaryRegion), drClient: clientOf(environment.drRegion), pollMs: 0, callDeadlineMs: 60_000, wait: () => Promise.resolve(), output: new ClosedOutputGuard(() => undefined) });
+}
+
 describe.each(commands)('lifeboat %s --aws whose start may or may not have begun the execution', (name, workflow, run) => {
   it.each(startErrors)('after %s: exits 5 and --json writes the execution its name would have, its region and status UNKNOWN', async (_, errorOf) => {
     const unknown = errorOf(workflow);
@@ -136,12 +158,17 @@ describe.each(commands)('lifeboat %s --aws whose start may or may not have begun
     expect({ code, out }).toEqual({ code: 1, out: [] });
   });
 
-  // Review r64I F1: a proxy's 4xx page answered the start, which did not reach Step Functions: not started, 1.
+  // Review r64I F1: a proxy's 4xx page answered the start, which did not reach Step Functions: not started, 1. Driven
+  // through the runner on a client that retries as the CLI's does (review r64S F4: the error was built by hand).
   it('a start refused by something in between (WorkflowStartRefusedInBetweenError) exits 1, with nothing on stdout', async () => {
-    const refused = new WorkflowStartRefusedInBetweenError(stateMachineOf(workflow), REGION, { status: 403, contentType: 'text/html' }, unread);
-    const { code, out, err } = await run(true, { run: () => Promise.reject(refused) });
+    const { code, out, err } = await run(true, runnerAnsweringProxyPage());
     expect({ code, out }).toEqual({ code: 1, out: [] });
-    expect(err[0]).toBe(`lifeboat ${name}: ${refused.message}`);
+    const region = workflow === 'drill' || workflow === 'failover' ? 'us-west-2' : REGION;
+    expect(err[0]).toMatch(
+      new RegExp(`^lifeboat ${name}: StartExecution of state machine ${stateMachineOf(workflow).replace(REGION, region)} was answered with a page the CLI could not read \\(HTTP 403, text/html\\): `),
+    );
+    expect(err[0]).toContain('the workflow most likely was not started, and the lookup by its name was answered with a page the CLI could not read (HTTP 403, text/html).');
+    expect(err[0]).toContain(`aws stepfunctions describe-execution --region ${region} --execution-arn arn:aws:states:${region}:000000000000:execution:lifeboat-dev-${workflow}:`);
   });
 });
 

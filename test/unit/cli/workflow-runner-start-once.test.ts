@@ -2,7 +2,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { createServer, type Server } from 'node:http';
 import { Readable } from 'node:stream';
-import { WorkflowStartRefusedInBetweenError, WorkflowStartUnansweredError } from '../../../cli/aws-execution-errors';
+import { WorkflowStartFoundNoneError, WorkflowStartRefusedInBetweenError, WorkflowStartUnansweredError } from '../../../cli/aws-execution-errors';
 import { ClosedOutputGuard } from '../../../cli/closed-output';
 import { CLI_CLIENT_TIMEOUTS } from '../../../cli/client-timeouts';
 import { outcomeUnknownOf } from '../../../cli/outcome-unknown';
@@ -167,19 +167,49 @@ const PROXY_PAGE = '<html><body>403 Forbidden: blocked by corporate proxy policy
  * SDK reads) was retried 3 times, looked up and said "had no answer after 3 attempts … may or may not have started",
  * exit 5 with the ARN of an execution that does not exist; the status and the page's kind were never said.
  */
-it.each([403, 407])('a proxy\'s HTTP %i HTML page answering StartExecution is a refusal in between: not retried, not started, exit 1, the status and content type said', async (status) => {
-  const { client, sent } = clientAnswering(() => ({ status, body: PROXY_PAGE, contentType: 'text/html; charset=utf-8' }));
+it.each([403, 407])('a proxy\'s HTTP %i HTML page answering StartExecution is a refusal in between: not retried, looked up once, most likely not started, exit 1, the status and content type said', async (status) => {
+  const { client, sent } = clientAnswering((operation) =>
+    operation === 'StartExecution'
+      ? { status, body: PROXY_PAGE, contentType: 'text/html; charset=utf-8' }
+      : { status: 400, body: JSON.stringify({ __type: 'ExecutionDoesNotExist', message: 'Execution Does Not Exist' }) },
+  );
   const { run } = startWith(client);
   const err = await run;
   expect(err).toBeInstanceOf(WorkflowStartRefusedInBetweenError);
+  const name = (err as WorkflowStartRefusedInBetweenError).executionName;
   expect((err as Error).message).toBe(
     'StartExecution of state machine arn:aws:states:us-east-1:000000000000:stateMachine:lifeboat-dev-backup was answered with a page the CLI could not read ' +
-      `(HTTP ${status}, text/html): not Step Functions' — a proxy in between? Step Functions says its refusals in JSON the CLI reads, so the start did not reach it ` +
-      'and the workflow was not started. Check the network path to Step Functions in us-east-1 (HTTPS_PROXY, NO_PROXY, a firewall, a VPC endpoint), then run the command again.',
+      `(HTTP ${status}, text/html): not Step Functions' — a proxy in between? Step Functions says its refusals in JSON the CLI reads, so the start most likely did not reach it ` +
+      'and the workflow most likely was not started, and the lookup by its name answered ExecutionDoesNotExist: Execution Does Not Exist. ' +
+      'Check the network path to Step Functions in us-east-1 (HTTPS_PROXY, NO_PROXY, a firewall, a VPC endpoint), then look for its execution with ' +
+      `\`aws stepfunctions describe-execution --region us-east-1 --execution-arn arn:aws:states:us-east-1:000000000000:execution:lifeboat-dev-backup:${name}\` ` +
+      'before running the command again (a proxy may pass a request on and answer with its own page).',
   );
   // Not an unknown outcome: the command exits 1 and writes no --json object with an execution that does not exist.
   expect(outcomeUnknownOf(err)).toBeUndefined();
-  expect(sent).toEqual(['StartExecution']);
+  expect(sent).toEqual(['StartExecution', 'DescribeExecution']);
+});
+
+/**
+ * Review r64S F2: a proxy may pass the start on to Step Functions, then answer with its own 403 block page: "the
+ * workflow was not started, run the command again" started a second run. The lookup by the run's name finds it.
+ */
+it('a start a proxy passed on and then answered with its 403 page is found by its name and followed', async () => {
+  const started = new Map<string, string>();
+  const { client, sent } = clientAnswering((operation, asked) => {
+    if (operation === 'StartExecution') {
+      started.set(asked.name ?? 'unnamed', asked.input ?? '{}');
+      return { status: 403, body: PROXY_PAGE, contentType: 'text/html' };
+    }
+    if (operation === 'GetExecutionHistory') return { status: 200, body: JSON.stringify({ events: [] }) };
+    const input = started.get(String(asked.executionArn).split(':').pop() ?? '');
+    return { status: 200, body: JSON.stringify({ status: 'SUCCEEDED', output: '{}', input, executionArn: asked.executionArn, stateMachineArn: 'y', startDate: 0 }) };
+  });
+  const { run, progress } = startWith(client);
+  expect(await run).toBeUndefined();
+  expect(progress[0]).toBe(`arn:aws:states:us-east-1:000000000000:execution:lifeboat-dev-backup:${[...started.keys()][0] ?? ''}`);
+  expect(sent.slice(0, 2)).toEqual(['StartExecution', 'DescribeExecution']);
+  expect(sent.filter((operation) => operation === 'StartExecution')).toHaveLength(1);
 });
 
 it('a 200 page the SDK cannot read answering every StartExecution is tried again under the same name and looked up: it may have started, and the message says the page\'s status', async () => {
@@ -317,9 +347,23 @@ it('a start whose first try timed out and whose retry a proxy refused, its execu
   expect(sent).toEqual(['StartExecution', 'StartExecution', 'DescribeExecution']);
 });
 
-it('a proxy\'s page on the very first try of a client that retries is still a refusal in between: sent once, not started', async () => {
+it('a proxy\'s page on the very first try of a client that retries is still a refusal in between: sent once, most likely not started', async () => {
   const { client, sent } = clientAnswering(() => ({ status: 407, body: PROXY_PAGE, contentType: 'text/html' }), 2);
   const err = await startWith(client).run;
   expect(err).toBeInstanceOf(WorkflowStartRefusedInBetweenError);
-  expect(sent).toEqual(['StartExecution']);
+  expect((err as Error).message).toContain('the workflow most likely was not started, and the lookup by its name was answered with a page the CLI could not read (HTTP 407, text/html).');
+  expect(sent).toEqual(['StartExecution', 'DescribeExecution']);
+});
+
+/** Review r64S F3: WorkflowStartFoundNoneError quoted the SDK's SyntaxError for a last start answered with a page. */
+it('a last start answered with a proxy\'s page is said by its status and content type, not the SDK\'s parse error', async () => {
+  let starts = 0;
+  const { client } = clientAnswering((operation) => {
+    if (operation !== 'StartExecution') return { status: 400, body: JSON.stringify({ __type: 'ExecutionDoesNotExist', message: 'Execution Does Not Exist' }) };
+    return ++starts <= 3 ? 'timeout' : { status: 403, body: PROXY_PAGE, contentType: 'text/html' };
+  });
+  const err = await startWith(client).run;
+  expect(err).toBeInstanceOf(WorkflowStartFoundNoneError);
+  expect((err as Error).message).toContain('and a last start under that name was answered with a page the CLI could not read (HTTP 403, text/html), so the execution was not found so far.');
+  expect((err as Error).message).not.toContain('SyntaxError');
 });
