@@ -330,7 +330,7 @@ describe('an --aws run whose start had no answer, then an answer that stays', ()
       `StartExecution of state machine ${STATE_MACHINE} had no answer after 1 attempt (the last: TimeoutError: a request has exceeded the configured requestTimeout), ` +
         'and the last attempt answered ExecutionLimitExceeded: Maximum number of running executions reached; ' +
         `Step Functions had no execution ${name} when looked up (DescribeExecution answered ExecutionDoesNotExist, which may lag a start), ` +
-        'and a last start under that name failed (ExecutionLimitExceeded: Maximum number of running executions reached), so the execution was not found so far. ' +
+        'and a last start under that name answered ExecutionLimitExceeded: Maximum number of running executions reached, so the execution was not found so far. ' +
         `Describe it again in a minute with \`aws stepfunctions describe-execution --region ${environment.primaryRegion} --execution-arn ${arnOf(name)}\` ` +
         'before running the command again (ExecutionDoesNotExist then: it was not started).',
     );
