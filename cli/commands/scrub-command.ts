@@ -9,6 +9,7 @@ import { copiedInCountEnd, namesCopiedInCount } from '../../lambdas/replication/
 import { namedBackupIds, quotedBackupId } from '../../lambdas/replication/named-backup-ids';
 import { scrubRunSummary } from '../../lambdas/replication/scrub-run-summary';
 import { copiedInOutstanding } from '../../lambdas/replication/scrub-outstanding';
+import { earlierLosses } from '../../lambdas/replication/earlier-losses';
 import { scrubVaults } from '../../lambdas/replication/scrub-vaults';
 import { endingWithRepairs, notedRepairLines, type RepairedObject, repairedObjectOf } from '../../lambdas/replication/repaired-before-stop';
 import { type AffectedSnapshot } from '../../lambdas/replication/scrub-damage';
@@ -203,6 +204,7 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
         repair: options.repair ?? false,
         forgotten,
         copiedInOutstanding: copiedInOutstanding(previous),
+        earlierLosses: earlierLosses(previous),
         commandOptions: vaultTargetOptionsLine(options),
         // A hold line's: `backups hold` takes no --vault-key (review r62F F1).
         holdCommandOptions: targetOptionsLine(options),

@@ -15,6 +15,7 @@ import { otherSide } from './other-side';
 import { indexCopyHeldBackReason } from './index-copy-held-back';
 import { refusedRepairReason } from './refused-write-advice';
 import { refusedSourceReadReason } from './refused-read-advice';
+import { type EarlierLoss, type EarlierLosses } from './earlier-losses';
 
 /** The order of the repairs (scrubRepairs' rank): index objects after packs and manifest objects, snapshots last. */
 const INDEX_RANK = 2;
@@ -37,6 +38,16 @@ export function corruptRepairDeadlineReason(options = ''): string {
  */
 export function unopenedSourceReason(from: VaultSide, options = ''): string {
   return `the ${from} vault could not be opened, so its copy was not read (not verified, not known lost) and there is no copy to repair from: once it opens, \`lifeboat scrub --fraction 1 --repair${options}\` verifies and copies it`;
+}
+
+/**
+ * Why an object is unrepaired and lost when the other vault could not be opened and an earlier scrub found no good copy
+ * of it there (`earlier`: listed so, or counted among such objects): unread now, that copy is not found good either, so
+ * the loss stands (review r64T F1). `options`: as unopenedSourceReason's.
+ */
+export function unopenedEarlierLossReason(from: VaultSide, earlier: EarlierLoss, options = ''): string {
+  const known = earlier === 'listed' ? 'an earlier scrub found no good copy of it there' : 'an earlier scrub counted it among objects with no good copy there';
+  return `the ${from} vault could not be opened, and ${known}: it is still lost; once that vault opens, \`lifeboat scrub --fraction 1 --repair${options}\` reads its copy again`;
 }
 
 /**
@@ -106,6 +117,8 @@ export type RepairScope = {
   readonly commandOptions?: string;
   /** The target options a `lifeboat backups hold` or `backups list` line ends with, as scrubVaults resolved them (ScrubVaultsOptions.holdCommandOptions). */
   readonly catalogCommandOptions: string;
+  /** What the previous record knew lost (ScrubVaultsOptions.earlierLosses): such an object stays lost while the other vault cannot be opened. */
+  readonly earlierLosses?: EarlierLosses;
   /** Told of each object as it is repaired, and of one written whose verifying read threw (ScrubVaultsOptions.onRepaired). */
   readonly onRepaired?: (finding: ScrubFinding) => void;
 };
@@ -176,7 +189,13 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
     const source = vaults[from];
     // Its copy was never read: not a good copy, and not lost either. Said lost, a one-vault run while the other region
     // was down recorded the run DAMAGED and status ✗, and dropped what an earlier run knew of that copy (review r64P F2).
-    if (!source) return found(b, 'unrepaired', unopenedSourceReason(from, scope.commandOptions), 'unverified');
+    // An object an earlier run found lost stays lost: unverified, the loss was hidden run after run while that vault was
+    // down (review r64T F1).
+    if (!source) {
+      const earlier = scope.earlierLosses?.(b.vault, b.key, b.problem);
+      if (earlier !== undefined) return found(b, 'unrepaired', unopenedEarlierLossReason(from, earlier, scope.commandOptions));
+      return found(b, 'unrepaired', unopenedSourceReason(from, scope.commandOptions), 'unverified');
+    }
     if (!hasSortedKey(listingOf(from), b.key)) return found(b, 'unrepaired', `the ${from} vault lacks it too`);
     // A copy this run already found damaged or archived is judged as ever (copyFrom reads nothing then); any other would
     // cost reads and a copy the deadline has no time for. Unrepaired, it holds back a missing snapshot (failedInto).

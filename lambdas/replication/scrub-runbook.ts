@@ -18,6 +18,7 @@ import { namedBackupIds } from './named-backup-ids';
 import { VaultDamageError } from './replication-errors';
 import { ARCHIVED_COPY, type LeftObject, objectsLeft, REFUSED_COPY, unverifiedCopy } from './scrub-objects-left';
 import { copiedInOutstanding } from './scrub-outstanding';
+import { earlierLosses } from './earlier-losses';
 import { shownVaultKey } from './shown-vault-key';
 import { verifyBackupLine } from './verify-backup-line';
 
@@ -183,6 +184,7 @@ async function scrubAndRecord(request: ScrubRunbookRequest, deps: ScrubRunbookDe
       repair: request.repair,
       forgotten,
       copiedInOutstanding: copiedInOutstanding(previous),
+      earlierLosses: earlierLosses(previous),
       onRepaired: (finding) => void repaired.push(finding),
       ...(deps.discardedSnapshots ? { discardedSnapshots: deps.discardedSnapshots } : {}),
       ...(deps.deadline !== undefined ? { deadline: deps.deadline } : {}),

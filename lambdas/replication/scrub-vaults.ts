@@ -17,6 +17,7 @@ import { readabilityInTarget } from './copied-snapshot-readability';
 import { findBackupOf, noCopyRestores, readsOnlyThrough } from './copied-snapshot-reasons';
 import { type CarriedCopiedIn, COPIED_IN_RECHECK_MARGIN_MS, recheckCopiedIn } from './copied-in-recheck';
 import { mapUnrepairedDamage } from './unrepaired-damage-mapping';
+import { type EarlierLosses } from './earlier-losses';
 import { otherSide } from './other-side';
 import { verifyBackupLine } from './verify-backup-line';
 import { lostListedPacks } from './lost-listed-packs';
@@ -83,6 +84,11 @@ export type ScrubVaultsOptions = {
    * tree it read. Absent: none checked, and the record carries them.
    */
   readonly copiedInOutstanding?: readonly CarriedCopiedIn[];
+  /**
+   * What the previous record knew lost (earlier-losses.ts, earlierLosses): an object found damaged while the other vault
+   * could not be opened stays lost if that record held it so, not unverified (review r64T F1). Absent: none known.
+   */
+  readonly earlierLosses?: EarlierLosses;
   /** The deadline's clock. @default Date.now */
   readonly now?: () => number;
   /**
@@ -198,7 +204,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   // the damage mapping), read once a vault and kept within each phase's bound on them (scrub-index-objects.ts).
   const indexObjects = new ScrubIndexObjects();
   const catalogCommandOptions = options.holdCommandOptions ?? options.commandOptions ?? '';
-  const repairs = scrubRepairs({ vaults, repair, check, concurrency: options.concurrency, listingOf, checked, bad, now, repairsUntil, memoryMb, findingBudget: budget, indexObjects, commandOptions: options.commandOptions ?? '', catalogCommandOptions, ...(options.onRepaired ? { onRepaired: options.onRepaired } : {}) });
+  const repairs = scrubRepairs({ vaults, repair, check, concurrency: options.concurrency, listingOf, checked, bad, now, repairsUntil, memoryMb, findingBudget: budget, indexObjects, commandOptions: options.commandOptions ?? '', catalogCommandOptions, ...(options.earlierLosses ? { earlierLosses: options.earlierLosses } : {}), ...(options.onRepaired ? { onRepaired: options.onRepaired } : {}) });
   const { findings, superseded, healEach } = repairs;
   // Corrupt objects first, straight after the reads: only this run's slice read them, so one the deadline leaves is not
   // seen again for a cycle, where a missing one is found again by every run from the listings. Before the record reads

@@ -9,6 +9,8 @@ import { FIRST_SCRUB_CURSOR } from '../../../../vault/checker/scrub-slice';
 import { corrupt, listKeys, scrubVaultPair, type VaultPair } from '../../../support/scrub-vault-pair';
 import { removeDir, tempDir } from '../../../support/vault-test-helpers';
 import { capturedCliIo } from '../../../support/captured-cli-io';
+import { earlierLosses } from '../../../../lambdas/replication/earlier-losses';
+import { type OutstandingScrub, type ScrubRunRecord } from '../../../../lambdas/catalog/scrub-record';
 
 /**
  * Review r64P F2: a run of one vault whose other vault could not be opened (the DR region down) recorded each corrupt
@@ -65,4 +67,78 @@ it("a corrupt object whose other vault could not be opened is recorded unverifie
   const printed = [...out, ...err].join('\n');
   expect(printed).not.toContain('no good copy in either vault');
   expect(printed).toContain('the dr vault, which could not be opened, was not searched for a good copy: scrub again with --repair once it opens.');
+});
+
+/**
+ * Review r64T F1 HIGH: the fix above made every object found while the other vault could not be opened unverified, an
+ * object an earlier run had found lost (the DR vault lacking it) too: the run REPAIRABLE, no affected backups, status
+ * within objectives, run after run while the DR region was down. The earlier loss stands.
+ */
+describe('an object an earlier run found lost, found again while the other vault cannot be opened', () => {
+  const at = (day: number): { environment: string; startedAt: string; endedAt: string } => ({ environment: 'dev', startedAt: `2026-12-0${day}T00:00:00.000Z`, endedAt: `2026-12-0${day}T00:00:01.000Z` });
+  const statusOf = (record: ScrubRunRecord): ReturnType<typeof planStatus> => {
+    const backup: BackupRecord = {
+      backupId: pair.backupId, plan: 'files', environment: 'dev', sourceNames: ['src'], sources: [], strategy: 'incremental', status: 'COMMITTED',
+      startedAt: '2026-12-01T10:00:00.000Z', endedAt: '2026-12-01T10:05:00.000Z', shardCount: 1, copies: { primary: 'COMMITTED', dr: 'COMMITTED' },
+    };
+    return planStatus({ plan: { name: 'files', objectives: { rpoMinutes: 1e7, rtoMinutes: 60 } }, backups: [backup], drills: [], latestScrub: record, nextRun: { state: 'disabled', schedule: 'lifeboat-dev-files' }, now: new Date('2026-12-03T04:00:00.000Z') });
+  };
+  const lostPack = async (): Promise<{ pack: string; first: ScrubRunRecord }> => {
+    const [pack] = await listKeys(pair.primary.store, 'data/');
+    if (pack === undefined) throw new Error('the pair has a pack');
+    await corrupt(pair.primary.store, pack);
+    await pair.dr.store.delete(pack);
+    const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr } });
+    const first = scrubRunSummary(report, at(1));
+    expect(first.outcome).toBe('DAMAGED');
+    expect(first.outstanding?.objects).toEqual([expect.objectContaining({ vault: 'primary', key: pack, goodCopy: false, backups: [pair.backupId] })]);
+    expect(first.outstanding?.objects[0]).not.toHaveProperty('otherCopy');
+    return { pack, first };
+  };
+
+  it('stays lost, run after run: the run DAMAGED, its backups affected, the plan not within objectives', async () => {
+    const { pack, first } = await lostPack();
+    let previous = first;
+    for (const day of [2, 3]) {
+      const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary }, earlierLosses: earlierLosses(previous) });
+      const finding = report.findings.find((f) => f.key === pack);
+      expect(finding).toMatchObject({ vault: 'primary', problem: 'corrupt', outcome: 'unrepaired' });
+      expect(finding).not.toHaveProperty('otherCopy');
+      expect(finding?.reason).toBe('the dr vault could not be opened, and an earlier scrub found no good copy of it there: it is still lost; once that vault opens, `lifeboat scrub --fraction 1 --repair` reads its copy again');
+      const record = scrubRunSummary(report, at(day), { previous, unopened: ['dr'] });
+      expect(record.outcome).toBe('DAMAGED');
+      expect(record.affectedBackups).toEqual([pair.backupId]);
+      expect(record.outstanding?.objects).toEqual([expect.objectContaining({ vault: 'primary', key: pack, goodCopy: false, since: first.startedAt, backups: [pair.backupId] })]);
+      expect(record.outstanding?.objects[0]).not.toHaveProperty('otherCopy');
+      const status = statusOf(record);
+      expect(status.scrub).toMatchObject({ state: 'ran', outcome: 'DAMAGED', affectedBackupsOfPlan: [pair.backupId] });
+      expect(status.withinObjectives).toBe(false);
+      expect(damageMessage(report, record)).toMatch(/^DAMAGED/);
+      previous = record;
+    }
+  });
+
+  it('stays lost when the earlier record counted it in a lost group, not listed', async () => {
+    const { pack, first } = await lostPack();
+    // As a record whose listed places were taken: the object counted in a group with no copy.
+    const counted: ScrubRunRecord = {
+      ...first,
+      outstanding: { objects: [], notListed: 1, notListedSince: first.startedAt, notListedGroups: [{ problem: 'corrupt', first: 'data/0', last: 'data/g', vaults: ['primary'], count: 1, since: first.startedAt, cycle: 1, lost: true }] },
+    };
+    const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary }, earlierLosses: earlierLosses(counted) });
+    expect(report.findings.find((f) => f.key === pack)?.reason).toBe('the dr vault could not be opened, and an earlier scrub counted it among objects with no good copy there: it is still lost; once that vault opens, `lifeboat scrub --fraction 1 --repair` reads its copy again');
+    const record = scrubRunSummary(report, at(2), { previous: counted, unopened: ['dr'] });
+    expect(record.outcome).toBe('DAMAGED');
+    expect(record.affectedBackups).toEqual([pair.backupId]);
+  });
+
+  it('an object with an earlier unverified verdict, or none, is unverified', async () => {
+    const { pack, first } = await lostPack();
+    const unverified: ScrubRunRecord = { ...first, outstanding: { ...(first.outstanding as OutstandingScrub), objects: (first.outstanding as OutstandingScrub).objects.map((o) => ({ ...o, otherCopy: 'unverified' as const })) } };
+    for (const previous of [unverified, undefined]) {
+      const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary }, earlierLosses: earlierLosses(previous) });
+      expect(report.findings.find((f) => f.key === pack)).toMatchObject({ otherCopy: 'unverified' });
+      expect(scrubRunSummary(report, at(2), { previous, unopened: ['dr'] }).outcome).toBe('REPAIRABLE');
+    }
+  });
 });
