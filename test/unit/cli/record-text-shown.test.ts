@@ -55,9 +55,9 @@ it("backups list shows a record's hold reason and start escaped, each row one li
   for (const line of out) expect(line).not.toMatch(RAW);
 });
 
-it('backups list --json writes a C1 or bidi control in a record as \\uXXXX, which a JSON reader reads back the same (f63R, review r63G F3)', async () => {
+it('backups list --json writes a C1 or bidi control in a record as \\uXXXX, which a JSON reader reads back the same (f63R, review r63G F3; its key names the same id, as a record must since review r64L F4)', async () => {
   const error = `States.TaskFailed\u009b31m\u202e`;
-  ddb.on(QueryCommand).resolves({ Items: [record({ backupId: 'b-1\u009b2J', status: 'FAILED', error, cause: 'boom\u2066' })] });
+  ddb.on(QueryCommand).resolves({ Items: [record({ pk: 'BACKUP#b-1\u009b2J', backupId: 'b-1\u009b2J', status: 'FAILED', error, cause: 'boom\u2066' })] });
   const { out, io } = capturedCliIo();
   expect(await backupsListCommand({ ...target, json: true }, { io })).toBe(0);
   const json = out.join('\n');
