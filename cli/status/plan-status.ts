@@ -3,6 +3,8 @@ import { DEFAULT_REPLICATION_LAG_MINUTES } from '../../lib/lifeboat-defaults';
 import { type BackupRecord, type BackupStatus, type CopyStatus } from '../../lambdas/catalog/backup-record';
 import { type DrillRecord } from '../../lambdas/catalog/drill-record';
 import { startsInFuture } from '../../lambdas/catalog/future-start';
+import { newestFirst } from '../../lambdas/catalog/newest-first';
+import { recordInstant } from '../../lambdas/catalog/record-instant';
 import { listedOutstanding, type NotListedGroup, type OutstandingScrubObject, type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
 import { otherCopyKind, type OtherCopyKind } from '../../lambdas/catalog/other-copy-kind';
 import { failingDrills, lastDrillsByVault, type LastDrills, type LastDrillStatus, newestDrillStatus } from './drill-status';
@@ -24,7 +26,9 @@ import { idFromKey, SNAPSHOTS_PREFIX } from '../../vault';
  * copy in either vault, still outstanding, hits one of its committed backups (ScrubStatus; an object whose other copy is
  * an archived copy, not verified, is a warning, not judged); only these decide the ✓/✗ and the exit code. Vault figures, prune and the rest of the scrub are shown, not judged. A record that starts
  * further ahead of now than clock skew explains (lambdas/catalog/future-start.ts) is judged by none of
- * these, as the backup-age watchdog passes it over: it is listed in `lastBackup.inFuture`, shown with `!`.
+ * these, as the backup-age watchdog passes it over: it is listed in `lastBackup.inFuture`, shown with `!`. So is one whose
+ * startedAt is no time (`lastBackup.untimed`). The others are judged newest first by the instant their start stands for
+ * (newest-first.ts), not in the catalog's (text) order.
  */
 
 export { type DrillObjectiveStatus, type LastDrills, type LastDrillStatus } from './drill-status';
@@ -43,6 +47,12 @@ export type LastBackupStatus = {
    * that date and hide a plan whose backups stopped); the vault figures count them. Absent when there is none.
    */
   inFuture?: { backupId: string; status: BackupStatus; startedAt: string }[];
+  /**
+   * Records of any status whose startedAt is no time (recordInstant: NaN; a hand-edited record), in catalog order. Left
+   * out of `newest`, `lastCommitted` and the DR copy as `inFuture` ones are (their age is unknown: measured, the plan read
+   * "NaNd ago" and ✗ while the age watch passed them over and was OK); the vault figures count them. Absent when none.
+   */
+  untimed?: { backupId: string; status: BackupStatus; startedAt: string }[];
 };
 
 /**
@@ -215,11 +225,15 @@ export function scrubJudgedBackupIds(backups: readonly BackupRecord[]): Set<stri
 
 export function planStatus(input: PlanStatusInput): PlanStatus {
   const inFuture = input.backups.filter((b) => startsInFuture(b.startedAt, input.now));
-  const judged = input.backups.filter((b) => !inFuture.includes(b));
+  const untimed = input.backups.filter((b) => Number.isNaN(recordInstant(b.startedAt)));
+  // The catalog lists by the start's text: an offset or zoneless start, or one that is no time, is out of place there
+  // (review r64U F1: 'hand-edited' sorted first and was shown as the last committed backup, NaNd old, the plan ✗).
+  const judged = newestFirst(input.backups.filter((b) => !inFuture.includes(b) && !untimed.includes(b)));
   const committed = judged.filter((b) => b.status === 'COMMITTED');
   const stored = input.backups.filter((b) => b.status === 'COMMITTED');
   const lastBackup = lastBackupStatus(input, judged, committed[0]);
   if (inFuture.length > 0) lastBackup.inFuture = inFuture.map((b) => ({ backupId: b.backupId, status: b.status, startedAt: b.startedAt }));
+  if (untimed.length > 0) lastBackup.untimed = untimed.map((b) => ({ backupId: b.backupId, status: b.status, startedAt: b.startedAt }));
   const lastDrill = newestDrillStatus(input.drills, input.now);
   const lastDrills = lastDrillsByVault(input.drills, input.now);
   const drillOk = failingDrills(lastDrills).length === 0;
@@ -380,7 +394,7 @@ function drCopyStatus(committed: readonly BackupRecord[]): DrCopyStatus {
   if (copied === newest) return { state: 'up-to-date', backupId: newest.backupId };
   const newestCopy = newest.copies?.dr ?? 'NOT_RECORDED';
   if (!copied) return { state: 'none-copied', newestCommitted: newest.backupId, newestCopy };
-  const lagSeconds = Math.max(0, (Date.parse(newest.startedAt) - Date.parse(copied.startedAt)) / 1000);
+  const lagSeconds = Math.max(0, (recordInstant(newest.startedAt) - recordInstant(copied.startedAt)) / 1000);
   return { state: 'behind', lagSeconds, newestCopied: copied.backupId, newestCommitted: newest.backupId, newestCopy };
 }
 

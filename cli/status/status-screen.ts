@@ -569,6 +569,9 @@ export function statusScreen(status: EnvironmentStatus, target?: PrintedCommandT
     for (const ahead of row.lastBackup.inFuture ?? []) {
       notes.push(`! ${row.plan}: backup ${shownCatalogName(ahead.backupId)} (${ahead.status}) starts in the future (${shownCatalogName(ahead.startedAt)}): the clock that wrote it or the catalog is wrong; not counted, the plan is judged on the backups before now; see \`lifeboat backups list --plan ${shownShellWord(row.plan)}${options.target}\``);
     }
+    for (const untimed of row.lastBackup.untimed ?? []) {
+      notes.push(`! ${row.plan}: backup ${shownCatalogName(untimed.backupId)} (${untimed.status}) has a startedAt that is not a time (${shownCatalogName(untimed.startedAt)}): the record was written by hand or damaged; not counted, the plan is judged on the other backups; fix the record's startedAt (see \`lifeboat backups list --plan ${shownShellWord(row.plan)}${options.target}\`)`);
+    }
   }
   lines.push(...table.toString().split('\n').map((l) => l.trimEnd()));
   for (const note of [...notes, ...staleScrubLines(status, options), ...scrubObjectsWithoutBackupsLines(status, flags), ...scrubNotWorkedOutLines(status, flags), ...scrubSnapshotsNotWorkedOutLines(status, flags), ...status.problems.map((p) => `! ${p}`)]) lines.push(...wrapped(note));

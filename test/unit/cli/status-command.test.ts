@@ -91,6 +91,29 @@ describe('the row of a plan', () => {
     expect(skewed.lastBackup.inFuture).toBeUndefined();
   });
 
+  // Review r64U F1: the catalog lists by the start's text, 'hand-edited' sorted first and was shown as the last
+  // committed backup, NaN s old: the plan ✗ on its RPO while the age watch passed the record over and was OK.
+  it('a record whose startedAt is not a time is passed over and listed; the others are judged newest first by their instant', () => {
+    const edited = backup('2026-11-30T11:00:00.000Z', { startedAt: 'hand-edited' });
+    const sound = backup('2026-11-30T06:00:00.000Z');
+    // 10:00Z, though its text sorts after 06:00Z: the catalog lists it after `sound`.
+    const offset = backup('2026-11-30T05:00:00-05:00', { copies: { primary: 'COMMITTED', dr: 'PENDING' } });
+    const status = row([edited, sound, offset]);
+    expect(status.lastBackup).toEqual({
+      newest: expect.objectContaining({ backupId: offset.backupId }),
+      lastCommitted: expect.objectContaining({ backupId: offset.backupId, ageSeconds: 2 * 3600 }),
+      rpoSeconds: 86_400,
+      withinRpo: true,
+      untimed: [{ backupId: edited.backupId, status: 'COMMITTED', startedAt: 'hand-edited' }],
+    });
+    expect(status.drCopy).toEqual({ state: 'behind', lagSeconds: 4 * 3600, newestCopied: sound.backupId, newestCommitted: offset.backupId, newestCopy: 'PENDING' });
+    expect(status.drCopyObjective).toEqual(expect.objectContaining({ newestCopied: { backupId: sound.backupId, ageSeconds: 6 * 3600 }, met: true }));
+    expect(status.withinObjectives).toBe(true);
+    expect(reasonsNotWithin(status)).toEqual([]);
+    // The vault holds it: its figures count it.
+    expect(status.vault.committedBackups).toBe(3);
+  });
+
   it('a backup exactly the RPO old is within it; a plan without any committed backup is not', () => {
     expect(row([backup('2026-11-29T12:00:00.000Z')]).lastBackup.withinRpo).toBe(true);
     const none = row([backup('2026-11-30T11:00:00.000Z', { status: 'RUNNING', totals: undefined, copies: undefined })]);
@@ -620,6 +643,17 @@ describe('lifeboat status', () => {
       '    (2027-11-20T12:00:00.000Z): the clock that wrote it or the catalog is wrong; not counted, the',
       '    plan is judged on the backups before now; see `lifeboat backups list --plan demo`',
     ]);
+  });
+
+  it('says which record has a startedAt that is not a time, with `!`, and judges the plan on the others (review r64U F1)', async () => {
+    const edited = backup('2026-11-30T11:00:00.000Z', { startedAt: 'hand-edited' });
+    const text = capturedCliIo();
+    expect(await statusCommand({ config: DEFAULT_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io: text.io, sources: sources({ backups: [edited, backup('2026-11-30T06:00:00.000Z')] }), now: () => NOW })).toBe(0);
+    expect(text.out[3]).toMatch(/^✓ demo {5}✓ 6h\/25h/);
+    expect(text.out.join('\n').replace(/\n {4}/g, ' ')).toContain(
+      `! demo: backup ${edited.backupId} (COMMITTED) has a startedAt that is not a time (hand-edited): the record was written by hand or damaged; not counted, the plan is judged on the other backups; fix the record's startedAt (see \`lifeboat backups list --plan demo\`)`,
+    );
+    expect(text.out.join('\n')).not.toContain('NaN');
   });
 
   it("shows a record's own text (backup id, start) escaped: a newline, ESC or U+202E in it forges no line and drives no terminal (review r62K F4)", async () => {
