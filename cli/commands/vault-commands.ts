@@ -477,14 +477,16 @@ export function vaultVerify(options: VaultVerifyOptions, deps: Partial<VaultComm
     // U+2028 raw, so they are written as \uXXXX too (a JSON reader reads back the same text), as forget --json does.
     if (options.json) io.out(unseenJsonEscaped(JSON.stringify(report)));
     else {
-      for (const p of report.problems) io.out(`CORRUPT ${p.key}: ${p.message}`);
+      // The keys are shown as `vault ls` shows names (escapeName): a `.tmp-` file a writer named with an ESC or a U+202E
+      // is the vault directory's own text, and reached the terminal raw (review r64N F8).
+      for (const p of report.problems) io.out(`CORRUPT ${escapeName(p.key)}: ${p.message}`);
       io.out(
         `${report.ok ? 'OK' : 'FAILED'}: ${report.snapshots} snapshots, ${report.entries} manifest entries, ${report.indexes} indexes, ${report.packs} packs, ${report.blobs} blobs${options.readData ? ` (${report.blobsRead} read${report.blobsDamaged > 0 ? `, ${report.blobsDamaged} damaged` : ''})` : ''}, ${report.problems.length} problems`,
       );
       for (const line of describeUnindexed(report)) io.out(line);
       for (const line of describeUnreferenced(report)) io.out(line);
       // Information, not a failure: what a repair's tombstone supersedes on an Object Lock vault (docs/FORMAT.md §12).
-      for (const s of report.superseded) io.out(`SUPERSEDED ${s.key}: ${s.message}`);
+      for (const s of report.superseded) io.out(`SUPERSEDED ${escapeName(s.key)}: ${s.message}`);
       const archived = report.archivedNotRead ?? [];
       // Information, not a failure: an archived pack is read only after a thaw (docs/ARCHITECTURE.md, "Storage tiers").
       if (archived.length > 0) io.out(`INFO: ${archived.length} packs not checked: in an archive storage class (a read needs a thaw, S3 RestoreObject), first ${archived.slice(0, 5).join(', ')}`);
@@ -505,7 +507,7 @@ function describeUnindexed(report: VerifyReport): string[] {
   const bytes = packs.reduce((n, o) => n + (o.bytes ?? 0), 0);
   const headerUnread = new Set(report.unindexedHeaderUnread ?? []);
   return [
-    ...packs.map((o) => `UNINDEXED ${o.kind} ${o.key}${o.bytes === null ? '' : ` (${o.bytes} bytes)`}${headerUnread.has(o.key) ? ': its header does not read' : ''}`),
+    ...packs.map((o) => `UNINDEXED ${o.kind} ${escapeName(o.key)}${o.bytes === null ? '' : ` (${o.bytes} bytes)`}${headerUnread.has(o.key) ? ': its header does not read' : ''}`),
     `INFO: ${packs.length} pack(s) no index lists, ${bytes} bytes${unknown > 0 ? ` (+ ${unknown} of unknown size)` : ''}: snapshots reference blobs no index lists (above), and these packs may hold them intact (an index object that listed them is missing or damaged; verify reads the headers of such packs until one holds such a blob intact, ${UNINDEXED_HEADERS_READ} at most, and lists one that holds none of them intact as unreferenced); no garbage while that lasts, and a prune refuses to run until then: run \`lifeboat vault repair index\` (add --read-data to leave damaged blobs out), which indexes every pack whose header reads, then verify again`,
     ...headerUnreadAdvice(packs.filter((o) => headerUnread.has(o.key)).length),
   ];
@@ -534,7 +536,7 @@ function headerUnreadAdvice(count: number): string[] {
 function describeUnreferenced(report: VerifyReport): string[] {
   if (report.unreferenced.length === 0) return [];
   const unknown = report.unreferenced.filter((o) => o.bytes === null).length;
-  const lines = report.unreferenced.map((o) => `UNREFERENCED ${o.kind} ${o.key}${o.bytes === null ? '' : ` (${o.bytes} bytes)`}`);
+  const lines = report.unreferenced.map((o) => `UNREFERENCED ${o.kind} ${escapeName(o.key)}${o.bytes === null ? '' : ` (${o.bytes} bytes)`}`);
   const temps = report.unreferenced.filter((o) => o.kind === 'temp').length;
   // Packs and manifest objects are condemned, then deleted after the grace; a temporary file goes once it is older than the grace (a running write may own a young one).
   const reclaim = temps === 0 ? 'a prune reclaims them' : '`vault prune` reclaims them (a temporary file once it is older than the grace, and at least an hour: a running write may own a younger one)';

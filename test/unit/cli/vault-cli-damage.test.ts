@@ -177,6 +177,21 @@ describe('lifeboat vault on a damaged vault', () => {
     ]);
   });
 
+  // Review r64N F8: the keys of verify's text lines were printed raw: a temporary file named with an ESC or a U+202E drove the terminal.
+  it('verify prints an unreferenced temporary file\'s key with control and bidi characters escaped', async () => {
+    const { vault, keyFile, src, access } = await newVault('garbage-names');
+    await fs.writeFile(path.join(src, 'a.bin'), pseudoRandomBytes(2000, 2));
+    await backup(src, vault, keyFile);
+    await fs.mkdir(path.join(vault, 'data', 'cd'), { recursive: true });
+    await fs.writeFile(path.join(vault, 'data', 'cd', '.tmp-01\u001b[2J\u202eend\u009b'), Buffer.alloc(512));
+
+    const verify = lifeboat('verify', ...access);
+    expect(verify.status).toBe(0);
+    // eslint-disable-next-line no-control-regex -- no control or bidi character of a key reaches the terminal
+    expect(verify.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u0080-\u009f\u202e]/);
+    expect(lines(verify.stdout)).toContain('UNREFERENCED temp data/cd/.tmp-01\\x1b[2J\\u{202e}end\\x9b (512 bytes)');
+  });
+
   it('verify --read-data reads every blob of a damaged pack, names the damaged one and the entry that loses data', async () => {
     const { vault, keyFile, src } = await newVault('damaged-blob');
     await fs.writeFile(path.join(src, 'one.bin'), pseudoRandomBytes(20_000, 4));
