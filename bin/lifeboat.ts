@@ -31,8 +31,8 @@ void prestart
     process.exitCode = 1;
   })
   // Over the command's own code (ABORTED's failure): a run stopped because its output closed exits as a pipe's end
-  // does, so a `set -o pipefail` script tells it from a backup that failed. An AWS run's following stopped by a Ctrl-C
-  // or SIGTERM exits 130 or 143 over its 5, as the signal's end would (cli/following-signals.ts).
+  // does, so a `set -o pipefail` script tells it from a backup that failed. An AWS run's following (or start) stopped by a
+  // Ctrl-C, SIGTERM or SIGHUP exits 130, 143 or 129 over its 5, as the signal's end would (cli/following-signals.ts).
   .finally(() => {
     const stopped = processOutput.exitCodeOverride() ?? processFollowingSignals.exitCodeOverride();
     if (stopped !== undefined) process.exitCode = stopped;

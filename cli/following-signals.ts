@@ -1,10 +1,14 @@
 import { DUPLICATE_SIGNAL_MS } from './stop-on-signals';
 
-/** The signals that stop the CLI's following of an execution in AWS: a Ctrl-C, and `timeout`'s or a scheduler's TERM. */
-export type FollowingSignal = 'SIGINT' | 'SIGTERM';
+/**
+ * The signals that stop the CLI's following of an execution in AWS: a Ctrl-C, `timeout`'s or a scheduler's TERM, and
+ * the HUP of a dropped ssh session (review r64M F3: it ended the process at once, `--json` empty).
+ */
+export type FollowingSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
 
 /** 128 + the signal's number: what a shell reports for a process the signal ended. */
-const SIGNAL_EXIT: Record<FollowingSignal, number> = { SIGINT: 130, SIGTERM: 143 };
+const SIGNAL_EXIT: Record<FollowingSignal, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+const FOLLOWING_SIGNALS = Object.keys(SIGNAL_EXIT) as FollowingSignal[];
 
 /** Where the signals come from and what ends the process: the process's own, or a test's. */
 export type SignalSource = {
@@ -17,12 +21,12 @@ export type SignalSource = {
 };
 
 /**
- * A Ctrl-C (or a SIGTERM) while the CLI follows an execution in AWS. Node's default ended the process at once, so
+ * A Ctrl-C (or a SIGTERM, a SIGHUP) while the CLI follows an execution in AWS. Node's default ended the process at once, so
  * `--json` wrote nothing and a script had no ARN of the execution, which goes on in AWS (review r64D F2). The first
  * signal now stops what the runner is doing instead: the following, as a closed output does (StoppedFollowingError,
  * whose `--json` object names the execution, status UNKNOWN), or, once the execution has ended FAILED, the read of its
  * failure report (the ended outcome is reported without it). Only a following stopped by the signal exits with the
- * signal's code (130, 143: exitCodeOverride, set by the runner as it throws), so a script or `timeout` sees what it sees
+ * signal's code (130, 143, 129: exitCodeOverride, set by the runner as it throws), so a script or `timeout` sees what it sees
  * of any program it stopped; an outcome the command reports keeps its own code, which stdout agrees with (review r64M
  * F1: a Ctrl-C during a FAILED run's report read exited 130 after writing the FAILED object). A second signal ends the
  * process at once, the escape when a poll hangs; the same signal within DUPLICATE_SIGNAL_MS of the first is that one
@@ -41,11 +45,10 @@ export class FollowingSignalGuard {
   stopOnSignals(stop: (signal: FollowingSignal) => string): () => void {
     let first: { signal: FollowingSignal; at: number } | undefined;
     const remove = (): void => {
-      this.source.off('SIGINT', onSignal);
-      this.source.off('SIGTERM', onSignal);
+      for (const signal of FOLLOWING_SIGNALS) this.source.off(signal, onSignal);
     };
     const onSignal = (signal: NodeJS.Signals): void => {
-      if (signal !== 'SIGINT' && signal !== 'SIGTERM') return;
+      if (!isFollowingSignal(signal)) return;
       if (first === undefined) {
         first = { signal, at: this.source.now() };
         const stopping = stop(signal);
@@ -56,20 +59,23 @@ export class FollowingSignalGuard {
       remove();
       this.source.kill(signal);
     };
-    this.source.on('SIGINT', onSignal);
-    this.source.on('SIGTERM', onSignal);
+    for (const signal of FOLLOWING_SIGNALS) this.source.on(signal, onSignal);
     return remove;
   }
 
-  /** The runner throws StoppedFollowingError because `signal` stopped its following: the process exits with its code. */
+  /** The runner throws StoppedFollowingError (WorkflowStartStoppedError during the start) because `signal` stopped it: the process exits with its code. */
   stoppedFollowing(signal: FollowingSignal): void {
     this.stoppedBy = signal;
   }
 
-  /** 130 or 143 once a signal stopped a following: replaces the command's own code (5), as the signal's end would be. */
+  /** 130, 143 or 129 once a signal stopped a following: replaces the command's own code (5), as the signal's end would be. */
   exitCodeOverride(): number | undefined {
     return this.stoppedBy === undefined ? undefined : SIGNAL_EXIT[this.stoppedBy];
   }
+}
+
+function isFollowingSignal(signal: NodeJS.Signals): signal is FollowingSignal {
+  return (FOLLOWING_SIGNALS as readonly string[]).includes(signal);
 }
 
 /** When a second signal counts as one (DUPLICATE_SIGNAL_MS), in the words of the first's line. */

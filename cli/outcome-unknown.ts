@@ -2,6 +2,7 @@ import { unseenJsonEscaped } from '../lambdas/runtime/quoted-service-words';
 import { FollowingFailedError, FollowingGaveUpError, WorkflowStartFoundNoneError, WorkflowStartUnansweredError } from './aws-execution-errors';
 import { executionArnOf } from './execution-name';
 import { StoppedFollowingError } from './workflow-runner';
+import { WorkflowStartStoppedError } from './workflow-start-stopped-error';
 
 /**
  * `backup`, `drill run`, `failover`, `restore`, `repair-index` and `catalog rebuild --runbook` with `--aws` exit with
@@ -31,7 +32,7 @@ export function outcomeUnknownOf(err: unknown): OutcomeUnknown | undefined {
     // own) dropped the object's `region` key (review r64D F4).
     return { executionArn: err.executionArn, region: err.region, error: err.name, message: err.message };
   }
-  if (err instanceof WorkflowStartUnansweredError || err instanceof WorkflowStartFoundNoneError) {
+  if (err instanceof WorkflowStartUnansweredError || err instanceof WorkflowStartFoundNoneError || err instanceof WorkflowStartStoppedError) {
     return { executionArn: executionArnOf(err.stateMachineArn, err.executionName), region: err.region, error: err.name, message: err.message };
   }
   return undefined;

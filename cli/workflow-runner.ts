@@ -29,6 +29,7 @@ import { partitionOf } from '../config/aws-partition';
 import { stopOnSignals } from './stop-on-signals';
 import { type ClosedOutputGuard, processOutput } from './closed-output';
 import { type FollowingSignal, type FollowingSignalGuard, processFollowingSignals } from './following-signals';
+import { WorkflowStartStoppedError } from './workflow-start-stopped-error';
 import { approvalWaitLine } from './approval-wait-line';
 import { failureReportInputInAws, failureReportInputOf } from './failure-report-input';
 
@@ -268,7 +269,6 @@ export function awsWorkflowRunner(options: {
       const sfn = side === 'primary' ? client : (drClient ??= options.drClient ?? new SFNClient(awsRequestSettings(region)));
       const stateMachineArn = `arn:${partitionOf(region)}:states:${region}:${account}:stateMachine:${name}`;
       const deadlineMs = options.callDeadlineMs ?? defaultCallDeadlineMs();
-      const call: BoundedCall = (operation, send) => withinDeadline(operation, deadlineMs, send);
       // A closed output ends the following, as a Ctrl-C does here (the execution is AWS's, not this process's): the
       // command then fails with the execution's ARN instead of being ended mid-poll with exit code 0.
       const stopFollowing = new AbortController();
@@ -283,7 +283,8 @@ export function awsWorkflowRunner(options: {
         if (stoppedBy !== 'output') signals.stoppedFollowing(stoppedBy);
         return new StoppedFollowingError(executionArn, region, stoppedBy);
       };
-      // A poll in flight ends with the following, not at its deadline minutes later: the signal's operator is waiting.
+      // A poll (or a start's attempt) in flight ends with the following, not at its deadline minutes later: the signal's
+      // operator is waiting.
       const pollCall: BoundedCall = (operation, send) => withinDeadline(operation, deadlineMs, (signal) => untilStopped(send(AbortSignal.any([signal, stopFollowing.signal])), stopFollowing.signal));
       try {
         const started = now();
@@ -292,19 +293,27 @@ export function awsWorkflowRunner(options: {
         // The name is fixed before the first attempt, so its ARN is said then: a Ctrl-C during the attempts leaves it on
         // screen, and the operator's policy allows DescribeExecution of it, not ListExecutions (review r63Q F2).
         onProgress({ executionId: executionArnOf(stateMachineArn, executionName), starting: true, shardsDone: 0, shardsFailed: 0, retries: 0, elapsedMs: 0 });
-        const { executionArn, ...start } = await startOnce({ sfn, call, wait, signal: stopFollowing.signal, stateMachineArn, executionName, inputText, region, side });
-        // From here on the execution exists: a Ctrl-C or SIGTERM ends the following with its ARN written (with --json
-        // too: review r64D F2), as a closed output does. During the start a signal still ends the process at once,
-        // the ARN on screen from the line above (the start's outcome is not known then).
-        if (!stopFollowing.signal.aborted) {
-          removeSignalStop = signals.stopOnSignals((signal) => {
-            stoppedBy = signal;
-            stopFollowing.abort();
-            return ended === undefined
-              ? 'the CLI stops following the execution, which goes on in AWS (nothing is stopped there)'
-              : `the execution ended ${ended}; the CLI reports it without reading its failure report`;
-          });
-        }
+        // A Ctrl-C, SIGTERM or SIGHUP ends the following with the execution's ARN written (with --json too: review r64D
+        // F2), as a closed output does. During the start's attempts it stops them, the start's outcome unknown: the
+        // command writes the ARN the run's name would have (review r64M F4: the process ended at once, --json empty).
+        let starting = true;
+        removeSignalStop = signals.stopOnSignals((signal) => {
+          stoppedBy = signal;
+          stopFollowing.abort();
+          if (starting) return 'the CLI stops starting the execution, which may or may not have started in AWS';
+          return ended === undefined
+            ? 'the CLI stops following the execution, which goes on in AWS (nothing is stopped there)'
+            : `the execution ended ${ended}; the CLI reports it without reading its failure report`;
+        });
+        const { executionArn, ...start } = await startOnce({ sfn, call: pollCall, wait, signal: stopFollowing.signal, stateMachineArn, executionName, inputText, region, side }).catch(
+          (err: unknown) => {
+            // Whatever the attempts made of their stop (an aborted call, a lookup that could not be made), the stop is the news.
+            if (!stopFollowing.signal.aborted) throw err;
+            if (stoppedBy !== 'output') signals.stoppedFollowing(stoppedBy);
+            throw new WorkflowStartStoppedError(stateMachineArn, executionName, region, stoppedBy);
+          },
+        );
+        starting = false;
         // Found by its name (ExecutionAlreadyExists, or looked up after a start without answer): it is this run's only if
         // its input is ours; a name is unique per state machine for 90 days, not per command.
         if (start.adopted) {

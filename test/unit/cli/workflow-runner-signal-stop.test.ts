@@ -35,7 +35,7 @@ function fakeSignals() {
     now: () => clock.ms,
   });
   const send = (signal: FollowingSignal) => emitter.emit(signal, signal);
-  const listening = () => emitter.listenerCount('SIGINT') + emitter.listenerCount('SIGTERM');
+  const listening = () => emitter.listenerCount('SIGINT') + emitter.listenerCount('SIGTERM') + emitter.listenerCount('SIGHUP');
   return { guard, send, listening, written, killed, clock };
 }
 
@@ -62,7 +62,8 @@ const signalledWait = (signals: ReturnType<typeof fakeSignals>, signal: Followin
   new Promise<void>((resolve) => setImmediate(() => (signals.send(signal), resolve())));
 
 describe('a Ctrl-C or SIGTERM while the CLI follows an execution in AWS', () => {
-  it.each(['SIGINT', 'SIGTERM'] as const)('%s between polls stops the following with the execution named; the process keeps the signal code', async (signal) => {
+  // SIGHUP: an ssh session dropped (review r64M F3: it ended the process at once, --json empty).
+  it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)('%s between polls stops the following with the execution named; the process keeps the signal code', async (signal) => {
     const signals = fakeSignals();
     const client = runningStepFunctions();
     let executionId: string | undefined;
@@ -86,7 +87,7 @@ describe('a Ctrl-C or SIGTERM while the CLI follows an execution in AWS', () => 
         `or stop it with \`aws stepfunctions stop-execution --region ${REGION} --execution-arn ${arn}\`.`,
     );
     expect(signals.written.join('')).toContain(`${signal}: the CLI stops following the execution, which goes on in AWS`);
-    expect({ exit: signals.guard.exitCodeOverride(), killed: signals.killed, listening: signals.listening() }).toEqual({ exit: signal === 'SIGINT' ? 130 : 143, killed: [], listening: 0 });
+    expect({ exit: signals.guard.exitCodeOverride(), killed: signals.killed, listening: signals.listening() }).toEqual({ exit: { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 }[signal], killed: [], listening: 0 });
   });
 
   it('a poll in flight that never answers is left at once, not at its deadline', async () => {
@@ -147,12 +148,33 @@ describe('a Ctrl-C or SIGTERM while the CLI follows an execution in AWS', () => 
     expect(signals.written.join('')).not.toContain('goes on in AWS');
   });
 
-  it('no listener while the start runs (a signal then ends the process as before), and none after the run', async () => {
+  it("a signal during the start's attempts stops them: the UNKNOWN object names the ARN the run's name would have, exit 130 (review r64M F4)", async () => {
+    const signals = fakeSignals();
+    const client = new SFNClient({ region: REGION });
+    const mock = mockClient(client);
+    // The attempt never answers: the operator's Ctrl-C comes while it is in flight.
+    mock.on(StartExecutionCommand).callsFake(() => (setImmediate(() => signals.send('SIGINT')), new Promise<never>(() => undefined)));
+    const runner = awsWorkflowRunner({ environment, client, output: quietOutput(), signals: signals.guard, callDeadlineMs: 3_600_000, now: () => 0, wait: () => Promise.resolve() });
+    const { out, err, deps } = capturedCliDeps();
+    const code = await backupCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.unused', aws: true, plan: 'demo', json: true }, { ...deps, runner });
+    const json = out.map((line) => JSON.parse(line) as { executionId: string });
+    const name = (mock.commandCalls(StartExecutionCommand)[0]?.args[0].input.name ?? '') as string;
+    expect({ code, json, starts: mock.commandCalls(StartExecutionCommand).length }).toEqual({
+      code: 5,
+      json: [expect.objectContaining({ executionId: executionArnOf(name), status: 'UNKNOWN', region: REGION, error: 'WorkflowStartStoppedError' })],
+      starts: 1,
+    });
+    expect(err.join('\n')).toContain(`SIGINT: the CLI stopped starting execution ${executionArnOf(name)} during its attempts, so the workflow may or may not have started.`);
+    expect(signals.written.join('')).toContain('SIGINT: the CLI stops starting the execution, which may or may not have started in AWS');
+    expect({ exit: signals.guard.exitCodeOverride(), killed: signals.killed, listening: signals.listening() }).toEqual({ exit: 130, killed: [], listening: 0 });
+  });
+
+  it('a listener while the start runs, and none after the run', async () => {
     const signals = fakeSignals();
     const during: number[] = [];
     const client = runningStepFunctions({ started: () => during.push(signals.listening()) });
     const run = awsWorkflowRunner({ environment, client, output: quietOutput(), signals: signals.guard, now: () => 0, wait: signalledWait(signals, 'SIGINT') }).run('backup', {}, () => undefined);
     await expect(run).rejects.toBeInstanceOf(StoppedFollowingError);
-    expect({ during, after: signals.listening(), exit: signals.guard.exitCodeOverride() }).toEqual({ during: [0], after: 0, exit: 130 });
+    expect({ during, after: signals.listening(), exit: signals.guard.exitCodeOverride() }).toEqual({ during: [3], after: 0, exit: 130 });
   });
 });
