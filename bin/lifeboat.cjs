@@ -13,9 +13,19 @@ if (existsSync(source)) {
   // npx puts node_modules/.bin (with Node 24) on PATH; tsx is a devDependency, present wherever the sources are.
   const child = spawn(process.execPath, ['--import', 'tsx', source, ...process.argv.slice(2)], { stdio: 'inherit' });
   // The wrapper stays until the CLI has finished its clean-up, so the shell gives the prompt back only
-  // then and a second Ctrl-C still reaches the CLI. The terminal's Ctrl-C goes to the whole foreground
-  // group, the CLI included, so the wrapper ignores its own copy; signals sent to the wrapper alone are passed on.
-  process.on('SIGINT', () => {});
+  // then and a second Ctrl-C still reaches the CLI. SIGTERM and SIGHUP are passed on at once. A SIGINT may be
+  // the terminal's Ctrl-C, which the whole foreground group got, the CLI included, or one sent to the wrapper
+  // alone (`kill -INT`, `timeout -s INT`), which the CLI never learnt of until review r64M F2; the wrapper cannot
+  // tell them apart. So it passes its SIGINT on after a pause unless the CLI has ended by then: one Node's
+  // default ended (no listener) is gone, and one that listens (a run's stop, an AWS follow's) counts the same
+  // signal within a second of the first as that one delivered twice (cli/stop-on-signals.ts), as it does the
+  // copies of TERM and HUP a `timeout` or a closed terminal send to the group and the wrapper alike.
+  const SIGINT_PASS_ON_MS = 100;
+  process.on('SIGINT', () => {
+    setTimeout(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+    }, SIGINT_PASS_ON_MS);
+  });
   for (const signal of ['SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
   child.on('error', (err) => {
     console.error(`Could not start the Lifeboat CLI (${process.execPath} --import tsx ${source}): ${err.message}`);

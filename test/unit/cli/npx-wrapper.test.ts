@@ -72,6 +72,12 @@ it("on the terminal's Ctrl-C (a SIGINT to the whole group) waits for the CLI's c
   expect(ended).toEqual({ code: 130, signal: null, cleanedUp: 'SIGINT' });
 });
 
+it('passes a SIGINT sent to the wrapper alone (kill -INT, timeout -s INT) on to the CLI and waits for it (review r64M F2)', async () => {
+  // Until then the wrapper ignored its SIGINT, taking it for the terminal's, and the CLI never learnt of it.
+  const ended = await runWrapper(['wait'], (wrapper) => wrapper.kill('SIGINT'));
+  expect(ended).toEqual({ code: 130, signal: null, cleanedUp: 'SIGINT' });
+});
+
 it('passes a SIGHUP sent to the wrapper alone on to the CLI and waits for it', async () => {
   const ended = await runWrapper(['wait'], (wrapper) => wrapper.kill('SIGHUP'));
   expect(ended).toEqual({ code: 5, signal: null, cleanedUp: 'SIGHUP' });
