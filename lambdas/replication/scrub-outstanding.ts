@@ -79,11 +79,12 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
   const cycle = report.nextCursor.cycle - (report.cycleComplete ? 1 : 0);
   const groupsBefore = previousGroups(before, previous?.startedAt ?? startedAt);
   const { kept, recounted } = unlistedGroupsAfter(groupsBefore, report, { sides, compared, workedOut, read, cycle });
-  // Whether an earlier group that counts only objects whose other copy was refused (`refused`) may hold this one, and none
-  // that counts others may: a key in the ranges of both is not known refused, and comes back plain unverified.
+  // Whether an earlier group that counts only objects whose other copy was refused (`refused`) counted this one: only a
+  // group of this one key tells, and none that counts others may hold it. A group of a range counts some keys within it,
+  // not every one: given to each, a new object between two refused ones, never read, came back refused (review r64T F3).
   const refusedInGroup = (f: { vault: VaultSide; key: string; problem: 'corrupt' | 'missing' }): boolean => {
     const holding = groupsBefore.filter((g) => g.problem === f.problem && g.vaults.includes(f.vault) && (g.first === undefined || g.last === undefined || (f.key >= g.first && f.key <= g.last)));
-    return holding.length > 0 && holding.every((g) => g.refused === true);
+    return holding.length > 0 && holding.every((g) => g.refused === true && g.first === f.key && g.last === f.key);
   };
   const unrepairedFindings = report.findings.filter((f) => f.outcome !== 'repaired');
   const recountedSince = sinceOfRecounted(

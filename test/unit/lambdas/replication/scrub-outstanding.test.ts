@@ -710,4 +710,25 @@ describe('outstandingAfter: an object whose other copy was refused', () => {
     const again = outstandingAfter(report([...lost, notRead, plain]), NEXT, first);
     expect(again.notListedGroups).toEqual(expect.arrayContaining([expect.objectContaining({ first: pack, last: pack, refused: true })]));
   });
+
+  // Review r64T F3: a refused group's flag went to every key in its range: a new object between two refused ones, its
+  // other copy never read (the repair cutoff), came back refused, and status said no scrub verifies it till the
+  // permission is fixed. Only a group of that one key says the object itself was refused.
+  it("gives a refused group's flag only to the one key it counts, not to a new object within its range", () => {
+    const NEXT = '2026-11-28T03:00:00.000Z';
+    const lost = Array.from({ length: OUTSTANDING_LISTED }, (_, i): ScrubFinding => ({ vault: 'primary', key: key('00', i), problem: 'corrupt', detail: 'bad', outcome: 'unrepaired', reason: 'lost' }));
+    const refusedAt = (i: number): ScrubFinding => ({ ...refusedFinding, key: key('ab', i), problem: 'corrupt' });
+    const first = scrubRunRecordSchema.parse(scrubRunSummary(report([...lost, refusedAt(1), refusedAt(9)]), { environment: 'dev', startedAt: NOW, endedAt: NOW }));
+    expect(first.outstanding?.notListedGroups).toEqual([expect.objectContaining({ first: key('ab', 1), last: key('ab', 9), count: 2, refused: true })]);
+    const fresh: ScrubFinding = { vault: 'primary', key: key('ab', 5), problem: 'corrupt', detail: 'bad', outcome: 'unrepaired', reason: 'the repair cutoff came first', otherCopy: 'unverified' };
+    // Past the 100 lost ones still listed, it is counted in a group of its own: not refused, the earlier group kept so.
+    const next = outstandingAfter(report([fresh]), NEXT, first);
+    expect(next.notListedGroups).toEqual([expect.objectContaining({ first: key('ab', 1), last: key('ab', 9), refused: true }), expect.objectContaining({ first: fresh.key, last: fresh.key, count: 1 })]);
+    expect(next.notListedGroups?.[1]?.refused).toBeUndefined();
+    // Listed (an earlier record without the lost ones), it is a plain unverified copy.
+    const listed = outstandingAfter(report([fresh]), NEXT, { ...first, outstanding: { ...(first.outstanding as OutstandingScrub), objects: [] } });
+    const entry = listed.objects.find((o) => o.key === fresh.key);
+    expect(entry).toMatchObject({ otherCopy: 'unverified' });
+    expect(entry?.otherCopyRefused).toBeUndefined();
+  });
 });
