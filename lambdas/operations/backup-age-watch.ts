@@ -27,7 +27,8 @@ export type PlanBackupAges = { plan: string; lastCommittedAgeSeconds?: number; l
  * alarms OK while the plan's real backups stopped. Within the tolerance, skew reads as 0 s. A record whose start is
  * not a time (hand-written) is passed over with a warning too: the index reads it first of all (its key sorts by the
  * text), its age was NaN, no metric was published and the alarm (missing data is breaching) fired against sound
- * backups (review r64O F4). Starts are read as recordInstant reads them (a zoneless one as UTC).
+ * backups (review r64O F4). Starts are read as recordInstant reads them (a zoneless one as UTC), and the newest is the
+ * newest instant, read a day of text past the first DR-copied record (newestOf: the index orders by the start's text).
  */
 export async function watchBackupAges(
   environment: string,
@@ -53,18 +54,34 @@ export async function watchBackupAges(
 }
 
 /**
+ * How far below the newest DR-copied start's instant, as ISO text, the watch keeps reading the index: a start written
+ * with an offset (at most ±14 h) or with no zone (read as UTC) sorts by its local fields, so one newer as an instant may
+ * sort after it by up to 14 h of text. A day covers that with room; a plan of hourly backups reads some 25 more records.
+ */
+const TEXT_ORDER_MARGIN_MS = 86_400_000;
+
+/**
  * The plan's newest committed backup and its newest one the DR vault holds, reading newest first only until both
  * are found (audit R26 F1): reading the whole history every few minutes ran the function out of memory once a plan
- * had years of hourly backups, and then every plan's age alarm fired. A record that does not validate is logged and
- * passed over: measuring the others is the point, and a plan left unmeasured would alarm as missing data.
+ * had years of hourly backups, and then every plan's age alarm fired. The index reads by the start's text, so the read
+ * goes on past the first DR-copied record until the text is more than TEXT_ORDER_MARGIN_MS (as ISO text) below the
+ * newest DR-copied instant found: a hand-written offset start that sorts later but is newer is read and taken (review
+ * r64U F2: a start of 23:50-05:00, 04:50Z, was not read behind one of 00:00Z, and the age was 5 h too old). A start
+ * in another form (a date written out in words) sorts apart from ISO ones and is not looked for past that margin.
+ * A record that does not validate is logged and passed over: measuring the others is the point, and a plan left
+ * unmeasured would alarm as missing data.
  */
 async function newestOf(plan: string, catalog: Pick<BackupCatalog, 'newestBackupsOfPlan'>, now: Date, warn: (message: string) => void): Promise<{ committed?: BackupHead; replicated?: BackupHead }> {
   let committed: BackupHead | undefined;
+  let replicated: BackupHead | undefined;
+  // The ISO text below which no start can stand for an instant newer than `replicated`'s (and so than `committed`'s).
+  let readDownTo: string | undefined;
   for await (const read of catalog.newestBackupsOfPlan(plan)) {
     if ('invalid' in read) {
       warn(`Backup age watch of plan "${plan}" passed over a catalog record it cannot read: ${read.invalid.message}`);
       continue;
     }
+    if (readDownTo !== undefined && read.head.startedAt < readDownTo) break;
     if (read.head.status !== 'COMMITTED') continue;
     // The record's own text, escaped and cut: a newline or ESC in it would forge the log's lines.
     const shownId = shownItemKeyPart(read.head.backupId);
@@ -80,8 +97,12 @@ async function newestOf(plan: string, catalog: Pick<BackupCatalog, 'newestBackup
       continue;
     }
     // The index orders by the start's text: among the records read, a hand-written start (an offset, no zone) may be newer.
-    if (!committed || recordInstant(read.head.startedAt) > recordInstant(committed.startedAt)) committed = read.head;
-    if (read.head.copies?.dr === 'COMMITTED') return { committed, replicated: read.head };
+    const at = recordInstant(read.head.startedAt);
+    if (!committed || at > recordInstant(committed.startedAt)) committed = read.head;
+    if (read.head.copies?.dr === 'COMMITTED' && (!replicated || at > recordInstant(replicated.startedAt))) {
+      replicated = read.head;
+      readDownTo = new Date(at - TEXT_ORDER_MARGIN_MS).toISOString();
+    }
   }
-  return committed ? { committed } : {};
+  return { ...(committed ? { committed } : {}), ...(replicated ? { replicated } : {}) };
 }
