@@ -1,4 +1,4 @@
-import { type HistoryEvent as SfnHistoryEvent, paginateGetExecutionHistory, type SFNClient } from '@aws-sdk/client-sfn';
+import { GetExecutionHistoryCommand, type HistoryEvent as SfnHistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
 import { type HistoryEvent } from '../local/executor/execution-history';
 
 /**
@@ -18,14 +18,23 @@ export function failureReportInputOf(events: readonly HistoryEvent[]): unknown {
 /**
  * An execution's in AWS, newest event first (the step ran just before the Fail state): one page of GetExecutionHistory,
  * which the runner already calls to follow the run. Read once the execution has failed, so no poll can have missed it.
+ * `abortSignal` ends a request in flight (an operator's Ctrl-C): left to its timeout, it held the process for its 20 s
+ * after the command had written its outcome (review r64M F1).
  */
-export async function failureReportInputInAws(sfn: SFNClient, executionArn: string): Promise<unknown> {
-  const pages = paginateGetExecutionHistory({ client: sfn, pageSize: 100 }, { executionArn, reverseOrder: true, includeExecutionData: true });
-  for await (const page of pages) {
+export async function failureReportInputInAws(sfn: SFNClient, executionArn: string, abortSignal?: AbortSignal): Promise<unknown> {
+  let nextToken: string | undefined;
+  do {
+    const token = nextToken;
+    const page = await sfn.send(
+      new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, includeExecutionData: true, maxResults: 100, ...(token !== undefined ? { nextToken: token } : {}) }),
+      abortSignal !== undefined ? { abortSignal } : {},
+    );
     const entered = (page.events ?? []).find((e: SfnHistoryEvent) => e.type === 'PassStateEntered' && e.stateEnteredEventDetails?.name === FAILURE_REPORT_STATE);
-    if (!entered) continue;
-    const input = entered.stateEnteredEventDetails?.input;
-    return input === undefined ? undefined : (JSON.parse(input) as unknown);
-  }
+    if (entered) {
+      const input = entered.stateEnteredEventDetails?.input;
+      return input === undefined ? undefined : (JSON.parse(input) as unknown);
+    }
+    nextToken = page.nextToken;
+  } while (nextToken !== undefined);
   return undefined;
 }
