@@ -111,13 +111,38 @@ export function decideVaultForget(snapshots: readonly Snapshot[], policy: Retent
     );
     for (const v of verdicts) decisions.push({ snapshot: byId.get(v.backupId) as Snapshot, forget: !v.keep, reasons: v.reasons });
   }
-  return decisions.sort((a, b) => (a.snapshot.time < b.snapshot.time ? 1 : a.snapshot.time > b.snapshot.time ? -1 : 0));
+  // Newest first by the instant each time names (raw text sorts '2026-…' with any other text), the undated after them.
+  return decisions.sort((a, b) => byInstantNewestFirst(a.snapshot, b.snapshot));
 }
 
-/** When the snapshot's backup started, or undefined when its `time` (any text its object holds) does not read as one. */
+/**
+ * The form commitSnapshot writes a snapshot's `time` in (Date#toISOString). Anything else is not read as a time: V8's
+ * Date.parse reads almost any text ending in digits as one ('corrupt 7' is July 2001, '08/12/2026' the 12th of
+ * August), and a damaged time so read would be counted by keep-last, keeping one real snapshot fewer.
+ */
+const COMMITTED_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+/** The instant of the snapshot's `time`, or undefined when it is not in the form a commit writes or names no instant. */
+function timeOf(s: Snapshot): number | undefined {
+  if (!COMMITTED_TIME.test(s.time)) return undefined;
+  const instant = Date.parse(s.time);
+  return Number.isNaN(instant) ? undefined : instant;
+}
+
+/** When the snapshot's backup started, or undefined when its `time` (any text its object holds) is not a committed time. */
 function startedAtOf(s: Snapshot): string | undefined {
-  const start = Date.parse(s.time) - s.stats.durationMs;
-  return Number.isNaN(new Date(start).getTime()) ? undefined : snapshotStartedAt(s);
+  const time = timeOf(s);
+  if (time === undefined || Number.isNaN(new Date(time - s.stats.durationMs).getTime())) return undefined;
+  return snapshotStartedAt(s);
+}
+
+function byInstantNewestFirst(a: Snapshot, b: Snapshot): number {
+  const ta = timeOf(a);
+  const tb = timeOf(b);
+  if (ta !== undefined && tb !== undefined) return tb - ta;
+  if (ta !== undefined) return -1;
+  if (tb !== undefined) return 1;
+  return a.time < b.time ? 1 : a.time > b.time ? -1 : 0;
 }
 
 /**

@@ -367,6 +367,38 @@ describe('lifeboat vault forget', () => {
     }
   });
 
+  // Review r64R F1: a time V8's Date.parse reads though it is not the form a commit writes ('damaged Tue, 08 Dec 2026 …')
+  // was counted as the newest snapshot, so --keep-last 1 kept it and forgot every real backup of its directory.
+  it('counts no snapshot whose time is not in the form a commit writes, even one Date.parse reads, and lists by instant', async () => {
+    const damaged = ofA[0] as string;
+    const list = Vault.prototype.listSnapshots;
+    const listed = jest.spyOn(Vault.prototype, 'listSnapshots').mockImplementation(async function (this: Vault) {
+      const snapshots = await list.call(this);
+      const second = (snapshots.find((s) => s.id === ofA[2])?.time ?? '').replace(/\.\d+Z$/, '');
+      return snapshots.map((s) => {
+        if (s.id === damaged) return { ...s, time: `damaged ${new Date().toUTCString()}` };
+        // Within one second, as text 'Z' sorts after '.5Z', as instants the .5 is the later one.
+        if (s.id === ofA[1]) return { ...s, time: `${second}.5Z` };
+        if (s.id === ofA[2]) return { ...s, time: `${second}Z` };
+        return s;
+      });
+    });
+    try {
+      const io = recordingCliIo();
+      expect(await vaultForget([], { vault, keyFile, keepLast: '1', dryRun: true }, { io })).toBe(0);
+      // Of a's two real snapshots one is kept; the damaged one is kept too, counted by no rule.
+      expect(io.lines.filter((l) => l.startsWith('would forget'))).toHaveLength(1);
+      const damagedLine = io.lines.find((l) => l.includes(damaged.slice(0, 12))) ?? '';
+      expect(damagedLine).toMatch(/^keep .*is not a date and time, so no rule can count it and it is kept/);
+      // Newest first by instant (ofA[1]'s .5 before ofA[2]'s whole second), the undated last.
+      const order = io.lines.filter((l) => /^(keep|would forget) /.test(l)).map((l) => (/[0-9a-f]{12}/.exec(l) ?? [''])[0]);
+      expect(order.indexOf((ofA[1] as string).slice(0, 12))).toBeLessThan(order.indexOf((ofA[2] as string).slice(0, 12)));
+      expect(order.at(-1)).toBe(damaged.slice(0, 12));
+    } finally {
+      listed.mockRestore();
+    }
+  });
+
   // f64W: a snapshot whose time is not a time stopped `forget --keep-*` with a bare "Invalid time value" naming neither the
   // snapshot nor a way on. It is kept, as restic leaves a snapshot it cannot read, with the reason and the forget by name.
   it('keeps a snapshot whose time is not a time, naming it and how to forget it, and applies the rules to the others', async () => {
