@@ -159,13 +159,15 @@ export async function backupsListCommand(options: BackupsListOptions, deps: Part
     if (unconfigured !== undefined) io.err(unconfigured);
     let records: BackupRecord[];
     let fromDr = false;
+    // A refused plan list leaves unconfigured plans out, said once the region's list is read: never a reason for the DR fallback (review r64W F1).
+    let unlistedPlans: string | undefined;
     try {
-      records = await listedBackups(access, 'primary', options);
+      ({ records, unlistedPlans } = await listedBackups(access, 'primary', options));
     } catch (primaryErr) {
       // The primary region down: what the DR region can restore is in the DR catalog (its restore runbook reads it).
       const primaryProblem = `the primary catalog (${access.environment.primaryRegion}) could not be read: ${errorMessage(primaryErr)}`;
       try {
-        records = await listedBackups(access, 'dr', options);
+        ({ records, unlistedPlans } = await listedBackups(access, 'dr', options));
       } catch (drErr) {
         io.err(`lifeboat backups list: ${primaryProblem}; the DR catalog (${access.environment.drRegion}) neither: ${errorMessage(drErr)}`);
         return 1;
@@ -176,6 +178,7 @@ export async function backupsListCommand(options: BackupsListOptions, deps: Part
           "restore one with `lifeboat restore --from dr …` (the DR region's restore runbook, which works with the primary region down), or fail a plan over with `lifeboat failover --plan …`.",
       );
     }
+    if (unlistedPlans !== undefined) io.err(unlistedPlans);
     // An empty DR catalog with the primary down may be a lost one, not a DR vault without backups: "No backups." alone
     // left nothing to do during the outage (audit a59A F1). The CLI may not list the DR vault here, hence the "if".
     if (fromDr && records.length === 0) {
@@ -232,19 +235,39 @@ function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** The backups a list shows, from one region's catalog, newest first; the catalog validates every record it reads (lambdas/catalog/backup-record.ts). */
-async function listedBackups(access: EnvironmentAccess, region: 'primary' | 'dr', options: BackupsListOptions): Promise<BackupRecord[]> {
+/**
+ * The backups a list shows, from one region's catalog, newest first; the catalog validates every record it reads
+ * (lambdas/catalog/backup-record.ts). unlistedPlans: the warning when --all could not read which plans the catalog holds.
+ */
+async function listedBackups(access: EnvironmentAccess, region: 'primary' | 'dr', options: BackupsListOptions): Promise<{ records: BackupRecord[]; unlistedPlans?: string }> {
   const catalog = access.catalogIn(region);
-  if (options.source !== undefined) return catalog.listBackupsOfSource(options.source);
+  if (options.source !== undefined) return { records: await catalog.listBackupsOfSource(options.source) };
   const configured = access.environment.plans.map((p) => p.name);
+  let plans = options.plan !== undefined ? [options.plan] : configured;
+  let unlistedPlans: string | undefined;
   // --all: also the plans no longer configured (removed or renamed) whose backups the catalog still holds, which the
   // doctor and the prune's stop send the operator here to see (review r64Q F3: the list queried configured plans only).
-  const plans = options.plan !== undefined ? [options.plan] : options.all ? [...new Set([...configured, ...(await catalog.recordedPlanNames())])] : configured;
+  // That takes a Scan, which the operator's documented policy (GetItem, Query) may not grant: the configured plans are
+  // listed all the same, as before --all read them (review r64W F1: the list exited 1, or blamed the primary region).
+  if (options.plan === undefined && options.all) {
+    try {
+      plans = [...new Set([...configured, ...(await catalog.recordedPlanNames())])];
+    } catch (err) {
+      unlistedPlans = `warning: plans no longer in the config are not listed: ${planListFailure(err)} (${errorMessage(err)}); list one with --plan <name>, or grant the Scan (docs/RUNBOOKS.md, "What each persona needs")`;
+    }
+  }
   const records: BackupRecord[] = [];
   for (const plan of plans) records.push(...(await catalog.listBackupsOfPlan(plan)));
   if (options.plan === undefined) records.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
   // Forgotten backups stay in the catalog for the history, and claimed ones are on their way there; --all shows them.
-  return options.all ? records : records.filter((r) => r.forgottenAt === undefined && r.forgettingAt === undefined);
+  const listed = options.all ? records : records.filter((r) => r.forgottenAt === undefined && r.forgettingAt === undefined);
+  return unlistedPlans === undefined ? { records: listed } : { records: listed, unlistedPlans };
+}
+
+/** A denial is the caller's policy to fix; anything else (a throttle, a timeout) may pass on a retry. */
+function planListFailure(err: unknown): string {
+  const refused = err instanceof Error && (err.name === 'AccessDeniedException' || /not authorized/i.test(err.message));
+  return `dynamodb:Scan on the byPlan index ${refused ? 'was refused' : 'failed'}`;
 }
 
 /**

@@ -44,3 +44,35 @@ it('backups list without --all lists the configured plans only, and reads no pla
   expect(JSON.parse(out.join('\n'))).toEqual([]);
   expect(ddb.commandCalls(ScanCommand)).toEqual([]);
 });
+
+/** The denial an operator with the documented policy (GetItem, Query; no Scan) gets. */
+const scanDenied = () =>
+  Object.assign(new Error('User: arn:aws:sts::000000000000:assumed-role/operator/x is not authorized to perform: dynamodb:Scan on resource: arn:aws:dynamodb:us-east-1:000000000000:table/lifeboat-dev-catalog/index/byPlan'), {
+    name: 'AccessDeniedException',
+    $fault: 'client',
+    $metadata: { httpStatusCode: 400 },
+  });
+const demo = { ...record, pk: 'BACKUP#b-2', backupId: 'b-2', plan: 'demo' };
+
+it('backups list --all without dynamodb:Scan lists the configured plans from the primary, warns of the unconfigured ones, exits 0 (review r64W F1)', async () => {
+  ddb.on(QueryCommand).callsFake((input: { ExpressionAttributeValues?: Record<string, unknown> }) => ({ Items: input.ExpressionAttributeValues?.[':plan'] === 'demo' ? [demo] : [] }));
+  ddb.on(ScanCommand).rejects(scanDenied());
+  const { out, err, io } = capturedCliIo();
+  expect(await backupsListCommand({ ...target, all: true, json: true }, { io })).toBe(0);
+  expect((JSON.parse(out.join('\n')) as { backupId: string }[]).map((r) => r.backupId)).toEqual(['b-2']);
+  expect(err).toEqual([expect.stringMatching(/^warning: plans no longer in the config are not listed: dynamodb:Scan on the byPlan index was refused \(User: .* is not authorized to perform: dynamodb:Scan .*\); list one with --plan <name>/)]);
+  // Never the DR fallback: nothing names the primary region unreadable, and only one catalog was scanned.
+  expect(err.join('\n')).not.toMatch(/could not be read|DR catalog/);
+  expect(ddb.commandCalls(ScanCommand)).toHaveLength(1);
+});
+
+it('backups list --all with the Scan refused in the primary only still lists the primary, not the DR catalog (review r64W F1)', async () => {
+  ddb.on(QueryCommand).callsFake((input: { ExpressionAttributeValues?: Record<string, unknown> }) => ({ Items: input.ExpressionAttributeValues?.[':plan'] === 'demo' ? [demo] : [] }));
+  ddb.on(ScanCommand).rejectsOnce(scanDenied()).resolves({ Items: [{ plan: 'demo' }, { plan: OLD }] });
+  const { out, err, io } = capturedCliIo();
+  expect(await backupsListCommand({ ...target, all: true }, { io })).toBe(0);
+  expect(out.some((l) => l.startsWith('b-2'))).toBe(true);
+  expect(out.some((l) => l.startsWith('b-1'))).toBe(false);
+  expect(err).toHaveLength(1);
+  expect(err[0]).toMatch(/^warning: plans no longer in the config are not listed/);
+});
