@@ -26,10 +26,12 @@ const UNREPAIRED_SHOWN = 5;
  * bad in one). Every one was said to have no good copy in either vault, one whose other copy was refused, archived or
  * left unread at the cutoff too, in the only message of an unrecorded run (review r64K F1).
  */
-const KNOWN_WORDS: Readonly<Record<MappedKind, (other: string) => string>> = {
+const KNOWN_WORDS: Readonly<Record<MappedKind, (other: string, otherVault: string) => string>> = {
   lost: () => 'lost: no good copy in either vault',
   refused: (other) => `${other} unverified: its read was refused`,
   archived: (other) => `${other} archived, not read`,
+  // Said as the cutoff's until review r64T F2, though the run had no cutoff: the vault did not open.
+  unopened: (_other, otherVault) => `its copy unverified: ${otherVault} could not be opened`,
   unverified: (other) => `${other} unverified: the repair's cutoff came first`,
 };
 
@@ -37,8 +39,9 @@ const KNOWN_WORDS: Readonly<Record<MappedKind, (other: string) => string>> = {
 function shownUnrepaired(key: string, sides: readonly VaultSide[], known: MappedKind | undefined): string {
   const bad = sides.join(', ');
   if (known === undefined) return `${shownVaultKey(key)} (${bad})`;
-  const other = sides.length === 1 && sides[0] !== undefined ? `the ${otherSide(sides[0])} vault's copy` : 'its other copy';
-  return `${shownVaultKey(key)} (${bad}; ${KNOWN_WORDS[known](other)})`;
+  const otherVault = sides.length === 1 && sides[0] !== undefined ? `the ${otherSide(sides[0])} vault` : 'the other vault';
+  const other = sides.length === 1 ? `${otherVault}'s copy` : 'its other copy';
+  return `${shownVaultKey(key)} (${bad}; ${KNOWN_WORDS[known](other, otherVault)})`;
 }
 
 /** The kind of the object at `key`, by its prefix. */

@@ -9,6 +9,7 @@ import { ReadsStoppedError, readsUntilVault } from './reads-until-vault';
 import { DAMAGE_MAPPING_MARGIN_MS } from './scrub-time-reserves';
 import { type ScrubFinding } from './scrub-report';
 import { verifyBackupLine } from './verify-backup-line';
+import { otherSide } from './other-side';
 
 /** The unrepaired objects mapped to their backups: those lost (`damage`), the others (`archivedCopyDamage`), and whether the deadline cut the mapping. */
 export type UnrepairedDamage = { readonly damage: readonly DamagedObject[]; readonly archivedCopyDamage: readonly DamagedObject[]; readonly cut: boolean };
@@ -17,7 +18,8 @@ export type UnrepairedDamage = { readonly damage: readonly DamagedObject[]; read
  * The findings left unrepaired with no good copy, mapped to the backups they hit (describeDamageUntil). The index objects
  * the run read already (`indexObjects`) are taken from there, not read again. `commandOptions`: the scrub's target
  * options, which every command line of a note ends with (until review r59D F2 they were bare: pasted after a scrub in
- * AWS, they scrubbed the local cloud). `run`: the scrub's repair, which a refused read's advice words.
+ * AWS, they scrubbed the local cloud). `run`: the scrub's repair, which a refused read's advice words. `vaults`: every
+ * vault the run opened, the other vault too: an unverified finding whose other vault is absent is told as unopened.
  */
 export async function mapUnrepairedDamage(
   findings: readonly ScrubFinding[],
@@ -35,7 +37,9 @@ export async function mapUnrepairedDamage(
   for (const f of findings) {
     if (f.outcome !== 'unrepaired' || f.goodCopy === true) continue;
     unrepaired.set(f.key, [...(unrepaired.get(f.key) ?? []), f.vault].sort((a, b) => (a === 'primary' ? -1 : b === 'primary' ? 1 : 0)));
-    const kind: MappedKind = f.otherCopyRefused === true ? 'refused' : (f.otherCopy ?? 'lost');
+    // Unverified with its other vault not opened: unread for that, not for the repair's cutoff (review r64T F2).
+    const unopened = f.otherCopy === 'unverified' && vaults[otherSide(f.vault)] === undefined;
+    const kind: MappedKind = f.otherCopyRefused === true ? 'refused' : unopened ? 'unopened' : (f.otherCopy ?? 'lost');
     const was = left.get(f.key);
     const problems = new Set([...(was?.problems ?? []), f.problem]);
     const copiedInto = new Set([...(was?.copiedInto ?? []), ...(f.copiedIn === true ? [f.vault] : [])]);
@@ -60,8 +64,9 @@ export async function mapUnrepairedDamage(
  */
 function whenMappedAgain(key: string, kind: MappedKind, problems: ReadonlySet<ScrubFinding['problem']>, copiedInto: ReadonlySet<VaultSide>, options: string): string {
   const snapshotId = idFromKey(SNAPSHOTS_PREFIX, key);
-  if (snapshotId && copiedInto.size > 0) return `the next scrub of that vault checks it again and names them if its time allows; meanwhile its backup is the catalog record whose sources list snapshot ${snapshotId}${kind === 'unverified' || kind === 'refused' ? `, to check with ${verifyBackupLine(copiedInto, options)}` : ''}`;
+  if (snapshotId && copiedInto.size > 0) return `the next scrub of that vault checks it again and names them if its time allows; meanwhile its backup is the catalog record whose sources list snapshot ${snapshotId}${kind === 'unverified' || kind === 'unopened' || kind === 'refused' ? `, to check with ${verifyBackupLine(copiedInto, options)}` : ''}`;
   if (kind === 'unverified') return `${whenRepairedAgain(problems, options)} (or names them)`;
+  if (kind === 'unopened') return `once the other vault opens, \`lifeboat scrub --fraction 1 --repair${options}\` verifies and copies it (or names them)`;
   if (kind === 'refused') return `its other copy ${REFUSED_COPY} (which names them)`;
   if (snapshotId) return `no later scrub names them: its backup is the catalog record whose sources list snapshot ${snapshotId}`;
   if (problems.has('missing')) return 'the next scrub names them';

@@ -142,3 +142,25 @@ describe('an object an earlier run found lost, found again while the other vault
     }
   });
 });
+
+/**
+ * Review r64T F2: a stop of the damage mapping named an object found while the other vault could not be opened as left
+ * unread because "the repair's cutoff came first": the run had no cutoff, the vault did not open.
+ */
+it("a refused mapping read names an object whose other vault did not open as such, not as the repair cutoff's", async () => {
+  const [pack] = await listKeys(pair.primary.store, 'data/');
+  if (pack === undefined) throw new Error('the pair has a pack');
+  await corrupt(pair.primary.store, pack);
+  // The mapping's reads of snapshots and manifests (after the check's own first read of each) are refused.
+  const denied = Object.assign(new Error('User: x is not authorized to perform: kms:Decrypt'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+  const seen = new Map<string, number>();
+  const get = pair.primary.store.get.bind(pair.primary.store);
+  pair.primary.store.get = (key, range) => {
+    const n = (seen.get(key) ?? 0) + 1;
+    seen.set(key, n);
+    return (key.startsWith('manifest/') || key.startsWith('snapshots/')) && n >= 2 ? Promise.reject(denied) : get(key, range);
+  };
+  const run = scrubVaults({ ...everything, concurrency: 1, vaults: { primary: pair.primary } });
+  await expect(run).rejects.toThrow(`${pack} (primary; its copy unverified: the dr vault could not be opened)`);
+  await expect(run).rejects.not.toThrow('cutoff');
+});

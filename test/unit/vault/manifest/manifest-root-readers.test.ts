@@ -300,7 +300,8 @@ it("an object whose other copy's read was refused and whose mapping the deadline
   const unverified = { vault: 'primary', key, problem: 'missing', detail: 'lacks it', outcome: 'unrepaired', reason: 'the repair cutoff came first', otherCopy: 'unverified' } as const;
   const refused = { ...unverified, reason: "reading the dr vault's copy was refused (…)", otherCopyRefused: true } as const;
   const noteOf = async (finding: typeof unverified | typeof refused): Promise<string | undefined> => {
-    const { archivedCopyDamage, cut } = await mapUnrepairedDamage([finding], { primary: vault }, DAMAGE_MAPPING_MARGIN_MS, () => 0, undefined, ' --env prod');
+    // Both vaults open (one stands for both): a finding whose other vault is absent had it unopened (review r64T F2).
+    const { archivedCopyDamage, cut } = await mapUnrepairedDamage([finding], { primary: vault, dr: vault }, DAMAGE_MAPPING_MARGIN_MS, () => 0, undefined, ' --env prod');
     expect(cut).toBe(true);
     return archivedCopyDamage[0]?.note;
   };
@@ -309,6 +310,9 @@ it("an object whose other copy's read was refused and whose mapping the deadline
   );
   // A copy the deadline left unread keeps its wording.
   expect(await noteOf(unverified)).toBe("the backups it holds data of were not worked out: the run's deadline came first; the next scrub with repair verifies and copies it (or names them)");
+  // One whose other vault could not be opened says so, not the cutoff's words (review r64T F2).
+  const { archivedCopyDamage } = await mapUnrepairedDamage([unverified], { primary: vault }, DAMAGE_MAPPING_MARGIN_MS, () => 0, undefined, ' --env prod');
+  expect(archivedCopyDamage[0]?.note).toBe("the backups it holds data of were not worked out: the run's deadline came first; once the other vault opens, `lifeboat scrub --fraction 1 --repair --env prod` verifies and copies it (or names them)");
 });
 
 it('entries from a path read only the pages from the one that may hold it on (a restore shard starts at its own page)', async () => {
