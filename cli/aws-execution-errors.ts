@@ -51,8 +51,9 @@ function wayOut(unsent: UnsentForCredentials, side: 'primary' | 'dr'): string {
  * Functions', which says its refusals in JSON, but a proxy's or firewall's, so the start most likely did not reach it.
  * It was retried, looked up and said to have maybe started, exit 5 with the ARN of an execution that does not exist,
  * and neither the status nor the page's kind was said (review r64I F1). A proxy may pass the request on and answer with
- * its own page all the same, so it is "most likely", with what one lookup by the run's name answered and the line to
- * look again (review r64S F2).
+ * its own page all the same, so it is "most likely", with what the lookup by the run's name answered and the line to
+ * look again (review r64S F2). Only an answered lookup gives it: ExecutionDoesNotExist twice (once may lag a start), or
+ * a 4xx page of the same kind; a lookup without answer leaves the start unknown (review r64X F1, F2).
  */
 export class WorkflowStartRefusedInBetweenError extends Error {
   constructor(
@@ -61,13 +62,19 @@ export class WorkflowStartRefusedInBetweenError extends Error {
     region: string,
     page: UnreadPage,
     cause: unknown,
-    /** How the lookup of the execution by its name failed (ExecutionDoesNotExist, or a page of the same proxy). */
+    /** How the lookup of the execution by its name was answered (ExecutionDoesNotExist, or a 4xx page of the same kind). */
     lookup: unknown,
+    /** The pause after which the lookup was made again (its first ExecutionDoesNotExist may lag a start), if it was. */
+    againAfterMs?: number,
   ) {
+    const looked =
+      againAfterMs !== undefined
+        ? `, and the lookup by its name, made again ${againAfterMs / 1000} s later (DescribeExecution may lag a start), ${answerText(lookup)}`
+        : lookupText(lookup, undefined);
     super(
       `StartExecution of state machine ${stateMachineArn} was answered with ${unreadPageWords(page)}: not Step Functions' — a proxy in between? ` +
         `Step Functions says its refusals in JSON the CLI reads, so the start most likely did not reach it and the workflow most likely was not started` +
-        `${lookupText(lookup, undefined)}. Check the network path to Step Functions in ${region} (HTTPS_PROXY, NO_PROXY, a firewall, a VPC endpoint), ` +
+        `${looked}. Check the network path to Step Functions in ${region} (HTTPS_PROXY, NO_PROXY, a firewall, a VPC endpoint), ` +
         `then look for its execution with \`aws stepfunctions describe-execution --region ${region} --execution-arn ${executionArnOf(stateMachineArn, executionName)}\` ` +
         `before running the command again (a proxy may pass a request on and answer with its own page).`,
       { cause },

@@ -450,7 +450,7 @@ function sameInput(existing: string | undefined, inputText: string): boolean {
  * An answer the SDK could not read (unread-answer.ts) counts as no answer: AWS may have started the run behind it. So
  * does a success without the execution's ARN (StartAnswerWithoutArnError). A 4xx page the SDK could not read is not
  * AWS's: something in between refused the start, which most likely did not reach Step Functions: the execution is looked
- * up once by its name, then WorkflowStartRefusedInBetweenError (review r64S F2).
+ * up by its name (refusedInBetween), then WorkflowStartRefusedInBetweenError (review r64S F2, r64X F1/F2).
  *
  * An attempt whose credentials could not be had was not sent (unsent-for-credentials.ts). A provider's silence is
  * thrown again at once for a minute (unanswered-credentials-memory.ts), so it is not tried again: the next attempts and
@@ -564,18 +564,43 @@ async function lookUpStarted(
 
 /**
  * A refusal in between on the start's very first try: most likely it did not reach Step Functions, but a proxy may pass
- * a request on and answer with its own block page all the same (review r64S F2). One DescribeExecution by the run's name
- * settles the common case: found, the execution is this run's if its input is ours (`adopted`); else the error says
- * "most likely not started" with what the lookup answered, and the line to look again.
+ * a request on and answer with its own block page all the same (review r64S F2). The run's name settles it: found, the
+ * execution is this run's if its input is ours (`adopted`). ExecutionDoesNotExist may lag a start (DescribeExecution is
+ * eventually consistent), so it is looked up once more after LATE_START_PAUSE_MS before "most likely not started"
+ * (review r64X F1). That is said only when the lookup answered (ExecutionDoesNotExist, or a 4xx page of the same kind:
+ * the proxy blocks it too); a lookup without answer (a timeout, a refused connection, a 5xx, an AccessDenied) settles
+ * nothing, and the start is unknown, exit 5 (review r64X F2).
  */
 async function refusedInBetween(a: StartCall, page: UnreadPage, refusal: unknown): Promise<{ executionArn: string; adopted: boolean }> {
   const executionArn = executionArnOf(a.stateMachineArn, a.executionName);
-  try {
-    await a.call('DescribeExecution', (abortSignal) => a.sfn.send(new DescribeExecutionCommand({ executionArn }), { abortSignal }));
-  } catch (lookup) {
-    throw new WorkflowStartRefusedInBetweenError(a.stateMachineArn, a.executionName, a.region, page, refusal, lookup);
-  }
-  return { executionArn, adopted: true };
+  const lookUp = async (): Promise<unknown> => {
+    try {
+      await a.call('DescribeExecution', (abortSignal) => a.sfn.send(new DescribeExecutionCommand({ executionArn }), { abortSignal }));
+      return undefined;
+    } catch (lookup) {
+      if (!isNotFound(lookup) && !isRefusalPage(lookup)) {
+        throw new WorkflowStartUnansweredError(a.stateMachineArn, a.executionName, a.region, 1, refusal, { lookup });
+      }
+      return lookup;
+    }
+  };
+  const first = await lookUp();
+  if (first === undefined) return { executionArn, adopted: true };
+  if (!isNotFound(first)) throw new WorkflowStartRefusedInBetweenError(a.stateMachineArn, a.executionName, a.region, page, refusal, first);
+  await a.wait(LATE_START_PAUSE_MS, a.signal);
+  const again = await lookUp();
+  if (again === undefined) return { executionArn, adopted: true };
+  throw new WorkflowStartRefusedInBetweenError(a.stateMachineArn, a.executionName, a.region, page, refusal, again, LATE_START_PAUSE_MS);
+}
+
+function isNotFound(err: unknown): boolean {
+  return err instanceof Error && err.name === 'ExecutionDoesNotExist';
+}
+
+/** A 4xx page the SDK could not read: the same kind as the start's refusal, so the lookup was answered (and blocked). */
+function isRefusalPage(err: unknown): boolean {
+  const page = unreadPageOf(err);
+  return page !== undefined && isRefusalInBetween(page);
 }
 
 /** The pause before the last start under the run's name, so that a late attempt's execution is there to be answered with. */

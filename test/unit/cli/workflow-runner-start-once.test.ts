@@ -99,8 +99,11 @@ function bodyText(body: unknown): string {
   return body instanceof Uint8Array ? new TextDecoder().decode(body) : '{}';
 }
 
-/** An answer, or `'timeout'`: the request handler fails as the SDK's does when the request timeout passes (the SDK retries it). */
-type Answer = { status: number; body: string; contentType?: string } | 'timeout';
+/**
+ * An answer, or `'timeout'`: the request handler fails as the SDK's does when the request timeout passes (the SDK retries
+ * it), or `'refused'`: as Node's does when nothing listens at the endpoint (ECONNREFUSED).
+ */
+type Answer = { status: number; body: string; contentType?: string } | 'timeout' | 'refused';
 
 function clientAnswering(answer: (operation: string, asked: { name?: string; input?: string; executionArn?: string }) => Answer, maxAttempts = 1) {
   const sent: string[] = [];
@@ -114,6 +117,7 @@ function clientAnswering(answer: (operation: string, asked: { name?: string; inp
         sent.push(operation);
         const answered = answer(operation, JSON.parse(bodyText(request.body)) as { name?: string; input?: string; executionArn?: string });
         if (answered === 'timeout') throw Object.assign(new Error('a request has exceeded the configured requestTimeout'), { name: 'TimeoutError' });
+        if (answered === 'refused') throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:443'), { code: 'ECONNREFUSED', errno: -111, syscall: 'connect' });
         const { status, body, contentType } = answered;
         return { response: { statusCode: status, headers: { 'content-type': contentType ?? 'application/x-amz-json-1.0' }, body: Readable.from([Buffer.from(body)]) } };
       },
@@ -180,14 +184,74 @@ it.each([403, 407])('a proxy\'s HTTP %i HTML page answering StartExecution is a 
   expect((err as Error).message).toBe(
     'StartExecution of state machine arn:aws:states:us-east-1:000000000000:stateMachine:lifeboat-dev-backup was answered with a page the CLI could not read ' +
       `(HTTP ${status}, text/html): not Step Functions' — a proxy in between? Step Functions says its refusals in JSON the CLI reads, so the start most likely did not reach it ` +
-      'and the workflow most likely was not started, and the lookup by its name answered ExecutionDoesNotExist: Execution Does Not Exist. ' +
+      'and the workflow most likely was not started, and the lookup by its name, made again 10 s later (DescribeExecution may lag a start), ' +
+      'answered ExecutionDoesNotExist: Execution Does Not Exist. ' +
       'Check the network path to Step Functions in us-east-1 (HTTPS_PROXY, NO_PROXY, a firewall, a VPC endpoint), then look for its execution with ' +
       `\`aws stepfunctions describe-execution --region us-east-1 --execution-arn arn:aws:states:us-east-1:000000000000:execution:lifeboat-dev-backup:${name}\` ` +
       'before running the command again (a proxy may pass a request on and answer with its own page).',
   );
   // Not an unknown outcome: the command exits 1 and writes no --json object with an execution that does not exist.
   expect(outcomeUnknownOf(err)).toBeUndefined();
-  expect(sent).toEqual(['StartExecution', 'DescribeExecution']);
+  expect(sent).toEqual(['StartExecution', 'DescribeExecution', 'DescribeExecution']);
+});
+
+/**
+ * Review r64X F1: after a proxy's page on the very first try, one DescribeExecution at once, and its ExecutionDoesNotExist
+ * ended the command "most likely was not started", exit 1, though DescribeExecution may lag a start the proxy passed on:
+ * a rerun (a new name) made a second run. It is looked up once more after the pause, and found there, followed.
+ */
+it('[lag] a start a proxy passed on and answered with its page, not found at once but on the second lookup, is followed', async () => {
+  const started = new Map<string, string>();
+  let lookups = 0;
+  const { client, sent } = clientAnswering((operation, asked) => {
+    if (operation === 'StartExecution') {
+      started.set(asked.name ?? 'unnamed', asked.input ?? '{}');
+      return { status: 403, body: PROXY_PAGE, contentType: 'text/html' };
+    }
+    if (operation === 'GetExecutionHistory') return { status: 200, body: JSON.stringify({ events: [] }) };
+    if (++lookups === 1) return { status: 400, body: JSON.stringify({ __type: 'ExecutionDoesNotExist', message: 'Execution Does Not Exist' }) };
+    const input = started.get(String(asked.executionArn).split(':').pop() ?? '');
+    return { status: 200, body: JSON.stringify({ status: 'SUCCEEDED', output: '{}', input, executionArn: asked.executionArn, stateMachineArn: 'y', startDate: 0 }) };
+  });
+  const { run, progress } = startWith(client);
+  expect(await run).toBeUndefined();
+  expect(progress[0]).toBe(`arn:aws:states:us-east-1:000000000000:execution:lifeboat-dev-backup:${[...started.keys()][0] ?? ''}`);
+  expect(sent.slice(0, 3)).toEqual(['StartExecution', 'DescribeExecution', 'DescribeExecution']);
+  expect(sent.filter((operation) => operation === 'StartExecution')).toHaveLength(1);
+});
+
+/**
+ * Review r64X F2: after a proxy's page on the very first try, a lookup that had no answer (a timeout, a refused
+ * connection, a 5xx page, an AccessDenied) still ended "most likely was not started", exit 1: nothing had settled it.
+ * The start is unknown: WorkflowStartUnansweredError, exit 5 with the UNKNOWN object of the execution its name would have.
+ */
+const notFound: Answer = { status: 400, body: JSON.stringify({ __type: 'ExecutionDoesNotExist', message: 'Execution Does Not Exist' }) };
+const unansweredLookups: [string, Answer[], string][] = [
+  ['[hang] timed out', ['timeout'], 'failed (TimeoutError: a request has exceeded the configured requestTimeout)'],
+  ['was refused a connection (ECONNREFUSED)', ['refused'], 'failed (Error: connect ECONNREFUSED 127.0.0.1:443)'],
+  ['got a 502 page', [{ status: 502, body: '<html>Bad Gateway</html>', contentType: 'text/html' }], 'was answered with a page the CLI could not read (HTTP 502, text/html)'],
+  [
+    'answered AccessDeniedException',
+    [{ status: 400, body: JSON.stringify({ __type: 'com.amazon.coral.service#AccessDeniedException', message: 'not authorized' }) }],
+    'answered AccessDeniedException: not authorized',
+  ],
+  ['answered ExecutionDoesNotExist, then timed out', [notFound, 'timeout'], 'failed (TimeoutError: a request has exceeded the configured requestTimeout)'],
+];
+it.each(unansweredLookups)('a proxy\'s page on the first try, then a lookup by the run\'s name that %s: may or may not have started, exit 5', async (_, lookupAnswers, said) => {
+  let lookups = 0;
+  const { client, sent } = clientAnswering((operation) =>
+    operation === 'StartExecution' ? { status: 403, body: PROXY_PAGE, contentType: 'text/html' } : (lookupAnswers[lookups++] ?? 'timeout'),
+  );
+  const { run, progress } = startWith(client);
+  const err = await run;
+  expect(err).toBeInstanceOf(WorkflowStartUnansweredError);
+  expect((err as Error).message).toContain(
+    `had no readable answer after 1 attempt; the last was answered with a page the CLI could not read (HTTP 403, text/html), and the lookup by its name ${said}, ` +
+      'so the workflow may or may not have started.',
+  );
+  expect((err as Error).message).not.toContain('most likely');
+  expect(outcomeUnknownOf(err)?.executionArn).toBe(progress[0]);
+  expect(sent).toEqual(['StartExecution', ...lookupAnswers.map(() => 'DescribeExecution')]);
 });
 
 /**
