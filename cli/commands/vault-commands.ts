@@ -621,7 +621,7 @@ export function vaultPrune(options: VaultPruneOptions, deps: Partial<VaultComman
     const dryRun = options.dryRun ?? false;
     const startedAt = new Date();
     const { report, temporaryFiles } = await pruneWithTemporaryFiles(vault, { ...settings, dryRun });
-    if (options.json) io.out(JSON.stringify({ ...report, temporaryFiles }, null, 2));
+    if (options.json) io.out(unseenJsonEscaped(JSON.stringify({ ...report, temporaryFiles }, null, 2)));
     else {
       // What earlier prunes condemned and this run left to its own grace: read again, a failure only shortens the Waiting line.
       const waiting = await earlierBatchesWaiting(vault, { graceMs: settings.graceMs, startedAt, now: new Date() }).catch(() => undefined);
@@ -652,7 +652,7 @@ export function vaultRepairIndex(options: VaultRepairIndexOptions, deps: Partial
     if (report.condemnedNotWeighed !== undefined) {
       io.err(`lifeboat vault: warning: ${report.packsLeftToPrune} pack(s) a pending prune condemns were left to it unread, because the snapshots could not be read to tell whether one needs them: ${report.condemnedNotWeighed}`);
     }
-    if (options.json) io.out(JSON.stringify({ vault: vault.location, ...report }, null, 2));
+    if (options.json) io.out(unseenJsonEscaped(JSON.stringify({ vault: vault.location, ...report }, null, 2)));
     else for (const line of repairReportLines(report, vault.location)) io.out(line);
     const advice = repairAdviceLines(report);
     for (const line of advice) io.err(line);
@@ -670,7 +670,7 @@ export function vaultRepairPruneState(options: VaultRepairPruneStateOptions, dep
     const vault = await openForCommand(options, env, io);
     const report = await repairPruneState(vault);
     if (options.json) {
-      io.out(JSON.stringify({ vault: vault.location, ...report }, null, 2));
+      io.out(unseenJsonEscaped(JSON.stringify({ vault: vault.location, ...report }, null, 2)));
       return EXIT_OK;
     }
     if (report.damaged.length === 0) io.out(`${vault.location}: prune's state is intact; nothing was changed`);

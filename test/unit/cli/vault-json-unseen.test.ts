@@ -1,6 +1,6 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { vaultBackup, vaultInit, vaultLs, vaultVerify } from '../../../cli/commands/vault-commands';
+import { vaultBackup, vaultInit, vaultLs, vaultPrune, vaultRepairIndex, vaultRepairPruneState, vaultVerify } from '../../../cli/commands/vault-commands';
 import { Vault } from '../../../vault/repository/vault';
 import { recordingCliIo } from '../../support/captured-cli-io';
 import { removeDir, tempDir } from '../../support/vault-test-helpers';
@@ -63,6 +63,24 @@ describe('lifeboat vault ls/verify --json', () => {
       expect((JSON.parse(out) as { unreferenced: Array<{ key: string }> }).unreferenced.map((o) => o.key)).toEqual([stray]);
     } finally {
       await fs.rm(path.join(vault, stray));
+    }
+  });
+
+  // Review r64R F2: `vault repair index --json` and `vault repair prune-state --json` wrote the vault's location (a
+  // directory any name can be) raw, and `vault prune --json` its report's keys and damage messages.
+  it('vault prune, repair index and repair prune-state --json write a vault location\'s unseen characters escaped', async () => {
+    const oddVault = path.join(dir, `vault${WEIRD}`);
+    expect(await vaultInit({ vault: oddVault, keyFile }, { io: recordingCliIo() })).toBe(0);
+    expect(await vaultBackup(source, { vault: oddVault, keyFile }, { io: recordingCliIo() })).toBe(0);
+    const prune = recordingCliIo();
+    expect(await vaultPrune({ vault: oddVault, keyFile, json: true }, { io: prune })).toBe(0);
+    expect(prune.lines.join('\n')).not.toMatch(UNSEEN);
+    for (const repair of [vaultRepairIndex, vaultRepairPruneState]) {
+      const io = recordingCliIo();
+      expect(await repair({ vault: oddVault, keyFile, json: true }, { io })).toBe(0);
+      const out = io.lines.join('\n');
+      expect(out).not.toMatch(UNSEEN);
+      expect((JSON.parse(out) as { vault: string }).vault).toBe(oddVault);
     }
   });
 });
