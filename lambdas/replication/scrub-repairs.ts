@@ -46,8 +46,9 @@ export function unopenedSourceReason(from: VaultSide, options = ''): string {
  * the loss stands (review r64T F1). `options`: as unopenedSourceReason's.
  */
 export function unopenedEarlierLossReason(from: VaultSide, earlier: EarlierLoss, options = ''): string {
-  const known = earlier === 'listed' ? 'an earlier scrub found no good copy of it there' : 'an earlier scrub counted it among objects with no good copy there';
-  return `the ${from} vault could not be opened, and ${known}: it is still lost; once that vault opens, \`lifeboat scrub --fraction 1 --repair${options}\` reads its copy again`;
+  // A group counts some keys of its range, not each: the object may be a new one there, so it is taken as lost, not said to be.
+  const known = earlier === 'listed' ? 'an earlier scrub found no good copy of it there: it is still lost' : 'an earlier scrub counted objects with no good copy there in a range that holds its key: it is taken as lost';
+  return `the ${from} vault could not be opened, and ${known}; once that vault opens, \`lifeboat scrub --fraction 1 --repair${options}\` reads its copy again`;
 }
 
 /**

@@ -126,7 +126,7 @@ describe('an object an earlier run found lost, found again while the other vault
       outstanding: { objects: [], notListed: 1, notListedSince: first.startedAt, notListedGroups: [{ problem: 'corrupt', first: 'data/0', last: 'data/g', vaults: ['primary'], count: 1, since: first.startedAt, cycle: 1, lost: true }] },
     };
     const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary }, earlierLosses: earlierLosses(counted) });
-    expect(report.findings.find((f) => f.key === pack)?.reason).toBe('the dr vault could not be opened, and an earlier scrub counted it among objects with no good copy there: it is still lost; once that vault opens, `lifeboat scrub --fraction 1 --repair` reads its copy again');
+    expect(report.findings.find((f) => f.key === pack)?.reason).toBe('the dr vault could not be opened, and an earlier scrub counted objects with no good copy there in a range that holds its key: it is taken as lost; once that vault opens, `lifeboat scrub --fraction 1 --repair` reads its copy again');
     const record = scrubRunSummary(report, at(2), { previous: counted, unopened: ['dr'] });
     expect(record.outcome).toBe('DAMAGED');
     expect(record.affectedBackups).toEqual([pair.backupId]);
