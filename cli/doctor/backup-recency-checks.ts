@@ -3,7 +3,9 @@ import { type BackupCatalog } from '../../lambdas/catalog/backup-catalog';
 import { type BackupRecord } from '../../lambdas/catalog/backup-record';
 import { INVALID_ITEM_LINES } from '../../lambdas/catalog/catalog-item-delete-command';
 import { startsInFuture } from '../../lambdas/catalog/future-start';
+import { newestFirst } from '../../lambdas/catalog/newest-first';
 import { parsedInstant } from '../../lambdas/catalog/parsed-instant';
+import { recordInstant } from '../../lambdas/catalog/record-instant';
 import { ITEM_KEY_SHOWN, shownItemKeyPart } from '../../lambdas/catalog/shown-item-key';
 import { cut } from '../../lambdas/runtime/cut-text';
 import { unseenOnlyEscaped } from '../../lambdas/runtime/quoted-service-words';
@@ -60,14 +62,19 @@ export async function checkLastBackup(catalog: BackupCatalog, ctx: DoctorContext
     return [unanswered ?? fail(name, `cannot read the catalog ${ctx.names.catalogTable}: ${(err as Error).message}`, 'allow dynamodb:Query on the catalog table and its byPlan index to the caller'), skipped(drName, `depends on ${name}, which failed`)];
   }
   const ahead = records.filter((r) => startsInFuture(r.startedAt, now));
-  const judged = records.filter((r) => !ahead.includes(r));
+  const untimed = records.filter((r) => Number.isNaN(recordInstant(r.startedAt)));
+  const unjudged = new Set([...ahead, ...untimed]);
+  // The catalog lists by the start's text, so a start that is no time ('hand-edited') sorted first: aged NaN, it read
+  // "within the RPO" while the real newest backup was days old (review r64Z F1). Judged newest first by the instant.
+  const judged = newestFirst(records.filter((r) => !unjudged.has(r)));
   const last = judged.find((r) => r.status === 'COMMITTED');
   const newest = judged[0];
   const newestFailed = newest?.status === 'FAILED' ? `; the newest run ${shownItemKeyPart(newest.backupId)} FAILED (${newest.error === undefined ? 'no error recorded' : cut(storedErrorShown(newest.error), ERROR_SHOWN, unseenOnlyEscaped)})` : '';
   // Where the failed run's whole error and cause are, with the doctor's own target options.
   const seeFailure = newestFailed ? `see why the newest run failed: ${ctx.lifeboat(`backups list --plan ${plan.name}`)} shows its error under its row; then ` : '';
   const backupResult = last ? recencyResult(name, ctx, plan, last, now, newestFailed, backupNow, seeFailure) : warn(name, `plan ${plan.name} has no committed backup yet${newestFailed}`, `${seeFailure}${backupNow}`);
-  const checked = ahead.length === 0 ? backupResult : withFutureStarts(backupResult, ahead, ctx, plan.name);
+  const timed = ahead.length === 0 ? backupResult : withFutureStarts(backupResult, ahead, ctx, plan.name);
+  const checked = untimed.length === 0 ? timed : withUntimedStarts(timed, untimed, ctx, plan.name);
   if (!last) return [checked, skipped(drName, 'no committed backup yet')];
 
   const dr = last.copies?.dr;
@@ -83,7 +90,7 @@ export async function checkLastBackup(catalog: BackupCatalog, ctx: DoctorContext
 /** The newest committed backup's age against the RPO. */
 function recencyResult(name: string, ctx: DoctorContext, plan: ProtectionPlanConfig, last: BackupRecord, now: Date, newestFailed: string, backupNow: string, seeFailure: string): CheckResult {
   const rpoMs = plan.objectives.rpoMinutes * 60_000;
-  const ageMs = now.getTime() - Date.parse(last.startedAt);
+  const ageMs = now.getTime() - recordInstant(last.startedAt);
   const age = `${shownItemKeyPart(last.backupId)} (${last.strategy}) started ${formatAge(ageMs)} ago`;
   const rpo = `RPO ${formatAge(rpoMs)}`;
   if (ageMs > rpoMs) {
@@ -105,6 +112,21 @@ function withFutureStarts(result: CheckResult, ahead: readonly BackupRecord[], c
   const detail = `${result.detail}; ${listed} ${one ? 'starts' : 'start'} in the future: the clock that wrote ${one ? 'it' : 'them'} or the catalog is wrong (not counted)`;
   // With the doctor's own target options, as every command it prints: bare, it listed another config's catalog (review r63J F1).
   const fix = `see ${ctx.lifeboat(`backups list --plan ${plan}`)}, and set right the clock of the host that ran ${one ? 'it' : 'them'} (or the times the catalog was rebuilt with)`;
+  return result.verdict === 'fail' ? { ...result, detail, fix: `${result.fix ?? ''}; ${fix}` } : warn(result.name, detail, result.fix ? `${result.fix}; ${fix}` : fix);
+}
+
+/**
+ * The line with the records whose startedAt is no time (recordInstant: NaN) named, as withFutureStarts names those
+ * ahead: a warning at least, their age unknown, so they are not counted. Named by id only, never the start's text (see
+ * the header), the first INVALID_ITEM_LINES, then how many more.
+ */
+function withUntimedStarts(result: CheckResult, untimed: readonly BackupRecord[], ctx: DoctorContext, plan: string): CheckResult {
+  const one = untimed.length === 1;
+  const more = untimed.length - INVALID_ITEM_LINES;
+  const named = untimed.slice(0, INVALID_ITEM_LINES).map((r) => `${shownItemKeyPart(r.backupId)} (${r.status})`);
+  const listed = `${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+  const detail = `${result.detail}; ${listed} ${one ? 'has a startedAt' : 'have startedAts'} that ${one ? 'is' : 'are'} not a time: the record${one ? ' was' : 's were'} written by hand or damaged (not counted)`;
+  const fix = `see ${ctx.lifeboat(`backups list --plan ${plan}`)}, and fix the startedAt of ${one ? 'that record' : 'those records'}`;
   return result.verdict === 'fail' ? { ...result, detail, fix: `${result.fix ?? ''}; ${fix}` } : warn(result.name, detail, result.fix ? `${result.fix}; ${fix}` : fix);
 }
 
