@@ -91,7 +91,7 @@ export async function backupsHoldCommand(backupId: string, options: BackupsHoldO
     // One hold per backup: a second reason replaces the first, and one release lifts it. Said, not done silently.
     // The hold matters more than the note: a read that fails only leaves the note out.
     const earlier = await first.getBackup(backupId).then((r) => r?.hold, () => undefined);
-    const deps = holdDeps(access, halves);
+    const deps = holdDeps(access, halves, options);
     // holdBackup reports any refusal of the DR catalog as a state of its own; a DR forget's claim is no outage, and running again changes nothing.
     let drForgetting: HoldOnForgettingBackupError | undefined;
     const dr = deps.dr;
@@ -176,7 +176,7 @@ export async function backupsReleaseCommand(backupId: string, options: BackupsRe
     halves = holdHalves(access, options);
     const refusals: LegalHoldReleaseRefusedError[] = [];
     const unread: HeldListUnreadError[] = [];
-    const { objectLegalHold, ...catalogs } = holdDeps(access, halves, (refusal) => refusals.push(refusal), (err) => unread.push(err));
+    const { objectLegalHold, ...catalogs } = holdDeps(access, halves, options, (refusal) => refusals.push(refusal), (err) => unread.push(err));
     // The record of the catalog this run writes first (the primary's, or with --only dr the DR one's) names the objects.
     const held = await (halves.primary ? access.catalog : access.catalogIn('dr')).getBackup(backupId);
     heldRecord = held;
@@ -281,6 +281,9 @@ function primaryRefusalAdvice(err: unknown, halves: HoldHalves | undefined, acce
   return ` (the primary catalog and vault are account ${access.environment.account}'s: run this with that account's credentials; the DR half takes account ${access.drAccount}'s, with --dr-profile or alone with --only dr)`;
 }
 
+/** The options catalogRebuildTargetLine reads. */
+type RebuildTarget = Parameters<typeof catalogRebuildTargetLine>[1];
+
 /**
  * The catalogs and the S3 legal holds of the vaults this run writes: the operator's credentials set them (no
  * Lifeboat role has s3:PutObjectLegalHold), on the buckets that have Object Lock; the DR side's credentials are
@@ -290,6 +293,8 @@ function primaryRefusalAdvice(err: unknown, halves: HoldHalves | undefined, acce
 function holdDeps(
   access: EnvironmentAccess,
   halves: HoldHalves,
+  /** The command's target options, for the catalog rebuild a held record's refusal names. */
+  target: RebuildTarget,
   onReleaseRefused?: (refusal: LegalHoldReleaseRefusedError) => void,
   onHeldListUnread?: (err: HeldListUnreadError) => void,
 ): LegalHoldDeps {
@@ -315,7 +320,7 @@ function holdDeps(
     const key = `${side}/${except}`;
     let list = lists.get(key);
     if (!list) {
-      list = heldSnapshotsIn(access, side, except).catch((err: unknown) => {
+      list = heldSnapshotsIn(access, side, except, target).catch((err: unknown) => {
         if (err instanceof HeldListUnreadError) onHeldListUnread?.(err);
         throw err;
       });
@@ -347,10 +352,12 @@ function holdDeps(
  * release of its vault (HeldListUnreadError) rather than have it lift holds a backup held there still needs; a held
  * record it cannot parse stays UnreadableHeldRecordError, which refuses the whole release.
  */
-async function heldSnapshotsIn(access: EnvironmentAccess, side: VaultSide, except: string): Promise<string[]> {
+async function heldSnapshotsIn(access: EnvironmentAccess, side: VaultSide, except: string, target: RebuildTarget): Promise<string[]> {
   const catalog = side === 'primary' ? access.catalog : access.catalogIn('dr');
+  // The rebuild that writes this catalog from its own vault, as the doctor prints it for a damaged item (catalog-plan-checks.ts).
+  const rebuild = catalogRebuildTargetLine({ vault: side, region: side }, target);
   try {
-    return await heldSnapshotsOf(catalog, await plansOfCatalog(catalog, access.environment.plans), except);
+    return await heldSnapshotsOf(catalog, await plansOfCatalog(catalog, access.environment.plans), except, rebuild);
   } catch (err) {
     if (err instanceof UnreadableHeldRecordError) throw err;
     throw new HeldListUnreadError(side === 'primary' ? 'the primary catalog' : `the DR catalog ${access.drCatalogTable} (${access.environment.drRegion})`, err);

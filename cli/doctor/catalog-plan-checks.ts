@@ -133,9 +133,13 @@ function invalidItemResult(invalid: InvalidBackupItem, ctx: DoctorContext, place
   const where = place.side === 'primary' ? '' : `In ${place.description}: `;
   const error = invalid.error.message;
   if (invalid.preVault) return warn(name, `${where}${error}`, del);
-  const held = invalid.mayBeHeld ? '; it has a legal hold, so `lifeboat backups release` of any other backup refuses until the item is fixed or deleted' : '';
   const passedOver = place.side === 'primary' ? 'Listings, retention and replication pass over it' : 'Listings, the DR retention, failovers and drills pass over it (a failover or drill by time refuses while it may be a newer backup)';
   const rebuild = ctx.lifeboat(place.side === 'primary' ? 'catalog rebuild --vault primary' : 'catalog rebuild --vault dr --region dr');
+  // Deleted and not rebuilt, a held item no longer stops a release from lifting the S3 legal holds its backup needs; the
+  // rebuild holds it again from them (catalog-rebuild.ts, HELD_BY_OBJECT_LOCK). "Until fixed or deleted" said a delete was enough (review r64W F2).
+  const held = invalid.mayBeHeld
+    ? `; it has a legal hold, so every \`lifeboat backups release\` refuses until the item is fixed, or deleted and written again by ${rebuild}: run that before any release, which with the item gone would lift the S3 legal holds its backup needs`
+    : '';
   return warn(name, `${where}${error} ${passedOver}${held}`, `correct the item, or delete it (${del}) and run ${rebuild} to write it again from the ${place.side === 'primary' ? '' : 'DR '}vault`);
 }
 

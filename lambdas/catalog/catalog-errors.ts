@@ -92,6 +92,8 @@ export class CatalogItemInvalidError extends Error {
    * uncut, a damaged item's text filled it (f63D); all of them, 2,000 bad pins made 244 KB (review r63B F2).
    */
   readonly shownProblems: readonly string[];
+  /** What is wrong, without the advice: a reader whose advice differs (a held record's, UnreadableHeldRecordError) quotes this. */
+  readonly finding: string;
   constructor(
     readonly table: string,
     readonly item: string,
@@ -105,13 +107,14 @@ export class CatalogItemInvalidError extends Error {
     const shown = shownItemName(item);
     const more = problems.length - PROBLEMS_SHOWN;
     const shownProblems = [...problems.slice(0, PROBLEMS_SHOWN).map(shownItemProblem), ...(more > 0 ? [`and ${more} more`] : [])];
+    const finding = `Catalog item ${shown} in table ${table} is not a valid ${item.startsWith('BACKUP#') ? 'backup record' : 'catalog item'}: ${shownProblems.join('; ')}.`;
     super(
       options.preVault === true
         ? `Catalog item ${shown} in table ${table} is a record from before the vault (2026-11-25): the vault holds nothing of it; delete the item ` +
             '(docs/DEPLOYMENT.md, "Upgrades"; `lifeboat doctor` prints the command).'
-        : `Catalog item ${shown} in table ${table} is not a valid ${item.startsWith('BACKUP#') ? 'backup record' : 'catalog item'}: ${shownProblems.join('; ')}. ` +
-            'Fix or delete the item (the vault keeps the backup itself), or upgrade Lifeboat if a newer version wrote it.',
+        : `${finding} Fix or delete the item (the vault keeps the backup itself), or upgrade Lifeboat if a newer version wrote it.`,
     );
+    this.finding = finding;
     this.preVault = options.preVault === true;
     this.problems = problems.map(itemProblemText);
     this.shownProblems = shownProblems;
@@ -131,11 +134,22 @@ export class UnreadableHeldRecordError extends Error {
   constructor(
     readonly released: string,
     readonly unreadable: readonly CatalogItemInvalidError[],
+    /**
+     * The rebuild of the catalog that holds them, as the doctor prints it (`lifeboat catalog rebuild --vault … --env …`).
+     * The usual advice, "delete the item (the vault keeps the backup itself)", lost the hold: a release run after the
+     * delete lifts the S3 legal holds the held backup still needs (review r64W F2). The rebuild writes the record again
+     * and holds it again from those S3 legal holds (catalog-rebuild.ts, HELD_BY_OBJECT_LOCK), so it comes before any release.
+     */
+    rebuild?: string,
   ) {
+    const one = unreadable.length === 1;
     super(
       `The objects of backup ${released} keep their S3 legal holds: ` +
-        `${unreadable.length === 1 ? 'a backup record with a legal hold cannot be read, so which of them it still needs' : `${unreadable.length} backup records with a legal hold cannot be read, so which of them they still need`} ` +
-        `is unknown. ${unreadable.map((e) => e.message).join(' ')} ` +
+        `${one ? 'a backup record with a legal hold cannot be read, so which of them it still needs' : `${unreadable.length} backup records with a legal hold cannot be read, so which of them they still need`} ` +
+        `is unknown. ${unreadable.map((e) => (e.preVault ? e.message : e.finding)).join(' ')} ` +
+        `Fix ${one ? 'the item' : 'each item'}, or upgrade Lifeboat if a newer version wrote ${one ? 'it' : 'them'}. ` +
+        `If you delete ${one ? 'it' : 'one'} instead, run ${rebuild !== undefined ? `\`${rebuild}\`` : '`lifeboat catalog rebuild` of this catalog'} before any release: ` +
+        'it writes the record again from the vault and holds it again from its objects\' S3 legal holds, which a release run with the item gone would lift. ' +
         'Then run the release again.',
     );
   }

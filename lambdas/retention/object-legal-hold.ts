@@ -117,9 +117,10 @@ async function holdInVault(
  * between the plans of a vault, so a release keeps what any of them references. A record that cannot be read
  * (listBackupsOfPlan passes it over) and has a `hold` attribute refuses the release (UnreadableHeldRecordError):
  * which objects its snapshots need cannot be told, and passing over it would release them. Not one from before
- * the vault (the vault holds nothing of it), nor one without a hold.
+ * the vault (the vault holds nothing of it), nor one without a hold. `rebuild`: that catalog's rebuild command line, which
+ * the refusal names for an item deleted rather than fixed.
  */
-export async function heldSnapshotsOf(catalog: Pick<BackupCatalog, 'listBackupsOfPlan'>, plans: readonly string[], except: string): Promise<string[]> {
+export async function heldSnapshotsOf(catalog: Pick<BackupCatalog, 'listBackupsOfPlan'>, plans: readonly string[], except: string, rebuild?: string): Promise<string[]> {
   const ids: string[] = [];
   const unreadable: InvalidBackupItem[] = [];
   const onInvalid = (invalid: InvalidBackupItem): void => {
@@ -129,6 +130,6 @@ export async function heldSnapshotsOf(catalog: Pick<BackupCatalog, 'listBackupsO
     if (invalid.mayBeHeld && !invalid.preVault && invalid.key.pk !== `BACKUP#${except}`) unreadable.push(invalid);
   };
   for (const plan of plans) for (const record of await catalog.listBackupsOfPlan(plan, { onInvalid })) if (record.hold && record.backupId !== except) ids.push(...record.sources.map((s) => s.snapshotId));
-  if (unreadable.length > 0) throw new UnreadableHeldRecordError(except, unreadable.map((u) => u.error));
+  if (unreadable.length > 0) throw new UnreadableHeldRecordError(except, unreadable.map((u) => u.error), rebuild);
   return ids;
 }

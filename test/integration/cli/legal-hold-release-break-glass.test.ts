@@ -140,10 +140,13 @@ it('R3-A: beside a held record it cannot read, a release lifts nothing and says 
         new RegExp(
           '^lifeboat backups release: the catalogs were not changed \\(the backup is still held there, and every retention policy keeps it\\)\\. ' +
             `The objects of backup ${ID} keep their S3 legal holds: a backup record with a legal hold cannot be read, so which of them it still needs is unknown\\. ` +
-            `Catalog item ${damaged.pk} / BACKUP in table ${names.catalogTable} is not a valid backup record: .* Then run the release again\\.$`,
+            `Catalog item ${damaged.pk} / BACKUP in table ${names.catalogTable} is not a valid backup record: .*\\. Fix the item, or upgrade Lifeboat if a newer version wrote it\\. ` +
+            "If you delete it instead, run `lifeboat catalog rebuild --vault primary [^`]*--data-dir [^`]*` before any release: .* Then run the release again\\.$",
         ),
       ),
     ]);
+    // Deleting the held item is not enough: a release after it would lift the holds its backup needs (review r64W F2).
+    expect(err.join('\n')).not.toContain('the vault keeps the backup itself');
     expect(await heldWhere()).toEqual(HELD_EVERYWHERE);
   } finally {
     warn.mockRestore();

@@ -54,7 +54,8 @@ it('names a damaged record that may be held, and folds items beyond the first fe
     verdict: 'warn',
     detail:
       'Catalog item BACKUP#b-9 / BACKUP in table lifeboat-dev-catalog is not a valid backup record: status: bad. Fix or delete the item (the vault keeps the backup itself), or upgrade Lifeboat if a newer version wrote it. ' +
-      'Listings, retention and replication pass over it; it has a legal hold, so `lifeboat backups release` of any other backup refuses until the item is fixed or deleted',
+      'Listings, retention and replication pass over it; it has a legal hold, so every `lifeboat backups release` refuses until the item is fixed, or deleted and written again by ' +
+      `${ctx('aws').lifeboat('catalog rebuild --vault primary')}: run that before any release, which with the item gone would lift the S3 legal holds its backup needs`,
     fix: `correct the item, or delete it (aws dynamodb delete-item --region us-east-1 --table-name lifeboat-dev-catalog --key '{"pk":{"S":"BACKUP#b-9"},"sk":{"S":"BACKUP"}}' --condition-expression 'attribute_exists(pk)') and run ${ctx('aws').lifeboat('catalog rebuild --vault primary')} to write it again from the vault`,
   });
   expect(results.at(-1)).toEqual({
