@@ -252,12 +252,20 @@ export function reasonsNotWithin(row: PlanStatus, options: PrintedCommandOptions
   // an operator to rebuild a sound catalog (f60F). Committed backups that start in the future did reach the DR vault,
   // and a failover chooses them (it does not judge the clock): not "none to restore" (review r61G F2).
   const aheadCommitted = (b.inFuture ?? []).filter((ahead) => ahead.status === 'COMMITTED');
+  const untimedCommitted = (b.untimed ?? []).filter((untimed) => untimed.status === 'COMMITTED');
   if (!b.lastCommitted && row.catalog === 'dr' && aheadCommitted.length > 0) {
     reasons.push(
       `no committed backup in the DR catalog started before now: the ${aheadCommitted.length === 1 ? 'one it holds starts' : `${aheadCommitted.length} it holds start`} in the future ` +
         `(the clock that wrote ${aheadCommitted.length === 1 ? 'it' : 'them'} or the catalog is wrong, below), and a failover restores the newest the DR vault keeps all the same: check its time before you fail over`,
     );
-  } else if (!b.lastCommitted && row.catalog === 'dr' && (b.newest || (b.inFuture?.length ?? 0) > 0)) {
+  } else if (!b.lastCommitted && row.catalog === 'dr' && untimedCommitted.length > 0) {
+    // Not a lost catalog: it holds committed backups, only their start is no time (review r64Z F2: the rebuild hint).
+    const one = untimedCommitted.length === 1;
+    reasons.push(
+      `no committed backup in the DR catalog has a start that is a time: the startedAt of ${one ? `the one it holds, ${shownCatalogName(untimedCommitted[0]?.backupId ?? '')},` : `the ${untimedCommitted.length} it holds`} is not a time ` +
+        `(the record${one ? ' was' : 's were'} written by hand or damaged, below): fix it, or fail over by \`lifeboat failover --plan ${shownShellWord(row.plan)} --backup <id>${options.target}\``,
+    );
+  } else if (!b.lastCommitted && row.catalog === 'dr' && (b.newest || (b.inFuture?.length ?? 0) > 0 || (b.untimed?.length ?? 0) > 0)) {
     reasons.push(
       `no committed backup in the DR catalog${b.newest ? ` (the newest run ${shownCatalogName(b.newest.backupId)} is ${b.newest.status})` : ''}: ` +
         'the catalog holds runs of the plan but no backup of it that reached the DR vault, so a failover has none to restore; ' +

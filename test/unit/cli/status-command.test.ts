@@ -933,6 +933,24 @@ describe('the DR copy, judged by the dr-copy-age alarm\'s rule: the newest backu
     expect(reasonsNotWithin(running, target)).toEqual([expect.stringContaining('the catalog holds runs of the plan but no backup of it that reached the DR vault')]);
   });
 
+  // Review r64Z F2: a DR catalog whose only committed record's startedAt is no time was said to be maybe lost, and to be
+  // rebuilt: it holds the backup, only its start is not a time.
+  it('read from the DR catalog with committed backups whose startedAt is not a time, names them and no rebuild', () => {
+    const target = { target: ' --env prod --aws', vault: ' --env prod --aws', doctor: 'lifeboat doctor --env prod --aws' };
+    const edited = backup('2026-11-30T06:00:00.000Z', { startedAt: 'hand-edited' });
+    const held = planStatus({ plan: DAY, backups: [edited], catalog: 'dr', drills: [], nextRun: SCHEDULED, now: NOW });
+    expect(held.lastBackup.untimed).toEqual([{ backupId: edited.backupId, status: 'COMMITTED', startedAt: 'hand-edited' }]);
+    expect(reasonsNotWithin(held, target)).toEqual([
+      `no committed backup in the DR catalog has a start that is a time: the startedAt of the one it holds, ${edited.backupId}, is not a time ` +
+        '(the record was written by hand or damaged, below): fix it, or fail over by `lifeboat failover --plan demo --backup <id> --env prod --aws`',
+    ]);
+    const two = planStatus({ plan: DAY, backups: [edited, backup('2026-11-30T07:00:00.000Z', { startedAt: 'damaged' })], catalog: 'dr', drills: [], nextRun: SCHEDULED, now: NOW });
+    expect(reasonsNotWithin(two, target)).toEqual([expect.stringMatching(/^no committed backup in the DR catalog has a start that is a time: the startedAt of the 2 it holds is not a time \(the records were written by hand or damaged, below\)/)]);
+    // A run with no time that is not committed is still a run that did not reach the DR vault: no rebuild either.
+    const running = planStatus({ plan: DAY, backups: [backup('2026-11-30T06:00:00.000Z', { startedAt: 'hand-edited', status: 'RUNNING', totals: undefined, copies: undefined })], catalog: 'dr', drills: [], nextRun: SCHEDULED, now: NOW });
+    expect(reasonsNotWithin(running, target)).toEqual([expect.stringContaining('the catalog holds runs of the plan but no backup of it that reached the DR vault')]);
+  });
+
   // f60F: a DR catalog that holds runs of the plan, none committed, was not lost; it was told to rebuild all the same.
   it('read from the DR catalog with runs of the plan but none committed, names no rebuild: says no backup reached the DR vault', () => {
     const target = { target: ' --env prod --aws', vault: ' --env prod --aws', doctor: 'lifeboat doctor --env prod --aws' };
