@@ -316,7 +316,6 @@ export async function environmentAccess(options: TargetOptions & DrAccountOption
     endpoints ? localDynamoDbClient(endpoints, region, requestClientSettings(clientTimeouts)) : new DynamoDBClient(awsRequestSettings(region, clientTimeouts));
   const dynamodb = clients.dynamodb ?? catalogClientIn(environment.primaryRegion);
   const builtS3 = (region: string): S3Client => (endpoints ? localS3Client(endpoints, region, transferClientSettings(timeouts)) : new S3Client(awsTransferSettings(region, timeouts)));
-  const s3 = (region: string) => clients.s3?.(region) ?? builtS3(region);
   // The DR side's own credentials, in AWS only (the local cloud has none): built on first use, once.
   let drProfileClients: ProfileClients | undefined;
   const profiled = (): ProfileClients | undefined => {
@@ -324,11 +323,10 @@ export async function environmentAccess(options: TargetOptions & DrAccountOption
     drProfileClients ??= clients.drProfile ? clients.drProfile(options.drProfile, environment.drRegion) : profileClients(options.drProfile, environment.drRegion, timeouts);
     return drProfileClients;
   };
-  const s3Of = (side: 'primary' | 'dr') => (side === 'dr' ? profiled()?.s3 : undefined) ?? s3(regionOf(side));
   // An opened vault's S3 client: once open, a prune's, scrub's or restore's reads printed S3's bare "Service Unavailable" or
   // "Please reduce your request rate." (f64W); they say the vault, S3's fault or throttle and the way out of the region
   // in the commands' own options, keeping the name, `$fault` and `$metadata` that retention and replication read. Only a
-  // client built here, of this vault alone: one given (a test's, --dr-profile's, shared with vaultBucket) stays as it is.
+  // client built here, of this vault alone: one given (a test's, --dr-profile's, shared with other calls) stays as it is.
   const vaultS3Of = (side: 'primary' | 'dr', vault: string, saying: () => boolean): S3Client => {
     const given = (side === 'dr' ? profiled()?.s3 : undefined) ?? clients.s3?.(regionOf(side));
     if (given !== undefined) return given;
@@ -336,6 +334,7 @@ export async function environmentAccess(options: TargetOptions & DrAccountOption
     const s3In = (region: string) => `S3 in ${region}${endpoint && region === regionOf(side) ? ` (${endpoint})` : ''}`;
     return sayVaultRequestFailures(builtS3(regionOf(side)), bucketOf(side), s3In, { failed: `${vault} could not be used`, instead: OTHER_VAULT_HINT[side], saying });
   };
+  const bucketClients: { primary?: S3Client; dr?: S3Client } = {};
   const kmsOf = (side: 'primary' | 'dr') => (side === 'dr' ? profiled()?.kms : undefined) ?? clients.kms?.(regionOf(side)) ?? new KMSClient(awsRequestSettings(regionOf(side), timeouts));
   const documents =
     use.primaryCatalogUnanswered === undefined
@@ -436,7 +435,13 @@ export async function environmentAccess(options: TargetOptions & DrAccountOption
         throw new VaultEndpointUnansweredError(`${vault} could not be opened: ${unanswered}. ${OTHER_VAULT_HINT[side]}`, { cause: err });
       }
     },
-    vaultBucket: (side) => ({ s3: s3Of(side), bucket: bucketOf(side) }),
+    // Its users (the Object Lock read behind hold and release, backups forget's snapshot arrivals) read S3's 4xx by name,
+    // which pass as they are: its 5xx and throttles are said in words as an opened vault's are (review r64R F3).
+    vaultBucket: (side) => {
+      const vault = `the ${side === 'primary' ? 'primary' : 'DR'} vault ${bucketOf(side)}`;
+      bucketClients[side] ??= vaultS3Of(side, vault, () => true);
+      return { s3: bucketClients[side], bucket: bucketOf(side) };
+    },
     catalogClientIn,
     timeouts,
     drAccount,

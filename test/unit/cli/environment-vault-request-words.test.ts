@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { environmentAccess } from '../../../cli/environment-access';
+import { bucketHasObjectLock } from '../../../lambdas/retention/bucket-object-lock';
 import { isServerFault } from '../../../cli/server-fault';
 import { isThrottledRequest } from '../../../cli/throttled-request';
 import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
@@ -102,4 +103,22 @@ it('a read of the opened vault that S3 throttles says S3 may take it in a minute
 it('a 404 stays as S3 said it, for the store that reads it by its name', async () => {
   const vault = await openedPrimary();
   expect(await vault.store.has('snapshots/none')).toBe(false);
+});
+
+// Review r64R F3: vaultBucket handed out the bare client, so the Object Lock read behind `backups hold`/`release` and
+// `backups forget`'s snapshot listing printed S3's bare "We encountered an internal error"; it now says them in words too.
+it("the vault bucket's client (Object Lock read, snapshot listing) names the vault and the way out of S3's fault", async () => {
+  const access = await environmentAccess({ config: SAMPLE_CONFIG_FILE, env: environment.name, dataDir: '.unused', aws: true }, { kms: () => kms, timeouts }, { environment });
+  const { s3: client, bucket } = access.vaultBucket('primary');
+  expect(bucket).toBe(names.primaryVault);
+  s3.fault = (request) => (request.method === 'GET' ? { kind: 'error', status: 500, code: 'InternalError', message: 'We encountered an internal error. Please try again.' } : undefined);
+  const err = await bucketHasObjectLock(client, bucket).catch((e: unknown) => e);
+  expect((err as Error).message).toBe(
+    `the primary vault ${names.primaryVault} could not be used: S3 in ${environment.primaryRegion} answered GetObjectLockConfiguration with a fault of its own (InternalError (HTTP 500): We encountered an internal error. Please try again.). ` +
+      'If the primary region is down, read the DR vault instead: --from dr (verify, restore), --vault dr --region dr (catalog rebuild) or --vault dr (prune, forget, scrub)',
+  );
+  expect(isServerFault(err)).toBe(true);
+  s3.fault = undefined;
+  // A 404 of the store's own reads stays as S3 said it.
+  expect(await new S3VaultStore({ client, bucket }).has('snapshots/none')).toBe(false);
 });
