@@ -16,6 +16,21 @@ export function compareRebuildOrder(a: RebuildPosition, b: RebuildPosition): num
   return (at < bt ? -1 : at > bt ? 1 : 0) || a.backupId.localeCompare(b.backupId);
 }
 
+/**
+ * Items oldest first in compareRebuildOrder's order, each start read once: compared in the sort, each start was read
+ * twice per comparison (a Date.parse and the zone scanner), and a rebuild's 200,000 candidates took 37 s to sort instead
+ * of 0.7 s, eating the time its scan guard leaves for writing (review r64V F1; newest-first.ts does so for the runbooks).
+ */
+export function inRebuildOrder<T>(items: readonly T[], positionOf: (item: T) => RebuildPosition): T[] {
+  return items
+    .map((item) => {
+      const position = positionOf(item);
+      return { item, at: orderInstant(position.startedAt), backupId: position.backupId };
+    })
+    .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0) || a.backupId.localeCompare(b.backupId))
+    .map(({ item }) => item);
+}
+
 function orderInstant(startedAt: string): number {
   const at = recordInstant(startedAt);
   return Number.isNaN(at) ? Number.NEGATIVE_INFINITY : at;

@@ -4,7 +4,7 @@ import { type BackupRecord, backupRecordSchema, type LegalHold, type BackupSourc
 import { backupIdOfTags, type BackupSnapshotTags, readBackupSnapshotTags } from './backup-snapshot-tags';
 import { CatalogItemInvalidError } from './catalog-errors';
 import { type CatalogRebuildMarker } from './catalog-rebuild-marker';
-import { compareRebuildOrder, type RebuildPosition } from './catalog-rebuild-order';
+import { compareRebuildOrder, inRebuildOrder, type RebuildPosition } from './catalog-rebuild-order';
 import { catalogRebuildSnapshotLimit } from './catalog-rebuild-memory';
 import { SCAN_READS, scanTimeCheck, type ScanTimeProjection } from './catalog-rebuild-scan-time';
 import { CatalogRebuildTooManySnapshotsError } from './catalog-rebuild-too-many-snapshots-error';
@@ -197,20 +197,20 @@ export async function rebuildCatalog(deps: CatalogRebuildDeps): Promise<CatalogR
   for (const plan of plans) for (const record of await deps.catalog.listBackupsOfPlan(plan)) listed.set(record.backupId, record);
   const rebuilt = new Map(candidates.map((c) => [c.record.backupId, c.record]));
   // Oldest first, in memory, before any write: a derived baseBackupId needs its parent's, derived the same way.
-  candidates.sort((a, b) => compareRebuildOrder(a.record, b.record));
-  for (const candidate of candidates) await deriveBase(candidate, rebuilt, listed, deps.catalog);
+  const ordered = inRebuildOrder(candidates, (c) => c.record);
+  for (const candidate of ordered) await deriveBase(candidate, rebuilt, listed, deps.catalog);
   // Written newest first: a run cut short leaves the backups a restore by point in time chooses, not the oldest.
-  candidates.reverse();
+  ordered.reverse();
   const { holdOf, refused } = objectLockHolds(deps);
   const marker = deps.catalog.rebuildMarker();
   const finishWith = deps.markerFinishWith ?? deps.finishWith;
   const mark = async (reliableFrom: RebuildPosition): Promise<void> =>
     marker.write({ reliableFrom: { startedAt: reliableFrom.startedAt, backupId: reliableFrom.backupId }, vault: deps.side, writtenAt: clock().toISOString(), ...(finishWith !== undefined ? { finishWith } : {}) });
   // Before the first write: nothing older than the newest backup (or the earlier round's mark) is known to be there yet.
-  const first = deps.doneAbove ?? candidates[0]?.record;
+  const first = deps.doneAbove ?? ordered[0]?.record;
   if (first) await mark(first);
   let progress: RebuildProgress = { complete: true };
-  for (const [i, candidate] of candidates.entries()) {
+  for (const [i, candidate] of ordered.entries()) {
     const done = doneEarlier(candidate.record, listed.get(candidate.record.backupId), deps.doneAbove);
     if (done) {
       backups.push(done);
@@ -219,9 +219,9 @@ export async function rebuildCatalog(deps: CatalogRebuildDeps): Promise<CatalogR
     if (deps.deadline !== undefined && clock().getTime() >= deps.deadline) {
       // Never above where an earlier round stopped (this one may be cut among backups newer than that, new since, with the
       // older ones still done); with nothing reached and no earlier round, everything is left.
-      const reached = candidates[i - 1]?.record;
+      const reached = ordered[i - 1]?.record;
       const last = reached && deps.doneAbove && compareRebuildOrder(reached, deps.doneAbove) > 0 ? deps.doneAbove : (reached ?? deps.doneAbove);
-      const left = candidates.slice(i).filter((c) => !listed.has(c.record.backupId)).length;
+      const left = ordered.slice(i).filter((c) => !listed.has(c.record.backupId)).length;
       progress = { complete: false, left, ...(last ? { resumeBelow: { startedAt: last.startedAt, backupId: last.backupId } } : {}) };
       break;
     }
