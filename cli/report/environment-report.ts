@@ -3,7 +3,7 @@ import { type BackupRecord } from '../../lambdas/catalog/backup-record';
 import { type DrillRecord } from '../../lambdas/catalog/drill-record';
 import { InvalidInputError } from '../../lambdas/runtime/errors';
 import { type DrillSide } from '../drills/drill-access';
-import { inFutureProblems, type LatestState, planReport, type ReportData } from './report-data';
+import { inFutureProblems, type LatestState, planReport, type ReportData, untimedProblems } from './report-data';
 
 /** What the report reads: a catalog's backups of a plan (the primary's, the DR's when it cannot be read) and each region's drills (tests give their own). */
 export type ReportSources = {
@@ -66,7 +66,7 @@ export async function environmentReport(sources: ReportSources, now: Date, onlyP
     const report = planReport({ plan, backups, drills: drills.filter((d) => d.plan === plan.name), now });
     reports.push(report);
     // Left out of the charts: the page and stderr say which and why, and the exit is 1 until the catalog is put right.
-    problems.push(...inFutureProblems(report, sources.commandOptions));
+    problems.push(...inFutureProblems(report, sources.commandOptions), ...untimedProblems(report, sources.commandOptions));
   }
   let latest: LatestState | undefined;
   if (sources.latestState) {

@@ -2,6 +2,8 @@ import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { type BackupRecord, type BackupStatus } from '../../lambdas/catalog/backup-record';
 import { type DrillRecord } from '../../lambdas/catalog/drill-record';
 import { startsInFuture } from '../../lambdas/catalog/future-start';
+import { newestFirst } from '../../lambdas/catalog/newest-first';
+import { recordInstant } from '../../lambdas/catalog/record-instant';
 import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
 import { lastDrillsByVault } from '../status/drill-status';
 import { drillLines } from '../status/status-screen';
@@ -28,6 +30,9 @@ import { drillLines } from '../status/status-screen';
  * is in no series, as `lifeboat status` and the backup-age watchdog pass it over (review R6-2): drawn, it would be
  * the newest backup, so the RPO point at `now` would read met for a plan whose backups stopped, with a gap plotted
  * at its made-up date. It is listed in `inFuture`, and environment-report.ts lists it among the report's problems.
+ * So is one whose startedAt is no time (recordInstant: NaN), in `untimed`: until review r64Z F1 the records were sorted
+ * by their start's text, so 'hand-edited' came last, was taken for the newest, and its NaN age read the RPO as met. The
+ * others are in time order by the instant their start stands for (a zoneless start read as UTC), not by its text.
  */
 
 /** Unix seconds (what uPlot's time axis takes). */
@@ -46,6 +51,8 @@ export type PlanReport = {
   lastDrills: string[];
   /** Records of any status left out of every series because they start in the future, in time order. Absent when none. */
   inFuture?: { backupId: string; status: BackupStatus; startedAt: string }[];
+  /** Records of any status left out of every series because their startedAt is no time, in catalog order. Absent when none. */
+  untimed?: { backupId: string; status: BackupStatus; startedAt: string }[];
 };
 
 export type ReportData = {
@@ -58,13 +65,13 @@ export type ReportData = {
    * the report was made without them.
    */
   latest?: LatestState;
-  /** What could not be read (a catalog of one region), and the backup records left out as dated in the future, in words. */
+  /** What could not be read (a catalog of one region), and the backup records left out as dated in the future or undated, in words. */
   problems: string[];
 };
 
 export type LatestState = { mirrors: string[]; prunes: string[] };
 
-const unix = (iso: string): Time => Math.floor(Date.parse(iso) / 1000);
+const unix = (iso: string): Time => Math.floor(recordInstant(iso) / 1000);
 
 export type PlanReportInput = {
   plan: Pick<ProtectionPlanConfig, 'name' | 'objectives'>;
@@ -78,9 +85,10 @@ export type PlanReportInput = {
 export function planReport({ plan, backups, drills, now }: PlanReportInput): PlanReport {
   const rpoSeconds = plan.objectives.rpoMinutes * 60;
   const rtoSeconds = plan.objectives.rtoMinutes * 60;
-  const sorted = [...backups].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
-  const inFuture = sorted.filter((b) => startsInFuture(b.startedAt, now));
-  const byStart = sorted.filter((b) => !inFuture.includes(b));
+  const untimed = backups.filter((b) => Number.isNaN(recordInstant(b.startedAt)));
+  const inFuture = newestFirst(backups.filter((b) => startsInFuture(b.startedAt, now))).reverse();
+  const unjudged = new Set([...untimed, ...inFuture]);
+  const byStart = newestFirst(backups.filter((b) => !unjudged.has(b))).reverse();
   const committed = byStart.filter((b) => b.status === 'COMMITTED');
   const report: PlanReport = {
     plan: plan.name,
@@ -93,6 +101,7 @@ export function planReport({ plan, backups, drills, now }: PlanReportInput): Pla
     drills: { t: [], rtoSeconds: [], objectiveSeconds: [], verdict: [] },
     lastDrills: drillLines(lastDrillsByVault(drills, now)),
     ...(inFuture.length > 0 ? { inFuture: inFuture.map((b) => ({ backupId: b.backupId, status: b.status, startedAt: b.startedAt })) } : {}),
+    ...(untimed.length > 0 ? { untimed: untimed.map((b) => ({ backupId: b.backupId, status: b.status, startedAt: b.startedAt })) } : {}),
   };
   let logicalSoFar = 0;
   let storedSoFar = 0;
@@ -115,7 +124,7 @@ export function planReport({ plan, backups, drills, now }: PlanReportInput): Pla
   for (const b of byStart) {
     if (b.status === 'RUNNING' || !b.endedAt) continue;
     report.durations.t.push(unix(b.startedAt));
-    report.durations.seconds.push(Math.max(0, (Date.parse(b.endedAt) - Date.parse(b.startedAt)) / 1000));
+    report.durations.seconds.push(Math.max(0, (recordInstant(b.endedAt) - recordInstant(b.startedAt)) / 1000));
     report.durations.status.push(b.status);
   }
   for (const d of [...drills].sort((a, b) => a.startedAt.localeCompare(b.startedAt))) {
@@ -139,6 +148,18 @@ export function inFutureProblems(report: PlanReport, commandOptions = ''): strin
     (b) =>
       `${report.plan}: backup ${shownCatalogName(b.backupId)} (${b.status}) starts in the future (${shownCatalogName(b.startedAt)}): the clock that wrote it or the catalog is wrong; ` +
       `not drawn, the plan's charts and RPO are of the backups before now; see \`lifeboat backups list --plan ${report.plan}${commandOptions}\``,
+  );
+}
+
+/**
+ * The report's problem line for each record `planReport` left out because its startedAt is no time, in the words of
+ * `lifeboat status`; shown escaped as inFutureProblems shows its records.
+ */
+export function untimedProblems(report: PlanReport, commandOptions = ''): string[] {
+  return (report.untimed ?? []).map(
+    (b) =>
+      `${report.plan}: backup ${shownCatalogName(b.backupId)} (${b.status}) has a startedAt that is not a time (${shownCatalogName(b.startedAt)}): the record was written by hand or damaged; ` +
+      `not drawn, the plan's charts and RPO are of the other backups; fix the record's startedAt (see \`lifeboat backups list --plan ${report.plan}${commandOptions}\`)`,
   );
 }
 

@@ -65,6 +65,30 @@ describe('the report\'s data', () => {
     expect(err).toEqual([`! ${line}`]);
   });
 
+  // Review r64Z F1: sorted by the start's text, 'hand-edited' came after every ISO start, was taken for the newest backup,
+  // and its NaN age read the RPO as met now while the real newest backup was days old.
+  it('a record whose startedAt is not a time is in no chart and is listed as a problem; the others are in order of their instant', async () => {
+    const edited = { ...BACKUPS[0]!, backupId: 'hand-edited-1', startedAt: 'hand-edited', endedAt: 'hand-edited' };
+    const r = planReport({ plan: PLAN, backups: [...BACKUPS, edited], drills: [], now: NOW });
+    const without = planReport({ plan: PLAN, backups: BACKUPS, drills: [], now: NOW });
+    expect(r.rpo).toEqual(without.rpo);
+    expect(r.rpo.met.at(-1)).toBe(false);
+    expect(r.rpo.gapSeconds.at(-1)).toBe(30 * 3600);
+    expect([r.bytes, r.dedup, r.durations]).toEqual([without.bytes, without.dedup, without.durations]);
+    expect(JSON.stringify(r)).not.toContain('null');
+    expect(r.untimed).toEqual([{ backupId: 'hand-edited-1', status: 'COMMITTED', startedAt: 'hand-edited' }]);
+    expect(without.untimed).toBeUndefined();
+    // 2026-11-29T03:00:00-05:00 is 08:00Z, after 06:00Z, though its text sorts before it: it is the newest, 28 h old now.
+    const offset = { ...BACKUPS[0]!, backupId: 'offset', startedAt: '2026-11-29T03:00:00-05:00', endedAt: '2026-11-29T03:05:00-05:00' };
+    expect(planReport({ plan: PLAN, backups: [...BACKUPS, offset], drills: [], now: NOW }).rpo.gapSeconds.slice(-2)).toEqual([2 * 3600, 28 * 3600]);
+
+    const environment = findEnvironment(loadLifeboatConfig(SAMPLE_CONFIG_FILE), 'dev');
+    const sources: ReportSources = { environment, listBackupsOfPlan: async () => [...BACKUPS, edited], listDrills: async () => [] };
+    const line =
+      "demo: backup hand-edited-1 (COMMITTED) has a startedAt that is not a time (hand-edited): the record was written by hand or damaged; not drawn, the plan's charts and RPO are of the other backups; fix the record's startedAt (see `lifeboat backups list --plan demo`)";
+    expect((await environmentReport(sources, NOW)).problems).toEqual([line]);
+  });
+
   it("a record dated in the future is named escaped (id, start), as are the drill lines: a newline, ESC or U+202E forges no line (f62AC)", async () => {
     const forged = 'x\n✓ demo: within objectives\u001b[32m\u202e';
     const shown = 'x\\u000a✓ demo: within objectives\\u001b[32m\\u202e';
