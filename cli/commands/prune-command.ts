@@ -10,6 +10,7 @@ import { CodecPool, emptyPruneReport, type Vault, VaultNotFoundError } from '../
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { targetOptionsLine, vaultTargetOptionsLine } from '../target-options-line';
+import { isThrottledRequest } from '../throttled-request';
 import { isUsageError } from '../usage-error';
 import { earlierBatchesWaiting } from './earlier-prune-batches';
 import { pruneReportLines } from './prune-report-lines';
@@ -69,6 +70,8 @@ export async function pruneCommand(options: PruneCommandOptions, deps: Partial<P
     io.err(`lifeboat prune: ${settings}`);
     return 2;
   }
+  // Set once the prune may have changed the vault: a throttle before it changed nothing, after it left part of a prune.
+  let changing = false;
   try {
     const access = deps.access ?? pruneAccessOf(await environmentAccess(options, deps.clients, { writes: options.dryRun === true ? [] : [side], warn: io.err }));
     let vault: Vault;
@@ -92,6 +95,7 @@ export async function pruneCommand(options: PruneCommandOptions, deps: Partial<P
     // This command's own target options end the stop message's command lines (`backups forget` takes no --vault-key):
     // bare, pasted after a prune with --aws, they acted on the local cloud (review r59H F3).
     const checkListed = await access.recordedSnapshotsCheck?.(side, { scrub: vaultTargetOptionsLine(options), forget: targetOptionsLine(options) });
+    changing = options.dryRun !== true;
     const report = await pruneToEnd(vault, { ...settings, dryRun: options.dryRun ?? false, ...(checkListed ? { checkListed } : {}) });
     const finishedAt = now();
     if (options.json) io.out(JSON.stringify({ vault: side, ...report }, null, 2));
@@ -111,7 +115,7 @@ export async function pruneCommand(options: PruneCommandOptions, deps: Partial<P
     }
     return 0;
   } catch (err) {
-    io.err(`lifeboat prune: ${err instanceof Error ? err.message : String(err)}`);
+    io.err(`lifeboat prune: ${err instanceof Error ? err.message : String(err)}${isThrottledRequest(err) ? throttledNextStep(changing) : ''}`);
     return isUsageError(err) ? 2 : 1;
   } finally {
     await CodecPool.shutdownShared();
@@ -135,4 +139,15 @@ export function registerPruneCommand(program: Command): void {
     .action(async (opts: PruneCommandOptions) => {
       process.exitCode = await pruneCommand(opts);
     });
+}
+
+/**
+ * What to run after a throttle, which the throttle's own words leave to the command (vault-request-words.ts). Before
+ * the prune began nothing was changed; after, running it again is safe all the same: every step a prune finished
+ * leaves a vault that verifies, its lease is released on the error, and the next run reads the vault again and
+ * finishes what is left (docs/FORMAT.md "Resuming").
+ */
+function throttledNextStep(changing: boolean): string {
+  if (!changing) return '. Nothing was changed: run the command again in a minute.';
+  return '. The prune stopped part way: what it deleted or condemned is done, the vault verifies, and running the command again in a minute is safe (it reads the vault again and finishes what is left).';
 }
