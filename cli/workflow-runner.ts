@@ -284,8 +284,13 @@ export function awsWorkflowRunner(options: {
         return new StoppedFollowingError(executionArn, region, stoppedBy);
       };
       // A poll (or a start's attempt) in flight ends with the following, not at its deadline minutes later: the signal's
-      // operator is waiting.
-      const pollCall: BoundedCall = (operation, send) => withinDeadline(operation, deadlineMs, (signal) => untilStopped(send(AbortSignal.any([signal, stopFollowing.signal])), stopFollowing.signal));
+      // operator is waiting. Once stopped, nothing more is sent: a StartExecution after the stop could start the run the
+      // operator just stopped starting, and the SDK's promise of an aborted send rejected with no one to hear it, which
+      // ended the process with exit 1 and a stack trace (review r64AA F1).
+      const pollCall: BoundedCall = (operation, send) => {
+        if (stopFollowing.signal.aborted) return Promise.reject(stopFollowing.signal.reason as Error);
+        return withinDeadline(operation, deadlineMs, (signal) => untilStopped(send(AbortSignal.any([signal, stopFollowing.signal])), stopFollowing.signal));
+      };
       try {
         const started = now();
         const executionName = newExecutionName(workflow, new Date());
@@ -390,7 +395,11 @@ export function awsWorkflowRunner(options: {
 
 /** `call`'s result, or its stop's reason once `stop` aborts: a client that does not heed the abort holds no one. */
 function untilStopped<T>(call: Promise<T>, stop: AbortSignal): Promise<T> {
-  if (stop.aborted) return Promise.reject(stop.reason as Error);
+  if (stop.aborted) {
+    // The call's own rejection ("Request aborted") is no news once stopped, and unheard it would end the process.
+    Promise.resolve(call).catch(() => undefined);
+    return Promise.reject(stop.reason as Error);
+  }
   return new Promise<T>((resolve, reject) => {
     const onStop = (): void => reject(stop.reason as Error);
     stop.addEventListener('abort', onStop, { once: true });
@@ -414,6 +423,7 @@ type StartCall = {
   sfn: SFNClient;
   call: BoundedCall;
   wait: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** The following's stop: once aborted, the start sends nothing more and throws its reason (the caller says what stopped it). */
   signal: AbortSignal;
   stateMachineArn: string;
   executionName: string;
@@ -465,6 +475,8 @@ async function startOnce(a: StartCall & { side: WorkflowRegion }): Promise<{ exe
   let unanswered: unknown;
   let unansweredAttempts = 0;
   for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
+    // A stop during the pause between attempts ends the start there (the caller says so): no attempt after it.
+    a.signal.throwIfAborted();
     const start = startReachingTransport({ stateMachineArn: a.stateMachineArn, name: a.executionName, input: a.inputText });
     try {
       const { executionArn, $metadata } = await a.call('StartExecution', (abortSignal) => a.sfn.send(start.command, { abortSignal }));
@@ -541,6 +553,7 @@ async function lookUpStarted(
   after: StartAfterUnanswered = {},
 ): Promise<{ executionArn: string; adopted: boolean }> {
   const executionArn = executionArnOf(a.stateMachineArn, a.executionName);
+  a.signal.throwIfAborted();
   try {
     await a.call('DescribeExecution', (abortSignal) => a.sfn.send(new DescribeExecutionCommand({ executionArn }), { abortSignal }));
     return { executionArn, adopted: true };
@@ -551,6 +564,8 @@ async function lookUpStarted(
     }
   }
   await a.wait(LATE_START_PAUSE_MS, a.signal);
+  // A stop during the late-start pause: the start is left unknown, not sent once more (review r64AA F1).
+  a.signal.throwIfAborted();
   try {
     const started = await a.call('StartExecution', (abortSignal) =>
       a.sfn.send(new StartExecutionCommand({ stateMachineArn: a.stateMachineArn, name: a.executionName, input: a.inputText }), { abortSignal }),
@@ -588,6 +603,7 @@ async function refusedInBetween(a: StartCall, page: UnreadPage, refusal: unknown
   if (first === undefined) return { executionArn, adopted: true };
   if (!isNotFound(first)) throw new WorkflowStartRefusedInBetweenError(a.stateMachineArn, a.executionName, a.region, page, refusal, first);
   await a.wait(LATE_START_PAUSE_MS, a.signal);
+  a.signal.throwIfAborted();
   const again = await lookUp();
   if (again === undefined) return { executionArn, adopted: true };
   throw new WorkflowStartRefusedInBetweenError(a.stateMachineArn, a.executionName, a.region, page, refusal, again, LATE_START_PAUSE_MS);

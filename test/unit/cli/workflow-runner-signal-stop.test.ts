@@ -178,3 +178,68 @@ describe('a Ctrl-C or SIGTERM while the CLI follows an execution in AWS', () => 
     expect({ during, after: signals.listening(), exit: signals.guard.exitCodeOverride() }).toEqual({ during: [3], after: 0, exit: 130 });
   });
 });
+
+/**
+ * Review r64AA F1: a signal while the start was between attempts (or in the late-start pause) let the waits resolve,
+ * and the next attempt was sent all the same; the SDK's promise of that aborted send rejected ("Request aborted") with
+ * no handler, which ended the process with exit 1 and a stack trace, not 130, after a StartExecution the operator had
+ * stopped. The client here is the SDK's shape: its send rejects once its abort signal is (or was) aborted.
+ */
+describe('a signal between the start attempts', () => {
+  function abortingClient(answer: (command: string) => Promise<unknown>) {
+    const sent: string[] = [];
+    const client = {
+      send(command: { constructor: { name: string } }, options: { abortSignal: AbortSignal }): Promise<unknown> {
+        const name = command.constructor.name.replace(/Command$/, '');
+        sent.push(name);
+        const aborted = (): Error => Object.assign(new Error('Request aborted'), { name: 'AbortError' });
+        if (options.abortSignal.aborted) return Promise.reject(aborted());
+        return new Promise((resolve, reject) => {
+          options.abortSignal.addEventListener('abort', () => reject(aborted()), { once: true });
+          answer(name).then(resolve, reject);
+        });
+      },
+    };
+    return { client: client as unknown as SFNClient, sent };
+  }
+  const throttled = (): Promise<never> => Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }));
+  const notFound = (): Promise<never> => Promise.reject(Object.assign(new Error('no such execution'), { name: 'ExecutionDoesNotExist', $metadata: { httpStatusCode: 400 } }));
+
+  async function runStoppedIn(pauseMs: number, answer: (command: string) => Promise<unknown>, signal: FollowingSignal) {
+    const signals = fakeSignals();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const { client, sent } = abortingClient(answer);
+      // The operator's signal comes during the pause of `pauseMs`, which it ends (as the runner's real wait does).
+      const wait = (ms: number): Promise<void> => (ms === pauseMs ? (signals.send(signal), Promise.resolve()) : Promise.resolve());
+      const runner = awsWorkflowRunner({ environment, client, output: quietOutput(), signals: signals.guard, callDeadlineMs: 3_600_000, now: () => 0, wait });
+      const { out, deps } = capturedCliDeps();
+      const code = await backupCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.unused', aws: true, plan: 'demo', json: true }, { ...deps, runner });
+      // An unheard rejection is reported a turn or two of the event loop later.
+      await new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
+      const json = out.map((line) => JSON.parse(line) as { status: string; error: string });
+      return { code, json: json.map(({ status, error }) => ({ status, error })), sent, unhandled, exit: signals.guard.exitCodeOverride(), listening: signals.listening() };
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  }
+
+  it('SIGINT in the pause after a throttled first attempt: no attempt after it, no unhandled rejection, exit 130', async () => {
+    const result = await runStoppedIn(1_000, () => throttled(), 'SIGINT');
+    expect(result).toEqual({ code: 5, json: [{ status: 'UNKNOWN', error: 'WorkflowStartStoppedError' }], sent: ['StartExecution'], unhandled: [], exit: 130, listening: 0 });
+  });
+
+  it('SIGTERM in the late-start pause after a lookup found nothing: the start is not sent once more, exit 143', async () => {
+    const result = await runStoppedIn(10_000, (command) => (command === 'DescribeExecution' ? notFound() : throttled()), 'SIGTERM');
+    expect(result).toEqual({
+      code: 5,
+      json: [{ status: 'UNKNOWN', error: 'WorkflowStartStoppedError' }],
+      sent: ['StartExecution', 'StartExecution', 'StartExecution', 'DescribeExecution'],
+      unhandled: [],
+      exit: 143,
+      listening: 0,
+    });
+  });
+});
