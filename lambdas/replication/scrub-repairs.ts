@@ -40,15 +40,32 @@ export function unopenedSourceReason(from: VaultSide, options = ''): string {
   return `the ${from} vault could not be opened, so its copy was not read (not verified, not known lost) and there is no copy to repair from: once it opens, \`lifeboat scrub --fraction 1 --repair${options}\` verifies and copies it`;
 }
 
+/** What an earlier scrub knew of an object's other copy (`earlier`: listed so, or counted among such objects), said of one still lost. */
+function earlierLossWords(earlier: EarlierLoss): string {
+  // A group counts some keys of its range, not each: the object may be a new one there, so it is taken as lost, not said to be.
+  return earlier === 'listed' ? 'an earlier scrub found no good copy of it there: it is still lost' : 'an earlier scrub counted objects with no good copy there in a range that holds its key: it is taken as lost';
+}
+
 /**
  * Why an object is unrepaired and lost when the other vault could not be opened and an earlier scrub found no good copy
  * of it there (`earlier`: listed so, or counted among such objects): unread now, that copy is not found good either, so
  * the loss stands (review r64T F1). `options`: as unopenedSourceReason's.
  */
 export function unopenedEarlierLossReason(from: VaultSide, earlier: EarlierLoss, options = ''): string {
-  // A group counts some keys of its range, not each: the object may be a new one there, so it is taken as lost, not said to be.
-  const known = earlier === 'listed' ? 'an earlier scrub found no good copy of it there: it is still lost' : 'an earlier scrub counted objects with no good copy there in a range that holds its key: it is taken as lost';
-  return `the ${from} vault could not be opened, and ${known}; once that vault opens, \`lifeboat scrub --fraction 1 --repair${options}\` reads its copy again`;
+  return `the ${from} vault could not be opened, and ${earlierLossWords(earlier)}; once that vault opens, \`lifeboat scrub --fraction 1 --repair${options}\` reads its copy again`;
+}
+
+/**
+ * As unopenedEarlierLossReason, when the repair cutoff came before the other copy was read: unread, it stays lost, where
+ * it was recorded an unverified copy and every later run took it as not known lost (review r64AB F1).
+ */
+export function cutoffEarlierLossReason(from: VaultSide, earlier: EarlierLoss, options = ''): string {
+  return `the run's deadline came first, so the ${from} vault's copy was not read, and ${earlierLossWords(earlier)}; a scrub with repair reads its copy again when its slice comes round again, or now with \`lifeboat scrub --fraction 1 --repair${options}\``;
+}
+
+/** As cutoffEarlierLossReason, when the read of the other copy was refused (`refused`: refusedSourceReadReason's words). */
+export function refusedEarlierLossReason(refused: string, earlier: EarlierLoss): string {
+  return `${refused}; its copy unread, ${earlierLossWords(earlier)}`;
 }
 
 /**
@@ -118,7 +135,7 @@ export type RepairScope = {
   readonly commandOptions?: string;
   /** The target options a `lifeboat backups hold` or `backups list` line ends with, as scrubVaults resolved them (ScrubVaultsOptions.holdCommandOptions). */
   readonly catalogCommandOptions: string;
-  /** What the previous record knew lost (ScrubVaultsOptions.earlierLosses): such an object stays lost while the other vault cannot be opened. */
+  /** What the previous record knew lost (ScrubVaultsOptions.earlierLosses): such an object stays lost while its other copy goes unread (the vault not opened, the repair cutoff, a refused read). */
   readonly earlierLosses?: EarlierLosses;
   /** Told of each object as it is repaired, and of one written whose verifying read threw (ScrubVaultsOptions.onRepaired). */
   readonly onRepaired?: (finding: ScrubFinding) => void;
@@ -202,7 +219,10 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
     // cost reads and a copy the deadline has no time for. Unrepaired, it holds back a missing snapshot (failedInto).
     const theirs = checked.get(from)?.get(b.key);
     if (repairsUntil !== undefined && now() >= repairsUntil && (theirs === undefined || theirs.state === 'ok')) {
-      // Only a copy this run verified is a good copy: one it did not read may be damaged too (review rJJ F3).
+      // Only a copy this run verified is a good copy: one it did not read may be damaged too (review rJJ F3). Unread, one
+      // an earlier run found lost stays lost (review r64AB F1).
+      const earlier = theirs === undefined ? scope.earlierLosses?.(b.vault, b.key, b.problem) : undefined;
+      if (earlier !== undefined) return found(b, 'unrepaired', cutoffEarlierLossReason(from, earlier, scope.commandOptions));
       const reason = heldBackWhy(b) ?? (b.problem === 'corrupt' ? corruptRepairDeadlineReason(scope.commandOptions) : REPAIR_DEADLINE_REASON);
       if (theirs === undefined) return found(b, 'unrepaired', reason, 'unverified');
       return found(b, 'unrepaired', reason, 'good');
@@ -237,7 +257,13 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
     // Only a want of permission is a refused copy (otherCopyRefused: the next scrub is refused alike, so status promises no
     // scrub verifies it); a 403 for the clock or the credentials' key (RequestTimeTooSkewed, InvalidAccessKeyId) is an
     // unread copy, its reason saying what it is (review r64P F4).
-    if (theirs.state === 'refused') return found(b, 'unrepaired', refusedSourceReadReason(from, 'body', theirs.cause), isS3PermissionRefusal(theirs.cause) ? 'refused' : 'unverified');
+    // Refused, one an earlier run found lost stays lost: its copy is no more read than it was (review r64AB F1).
+    if (theirs.state === 'refused') {
+      const refused = refusedSourceReadReason(from, 'body', theirs.cause);
+      const earlier = scope.earlierLosses?.(b.vault, b.key, b.problem);
+      if (earlier !== undefined) return found(b, 'unrepaired', refusedEarlierLossReason(refused, earlier));
+      return found(b, 'unrepaired', refused, isS3PermissionRefusal(theirs.cause) ? 'refused' : 'unverified');
+    }
     if (theirs.state === 'bad') return found(b, 'unrepaired', `the ${from} vault's copy is damaged too (${theirs.problem})`);
     // An archived copy cannot be read without a thaw, so it cannot be the verified source of a repair yet. A lifecycle
     // rule archived it, so it is probably good, but it may be damaged too (review rAA F1): not lost, not a good copy

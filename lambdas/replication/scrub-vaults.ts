@@ -85,8 +85,9 @@ export type ScrubVaultsOptions = {
    */
   readonly copiedInOutstanding?: readonly CarriedCopiedIn[];
   /**
-   * What the previous record knew lost (earlier-losses.ts, earlierLosses): an object found damaged while the other vault
-   * could not be opened stays lost if that record held it so, not unverified (review r64T F1). Absent: none known.
+   * What the previous record knew lost (earlier-losses.ts, earlierLosses): an object found damaged while its other copy
+   * goes unread (that vault not opened, the repair cutoff, a refused read) stays lost if that record held it so, not
+   * unverified (reviews r64T F1, r64AB F1). Absent: none known.
    */
   readonly earlierLosses?: EarlierLosses;
   /** The deadline's clock. @default Date.now */
