@@ -14,10 +14,12 @@ const FOLLOWING_SIGNALS = Object.keys(SIGNAL_EXIT) as FollowingSignal[];
 export type SignalSource = {
   on(signal: FollowingSignal, listener: (signal: NodeJS.Signals) => void): void;
   off(signal: FollowingSignal, listener: (signal: NodeJS.Signals) => void): void;
-  /** Ends the process by the signal (its listeners removed first, so the default action runs). */
+  /** Raises the signal again: the guard removes its listeners first, so the default action ends the process. */
   kill(signal: FollowingSignal): void;
   write(line: string): void;
   now(): number;
+  /** Calls `then` after `ms`, without keeping the process alive for it. */
+  later(ms: number, then: () => void): void;
 };
 
 /**
@@ -44,8 +46,26 @@ export class FollowingSignalGuard {
    */
   stopOnSignals(stop: (signal: FollowingSignal) => string): () => void {
     let first: { signal: FollowingSignal; at: number } | undefined;
-    const remove = (): void => {
+    const stopListening = (): void => {
       for (const signal of FOLLOWING_SIGNALS) this.source.off(signal, onSignal);
+    };
+    // Once the runner is done, the first signal's copy may still be on its way: `npx lifeboat`'s wrapper passes its
+    // Ctrl-C on 0.1 s later. With no listener left, Node's default ended the command while it read the catalog after a
+    // FAILED run, stdout empty, exit 130 (review r64AA F2). So the copy is still swallowed until DUPLICATE_SIGNAL_MS.
+    const remove = (): void => {
+      stopListening();
+      if (first === undefined) return;
+      const { signal: copied, at } = first;
+      const left = DUPLICATE_SIGNAL_MS - (this.source.now() - at);
+      if (left <= 0) return;
+      const swallowCopy = (signal: NodeJS.Signals): void => {
+        if (this.source.now() - at < DUPLICATE_SIGNAL_MS) return;
+        // A late timer: this is a new signal, raised again for whoever listens now, or for Node's default.
+        this.source.off(copied, swallowCopy);
+        if (isFollowingSignal(signal)) this.source.kill(signal);
+      };
+      this.source.on(copied, swallowCopy);
+      this.source.later(left, () => this.source.off(copied, swallowCopy));
     };
     const onSignal = (signal: NodeJS.Signals): void => {
       if (!isFollowingSignal(signal)) return;
@@ -56,7 +76,7 @@ export class FollowingSignalGuard {
         return;
       }
       if (signal === first.signal && this.source.now() - first.at < DUPLICATE_SIGNAL_MS) return;
-      remove();
+      stopListening();
       this.source.kill(signal);
     };
     for (const signal of FOLLOWING_SIGNALS) this.source.on(signal, onSignal);
@@ -88,4 +108,5 @@ export const processFollowingSignals = new FollowingSignalGuard({
   kill: (signal) => process.kill(process.pid, signal),
   write: (line) => process.stderr.write(line),
   now: () => Date.now(),
+  later: (ms, then) => void setTimeout(then, ms).unref(),
 });

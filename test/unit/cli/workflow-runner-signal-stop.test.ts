@@ -5,6 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { ClosedOutputGuard } from '../../../cli/closed-output';
 import { backupCommand } from '../../../cli/commands/backup-commands';
 import { type FollowingSignal, FollowingSignalGuard } from '../../../cli/following-signals';
+import { DUPLICATE_SIGNAL_MS } from '../../../cli/stop-on-signals';
 import { awsWorkflowRunner, StoppedFollowingError } from '../../../cli/workflow-runner';
 import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
 import { capturedCliDeps } from '../../support/captured-cli-io';
@@ -21,22 +22,36 @@ const REGION = environment.primaryRegion;
 const STATE_MACHINE = `arn:aws:states:${REGION}:${environment.account}:stateMachine:lifeboat-dev-backup`;
 const executionArnOf = (name: string) => `${STATE_MACHINE.replace(':stateMachine:', ':execution:')}:${name}`;
 
-/** Signals sent by the test, not the OS: what was written, and whom a second signal killed. */
+/**
+ * Signals sent by the test, not the OS: what was written, and which signals ended the process (a second signal the
+ * guard raised again, or one that found no listener: Node's default).
+ */
 function fakeSignals() {
   const emitter = new EventEmitter();
   const written: string[] = [];
   const killed: FollowingSignal[] = [];
   const clock = { ms: 0 };
+  const timers: { at: number; then: () => void }[] = [];
   const guard = new FollowingSignalGuard({
     on: (signal, listener) => emitter.on(signal, listener),
     off: (signal, listener) => emitter.off(signal, listener),
     kill: (signal) => killed.push(signal),
     write: (line) => written.push(line),
     now: () => clock.ms,
+    later: (ms, then) => timers.push({ at: clock.ms + ms, then }),
   });
-  const send = (signal: FollowingSignal) => emitter.emit(signal, signal);
+  const send = (signal: FollowingSignal) => {
+    if (!emitter.emit(signal, signal)) killed.push(signal);
+  };
   const listening = () => emitter.listenerCount('SIGINT') + emitter.listenerCount('SIGTERM') + emitter.listenerCount('SIGHUP');
-  return { guard, send, listening, written, killed, clock };
+  /** The clock moved on by `ms`: the timers due by then have run. */
+  const elapse = (ms: number) => {
+    clock.ms += ms;
+    for (const timer of timers.splice(0).filter((t) => (t.at <= clock.ms ? (t.then(), false) : true))) timers.push(timer);
+  };
+  /** What listens once a copy of the first signal can no longer come. */
+  const listeningAfterCopies = () => (elapse(DUPLICATE_SIGNAL_MS), listening());
+  return { guard, send, listening, listeningAfterCopies, elapse, written, killed, clock };
 }
 
 /** A Step Functions whose execution runs until the test's end; `inFlight`: its DescribeExecution never answers. */
@@ -87,7 +102,7 @@ describe('a Ctrl-C or SIGTERM while the CLI follows an execution in AWS', () => 
         `or stop it with \`aws stepfunctions stop-execution --region ${REGION} --execution-arn ${arn}\`.`,
     );
     expect(signals.written.join('')).toContain(`${signal}: the CLI stops following the execution, which goes on in AWS`);
-    expect({ exit: signals.guard.exitCodeOverride(), killed: signals.killed, listening: signals.listening() }).toEqual({ exit: { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 }[signal], killed: [], listening: 0 });
+    expect({ exit: signals.guard.exitCodeOverride(), killed: signals.killed, listening: signals.listeningAfterCopies() }).toEqual({ exit: { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 }[signal], killed: [], listening: 0 });
   });
 
   it('a poll in flight that never answers is left at once, not at its deadline', async () => {
@@ -143,7 +158,7 @@ describe('a Ctrl-C or SIGTERM while the CLI follows an execution in AWS', () => 
     expect(outcome).toMatchObject({ status: 'FAILED', error: 'States.TaskFailed', cause: 'boom' });
     expect(outcome).not.toHaveProperty('failureReportInput');
     // Not 130: the command reports the FAILED outcome, and its exit code must say what its stdout says.
-    expect({ exit: signals.guard.exitCodeOverride(), killed: signals.killed, listening: signals.listening() }).toEqual({ exit: undefined, killed: [], listening: 0 });
+    expect({ exit: signals.guard.exitCodeOverride(), killed: signals.killed, listening: signals.listeningAfterCopies() }).toEqual({ exit: undefined, killed: [], listening: 0 });
     expect(signals.written.join('')).toContain('SIGINT: the execution ended FAILED; the CLI reports it without reading its failure report');
     expect(signals.written.join('')).not.toContain('goes on in AWS');
   });
@@ -166,7 +181,39 @@ describe('a Ctrl-C or SIGTERM while the CLI follows an execution in AWS', () => 
     });
     expect(err.join('\n')).toContain(`SIGINT: the CLI stopped starting execution ${executionArnOf(name)} during its attempts, so the workflow may or may not have started.`);
     expect(signals.written.join('')).toContain('SIGINT: the CLI stops starting the execution, which may or may not have started in AWS');
-    expect({ exit: signals.guard.exitCodeOverride(), killed: signals.killed, listening: signals.listening() }).toEqual({ exit: 130, killed: [], listening: 0 });
+    expect({ exit: signals.guard.exitCodeOverride(), killed: signals.killed, listening: signals.listeningAfterCopies() }).toEqual({ exit: 130, killed: [], listening: 0 });
+  });
+
+  it("the copy of the first Ctrl-C that npx's wrapper passes on after the run has returned is swallowed: the command keeps its own exit code (review r64AA F2)", async () => {
+    const signals = fakeSignals();
+    const client = new SFNClient({ region: REGION });
+    const mock = mockClient(client);
+    mock.on(StartExecutionCommand).callsFake((asked: { name: string }) => ({ executionArn: executionArnOf(asked.name), startDate: new Date(0) }));
+    mock.on(DescribeExecutionCommand).callsFake((asked: { executionArn: string }) => ({ executionArn: asked.executionArn, status: 'FAILED', error: 'States.TaskFailed', cause: 'boom', stateMachineArn: STATE_MACHINE, startDate: new Date(0) }));
+    mock.on(GetExecutionHistoryCommand).callsFake((asked: { reverseOrder?: boolean }) => (asked.reverseOrder === true ? new Promise((resolve) => setImmediate(() => (signals.send('SIGINT'), resolve({ events: [] })))) : { events: [] }));
+    const outcome = await awsWorkflowRunner({ environment, client, output: quietOutput(), signals: signals.guard, now: () => 0, wait: () => Promise.resolve() }).run('backup', {}, () => undefined);
+    expect(outcome).toMatchObject({ status: 'FAILED' });
+    // The command now reads the catalog for its FAILED report; bin/lifeboat.cjs passes its SIGINT on 0.1 s after the terminal's.
+    signals.elapse(100);
+    signals.send('SIGINT');
+    expect({ exit: signals.guard.exitCodeOverride(), killed: signals.killed, written: signals.written.length }).toEqual({ exit: undefined, killed: [], written: 1 });
+    // Nothing listens once no copy can come: a Ctrl-C then ends the process, as Node's default does.
+    expect(signals.listeningAfterCopies()).toBe(0);
+    signals.send('SIGINT');
+    expect(signals.killed).toEqual(['SIGINT']);
+  });
+
+  it('after the run, a signal other than the first, or the first once its copies cannot come, is not swallowed', () => {
+    const signals = fakeSignals();
+    const remove = signals.guard.stopOnSignals(() => 'the test stops');
+    signals.send('SIGINT');
+    remove();
+    // SIGTERM is another signal: Node's default ends the process at once.
+    signals.send('SIGTERM');
+    // A timer late past the window: the SIGINT then is a new one, raised again for Node's default.
+    signals.clock.ms += DUPLICATE_SIGNAL_MS;
+    signals.send('SIGINT');
+    expect({ killed: signals.killed, listening: signals.listening() }).toEqual({ killed: ['SIGTERM', 'SIGINT'], listening: 0 });
   });
 
   it('a listener while the start runs, and none after the run', async () => {
@@ -175,7 +222,7 @@ describe('a Ctrl-C or SIGTERM while the CLI follows an execution in AWS', () => 
     const client = runningStepFunctions({ started: () => during.push(signals.listening()) });
     const run = awsWorkflowRunner({ environment, client, output: quietOutput(), signals: signals.guard, now: () => 0, wait: signalledWait(signals, 'SIGINT') }).run('backup', {}, () => undefined);
     await expect(run).rejects.toBeInstanceOf(StoppedFollowingError);
-    expect({ during, after: signals.listening(), exit: signals.guard.exitCodeOverride() }).toEqual({ during: [3], after: 0, exit: 130 });
+    expect({ during, after: signals.listeningAfterCopies(), exit: signals.guard.exitCodeOverride() }).toEqual({ during: [3], after: 0, exit: 130 });
   });
 });
 
@@ -220,7 +267,7 @@ describe('a signal between the start attempts', () => {
       // An unheard rejection is reported a turn or two of the event loop later.
       await new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
       const json = out.map((line) => JSON.parse(line) as { status: string; error: string });
-      return { code, json: json.map(({ status, error }) => ({ status, error })), sent, unhandled, exit: signals.guard.exitCodeOverride(), listening: signals.listening() };
+      return { code, json: json.map(({ status, error }) => ({ status, error })), sent, unhandled, exit: signals.guard.exitCodeOverride(), listening: signals.listeningAfterCopies() };
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }
