@@ -9,7 +9,7 @@ import { copiedInCountEnd, namesCopiedInCount } from '../../lambdas/replication/
 import { namedBackupIds, quotedBackupId } from '../../lambdas/replication/named-backup-ids';
 import { scrubRunSummary } from '../../lambdas/replication/scrub-run-summary';
 import { copiedInOutstanding } from '../../lambdas/replication/scrub-outstanding';
-import { earlierLosses } from '../../lambdas/replication/earlier-losses';
+import { earlierLosses, unknownEarlierLosses } from '../../lambdas/replication/earlier-losses';
 import { scrubVaults } from '../../lambdas/replication/scrub-vaults';
 import { endingWithRepairs, notedRepairLines, type RepairedObject, repairedObjectOf } from '../../lambdas/replication/repaired-before-stop';
 import { type AffectedSnapshot } from '../../lambdas/replication/scrub-damage';
@@ -204,7 +204,8 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
         repair: options.repair ?? false,
         forgotten,
         copiedInOutstanding: copiedInOutstanding(previous),
-        earlierLosses: earlierLosses(previous),
+        // Unread, the previous record cannot say which objects were lost: the reasons say that is unknown (review r64AB F3).
+        earlierLosses: previousUnread ? unknownEarlierLosses() : earlierLosses(previous),
         commandOptions: vaultTargetOptionsLine(options),
         // A hold line's: `backups hold` takes no --vault-key (review r62F F1).
         holdCommandOptions: targetOptionsLine(options),

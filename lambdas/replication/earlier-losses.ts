@@ -2,17 +2,22 @@ import { listedOutstanding, type ScrubRunRecord } from '../catalog/scrub-record'
 import { type VaultSide } from '../runtime/runtime-config';
 
 /**
- * How the previous record holds an object as lost (no good copy in either vault): `listed`, an outstanding entry with no
- * good copy and no other copy known; `counted`, a key within the range of an unlisted group that counts objects with
- * no copy (`lost`), which may be that object.
+ * What the previous record tells of an object's loss (no good copy in either vault). `lost`: it found the object so,
+ * listed with no good copy and no other copy known, or counted in a group of lost objects that spans that key alone.
+ * `maybe`: the key lies within the wider range of such a group, which counts `count` objects there (some with no copy),
+ * not which ones: the object may be one of them, or a new one whose other copy is good (review r64AB F2). `unknown`: the
+ * previous record could not be read (unknownEarlierLosses).
  */
-export type EarlierLoss = 'listed' | 'counted';
+export type EarlierLoss =
+  | { readonly kind: 'lost' }
+  | { readonly kind: 'maybe'; readonly count: number; readonly first: string; readonly last: string }
+  | { readonly kind: 'unknown' };
 
 /** What the previous record knew lost of an object in a vault (earlierLosses): undefined when it did not. */
 export type EarlierLosses = (vault: VaultSide, key: string, problem: 'corrupt' | 'missing') => EarlierLoss | undefined;
 
 /**
- * The objects the `previous` record holds as lost, for a run whose other vault cannot be opened: that copy unread, it
+ * The objects the `previous` record holds as lost, for a run whose other copy of an object goes unread: unread, it
  * would be merely unverified, and a one-vault run while the DR region was down recorded a known loss REPAIRABLE, its
  * backups dropped from `affectedBackups` and status "within objectives", run after run (review r64T F1). An earlier
  * unverified, refused, archived or good copy is no loss.
@@ -23,10 +28,22 @@ export function earlierLosses(previous: ScrubRunRecord | undefined): EarlierLoss
       .filter((o) => !o.goodCopy && o.otherCopy === undefined)
       .map((o) => `${o.vault} ${o.key}`),
   );
-  const groups = (previous?.outstanding?.notListedGroups ?? []).filter((g) => g.lost === true && g.first !== undefined && g.last !== undefined);
+  const groups = (previous?.outstanding?.notListedGroups ?? []).flatMap((g) => (g.lost === true && g.first !== undefined && g.last !== undefined ? [{ ...g, first: g.first, last: g.last }] : []));
   return (vault, key, problem) => {
-    if (listed.has(`${vault} ${key}`)) return 'listed';
-    const counted = groups.some((g) => g.problem === problem && g.vaults.includes(vault) && key >= (g.first as string) && key <= (g.last as string));
-    return counted ? 'counted' : undefined;
+    if (listed.has(`${vault} ${key}`)) return { kind: 'lost' };
+    const holding = groups.filter((g) => g.problem === problem && g.vaults.includes(vault) && key >= g.first && key <= g.last);
+    // Only a group of that one key says which object it counts; a wider one, taken as losing each key of its range, made
+    // a new object whose other copy is good lost, and the next record listed it so (review r64AB F2).
+    if (holding.some((g) => g.first === key && g.last === key)) return { kind: 'lost' };
+    const [counting] = holding;
+    return counting === undefined ? undefined : { kind: 'maybe', count: counting.count, first: counting.first, last: counting.last };
   };
+}
+
+/**
+ * For a run that could not read the previous record (the primary catalog down): whether any object was found lost is
+ * unknown, and its reasons say so rather than "not known lost" (review r64AB F3).
+ */
+export function unknownEarlierLosses(): EarlierLosses {
+  return () => ({ kind: 'unknown' });
 }

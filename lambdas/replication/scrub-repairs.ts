@@ -34,38 +34,44 @@ export function corruptRepairDeadlineReason(options = ''): string {
 
 /**
  * Why an object is unrepaired when the other vault could not be opened: its copy there was not read, so it is not known
- * lost. `options`: the scrub's target options (RepairScope.commandOptions).
+ * lost. `options`: the scrub's target options (RepairScope.commandOptions). `earlier`: what the previous record tells of
+ * it, when that is not a loss: an object it may count among lost ones (`maybe`), or that record unread (`unknown`),
+ * where "not known lost" would claim what the run could not tell (review r64AB F2, F3).
  */
-export function unopenedSourceReason(from: VaultSide, options = ''): string {
-  return `the ${from} vault could not be opened, so its copy was not read (not verified, not known lost) and there is no copy to repair from: once it opens, \`lifeboat scrub --fraction 1 --repair${options}\` verifies and copies it`;
+export function unopenedSourceReason(from: VaultSide, options = '', earlier?: EarlierLoss): string {
+  const verify = `\`lifeboat scrub --fraction 1 --repair${options}\` verifies and copies it`;
+  if (earlier?.kind === 'unknown') return `the ${from} vault could not be opened, so its copy was not read (not verified) and there is no copy to repair from; whether an earlier scrub found it lost is unknown (the latest scrub record could not be read): once that vault opens, ${verify}`;
+  if (earlier?.kind === 'maybe') return `the ${from} vault could not be opened, so its copy was not read (not verified) and there is no copy to repair from; ${maybeLostWords(from, earlier)}: once that vault opens, ${verify}`;
+  return `the ${from} vault could not be opened, so its copy was not read (not verified, not known lost) and there is no copy to repair from: once it opens, ${verify}`;
 }
 
-/** What an earlier scrub knew of an object's other copy (`earlier`: listed so, or counted among such objects), said of one still lost. */
-function earlierLossWords(earlier: EarlierLoss): string {
-  // A group counts some keys of its range, not each: the object may be a new one there, so it is taken as lost, not said to be.
-  return earlier === 'listed' ? 'an earlier scrub found no good copy of it there: it is still lost' : 'an earlier scrub counted objects with no good copy there in a range that holds its key: it is taken as lost';
+/** Of an object within the range of a group of lost objects (`maybe`): the group counts, not names, so it may be one. */
+export function maybeLostWords(from: VaultSide, earlier: Extract<EarlierLoss, { kind: 'maybe' }>): string {
+  return `an earlier scrub counted ${earlier.count} damaged or missing ${earlier.count === 1 ? 'object' : 'objects'} from ${earlier.first} to ${earlier.last}, a range that holds its key, some with no good copy in the ${from} vault: it may be one of them`;
 }
+
+const EARLIER_LOSS_WORDS = 'an earlier scrub found no good copy of it there: it is still lost';
 
 /**
  * Why an object is unrepaired and lost when the other vault could not be opened and an earlier scrub found no good copy
- * of it there (`earlier`: listed so, or counted among such objects): unread now, that copy is not found good either, so
- * the loss stands (review r64T F1). `options`: as unopenedSourceReason's.
+ * of it there: unread now, that copy is not found good either, so the loss stands (review r64T F1). `options`: as
+ * unopenedSourceReason's.
  */
-export function unopenedEarlierLossReason(from: VaultSide, earlier: EarlierLoss, options = ''): string {
-  return `the ${from} vault could not be opened, and ${earlierLossWords(earlier)}; once that vault opens, \`lifeboat scrub --fraction 1 --repair${options}\` reads its copy again`;
+export function unopenedEarlierLossReason(from: VaultSide, options = ''): string {
+  return `the ${from} vault could not be opened, and ${EARLIER_LOSS_WORDS}; once that vault opens, \`lifeboat scrub --fraction 1 --repair${options}\` reads its copy again`;
 }
 
 /**
  * As unopenedEarlierLossReason, when the repair cutoff came before the other copy was read: unread, it stays lost, where
  * it was recorded an unverified copy and every later run took it as not known lost (review r64AB F1).
  */
-export function cutoffEarlierLossReason(from: VaultSide, earlier: EarlierLoss, options = ''): string {
-  return `the run's deadline came first, so the ${from} vault's copy was not read, and ${earlierLossWords(earlier)}; a scrub with repair reads its copy again when its slice comes round again, or now with \`lifeboat scrub --fraction 1 --repair${options}\``;
+export function cutoffEarlierLossReason(from: VaultSide, options = ''): string {
+  return `the run's deadline came first, so the ${from} vault's copy was not read, and ${EARLIER_LOSS_WORDS}; a scrub with repair reads its copy again when its slice comes round again, or now with \`lifeboat scrub --fraction 1 --repair${options}\``;
 }
 
 /** As cutoffEarlierLossReason, when the read of the other copy was refused (`refused`: refusedSourceReadReason's words). */
-export function refusedEarlierLossReason(refused: string, earlier: EarlierLoss): string {
-  return `${refused}; its copy unread, ${earlierLossWords(earlier)}`;
+export function refusedEarlierLossReason(refused: string): string {
+  return `${refused}; its copy unread, ${EARLIER_LOSS_WORDS}`;
 }
 
 /**
@@ -211,8 +217,8 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
     // down (review r64T F1).
     if (!source) {
       const earlier = scope.earlierLosses?.(b.vault, b.key, b.problem);
-      if (earlier !== undefined) return found(b, 'unrepaired', unopenedEarlierLossReason(from, earlier, scope.commandOptions));
-      return found(b, 'unrepaired', unopenedSourceReason(from, scope.commandOptions), 'unverified');
+      if (earlier?.kind === 'lost') return found(b, 'unrepaired', unopenedEarlierLossReason(from, scope.commandOptions));
+      return found(b, 'unrepaired', unopenedSourceReason(from, scope.commandOptions, earlier), 'unverified');
     }
     if (!hasSortedKey(listingOf(from), b.key)) return found(b, 'unrepaired', `the ${from} vault lacks it too`);
     // A copy this run already found damaged or archived is judged as ever (copyFrom reads nothing then); any other would
@@ -222,9 +228,9 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
       // Only a copy this run verified is a good copy: one it did not read may be damaged too (review rJJ F3). Unread, one
       // an earlier run found lost stays lost (review r64AB F1).
       const earlier = theirs === undefined ? scope.earlierLosses?.(b.vault, b.key, b.problem) : undefined;
-      if (earlier !== undefined) return found(b, 'unrepaired', cutoffEarlierLossReason(from, earlier, scope.commandOptions));
+      if (earlier?.kind === 'lost') return found(b, 'unrepaired', cutoffEarlierLossReason(from, scope.commandOptions));
       const reason = heldBackWhy(b) ?? (b.problem === 'corrupt' ? corruptRepairDeadlineReason(scope.commandOptions) : REPAIR_DEADLINE_REASON);
-      if (theirs === undefined) return found(b, 'unrepaired', reason, 'unverified');
+      if (theirs === undefined) return found(b, 'unrepaired', earlier?.kind === 'maybe' ? `${reason}; ${maybeLostWords(from, earlier)}` : reason, 'unverified');
       return found(b, 'unrepaired', reason, 'good');
     }
     return copyFrom(source, b);
@@ -261,8 +267,8 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
     if (theirs.state === 'refused') {
       const refused = refusedSourceReadReason(from, 'body', theirs.cause);
       const earlier = scope.earlierLosses?.(b.vault, b.key, b.problem);
-      if (earlier !== undefined) return found(b, 'unrepaired', refusedEarlierLossReason(refused, earlier));
-      return found(b, 'unrepaired', refused, isS3PermissionRefusal(theirs.cause) ? 'refused' : 'unverified');
+      if (earlier?.kind === 'lost') return found(b, 'unrepaired', refusedEarlierLossReason(refused));
+      return found(b, 'unrepaired', earlier?.kind === 'maybe' ? `${refused}; ${maybeLostWords(from, earlier)}` : refused, isS3PermissionRefusal(theirs.cause) ? 'refused' : 'unverified');
     }
     if (theirs.state === 'bad') return found(b, 'unrepaired', `the ${from} vault's copy is damaged too (${theirs.problem})`);
     // An archived copy cannot be read without a thaw, so it cannot be the verified source of a repair yet. A lifecycle

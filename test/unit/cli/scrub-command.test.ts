@@ -472,6 +472,22 @@ describe('with the primary region down (review R43 F3, F4)', () => {
     ]);
   });
 
+  // Review r64AB F3: with the latest record unread, whether an earlier scrub found a damaged object lost is not known
+  // either; the reason said "(not verified, not known lost)".
+  it('says of a damaged object that whether an earlier scrub found it lost is unknown, the latest record unread', async () => {
+    const [pack] = await listKeys(pair.dr.store, 'data/');
+    if (pack === undefined) throw new Error('the pair has a pack');
+    await corrupt(pair.dr.store, pack);
+    const { out, io } = capturedCliIo();
+    expect(await scrubCommand({ ...target, vault: 'dr', fraction: '1', repair: true, json: true }, { io, access: primaryDown })).toBe(1);
+    const report = JSON.parse(out.join('\n')) as { findings: { key: string; reason?: string; otherCopy?: string }[] };
+    const finding = report.findings.find((f) => f.key === pack);
+    expect(finding?.otherCopy).toBe('unverified');
+    expect(finding?.reason).toBe(
+      `the primary vault could not be opened, so its copy was not read (not verified) and there is no copy to repair from; whether an earlier scrub found it lost is unknown (the latest scrub record could not be read): once that vault opens, \`lifeboat scrub --fraction 1 --repair --config ${SAMPLE_CONFIG_FILE} --data-dir /nonexistent\` verifies and copies it`,
+    );
+  });
+
   it('--json carries the notes, as the scheduled scrub\'s summary does', async () => {
     const { out, io } = capturedCliIo();
     expect(await scrubCommand({ ...target, vault: 'dr', fraction: '1', json: true }, { io, access: primaryDown })).toBe(0);

@@ -118,18 +118,46 @@ describe('an object an earlier run found lost, found again while the other vault
     }
   });
 
-  it('stays lost when the earlier record counted it in a lost group, not listed', async () => {
+  it('stays lost when the earlier record counted it in a lost group of its key alone, not listed', async () => {
     const { pack, first } = await lostPack();
     // As a record whose listed places were taken: the object counted in a group with no copy.
+    const counted: ScrubRunRecord = {
+      ...first,
+      outstanding: { objects: [], notListed: 1, notListedSince: first.startedAt, notListedGroups: [{ problem: 'corrupt', first: pack, last: pack, vaults: ['primary'], count: 1, since: first.startedAt, cycle: 1, lost: true }] },
+    };
+    const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary }, earlierLosses: earlierLosses(counted) });
+    expect(report.findings.find((f) => f.key === pack)?.reason).toBe('the dr vault could not be opened, and an earlier scrub found no good copy of it there: it is still lost; once that vault opens, `lifeboat scrub --fraction 1 --repair` reads its copy again');
+    const record = scrubRunSummary(report, at(2), { previous: counted, unopened: ['dr'] });
+    expect(record.outcome).toBe('DAMAGED');
+    expect(record.affectedBackups).toEqual([pair.backupId]);
+  });
+
+  /**
+   * Review r64AB F2: a group counts objects in its range, not which: every key within a lost group's range was taken as
+   * lost, a new object whose DR copy is good too, and the next record listed it lost ("an earlier scrub found no good
+   * copy", false). Such an object is unverified, its reason saying it may be one of the counted objects.
+   */
+  it('one within the wider range of a lost group is unverified, said maybe one of those counted, and not listed lost', async () => {
+    const { pack, first } = await lostPack();
+    const fresh = (await listKeys(pair.primary.store, 'data/')).find((key) => key !== pack);
+    if (fresh === undefined) throw new Error('the pair has a second pack');
+    await corrupt(pair.primary.store, fresh);
     const counted: ScrubRunRecord = {
       ...first,
       outstanding: { objects: [], notListed: 1, notListedSince: first.startedAt, notListedGroups: [{ problem: 'corrupt', first: 'data/0', last: 'data/g', vaults: ['primary'], count: 1, since: first.startedAt, cycle: 1, lost: true }] },
     };
     const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary }, earlierLosses: earlierLosses(counted) });
-    expect(report.findings.find((f) => f.key === pack)?.reason).toBe('the dr vault could not be opened, and an earlier scrub counted objects with no good copy there in a range that holds its key: it is taken as lost; once that vault opens, `lifeboat scrub --fraction 1 --repair` reads its copy again');
+    for (const key of [pack, fresh]) {
+      const finding = report.findings.find((f) => f.key === key);
+      expect(finding).toMatchObject({ outcome: 'unrepaired', otherCopy: 'unverified' });
+      expect(finding?.reason).toBe('the dr vault could not be opened, so its copy was not read (not verified) and there is no copy to repair from; an earlier scrub counted 1 damaged or missing object from data/0 to data/g, a range that holds its key, some with no good copy in the dr vault: it may be one of them: once that vault opens, `lifeboat scrub --fraction 1 --repair` verifies and copies it');
+    }
     const record = scrubRunSummary(report, at(2), { previous: counted, unopened: ['dr'] });
-    expect(record.outcome).toBe('DAMAGED');
-    expect(record.affectedBackups).toEqual([pair.backupId]);
+    expect(record.outcome).toBe('REPAIRABLE');
+    expect(record.outstanding?.objects.find((o) => o.key === fresh)).toMatchObject({ goodCopy: false, otherCopy: 'unverified' });
+    // The next run does not take the new object for one an earlier scrub found lost.
+    const next = await scrubVaults({ ...everything, vaults: { primary: pair.primary }, earlierLosses: earlierLosses(record) });
+    expect(next.findings.find((f) => f.key === fresh)?.reason).not.toContain('an earlier scrub found no good copy');
   });
 
   it('an object with an earlier unverified verdict, or none, is unverified', async () => {
