@@ -1,4 +1,4 @@
-import { ObjectLockedError, type PruneReport, type Snapshot, snapshotKey, stopsEveryPrune, type TemporaryFilesReport, VaultError } from '../../vault';
+import { idFromKey, ObjectLockedError, type PruneReport, type Snapshot, snapshotKey, SNAPSHOTS_PREFIX, stopsEveryPrune, type TemporaryFilesReport, type Vault, VaultError } from '../../vault';
 import { backupIdOfTags } from '../../lambdas/catalog/backup-snapshot-tags';
 import { unseenJsonEscaped } from '../../lambdas/runtime/quoted-service-words';
 import { escapeName } from '../escape-name';
@@ -18,8 +18,8 @@ import { defaultDeps, EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, listed, openForComm
  * nothing; a prune that fails after the deletes all the same (a lease taken meanwhile, a store error)
  * leaves the forget reported as done (decisions, "Forgot N", `pruneError` in --json) and exits 1. Each snapshot is
  * named once: one named twice (`latest latest`, or `latest` and its id) is refused before anything
- * is deleted (vault-forget.ts namedOnce), so the count printed is always of the snapshots named. An error after some
- * deletes (a throttle) reports what was forgotten and the command that forgets the rest before it (reportStoppedForget).
+ * is deleted (vault-forget.ts namedOnce), so the count printed is always of the snapshots named. An error during the
+ * deletes (a throttle, a lost answer) reports what was forgotten and what forgets the rest before it (reportStoppedForget).
  */
 export function vaultForget(refs: readonly string[], options: VaultForgetOptions, deps: Partial<VaultCommandDeps> = {}): Promise<number> {
   const { io, env } = { ...defaultDeps, ...deps };
@@ -60,11 +60,18 @@ export function vaultForget(refs: readonly string[], options: VaultForgetOptions
           locked.push({ id, reason: err.message });
           continue;
         }
-        // Nothing deleted yet: the error alone is the whole story, and the same command runs again as it is.
-        if (forgotten.length === 0) throw err;
-        // Some are gone already: a named forget run again would stop on the first of them ("no snapshot … starts with"), so
-        // what was forgotten is said, and the rest named in a command that forgets them, before the error (review r64N F1).
-        reportStoppedForget({ decisions, forgotten, locked, left: deletes.slice(index), json: options.json ?? false, prune: pruneSettings !== undefined, error: err, io });
+        // A named forget run again resolves every id first and refuses one that is gone ("no snapshot … starts with"), so what
+        // was forgotten is said, and the rest named in a command that forgets them, before the error (review r64N F1). Even
+        // the failed delete may have been applied (its answer lost: a reset, a timeout on the last try), so the rest is read
+        // from the vault, not assumed: the command named must not start with a snapshot that is gone (review r64Y F1).
+        const failed = { id, gone: false };
+        let left = deletes.slice(index);
+        const there = await snapshotIdsThere(vault);
+        if (there) {
+          failed.gone = !there.has(id);
+          left = left.filter((leftId) => there.has(leftId));
+        }
+        reportStoppedForget({ decisions, forgotten, locked, left, failed, byRules: refs.length === 0, json: options.json ?? false, prune: pruneSettings !== undefined, error: err, io });
         throw err;
       }
     }
@@ -142,26 +149,48 @@ function jsonDecision(d: VaultForgetDecision): Record<string, unknown> {
 }
 
 /**
- * A forget stopped by an error after some deletes: what it forgot (the decision lines and the count, or --json's `forgotten`,
- * with `notForgotten` and `error`), then on stderr the snapshots left and the command that forgets them; the caller then
- * lets the error itself reach the operator. No prune runs: it follows a forget that finished.
+ * The ids under snapshots/, listed once, or undefined when that listing fails too (the error that stopped the forget is
+ * what the operator sees; the rest is then named as the forget left it).
+ */
+async function snapshotIdsThere(vault: Vault): Promise<Set<string> | undefined> {
+  try {
+    const ids = new Set<string>();
+    for await (const key of vault.store.list(SNAPSHOTS_PREFIX)) {
+      const id = idFromKey(SNAPSHOTS_PREFIX, key);
+      if (id) ids.add(id);
+    }
+    return ids;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A forget stopped by an error: what it forgot (the decision lines and the count, or --json's `forgotten`, with
+ * `notForgotten`, the snapshots still there, and `error`), then on stderr the snapshots left and what forgets them; the
+ * caller then lets the error itself reach the operator. No prune runs: it follows a forget that finished. A failed delete
+ * whose snapshot is gone may have been applied, so it is said to be maybe deleted, neither forgotten nor left. A --keep-*
+ * run is run again as it is: its rules decide from the snapshots there, so a snapshot gone meanwhile refuses nothing.
  */
 function reportStoppedForget(stop: {
   decisions: readonly VaultForgetDecision[];
   forgotten: readonly string[];
   locked: ReadonlyArray<{ id: string; reason: string }>;
   left: readonly string[];
+  failed: { id: string; gone: boolean };
+  byRules: boolean;
   json: boolean;
   prune: boolean;
   error: unknown;
   io: VaultCommandDeps['io'];
 }): void {
-  const { forgotten, locked, left, io } = stop;
+  const { forgotten, locked, left, failed, io } = stop;
   if (stop.json) {
     const gone = new Set(forgotten);
     const shown = stop.decisions.map((d) => ({ ...jsonDecision(d), forgotten: gone.has(d.snapshot.id) }));
     const error = stop.error instanceof Error ? stop.error.message : String(stop.error);
-    io.out(unseenJsonEscaped(JSON.stringify({ dryRun: false, decisions: shown, forgotten, locked, notForgotten: left, error })));
+    const maybe = failed.gone ? { mayBeForgotten: [failed.id] } : {};
+    io.out(unseenJsonEscaped(JSON.stringify({ dryRun: false, decisions: shown, forgotten, locked, notForgotten: left, ...maybe, error })));
   } else {
     for (const d of stop.decisions) {
       if (!forgotten.includes(d.snapshot.id)) continue;
@@ -174,10 +203,14 @@ function reportStoppedForget(stop: {
     for (const line of listed(locked.map((l) => `${l.id.slice(0, 12)}: ${l.reason}`))) io.err(line);
   }
   const where = stop.json ? '`forgotten` on stdout' : 'listed above';
-  io.err(
-    `lifeboat vault: the forget stopped after forgetting ${forgotten.length} snapshot(s) (${where}); ${left.length} snapshot(s) were not forgotten. ` +
-      `Once the error below is resolved, forget them with \`lifeboat vault forget ${left.map((id) => id.slice(0, 12)).join(' ')}\`${stop.prune ? ' and run `lifeboat vault prune` after: the forget\'s prune did not run' : ''}.`,
-  );
+  const maybeGone = failed.gone ? `; ${failed.id.slice(0, 12)} may have been deleted: its delete failed, and it is no longer in the vault` : '';
+  const pruneAfter = stop.prune ? ' and run `lifeboat vault prune` after: the forget\'s prune did not run' : '';
+  let next: string;
+  if (stop.byRules) next = 'Once the error below is resolved, run the same `lifeboat vault forget --keep-…` command again: its rules decide from the snapshots that are there.';
+  else if (left.length > 0) next = `Once the error below is resolved, forget them with \`lifeboat vault forget ${left.map((id) => id.slice(0, 12)).join(' ')}\`${pruneAfter}.`;
+  else next = stop.prune ? 'None is left to forget: once the error below is resolved, run `lifeboat vault prune`, the forget\'s prune did not run.' : 'None is left to forget.';
+  const stopped = forgotten.length > 0 ? `stopped after forgetting ${forgotten.length} snapshot(s) (${where})` : 'stopped before it forgot any snapshot';
+  io.err(`lifeboat vault: the forget ${stopped}; ${left.length} snapshot(s) were not forgotten${maybeGone}. ${next}`);
 }
 
 /**
