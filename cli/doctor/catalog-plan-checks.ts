@@ -131,16 +131,30 @@ function invalidItemResult(invalid: InvalidBackupItem, ctx: DoctorContext, place
   const name = `${place.line} item ${shownItemKeyPart(invalid.key.pk)}`;
   const del = deleteItemCommand(invalid.key, ctx, place);
   const where = place.side === 'primary' ? '' : `In ${place.description}: `;
-  const error = invalid.error.message;
-  if (invalid.preVault) return warn(name, `${where}${error}`, del);
+  if (invalid.preVault) return warn(name, `${where}${invalid.error.message}`, del);
   const passedOver = place.side === 'primary' ? 'Listings, retention and replication pass over it' : 'Listings, the DR retention, failovers and drills pass over it (a failover or drill by time refuses while it may be a newer backup)';
   const rebuild = ctx.lifeboat(place.side === 'primary' ? 'catalog rebuild --vault primary' : 'catalog rebuild --vault dr --region dr');
-  // Deleted and not rebuilt, a held item no longer stops a release from lifting the S3 legal holds its backup needs; the
-  // rebuild holds it again from them (catalog-rebuild.ts, HELD_BY_OBJECT_LOCK). "Until fixed or deleted" said a delete was enough (review r64W F2).
-  const held = invalid.mayBeHeld
-    ? `; it has a legal hold, so every \`lifeboat backups release\` refuses until the item is fixed, or deleted and written again by ${rebuild}: run that before any release, which with the item gone would lift the S3 legal holds its backup needs`
-    : '';
-  return warn(name, `${where}${error} ${passedOver}${held}`, `correct the item, or delete it (${del}) and run ${rebuild} to write it again from the ${place.side === 'primary' ? '' : 'DR '}vault`);
+  const fromVault = `from the ${place.side === 'primary' ? '' : 'DR '}vault`;
+  if (!invalid.mayBeHeld) {
+    return warn(name, `${where}${invalid.error.message} ${passedOver}`, `correct the item, or delete it (${del}) and run ${rebuild} to write it again ${fromVault}`);
+  }
+  // The error's finding, not its message: the message's "Fix or delete the item" contradicted the held advice below (review r64AC F1).
+  const finding = `${where}${invalid.error.finding} ${passedOver}`;
+  if (ctx.environment.immutability !== undefined) {
+    // Deleted and not rebuilt, a held item no longer stops a release from lifting the S3 legal holds its backup needs; the
+    // rebuild holds it again from them (catalog-rebuild.ts, HELD_BY_OBJECT_LOCK). "Until fixed or deleted" said a delete was enough (review r64W F2).
+    return warn(
+      name,
+      `${finding}; it has a legal hold, so every \`lifeboat backups release\` refuses until the item is fixed, or deleted and written again by ${rebuild}: run that before any release, which with the item gone would lift the S3 legal holds its backup needs`,
+      `correct the item, or delete it (${del}) and run ${rebuild} to write it again ${fromVault}`,
+    );
+  }
+  // Without Object Lock there are no S3 legal holds: a release never refuses (object-legal-hold.ts), and the rebuild
+  // writes the record back unheld (catalog-rebuild.ts), after which `backups forget` can forget a backup under legal hold (review r64AC F1).
+  // A damaged record's backupId is any string: only a plain one goes into the command, as a pasted other word could run (f62T).
+  const hold = ctx.lifeboat(`backups hold ${/^[A-Za-z0-9._:-]{1,100}$/.test(invalid.backupId ?? '') ? invalid.backupId : '<backup id>'} --reason …`);
+  const advice = `fix the item; do not delete it: a rebuild cannot restore its hold (hold it again with ${hold} after)`;
+  return warn(name, `${finding}; it has a legal hold: ${advice}`, `correct the item; if it is deleted and written again by ${rebuild} ${fromVault}, hold it again with ${hold}`);
 }
 
 /** The AWS CLI's delete of one catalog item, in the catalog's region (against the local cloud's DynamoDB in local mode). */

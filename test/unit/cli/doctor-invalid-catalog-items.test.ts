@@ -44,25 +44,45 @@ it('in local mode, without the endpoint (never in a run that reached the cloud),
   expect(results[1]?.fix).toMatch(/^AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER aws --endpoint-url '<the dynamodb us-east-1 URL of lifeboat local status --data-dir \/tmp\/lb-data>' dynamodb delete-item /);
 });
 
-it('names a damaged record that may be held, and folds items beyond the first few into one line', async () => {
-  const held: InvalidBackupItem = { key: { pk: 'BACKUP#b-9', sk: 'BACKUP' }, backupId: 'b-9', preVault: false, mayBeHeld: true, forgotten: false, snapshotIds: [], error: new CatalogItemInvalidError('lifeboat-dev-catalog', 'BACKUP#b-9 / BACKUP', ['status: bad']) };
-  const many = [held, ...Array.from({ length: INVALID_ITEM_LINES + 2 }, (_, i) => preVault(i))];
+const heldItem: InvalidBackupItem = { key: { pk: 'BACKUP#b-9', sk: 'BACKUP' }, backupId: 'b-9', preVault: false, mayBeHeld: true, forgotten: false, snapshotIds: [], error: new CatalogItemInvalidError('lifeboat-dev-catalog', 'BACKUP#b-9 / BACKUP', ['status: bad']) };
+const heldFinding = 'Catalog item BACKUP#b-9 / BACKUP in table lifeboat-dev-catalog is not a valid backup record: status: bad. Listings, retention and replication pass over it';
+
+// Review r64AC F1: without Object Lock a release never refuses (there are no S3 legal holds) and a rebuild writes the
+// record back unheld, so "delete it and rebuild before any release" lost the hold and let `backups forget` forget the
+// backup. And the error's own "Fix or delete the item" contradicted the held advice: the line quotes its finding only.
+it('names a damaged record that may be held, without Object Lock: fix it, do not delete it, as a rebuild cannot hold it again; and folds items beyond the first few into one line', async () => {
+  expect(environment.immutability).toBeUndefined();
+  const many = [heldItem, ...Array.from({ length: INVALID_ITEM_LINES + 2 }, (_, i) => preVault(i))];
   const results = await checkCatalogPlans(summaries(many), ctx('aws'));
   expect(results).toHaveLength(1 + INVALID_ITEM_LINES + 1);
+  const hold = ctx('aws').lifeboat('backups hold b-9 --reason …');
   expect(results[1]).toEqual({
     name: 'catalog item BACKUP#b-9',
     verdict: 'warn',
-    detail:
-      'Catalog item BACKUP#b-9 / BACKUP in table lifeboat-dev-catalog is not a valid backup record: status: bad. Fix or delete the item (the vault keeps the backup itself), or upgrade Lifeboat if a newer version wrote it. ' +
-      'Listings, retention and replication pass over it; it has a legal hold, so every `lifeboat backups release` refuses until the item is fixed, or deleted and written again by ' +
-      `${ctx('aws').lifeboat('catalog rebuild --vault primary')}: run that before any release, which with the item gone would lift the S3 legal holds its backup needs`,
-    fix: `correct the item, or delete it (aws dynamodb delete-item --region us-east-1 --table-name lifeboat-dev-catalog --key '{"pk":{"S":"BACKUP#b-9"},"sk":{"S":"BACKUP"}}' --condition-expression 'attribute_exists(pk)') and run ${ctx('aws').lifeboat('catalog rebuild --vault primary')} to write it again from the vault`,
+    detail: `${heldFinding}; it has a legal hold: fix the item; do not delete it: a rebuild cannot restore its hold (hold it again with ${hold} after)`,
+    fix: `correct the item; if it is deleted and written again by ${ctx('aws').lifeboat('catalog rebuild --vault primary')} from the vault, hold it again with ${hold}`,
   });
+  expect(results[1]?.detail).not.toMatch(/Fix or delete|release/);
   expect(results.at(-1)).toEqual({
     name: 'catalog items',
     verdict: 'warn',
     detail: '3 more backup record(s) are not valid',
     fix: "the same for each; those from before the vault are what aws dynamodb scan --region us-east-1 --table-name lifeboat-dev-catalog --index-name byPlan --filter-expression 'attribute_not_exists(sourceNames)' --projection-expression pk,sk lists",
+  });
+});
+
+it('names a damaged record that may be held, with Object Lock: every release refuses until it is fixed, or deleted and rebuilt first', async () => {
+  const locked = { ...environment, immutability: { mode: 'GOVERNANCE' as const, days: 30 } };
+  const lockedCtx = doctorContext({ configFile: SAMPLE_CONFIG_FILE, envName: 'dev', dataDir: '/tmp/lb-data', mode: 'aws' }, { ...config, environments: [locked] }, locked);
+  const results = await checkCatalogPlans(summaries([heldItem]), lockedCtx);
+  const rebuild = lockedCtx.lifeboat('catalog rebuild --vault primary');
+  expect(results[1]).toEqual({
+    name: 'catalog item BACKUP#b-9',
+    verdict: 'warn',
+    detail:
+      `${heldFinding}; it has a legal hold, so every \`lifeboat backups release\` refuses until the item is fixed, or deleted and written again by ` +
+      `${rebuild}: run that before any release, which with the item gone would lift the S3 legal holds its backup needs`,
+    fix: `correct the item, or delete it (aws dynamodb delete-item --region us-east-1 --table-name lifeboat-dev-catalog --key '{"pk":{"S":"BACKUP#b-9"},"sk":{"S":"BACKUP"}}' --condition-expression 'attribute_exists(pk)') and run ${rebuild} to write it again from the vault`,
   });
 });
 
