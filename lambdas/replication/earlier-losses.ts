@@ -5,7 +5,8 @@ import { type VaultSide } from '../runtime/runtime-config';
  * What the previous record tells of an object's loss (no good copy in either vault). `lost`: it found the object so,
  * listed with no good copy and no other copy known, or counted in a group of lost objects that spans that key alone.
  * `maybe`: the key lies within the wider range of such a group, which counts `count` objects there (some with no copy),
- * not which ones: the object may be one of them, or a new one whose other copy is good (review r64AB F2). `unknown`: the
+ * not which ones: the object may be one of them, or a new one whose other copy is good (review r64AB F2); the repairs take
+ * it as lost all the same, the safe side (review r64AE F1). `unknown`: the
  * previous record could not be read (unknownEarlierLosses).
  */
 export type EarlierLoss =
@@ -32,8 +33,7 @@ export function earlierLosses(previous: ScrubRunRecord | undefined): EarlierLoss
   return (vault, key, problem) => {
     if (listed.has(`${vault} ${key}`)) return { kind: 'lost' };
     const holding = groups.filter((g) => g.problem === problem && g.vaults.includes(vault) && key >= g.first && key <= g.last);
-    // Only a group of that one key says which object it counts; a wider one, taken as losing each key of its range, made
-    // a new object whose other copy is good lost, and the next record listed it so (review r64AB F2).
+    // Only a group of that one key says which object it counts; within a wider one it may be one of them (review r64AB F2).
     if (holding.some((g) => g.first === key && g.last === key)) return { kind: 'lost' };
     const [counting] = holding;
     return counting === undefined ? undefined : { kind: 'maybe', count: counting.count, first: counting.first, last: counting.last };
