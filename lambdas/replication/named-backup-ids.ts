@@ -1,5 +1,4 @@
-import { shownItemKeyPart } from '../catalog/shown-item-key';
-import { unseenJsonEscaped } from '../runtime/quoted-service-words';
+import { quotedItemKeyPart } from '../catalog/shown-item-key';
 
 /**
  * A backup id as a list of them shows it: cut at 40 as a damaged item's key (shownItemKeyPart: a real id has 25
@@ -9,7 +8,7 @@ import { unseenJsonEscaped } from '../runtime/quoted-service-words';
  * (review r64F F7).
  */
 export function quotedBackupId(id: string): string {
-  return shownItemKeyPart(id, (kept) => unseenJsonEscaped(JSON.stringify(kept)));
+  return quotedItemKeyPart(id);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { type InvalidLiveBackupItem } from '../catalog/backup-catalog';
 import { backupStatusSchema } from '../catalog/backup-record';
-import { shownItemKey, shownItemKeyPart } from '../catalog/shown-item-key';
+import { quotedItemKeyPart, shownItemKey, shownItemKeyPart } from '../catalog/shown-item-key';
 import { unseenJsonEscaped } from '../runtime/quoted-service-words';
 import { type VaultSide } from '../runtime/runtime-config';
 
@@ -87,13 +87,4 @@ function shownStatus(status: unknown): string {
 function shownJson(value: unknown): string {
   const json = JSON.stringify(value, (_key, v: unknown) => (v instanceof Set ? [...(v as Set<unknown>)] : v)) ?? String(value);
   return shownItemKeyPart(json, unseenJsonEscaped);
-}
-
-/**
- * A name the item holds, JSON-quoted as quotedCatalogName quotes it (a list's `", "` read as its end), cut past 40 as
- * shownItemKeyPart cuts a key, each kept piece quoted (`"<first 28>"…"<last 12>" (cut from N characters, sha256 <8
- * hex>)`): cut at its first 40 alone, two source names alike there read as one (review r64G F7).
- */
-function quotedItemKeyPart(name: string): string {
-  return shownItemKeyPart(name, (kept) => unseenJsonEscaped(JSON.stringify(kept)));
 }
