@@ -5,8 +5,9 @@ import { type VaultSide } from '../runtime/runtime-config';
  * What the previous record tells of an object's loss (no good copy in either vault). `lost`: it found the object so,
  * listed with no good copy and no other copy known, or counted in a group of lost objects that spans that key alone.
  * `maybe`: the key lies within the wider range of such a group, which counts `count` objects there (some with no copy),
- * not which ones: the object may be one of them, or a new one whose other copy is good (review r64AB F2); the repairs take
- * it as lost all the same, the safe side (review r64AE F1). `unknown`: the
+ * not which ones: the object may be one of them, or a new one whose other copy is good (review r64AB F2); the repairs
+ * record it unverified (ScrubFinding `inLostGroup`), the record carrying the group as lost and the run DAMAGED, the safe
+ * side (review r64AE F1). `unknown`: the
  * previous record could not be read (unknownEarlierLosses).
  */
 export type EarlierLoss =

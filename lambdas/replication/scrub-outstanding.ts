@@ -5,7 +5,7 @@ import { type VaultSide } from '../runtime/runtime-config';
 import { type DamagedObject } from './scrub-damage';
 import { type CarriedCopiedIn } from './copied-in-recheck';
 import { copiedInIdGroups, OUTSTANDING_COPIED_IN_IDS_KEPT } from '../catalog/copied-in-ids';
-import { type ScrubReport } from './scrub-report';
+import { type ScrubFinding, type ScrubReport } from './scrub-report';
 import { namesCopiedInCount } from './copied-in-count-clear';
 import { compareByCodeUnit } from './sorted-keys';
 import { backupsInTurns } from './backups-in-turns';
@@ -78,7 +78,11 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
   };
   const cycle = report.nextCursor.cycle - (report.cycleComplete ? 1 : 0);
   const groupsBefore = previousGroups(before, previous?.startedAt ?? startedAt);
-  const { kept, recounted } = unlistedGroupsAfter(groupsBefore, report, { sides, compared, workedOut, read, cycle });
+  const { kept: keptUnheld, recounted } = unlistedGroupsAfter(groupsBefore, report, { sides, compared, workedOut, read, cycle });
+  // A lost group holding an object this run found in its range without reading its other copy (`inLostGroup`) is kept as
+  // it was, read again or not: it may count that object, and recounted, a real loss there read "within objectives"
+  // (review r64AB F2). Only a run that reads those copies counts its objects afresh.
+  const kept = [...keptUnheld, ...groupsBefore.filter((g) => !keptUnheld.includes(g) && holdsUnreadLoss(g, report.findings))];
   // Whether an earlier group that counts only objects whose other copy was refused (`refused`) counted this one: only a
   // group of this one key tells, and none that counts others may hold it. A group of a range counts some keys within it,
   // not every one: given to each, a new object between two refused ones, never read, came back refused (review r64T F3).
@@ -155,6 +159,13 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
   if (notListed === 0) return { objects, ...copiedIn, notListed };
   const since = groups.map((g) => g.since).sort(compareByCodeUnit)[0];
   return { objects, ...copiedIn, notListed, ...(since !== undefined ? { notListedSince: since } : {}), notListedGroups: groups };
+}
+
+/** Whether a lost group's range holds a finding of its problem and vaults whose other copy went unread (`inLostGroup`). */
+function holdsUnreadLoss(g: CountedGroup, findings: readonly ScrubFinding[]): boolean {
+  const { first, last } = g;
+  if (!g.lost || first === undefined || last === undefined) return false;
+  return findings.some((f) => f.inLostGroup === true && f.problem === g.problem && g.vaults.includes(f.vault) && f.key >= first && f.key <= last);
 }
 
 /** No good copy (what status judges) first, then an other copy not verified, then a good copy elsewhere. */

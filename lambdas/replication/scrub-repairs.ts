@@ -46,12 +46,13 @@ export function unopenedSourceReason(from: VaultSide, options = '', earlier?: Ea
 }
 
 /**
- * Of an object within the range of a group of lost objects (`maybe`): the group counts, not names, so it may be one, and
- * is taken as lost: a group of two or more never spans one key alone, and said unverified a real loss read "within
- * objectives" run after run (review r64AE F1); a new object there whose other copy is good is DAMAGED until a run reads it.
+ * Of an object within the range of a group of lost objects (`maybe`): the group counts, not names, so it may be one. It is
+ * unverified, not listed lost (a new object there whose other copy is good read as a known loss: review r64AB F2), and
+ * the record keeps the group as lost, the run DAMAGED, till a run reads that vault's copies: a group of two or more never
+ * spans one key alone, and a real loss must not read "within objectives" (review r64AE F1).
  */
 export function maybeLostWords(from: VaultSide, earlier: Extract<EarlierLoss, { kind: 'maybe' }>): string {
-  return `an earlier scrub counted ${earlier.count} damaged or missing ${earlier.count === 1 ? 'object' : 'objects'} from ${earlier.first} to ${earlier.last}, a range that holds its key, some with no good copy in the ${from} vault: it may be one of them, so it is taken as lost until a run reads that copy`;
+  return `an earlier scrub counted ${earlier.count} damaged or missing ${earlier.count === 1 ? 'object' : 'objects'} from ${earlier.first} to ${earlier.last}, a range that holds its key, some with no good copy in the ${from} vault: it may be one of them, so that group is kept as lost until a run reads the ${from} vault's copies`;
 }
 
 const EARLIER_LOSS_WORDS = 'an earlier scrub found no good copy of it there: it is still lost';
@@ -222,9 +223,10 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
     if (!source) {
       const earlier = scope.earlierLosses?.(b.vault, b.key, b.problem);
       if (earlier?.kind === 'lost') return found(b, 'unrepaired', unopenedEarlierLossReason(from, scope.commandOptions));
-      // Within a lost group's range it may be one of the losses counted there: taken as lost, the safe side, as a group of
-      // two or more never spans one key alone and, unverified, a real loss read "within objectives" (review r64AE F1).
-      if (earlier?.kind === 'maybe') return found(b, 'unrepaired', unopenedSourceReason(from, scope.commandOptions, earlier));
+      // Within a lost group's range it may be one of the losses counted there: unverified, but the record carries that
+      // group as lost and the run is DAMAGED for it, as a group of two or more never spans one key alone and a real loss
+      // must not read "within objectives" (review r64AE F1), nor a new object be listed lost (review r64AB F2).
+      if (earlier?.kind === 'maybe') return found(b, 'unrepaired', unopenedSourceReason(from, scope.commandOptions, earlier), 'inLostGroup');
       return found(b, 'unrepaired', unopenedSourceReason(from, scope.commandOptions, earlier), 'unverified');
     }
     if (!hasSortedKey(listingOf(from), b.key)) return found(b, 'unrepaired', `the ${from} vault lacks it too`);
@@ -237,14 +239,17 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
       const earlier = theirs === undefined ? scope.earlierLosses?.(b.vault, b.key, b.problem) : undefined;
       if (earlier?.kind === 'lost') return found(b, 'unrepaired', cutoffEarlierLossReason(from, scope.commandOptions));
       const reason = heldBackWhy(b) ?? (b.problem === 'corrupt' ? corruptRepairDeadlineReason(scope.commandOptions) : REPAIR_DEADLINE_REASON);
-      if (theirs === undefined && earlier?.kind === 'maybe') return found(b, 'unrepaired', `${reason}; ${maybeLostWords(from, earlier)}`);
+      if (theirs === undefined && earlier?.kind === 'maybe') return found(b, 'unrepaired', `${reason}; ${maybeLostWords(from, earlier)}`, 'inLostGroup');
       if (theirs === undefined) return found(b, 'unrepaired', reason, 'unverified');
       return found(b, 'unrepaired', reason, 'good');
     }
     return copyFrom(source, b);
   };
-  /** `copy`: what is known of the other vault's copy of an unrepaired object (`good`: it verified in this run). */
-  const found = (b: Bad, outcome: ScrubFinding['outcome'], reason?: string, copy: 'good' | OtherCopy | 'refused' | 'none' = 'none'): ScrubFinding['outcome'] => {
+  /**
+   * `copy`: what is known of the other vault's copy of an unrepaired object (`good`: it verified in this run;
+   * `inLostGroup`: unread, within the range of an earlier lost group, ScrubFinding `inLostGroup`).
+   */
+  const found = (b: Bad, outcome: ScrubFinding['outcome'], reason?: string, copy: 'good' | OtherCopy | 'refused' | 'inLostGroup' | 'none' = 'none'): ScrubFinding['outcome'] => {
     settledIn.set(b.vault, (settledIn.get(b.vault) ?? new Map<string, boolean>()).set(b.key, outcome === 'repaired'));
     // Harmless however it ends: noted, and it neither fails the run nor holds back a snapshot's repair.
     if (b.supersededBy !== undefined && outcome !== 'repaired') {
@@ -256,7 +261,15 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
     // work-out) held back every later one, those worked out too, run after run (review r57A F1).
     if (outcome === 'unrepaired' && !b.key.startsWith(SNAPSHOTS_PREFIX)) failedInto.add(b.vault);
     const copyState =
-      outcome !== 'unrepaired' || copy === 'none' ? {} : copy === 'good' ? { goodCopy: true as const } : copy === 'refused' ? { otherCopy: 'unverified' as const, otherCopyRefused: true as const } : { otherCopy: copy };
+      outcome !== 'unrepaired' || copy === 'none'
+        ? {}
+        : copy === 'good'
+          ? { goodCopy: true as const }
+          : copy === 'refused'
+            ? { otherCopy: 'unverified' as const, otherCopyRefused: true as const }
+            : copy === 'inLostGroup'
+              ? { otherCopy: 'unverified' as const, inLostGroup: true as const }
+              : { otherCopy: copy };
     const finding: ScrubFinding = { ...b, outcome, ...(reason ? { reason } : {}), ...copyState };
     findings.push(finding);
     if (outcome === 'repaired') scope.onRepaired?.(finding);
@@ -276,7 +289,7 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
       const refused = refusedSourceReadReason(from, 'body', theirs.cause);
       const earlier = scope.earlierLosses?.(b.vault, b.key, b.problem);
       if (earlier?.kind === 'lost') return found(b, 'unrepaired', refusedEarlierLossReason(refused));
-      if (earlier?.kind === 'maybe') return found(b, 'unrepaired', `${refused}; ${maybeLostWords(from, earlier)}`);
+      if (earlier?.kind === 'maybe') return found(b, 'unrepaired', `${refused}; ${maybeLostWords(from, earlier)}`, 'inLostGroup');
       return found(b, 'unrepaired', refused, isS3PermissionRefusal(theirs.cause) ? 'refused' : 'unverified');
     }
     if (theirs.state === 'bad') return found(b, 'unrepaired', `the ${from} vault's copy is damaged too (${theirs.problem})`);

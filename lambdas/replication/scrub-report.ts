@@ -42,6 +42,13 @@ export type ScrubFinding = {
    */
   readonly otherCopyRefused?: true;
   /**
+   * With `otherCopy: 'unverified'`: its key lies within the range of a group of lost objects the previous record counts
+   * (earlier-losses.ts, `maybe`) and its other copy went unread. The group counts, not names, its objects, so it may be one
+   * of them: the record carries that group as lost (scrub-outstanding.ts) and the run is DAMAGED for it
+   * (scrub-run-summary.ts), where listed lost a new object whose other copy is good read as a known loss (review r64AB F2).
+   */
+  readonly inLostGroup?: true;
+  /**
    * A snapshot object a scrub copied into `vault` whose tree was not shown to read there: this run's copy, unverified
    * (`otherCopy: 'unverified'`) or lost (readable in neither vault), or an earlier run's checked again
    * (copied-in-recheck.ts, or the look after this run copied its object again), lost or readable only across both vaults

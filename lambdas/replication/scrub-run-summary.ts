@@ -16,7 +16,11 @@ export function scrubRunSummary(report: ScrubReport, run: { environment: string;
   // is one whose other copy was not verified in this run (otherCopy): an archived copy (a thaw then a repair heal it) or one
   // the repair cutoff left unread (the next run verifies it); probably good, so its backups are kept in `outstanding` for
   // status to name, not in `affectedBackups` (what no copy can restore).
-  const lost = report.findings.filter((f) => f.outcome === 'unrepaired' && f.goodCopy !== true && f.otherCopy === undefined).length;
+  // One within the range of an earlier lost group whose other copy went unread (`inLostGroup`) may be one of its losses:
+  // the record carries that group as lost, and the run is DAMAGED, its backups affected, for it (review r64AB F2).
+  const lost = report.findings.filter((f) => f.outcome === 'unrepaired' && f.goodCopy !== true && (f.otherCopy === undefined || f.inLostGroup === true)).length;
+  const inLostGroup = new Set(report.findings.filter((f) => f.inLostGroup === true).map((f) => f.key));
+  const maybeLost = (report.archivedCopyDamage ?? []).filter((d) => inLostGroup.has(d.key));
   // Those kept in `outstanding` are left out: status shows them there (review rQ F3).
   const snapshotsNotWorkedOut = snapshotsNotWorkedOutCounts(report, before.previous);
   return {
@@ -41,7 +45,7 @@ export function scrubRunSummary(report: ScrubReport, run: { environment: string;
     unrepaired,
     outcome: lost > 0 ? 'DAMAGED' : unrepaired + repairable > 0 ? 'REPAIRABLE' : report.findings.length > 0 ? 'REPAIRED' : 'CLEAN',
     unrepairedKeys: [...new Set(report.findings.filter((f) => f.outcome === 'unrepaired').map((f) => f.key))].slice(0, 100),
-    ...affectedBackupsOf(report.damage),
+    ...affectedBackupsOf([...report.damage, ...maybeLost]),
     outstanding: outstandingAfter(report, run.startedAt, before.previous, before),
   };
 }

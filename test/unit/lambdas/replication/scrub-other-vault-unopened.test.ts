@@ -133,37 +133,49 @@ describe('an object an earlier run found lost, found again while the other vault
   });
 
   /**
-   * Review r64AB F2, r64AE F1: a group counts objects in its range, not which. Said unverified, an object within it that
-   * really was one of the losses (a group of two or more never spans one key alone) read "within objectives" run after
-   * run; it is taken as lost, the safe side, its reason saying it may be one of those counted.
+   * Review r64AB F2, r64AE F1: a group counts objects in its range, not which. Said unverified with the group recounted,
+   * an object within it that really was one of the losses (a group of two or more never spans one key alone) read
+   * "within objectives" run after run; taken as lost, a new object there whose DR copy is good was listed as a known loss.
+   * Each is unverified now, and the record carries the group as lost (the run DAMAGED, its backups affected) until a run
+   * reads the DR vault's copies, which counts its objects afresh.
    */
-  it('one within the range of a lost group is taken as lost, said maybe one of those counted, run after run', async () => {
+  it('one within the range of a lost group is unverified while the group is carried as lost, run after run, till a run reads the DR copies', async () => {
     const { pack, first } = await lostPack();
+    // `fresh`: damaged in the primary vault only, its DR copy good; `pack`: lost in both.
     const fresh = (await listKeys(pair.primary.store, 'data/')).find((key) => key !== pack);
     if (fresh === undefined) throw new Error('the pair has a second pack');
     await corrupt(pair.primary.store, fresh);
     const [low, high] = [pack, fresh].sort();
-    const counted: ScrubRunRecord = {
-      ...first,
-      outstanding: { objects: [], notListed: 2, notListedSince: first.startedAt, notListedGroups: [{ problem: 'corrupt', first: low ?? pack, last: high ?? fresh, vaults: ['primary'], count: 2, since: first.startedAt, cycle: 1, lost: true }] },
-    };
-    const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary }, earlierLosses: earlierLosses(counted) });
-    for (const key of [pack, fresh]) {
-      const finding = report.findings.find((f) => f.key === key);
-      expect(finding).toMatchObject({ outcome: 'unrepaired' });
-      expect(finding).not.toHaveProperty('otherCopy');
-      expect(finding?.reason).toBe(`the dr vault could not be opened, so its copy was not read (not verified) and there is no copy to repair from; an earlier scrub counted 2 damaged or missing objects from ${low} to ${high}, a range that holds its key, some with no good copy in the dr vault: it may be one of them, so it is taken as lost until a run reads that copy: once that vault opens, \`lifeboat scrub --fraction 1 --repair\` verifies and copies it`);
+    const group = { problem: 'corrupt' as const, first: low ?? pack, last: high ?? fresh, vaults: ['primary' as const], count: 2, since: first.startedAt, cycle: 1, lost: true };
+    const counted: ScrubRunRecord = { ...first, outstanding: { objects: [], notListed: 2, notListedSince: first.startedAt, notListedGroups: [group] } };
+    let previous = counted;
+    for (const day of [2, 3]) {
+      const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary }, earlierLosses: earlierLosses(previous) });
+      for (const key of [pack, fresh]) {
+        const finding = report.findings.find((f) => f.key === key);
+        expect(finding).toMatchObject({ outcome: 'unrepaired', otherCopy: 'unverified', inLostGroup: true });
+        expect(finding?.reason).toBe(`the dr vault could not be opened, so its copy was not read (not verified) and there is no copy to repair from; an earlier scrub counted 2 damaged or missing objects from ${low} to ${high}, a range that holds its key, some with no good copy in the dr vault: it may be one of them, so that group is kept as lost until a run reads the dr vault's copies: once that vault opens, \`lifeboat scrub --fraction 1 --repair\` verifies and copies it`);
+      }
+      const record = scrubRunSummary(report, at(day), { previous, unopened: ['dr'] });
+      // Never within objectives while a real loss may be among them: DAMAGED, the backups affected, the group kept.
+      expect(record.outcome).toBe('DAMAGED');
+      expect(record.affectedBackups).toEqual([pair.backupId]);
+      expect(record.outstanding?.notListedGroups).toEqual([expect.objectContaining({ first: low, last: high, count: 2, lost: true })]);
+      // Neither is listed as a known loss.
+      for (const key of [pack, fresh]) expect(record.outstanding?.objects).toContainEqual(expect.objectContaining({ vault: 'primary', key, goodCopy: false, otherCopy: 'unverified' }));
+      expect(statusOf(record).withinObjectives).toBe(false);
+      previous = record;
     }
-    let previous = scrubRunSummary(report, at(2), { previous: counted, unopened: ['dr'] });
-    expect(previous.outcome).toBe('DAMAGED');
-    expect(previous.affectedBackups).toEqual([pair.backupId]);
-    expect(statusOf(previous).withinObjectives).toBe(false);
-    // The next run, the DR vault still unopened, keeps them lost: the record now lists them so.
-    const next = await scrubVaults({ ...everything, vaults: { primary: pair.primary }, earlierLosses: earlierLosses(previous) });
-    for (const key of [pack, fresh]) expect(next.findings.find((f) => f.key === key)).not.toHaveProperty('otherCopy');
-    previous = scrubRunSummary(next, at(3), { previous, unopened: ['dr'] });
-    expect(previous.outcome).toBe('DAMAGED');
-    expect(statusOf(previous).withinObjectives).toBe(false);
+    // A run that reads the DR copies: the new object is repaired from its good copy, the real loss is lost, the group gone.
+    const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, earlierLosses: earlierLosses(previous) });
+    expect(report.findings.find((f) => f.key === fresh)).toMatchObject({ outcome: 'repaired' });
+    expect(report.findings.find((f) => f.key === pack)).toMatchObject({ outcome: 'unrepaired' });
+    expect(report.findings.find((f) => f.key === pack)).not.toHaveProperty('otherCopy');
+    const record = scrubRunSummary(report, at(4), { previous });
+    expect(record.outcome).toBe('DAMAGED');
+    expect(record.outstanding?.notListedGroups).toBeUndefined();
+    expect(record.outstanding?.objects).toEqual([expect.objectContaining({ vault: 'primary', key: pack, goodCopy: false })]);
+    expect(record.outstanding?.objects[0]).not.toHaveProperty('otherCopy');
   });
 
   it('an object with an earlier unverified verdict, or none, is unverified', async () => {
