@@ -568,9 +568,15 @@ function scrubVerdict(summary: ScrubRunRecord, left: ObjectsLeft, run: ScrubRunC
     ...(left.stopped.size > 0 ? [`${left.stopped.size} object(s) are damaged or missing and have a good copy in the other vault, but were not repaired: ${why}.`] : []),
     ...(left.repairable.size > 0 ? [`${left.repairable.size} object(s) are damaged or missing and have a good copy in the other vault: run again with --repair.`] : []),
   ];
-  const damaged = unopened
-    ? `${left.lost.size} object(s) are damaged or missing, and ${unopened}, which could not be opened, was not searched for a good copy (${affected}); scrub again with --repair once it opens.`
-    : `${left.lost.size} object(s) have no good copy in either vault (${affected}); back the affected sources up again, or restore the listed paths from an older backup.`;
+  // DAMAGED with none lost itself: objects within an earlier lost group's range whose other copy went unread, the group
+  // kept as lost (ScrubFinding `inLostGroup`); "0 object(s) are damaged" hid why (review r64AB F2).
+  const heldGroup = `Objects an earlier scrub counted among lost ones may be among those found, so that count is kept as lost (${affected}): `;
+  const damaged =
+    left.lost.size === 0
+      ? `${heldGroup}${unopened ? `scrub again with --repair once ${unopened} opens.` : 'scrub again with --repair to read their other copies.'}`
+      : unopened
+        ? `${left.lost.size} object(s) are damaged or missing, and ${unopened}, which could not be opened, was not searched for a good copy (${affected}); scrub again with --repair once it opens.`
+        : `${left.lost.size} object(s) have no good copy in either vault (${affected}); back the affected sources up again, or restore the listed paths from an older backup.`;
   const verdict: Record<ScrubRunRecord['outcome'], string> = {
     CLEAN: unopened ? `Clean: every object read verified; not compared with ${unopened}, which could not be opened.` : 'Clean: every object read verified, and the vaults hold the same objects.',
     REPAIRED: `Repaired ${summary.repaired} object(s) from the other vault; each copy verified where it landed.`,

@@ -164,6 +164,12 @@ describe('an object an earlier run found lost, found again while the other vault
       // Neither is listed as a known loss.
       for (const key of [pack, fresh]) expect(record.outstanding?.objects).toContainEqual(expect.objectContaining({ vault: 'primary', key, goodCopy: false, otherCopy: 'unverified' }));
       expect(statusOf(record).withinObjectives).toBe(false);
+      // The verdict says why the run is DAMAGED, not "0 object(s) are damaged".
+      const { out, err, io } = capturedCliIo();
+      printScrubReport(report, record, io, { recorded: true, unopened: ['dr'] });
+      const printed = [...out, ...err].join('\n');
+      expect(printed).not.toContain('0 object(s) are damaged');
+      expect(printed).toContain(`Objects an earlier scrub counted among lost ones may be among those found, so that count is kept as lost (affected backups: "${pair.backupId}"): scrub again with --repair once the dr vault opens.`);
       previous = record;
     }
     // A run that reads the DR copies: the new object is repaired from its good copy, the real loss is lost, the group gone.
