@@ -117,6 +117,9 @@ function invalidItemResults(invalid: readonly InvalidBackupItem[], ctx: DoctorCo
   return results;
 }
 
+/** The reason the doctor's hold-again line carries: the damaged record's own reason cannot be read back. */
+const HELD_AGAIN_REASON = "'doctor: held again after a damaged catalog record was rebuilt'";
+
 /**
  * A warning, not a failure: listings, retention and replication pass over the record. A record from before the vault
  * is deleted; a damaged one too, after which `catalog rebuild` writes it again from its snapshots when the vault holds
@@ -151,8 +154,13 @@ function invalidItemResult(invalid: InvalidBackupItem, ctx: DoctorContext, place
   }
   // Without Object Lock there are no S3 legal holds: a release never refuses (object-legal-hold.ts), and the rebuild
   // writes the record back unheld (catalog-rebuild.ts), after which `backups forget` can forget a backup under legal hold (review r64AC F1).
-  // A damaged record's backupId is any string: only a plain one goes into the command, as a pasted other word could run (f62T).
-  const hold = ctx.lifeboat(`backups hold ${/^[A-Za-z0-9._:-]{1,100}$/.test(invalid.backupId ?? '') ? invalid.backupId : '<backup id>'} --reason …`);
+  // A damaged record's backupId is any string: only a plain one goes into the command, as a pasted other word could run (f62T);
+  // else a placeholder quoted as one word, as `<…>` unquoted is a shell redirect (review r64AF). `--reason` takes any text, so
+  // "…" pasted would be the stored reason: the line carries a concrete one. The DR catalog's record is held on its half
+  // alone (`--only dr`, legal-hold-halves.ts), which a paste while the primary region is down needs.
+  const id = /^[A-Za-z0-9._:-]{1,100}$/.test(invalid.backupId ?? '') ? (invalid.backupId ?? '') : "'<backup id>'";
+  const only = place.side === 'primary' ? '' : ' --only dr';
+  const hold = ctx.lifeboat(`backups hold ${id} --reason ${HELD_AGAIN_REASON}${only}`);
   const advice = `fix the item; do not delete it: a rebuild cannot restore its hold (hold it again with ${hold} after)`;
   return warn(name, `${finding}; it has a legal hold: ${advice}`, `correct the item; if it is deleted and written again by ${rebuild} ${fromVault}, hold it again with ${hold}`);
 }

@@ -55,7 +55,7 @@ it('names a damaged record that may be held, without Object Lock: fix it, do not
   const many = [heldItem, ...Array.from({ length: INVALID_ITEM_LINES + 2 }, (_, i) => preVault(i))];
   const results = await checkCatalogPlans(summaries(many), ctx('aws'));
   expect(results).toHaveLength(1 + INVALID_ITEM_LINES + 1);
-  const hold = ctx('aws').lifeboat('backups hold b-9 --reason …');
+  const hold = ctx('aws').lifeboat("backups hold b-9 --reason 'doctor: held again after a damaged catalog record was rebuilt'");
   expect(results[1]).toEqual({
     name: 'catalog item BACKUP#b-9',
     verdict: 'warn',
@@ -84,6 +84,19 @@ it('names a damaged record that may be held, with Object Lock: every release ref
       `${rebuild}: run that before any release, which with the item gone would lift the S3 legal holds its backup needs`,
     fix: `correct the item, or delete it (aws dynamodb delete-item --region us-east-1 --table-name lifeboat-dev-catalog --key '{"pk":{"S":"BACKUP#b-9"},"sk":{"S":"BACKUP"}}' --condition-expression 'attribute_exists(pk)') and run ${rebuild} to write it again from the vault`,
   });
+});
+
+// Review r64AF: the hold-again line pasted as printed must hold the right backup with a real reason: `<backup id>`
+// unquoted is a shell redirect, `--reason …` stored "…" as the reason, and the DR catalog's line held the primary half
+// first, which fails while the primary region is down.
+it('prints a hold-again line a shell reads as meant: the placeholder quoted, a concrete reason, and --only dr for the DR catalog', async () => {
+  const odd: InvalidBackupItem = { ...heldItem, key: { pk: 'BACKUP#b 9;x', sk: 'BACKUP' }, backupId: 'b 9;x' };
+  const [, primary] = await checkCatalogPlans(summaries([odd]), ctx('aws'));
+  const [dr] = await checkDrCatalogItems(summaries([heldItem]), ctx('aws'));
+  const reason = "--reason 'doctor: held again after a damaged catalog record was rebuilt'";
+  expect(primary?.fix).toContain(`hold it again with ${ctx('aws').lifeboat(`backups hold '<backup id>' ${reason}`)}`);
+  expect(dr?.fix).toContain(`hold it again with ${ctx('aws').lifeboat(`backups hold b-9 ${reason} --only dr`)}`);
+  for (const line of [primary?.detail, primary?.fix, dr?.detail, dr?.fix]) expect(line).not.toMatch(/…| <backup id>/);
 });
 
 describe('the DR catalog, which a failover reads', () => {
