@@ -1,3 +1,5 @@
+import { recordInstant } from './record-instant';
+
 /**
  * How far after a reader's clock a backup record's start may be and still count as a start (audit b3-2). A little
  * is clock skew between the machine that wrote the record and the one reading it, and reads as "just now". More is a
@@ -20,7 +22,12 @@ export const FUTURE_START_TOLERANCE_MS = 5 * 60_000;
  */
 export const CLOCK_SKEW_MS = 15 * 60 * 1000;
 
-/** Whether the ISO time `startedAt` is more than FUTURE_START_TOLERANCE_MS after `now`. */
+/**
+ * Whether the time `startedAt` is more than FUTURE_START_TOLERANCE_MS after `now`, read as the catalog reads a
+ * record's time (recordInstant): a zoneless start read in the process's zone was ahead under a Lambda (UTC) and
+ * behind in the local cloud's zone, so status and the age watch disagreed about the same record. A start that is no
+ * time is not ahead: its readers pass it over as untimed.
+ */
 export function startsInFuture(startedAt: string, now: Date): boolean {
-  return Date.parse(startedAt) - now.getTime() > FUTURE_START_TOLERANCE_MS;
+  return recordInstant(startedAt) - now.getTime() > FUTURE_START_TOLERANCE_MS;
 }
