@@ -248,10 +248,14 @@ export class FollowingFailedError extends Error {
     /** The region of the Step Functions polled (the `--json` object of an unknown outcome names it). */
     readonly region: string,
     cause: unknown,
-    kind: 'answer' | 'unread' = 'answer',
+    /** `refusedPolls`: that many polls in a row were answered with a 4xx page not Step Functions' (f65F). */
+    kind: 'answer' | 'unread' | { refusedPolls: number; page: UnreadPage } = 'answer',
   ) {
     super(
-      kind === 'answer'
+      typeof kind === 'object'
+        ? `The CLI stopped following execution ${executionArn}: ${kind.refusedPolls} polls in a row were answered with ${unreadPageWords(kind.page)}, not Step Functions' — ` +
+            `a proxy or firewall in between refuses them; it goes on in AWS. Through a network that reaches Step Functions: ${followOrStopLines(executionArn, region)}`
+        : kind === 'answer'
         ? `The CLI stopped following execution ${executionArn}: a poll failed with an answer that stays (${causeText(cause)}); it goes on in AWS. ` +
             `With credentials that may (renewed ones, if these expired): ${followOrStopLines(executionArn, region)}`
         : `The CLI stopped following execution ${executionArn}: the CLI could not read the poll (${causeText(cause)}); it goes on in AWS. ${followOrStopLines(executionArn, region)}`,

@@ -34,7 +34,8 @@ export function pollFailureKind(err: unknown): PollFailureKind {
   if (CREDENTIALS_ERROR_NAMES.has(err.name)) return 'answer';
   // The SDK attaches `$response` to AWS's own answers too (AccessDeniedException, ExpiredTokenException: review r63Z
   // F1, which were polled for 10 minutes so); only an error without AWS's `$fault` is a page it could not read, whatever
-  // its status (a proxy's 403 or 407 page ended the follow as an answer that stays: review r63AC F1).
+  // its status (a proxy's 403 or 407 page ended the follow as an answer that stays: review r63AC F1). The runner ends
+  // the follow after a few 4xx pages in a row (workflow-runner.ts, f65F): one may be a portal's passing page, many are not.
   if (isUnreadAnswer(err)) return 'passing';
   const status = (err as { $metadata?: { httpStatusCode?: unknown } }).$metadata?.httpStatusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) return 'answer';

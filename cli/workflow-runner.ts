@@ -372,6 +372,9 @@ export function awsWorkflowRunner(options: {
        */
       async function pollUntilAnswered<T>(executionArn: string, pollRegion: string, poll: () => Promise<T>): Promise<T | undefined> {
         let failingSince: number | undefined;
+        // A 4xx page not Step Functions' (a proxy's or firewall's 403 or 404) in a row: one may be a portal's passing
+        // page, but a few in a row is a refusal that will not pass in the 10 minutes of the give-up bound (f65F).
+        let refusedInBetween = 0;
         for (let failures = 1; ; failures++) {
           const pollStarted = now();
           try {
@@ -382,6 +385,9 @@ export function awsWorkflowRunner(options: {
             // The execution runs on in AWS whatever ended the following: the error names it (review r63F F3).
             const kind = pollFailureKind(err);
             if (kind !== 'passing') throw new FollowingFailedError(executionArn, pollRegion, err, kind);
+            const page = unreadPageOf(err);
+            refusedInBetween = page !== undefined && isRefusalInBetween(page) && page.status !== 429 ? refusedInBetween + 1 : 0;
+            if (page !== undefined && refusedInBetween >= POLLS_REFUSED_IN_BETWEEN) throw new FollowingFailedError(executionArn, pollRegion, err, { refusedPolls: refusedInBetween, page });
             failingSince ??= pollStarted;
             if (now() - failingSince >= pollGiveUpMs) throw new FollowingGaveUpError(executionArn, pollRegion, pollGiveUpMs, err);
             await wait(Math.min(POLL_BACKOFF_MAX_MS, POLL_BACKOFF_FIRST_MS * 2 ** (failures - 1)), stopFollowing.signal);
@@ -414,6 +420,8 @@ function untilStopped<T>(call: Promise<T>, stop: AbortSignal): Promise<T> {
 /** How long the polls of a running execution may fail in a row (a region's brief outage) before the CLI stops following. */
 const POLL_GIVE_UP_MS = 10 * 60_000;
 const POLL_BACKOFF_FIRST_MS = 1_000;
+/** Polls in a row answered with a 4xx page not Step Functions' (throttling aside) before the CLI stops following: f65F. */
+const POLLS_REFUSED_IN_BETWEEN = 3;
 const POLL_BACKOFF_MAX_MS = 30_000;
 /** StartExecution's attempts by the runner, each with the client's own (the same execution name in every one). */
 const START_ATTEMPTS = 3;

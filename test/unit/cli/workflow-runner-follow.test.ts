@@ -247,6 +247,42 @@ describe('an --aws run whose polls are refused after the start', () => {
     expect({ outcome, polls }).toEqual({ outcome: { executionId: arnOf(name ?? ''), status: 'SUCCEEDED', output: { done: true } }, polls: 2 });
   });
 
+  // f65F: a proxy's 403 or 404 page on every poll was polled for the 10 minutes of the give-up bound.
+  it.each([403, 404])('stops following after 3 polls in a row answered with a proxy\'s HTTP %i page, naming the execution and how to follow it', async (statusCode) => {
+    const { client, mock, start, arnOf } = fakeStepFunctions();
+    mock.on(StartExecutionCommand).callsFake((asked: { name?: string; input?: string }) => start(asked, false));
+    let polls = 0;
+    mock.on(DescribeExecutionCommand).callsFake(() => {
+      polls += 1;
+      throw Object.assign(new SyntaxError("Unexpected token '<', \"<html><bod\"... is not valid JSON"), {
+        $response: { statusCode, headers: { 'content-type': 'text/html' } },
+        $metadata: { httpStatusCode: statusCode },
+      });
+    });
+    const clock = fakeClock();
+    const run = awsWorkflowRunner({ environment, client, pollMs: 1, now: clock.now, wait: clock.wait, output: quietOutput() }).run('backup', {}, () => undefined);
+    await expect(run).rejects.toBeInstanceOf(FollowingFailedError);
+    const arn = arnOf(mock.commandCalls(StartExecutionCommand)[0]?.args[0].input.name ?? '');
+    await expect(run).rejects.toThrow(
+      `The CLI stopped following execution ${arn}: 3 polls in a row were answered with a page the CLI could not read (HTTP ${statusCode}, text/html), not Step Functions' — a proxy or firewall in between refuses them; it goes on in AWS. ` +
+        `Through a network that reaches Step Functions: Follow it with \`aws stepfunctions describe-execution --region ${environment.primaryRegion} --execution-arn ${arn}\``,
+    );
+    expect(polls).toBe(3);
+    expect(clock.ms).toBeLessThan(60_000);
+  });
+
+  it('keeps polling through a proxy\'s HTTP 429 page (throttling passes) until the give-up bound', async () => {
+    const { client, mock, start } = fakeStepFunctions();
+    mock.on(StartExecutionCommand).callsFake((asked: { name?: string; input?: string }) => start(asked, false));
+    mock.on(DescribeExecutionCommand).callsFake(() => {
+      throw Object.assign(new SyntaxError('Unexpected token'), { $response: { statusCode: 429, headers: { 'content-type': 'text/html' } }, $metadata: { httpStatusCode: 429 } });
+    });
+    const clock = fakeClock();
+    const run = awsWorkflowRunner({ environment, client, pollMs: 1, now: clock.now, wait: clock.wait, output: quietOutput() }).run('backup', {}, () => undefined);
+    await expect(run).rejects.toBeInstanceOf(FollowingGaveUpError);
+    expect(clock.ms).toBeGreaterThanOrEqual(10 * 60_000);
+  });
+
   it('polls again through an SSO portal that does not answer, and reports the outcome once it does', async () => {
     const { client, mock, executions, start, arnOf } = fakeStepFunctions();
     mock.on(StartExecutionCommand).callsFake((asked: { name?: string; input?: string }) => start(asked, false));
