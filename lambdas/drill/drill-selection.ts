@@ -119,7 +119,10 @@ export function selectDrillBackup(backups: readonly BackupRecord[], options: Dri
     }
     backup = complete[Math.min(complete.length - 1, Math.floor((options.random ?? Math.random)() * complete.length))];
   }
-  if (!backup) throw new NoBackupToDrillError(noBackupMessage(ofPlan, options));
+  if (!backup) {
+    const untimed = backups.filter((b) => b.plan === options.plan && b.status === 'COMMITTED' && Number.isNaN(time(b)));
+    throw new NoBackupToDrillError(noBackupMessage(ofPlan, untimed, options));
+  }
 
   // Gaps are measured over the backups that were recovery points, forgotten since or not: retention thins a window it
   // keeps less of than windowDays (keepWithin 2d, keepLast 3) or thins within it (keepHourly 24 then keepDaily), and
@@ -185,10 +188,22 @@ function days(n: number): string {
   return `${n} day${n === 1 ? '' : 's'}`;
 }
 
-function noBackupMessage(ofPlan: readonly BackupRecord[], options: DrillSelectionOptions): string {
+/**
+ * Why no backup was chosen. `untimed` are the plan's committed records whose start is no time: never chosen (only a
+ * real time counts), they are said so, since "no committed backup" sent the operator to back up a plan whose
+ * backups are there but unreadable in time, and measured from they read "NaN hours old".
+ */
+function noBackupMessage(ofPlan: readonly BackupRecord[], untimed: readonly BackupRecord[], options: DrillSelectionOptions): string {
   const committed = ofPlan.filter((b) => b.status === 'COMMITTED');
   const newest = committed[0];
   const within = `in the last ${days(options.windowDays)}`;
+  const firstUntimed = untimed[0];
+  const passedOver = firstUntimed
+    ? `; ${untimed.length} committed backup(s) of the plan were passed over because their start is no time (e.g. ${shownItemKeyPart(firstUntimed.backupId)}, startedAt ${shownItemKeyPart(firstUntimed.startedAt)}): fix their records' startedAt`
+    : '';
+  if (!newest && firstUntimed) {
+    return `Plan "${options.plan}" has no backup to drill from the ${options.vault} vault with a start that is a time${passedOver}, or run a backup of the plan`;
+  }
   if (!newest) {
     const status = ofPlan[0] ? ` (its newest backup ${shownItemKeyPart(ofPlan[0].backupId)} is ${ofPlan[0].status})` : '';
     // The DR drill reads the DR catalog: a plan whose backups were never replicated has none there, however many the primary holds.
@@ -199,5 +214,5 @@ function noBackupMessage(ofPlan: readonly BackupRecord[], options: DrillSelectio
   }
   const ageHours = (options.startedAt.getTime() - recordInstant(newest.startedAt)) / 3_600_000;
   const copy = options.vault === 'dr' ? `, DR copy ${newest.copies?.dr ?? 'not recorded'}` : '';
-  return `Plan "${options.plan}" has no backup to drill from the ${options.vault} vault ${within}: its newest committed backup ${shownItemKeyPart(newest.backupId)} is ${ageHours.toFixed(1)} hours old${copy}; check the plan's backups and replication, or widen "windowDays"`;
+  return `Plan "${options.plan}" has no backup to drill from the ${options.vault} vault ${within}: its newest committed backup ${shownItemKeyPart(newest.backupId)} is ${ageHours.toFixed(1)} hours old${copy}${passedOver}; check the plan's backups and replication, or widen "windowDays"`;
 }

@@ -170,6 +170,22 @@ describe('drill backup selection and RPO', () => {
     expect((thrown as Error).message).toMatch(/newest committed backup \S+ is 100\.0 hours old, DR copy PENDING/);
   });
 
+  it('f65E: committed backups whose start is no time are said to be passed over, never "no committed backup" or NaN hours', () => {
+    const untimed = [backupAt('orders', 'yesterday-ish', { dr: 'COMMITTED' })];
+    expect(() => selectDrillBackup(untimed, base)).toThrow(/with a start that is a time; 1 committed backup\(s\) of the plan were passed over because their start is no time \(e\.g\. \S+, startedAt yesterday-ish\)/);
+    const stale = [...untimed, backupAt('orders', h(100), { dr: 'PENDING' })];
+    const message = (() => {
+      try {
+        selectDrillBackup(stale, base);
+        return '';
+      } catch (err) {
+        return (err as Error).message;
+      }
+    })();
+    expect(message).toMatch(/is 100\.0 hours old; 1 committed backup\(s\) of the plan were passed over because their start is no time/);
+    expect(message).not.toContain('NaN');
+  });
+
   it('with no committed backup at all, says so', () => {
     expect(() => selectDrillBackup([backupAt('orders', h(1), { status: 'FAILED' })], base)).toThrow(/has no committed backup to drill \(its newest backup \S+ is FAILED\)/);
     expect(() => selectDrillBackup([], base)).toThrow(/has no committed backup to drill; run a backup/);
