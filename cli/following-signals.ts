@@ -1,4 +1,4 @@
-import { DUPLICATE_SIGNAL_MS } from './stop-on-signals';
+import { DUPLICATE_SECOND, DUPLICATE_SIGNAL_MS } from './stop-on-signals';
 
 /**
  * The signals that stop the CLI's following of an execution in AWS: a Ctrl-C, `timeout`'s or a scheduler's TERM, and
@@ -97,9 +97,6 @@ export class FollowingSignalGuard {
 function isFollowingSignal(signal: NodeJS.Signals): signal is FollowingSignal {
   return (FOLLOWING_SIGNALS as readonly string[]).includes(signal);
 }
-
-/** When a second signal counts as one (DUPLICATE_SIGNAL_MS), in the words of the first's line. */
-const DUPLICATE_SECOND = 'a second or more after this one';
 
 /** The process's own: the AWS runner registers its stop, bin/lifeboat.ts takes the exit code. */
 export const processFollowingSignals = new FollowingSignalGuard({
