@@ -53,6 +53,10 @@ export type PlanReport = {
   inFuture?: { backupId: string; status: BackupStatus; startedAt: string }[];
   /** Records of any status left out of every series because their startedAt is no time, in catalog order. Absent when none. */
   untimed?: { backupId: string; status: BackupStatus; startedAt: string }[];
+  /** Ended backups left out of `durations` because their endedAt is no time. Absent when none. */
+  untimedEnds?: { backupId: string; endedAt: string }[];
+  /** Drills with an RTO left out of `drills` because their startedAt is no time. Absent when none. */
+  untimedDrills?: { drillId: string; startedAt: string }[];
 };
 
 export type ReportData = {
@@ -121,13 +125,25 @@ export function planReport({ plan, backups, drills, now }: PlanReportInput): Pla
     previous = b;
   }
   if (previous) pushGap(report, Math.floor(now.getTime() / 1000), Math.max(0, Math.floor(now.getTime() / 1000) - unix(previous.startedAt)), rpoSeconds);
+  // An end that is no time has no duration: drawn, it was a NaN point (f65E), so it is left out and said.
+  const untimedEnds: NonNullable<PlanReport['untimedEnds']> = [];
   for (const b of byStart) {
     if (b.status === 'RUNNING' || !b.endedAt) continue;
+    const ended = recordInstant(b.endedAt);
+    if (Number.isNaN(ended)) {
+      untimedEnds.push({ backupId: b.backupId, endedAt: b.endedAt });
+      continue;
+    }
     report.durations.t.push(unix(b.startedAt));
-    report.durations.seconds.push(Math.max(0, (recordInstant(b.endedAt) - recordInstant(b.startedAt)) / 1000));
+    report.durations.seconds.push(Math.max(0, (ended - recordInstant(b.startedAt)) / 1000));
     report.durations.status.push(b.status);
   }
-  for (const d of [...drills].sort((a, b) => a.startedAt.localeCompare(b.startedAt))) {
+  if (untimedEnds.length > 0) report.untimedEnds = untimedEnds;
+  // Drills in order of the instant their start stands for, not its text (a zoneless or differently written start
+  // sorted out of place, f65E); one whose start is no time cannot be placed on the time axis and is said instead.
+  const untimedDrills = drills.filter((d) => d.rto && Number.isNaN(recordInstant(d.startedAt)));
+  if (untimedDrills.length > 0) report.untimedDrills = untimedDrills.map((d) => ({ drillId: d.drillId, startedAt: d.startedAt }));
+  for (const d of newestFirst(drills.filter((x) => !untimedDrills.includes(x))).reverse()) {
     if (!d.rto) continue;
     report.drills.t.push(unix(d.startedAt));
     report.drills.rtoSeconds.push(d.rto.seconds);
@@ -160,6 +176,13 @@ export function untimedProblems(report: PlanReport, commandOptions = ''): string
     (b) =>
       `${report.plan}: backup ${shownCatalogName(b.backupId)} (${b.status}) has a startedAt that is not a time (${shownCatalogName(b.startedAt)}): the record was written by hand or damaged; ` +
       `not drawn, the plan's charts and RPO are of the other backups; fix the record's startedAt (see \`lifeboat backups list --plan ${report.plan}${commandOptions}\`)`,
+  ).concat(
+    (report.untimedEnds ?? []).map(
+      (b) => `${report.plan}: backup ${shownCatalogName(b.backupId)} has an endedAt that is not a time (${shownCatalogName(b.endedAt)}): its duration is unknown and not drawn; fix the record's endedAt`,
+    ),
+    (report.untimedDrills ?? []).map(
+      (d) => `${report.plan}: drill ${shownCatalogName(d.drillId)} has a startedAt that is not a time (${shownCatalogName(d.startedAt)}): its RTO is not drawn; fix the drill report's startedAt`,
+    ),
   );
 }
 

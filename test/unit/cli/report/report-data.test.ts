@@ -89,6 +89,21 @@ describe('the report\'s data', () => {
     expect((await environmentReport(sources, NOW)).problems).toEqual([line]);
   });
 
+  it('f65E: an endedAt that is no time gives no NaN duration, and drills are in order of their instant, untimed ones said', () => {
+    const ended = { ...BACKUPS[0]!, backupId: 'ended-badly', endedAt: 'whenever' };
+    const r = planReport({ plan: PLAN, backups: [...BACKUPS.slice(1), ended], drills: [], now: NOW });
+    expect(r.durations.seconds.some((s) => Number.isNaN(s))).toBe(false);
+    expect(JSON.stringify(r.durations)).not.toContain('null');
+    expect(r.untimedEnds).toEqual([{ backupId: 'ended-badly', endedAt: 'whenever' }]);
+    // 05:00-05:00 is 10:00Z, after 09:00Z, though its text sorts first.
+    const early = drillRecordOf(drillReport({ drillId: '20261130T090000Z-00000001', startedAt: '2026-11-30T09:00:00.000Z' })).record;
+    const offset = drillRecordOf(drillReport({ drillId: '20261130T100000Z-00000002', startedAt: '2026-11-30T05:00:00-05:00' })).record;
+    const untimed = drillRecordOf(drillReport({ drillId: '20261130T110000Z-00000003', startedAt: 'sometime' })).record;
+    const withDrills = planReport({ plan: PLAN, backups: BACKUPS, drills: [untimed, offset, early], now: NOW });
+    expect(withDrills.drills.t).toEqual([unix('2026-11-30T09:00:00.000Z'), unix('2026-11-30T10:00:00.000Z')]);
+    expect(withDrills.untimedDrills).toEqual([{ drillId: '20261130T110000Z-00000003', startedAt: 'sometime' }]);
+  });
+
   it("a record dated in the future is named escaped (id, start), as are the drill lines: a newline, ESC or U+202E forges no line (f62AC)", async () => {
     const forged = 'x\n✓ demo: within objectives\u001b[32m\u202e';
     const shown = 'x\\u000a✓ demo: within objectives\\u001b[32m\\u202e';
