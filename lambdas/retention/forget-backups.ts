@@ -4,6 +4,7 @@ import { type BackupCatalog, type InvalidBackupItem, logInvalidBackupItem } from
 import { type CatalogItemKey } from '../catalog/catalog-item-delete-command';
 import { type BackupRecord } from '../catalog/backup-record';
 import { backupIdOfTags, readBackupSnapshotTags } from '../catalog/backup-snapshot-tags';
+import { newestFirst } from '../catalog/newest-first';
 import { parsedInstant } from '../catalog/parsed-instant';
 import { shownItemKeyPart } from '../catalog/shown-item-key';
 import { InvalidInputError } from '../runtime/errors';
@@ -261,7 +262,9 @@ async function forgetPlan(
     if (d.keep) notCounted.push({ backupId: d.backupId, reason: 'none of its snapshots is in this vault; not counted' });
     else decisions.push({ ...d, reasons: [] });
   }
-  decisions.sort((x, y) => y.startedAt.localeCompare(x.startedAt));
+  // Newest first by the instant each start stands for, not its text: an offset or zoneless start was listed out of
+  // place in the report (f65E); display only, the decisions are made already.
+  decisions.splice(0, decisions.length, ...newestFirst(decisions));
   const report: PlanForgetReport = { plan: plan.name, policy, decisions, forgotten: [], heldMeanwhile: [], pinnedMeanwhile: [], deletedObjects: 0, releasedClaims: [], notCounted, leftInPlace: [], locked: [] };
   let opened: Promise<ForgetVault> | undefined;
   const vaultOnce = (): Promise<ForgetVault> => (opened ??= deps.openVault());

@@ -267,6 +267,16 @@ describe('forgetBackups does not take catalog records on trust', () => {
     expect(own.records.get('forged')?.forgottenAt).toBeUndefined();
   });
 
+  it('f65E: lists its decisions newest first by the instant of each start, not its text', async () => {
+    // 22:00-05:00 on the 7th is 03:00Z on the 8th, after real-1, though its text sorts before it.
+    const own = catalogOf([
+      record('real-1', '2026-03-08T00:00:00.000Z', [await workflowSnapshot('real-1', '2026-03-08T00:00:00.000Z')]),
+      record('offset', '2026-03-07T22:00:00-05:00', [await workflowSnapshot('offset', '2026-03-07T22:00:00-05:00')]),
+    ]);
+    const report = await forgetBackups({ dryRun: true }, { vault: 'primary', openVault: () => Promise.resolve(vaultWith(store)), snapshotArrivals: () => arrivalsIn(own), catalog: own, plans: [{ name: 'files', retention: { keepLast: 2 } }], now: NOW });
+    expect(report.plans[0]?.decisions.map((d) => d.backupId)).toEqual(['offset', 'real-1']);
+  });
+
   it('a record within the clock skew still counts', async () => {
     const own = catalogOf([
       record('real-1', '2026-03-08T00:00:00.000Z', [await workflowSnapshot('real-1', '2026-03-08T00:00:00.000Z')]),
