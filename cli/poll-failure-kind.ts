@@ -1,4 +1,5 @@
 import { isPassingFollowFailure } from './passing-follow-failure';
+import { notAwsAnswerPageOf } from './not-aws-answer';
 import { isUnreadAnswer } from './unread-answer';
 
 /**
@@ -37,6 +38,8 @@ export function pollFailureKind(err: unknown): PollFailureKind {
   // its status (a proxy's 403 or 407 page ended the follow as an answer that stays: review r63AC F1). The runner ends
   // the follow after a few 4xx pages in a row (workflow-runner.ts, f65F): one may be a portal's passing page, many are not.
   if (isUnreadAnswer(err)) return 'passing';
+  // A proxy's 4xx with an empty or JSON body, which the SDK names `UnknownError`, is such a page too (f65F).
+  if (notAwsAnswerPageOf(err) !== undefined) return 'passing';
   const status = (err as { $metadata?: { httpStatusCode?: unknown } }).$metadata?.httpStatusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) return 'answer';
   return 'unread';

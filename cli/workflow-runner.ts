@@ -7,6 +7,7 @@ import { CLI_CLIENT_TIMEOUTS } from './client-timeouts';
 import { withinDeadline } from './call-deadline';
 import { isPassingAwsFailure } from './passing-aws-failure';
 import { pollFailureKind } from './poll-failure-kind';
+import { notAwsAnswerPageOf } from './not-aws-answer';
 import { isRefusalInBetween, isUnreadAnswer, type UnreadPage, unreadPageOf } from './unread-answer';
 import { StartAnswerWithoutArnError } from './start-answer-without-arn';
 import { executionArnOf, newExecutionName } from './execution-name';
@@ -385,7 +386,7 @@ export function awsWorkflowRunner(options: {
             // The execution runs on in AWS whatever ended the following: the error names it (review r63F F3).
             const kind = pollFailureKind(err);
             if (kind !== 'passing') throw new FollowingFailedError(executionArn, pollRegion, err, kind);
-            const page = unreadPageOf(err);
+            const page = unreadPageOf(err) ?? notAwsAnswerPageOf(err);
             refusedInBetween = page !== undefined && isRefusalInBetween(page) && page.status !== 429 ? refusedInBetween + 1 : 0;
             if (page !== undefined && refusedInBetween >= POLLS_REFUSED_IN_BETWEEN) throw new FollowingFailedError(executionArn, pollRegion, err, { refusedPolls: refusedInBetween, page });
             failingSince ??= pollStarted;
@@ -520,7 +521,8 @@ async function startOnce(a: StartCall & { side: WorkflowRegion }): Promise<{ exe
       // try that timed out or got a 5xx page, which may have reached Step Functions and started the run. That is an
       // attempt without answer too, looked up by the run's name, never "not started" (review r64S F1).
       const earlierTry = unanswered === undefined ? unansweredEarlierTry(start.tries()) : undefined;
-      const page = unreadPageOf(err);
+      // A proxy's 403 with an empty or JSON body reaches the SDK as an error it names `UnknownError`: no AWS answer either (f65F).
+      const page = unreadPageOf(err) ?? notAwsAnswerPageOf(err);
       if (page !== undefined && isRefusalInBetween(page)) {
         if (earlierTry !== undefined) return lookUpStarted(a, unansweredAttempts + 1, earlierTry, { answer: err });
         if (unanswered === undefined) return refusedInBetween(a, page, err);
@@ -623,7 +625,7 @@ function isNotFound(err: unknown): boolean {
 
 /** A 4xx page the SDK could not read: the same kind as the start's refusal, so the lookup was answered (and blocked). */
 function isRefusalPage(err: unknown): boolean {
-  const page = unreadPageOf(err);
+  const page = unreadPageOf(err) ?? notAwsAnswerPageOf(err);
   return page !== undefined && isRefusalInBetween(page);
 }
 

@@ -124,7 +124,7 @@ const startErrors: [string, (workflow: string) => Error][] = [
 ];
 
 /** The runner of the sample config's dev environment on a client (two tries a send) that a proxy answers with its 403 page. */
-function runnerAnsweringProxyPage(): WorkflowRunner {
+function runnerAnsweringProxyPage(page: { contentType: string; body: string } = { contentType: 'text/html', body: '<html><body>403 Forbidden: blocked by proxy policy</body></html>' }): WorkflowRunner {
   const environment = findEnvironment(loadLifeboatConfig(SAMPLE_CONFIG_FILE), 'dev');
   const clientOf = (region: string) => new SFNClient({
     region,
@@ -133,7 +133,7 @@ function runnerAnsweringProxyPage(): WorkflowRunner {
     requestHandler: {
       handle: () =>
         Promise.resolve({
-          response: { statusCode: 403, headers: { 'content-type': 'text/html' }, body: Readable.from([Buffer.from('<html><body>403 Forbidden: blocked by proxy policy</body></html>')]) },
+          response: { statusCode: 403, headers: { 'content-type': page.contentType }, body: Readable.from([Buffer.from(page.body)]) },
         }),
     },
   });
@@ -169,6 +169,17 @@ describe.each(commands)('lifeboat %s --aws whose start may or may not have begun
     );
     expect(err[0]).toContain('the workflow most likely was not started, and the lookup by its name was answered with a page the CLI could not read (HTTP 403, text/html).');
     expect(err[0]).toContain(`aws stepfunctions describe-execution --region ${region} --execution-arn arn:aws:states:${region}:000000000000:execution:lifeboat-dev-${workflow}:`);
+  });
+
+  // f65F: a proxy's 403 with an empty or non-AWS JSON body reached the SDK as an error named by its fallback, and the
+  // command exited 1 saying only "UnknownError": it is a refusal in between, said with its status.
+  it.each(['', '{"message":"Forbidden"}'])('a start answered with a proxy\'s 403 and body %j (no AWS error name, no request ID) exits 1 naming the status and a proxy', async (body) => {
+    const { code, out, err } = await run(true, runnerAnsweringProxyPage({ contentType: 'application/json', body }));
+    expect({ code, out }).toEqual({ code: 1, out: [] });
+    const region = workflow === 'drill' || workflow === 'failover' ? 'us-west-2' : REGION;
+    expect(err[0]).toMatch(
+      new RegExp(`^lifeboat ${name}: StartExecution of state machine ${stateMachineOf(workflow).replace(REGION, region)} was answered with a page the CLI could not read \\(HTTP 403, no content type\\): not Step Functions' — a proxy in between\\? `),
+    );
   });
 });
 

@@ -271,6 +271,22 @@ describe('an --aws run whose polls are refused after the start', () => {
     expect(clock.ms).toBeLessThan(60_000);
   });
 
+  // f65F: a proxy's 403 with an empty or JSON body reaches the SDK as `Unknown: UnknownError` ($fault, no request ID): it
+  // ended the follow at once as an answer that stays, with renewed-credentials advice.
+  it('takes a 403 the SDK names by its fallback (no AWS error name, no request ID) as a proxy\'s page: stops after 3 in a row', async () => {
+    const { client, mock, start } = fakeStepFunctions();
+    mock.on(StartExecutionCommand).callsFake((asked: { name?: string; input?: string }) => start(asked, false));
+    let polls = 0;
+    mock.on(DescribeExecutionCommand).callsFake(() => {
+      polls += 1;
+      throw Object.assign(new Error('UnknownError'), { name: 'Unknown', $fault: 'client', $metadata: { httpStatusCode: 403 } });
+    });
+    const clock = fakeClock();
+    const run = awsWorkflowRunner({ environment, client, pollMs: 1, now: clock.now, wait: clock.wait, output: quietOutput() }).run('backup', {}, () => undefined);
+    await expect(run).rejects.toThrow('3 polls in a row were answered with a page the CLI could not read (HTTP 403, no content type), not Step Functions\' — a proxy or firewall in between refuses them');
+    expect(polls).toBe(3);
+  });
+
   it('keeps polling through a proxy\'s HTTP 429 page (throttling passes) until the give-up bound', async () => {
     const { client, mock, start } = fakeStepFunctions();
     mock.on(StartExecutionCommand).callsFake((asked: { name?: string; input?: string }) => start(asked, false));
