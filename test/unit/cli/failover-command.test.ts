@@ -207,3 +207,20 @@ it('prints an RPO it cannot measure as unknown, judged neither way (review r64O 
   const lines = formatFailoverReport({ ...unmeasured, objectives: { rtoMinutes: 60, rpoMinutes: 1440, rtoMet: false } });
   expect(lines.find((l) => l.startsWith('RPO'))).toBe("RPO unknown (objective 1440 min: not judged, the backup's startedAt is not a time): the data is as of 2026-11-24T10:00:00.000Z");
 });
+
+// f65E (6): the backup's startedAt is any string of a record; printed raw, a newline forged a line of the report and an
+// ESC coloured the terminal. It is escaped (and cut) as other record text is shown (shownItemKeyPart).
+it("shows the backup's start escaped in every line that names it", () => {
+  const forged = 'x\n✓ failover complete\u001b[32m';
+  const { rpoSeconds: _rpo, ...unmeasured } = report;
+  const vault = { source: 'demo-t', type: 'dynamodb' as const, target: 'dynamodb table lifeboat-dev-restore-demo-t-failover', entries: 1, items: 3, bytes: 10, rtoSeconds: 2, from: 'vault' as const };
+  const mirror = { source: 'demo-assets', type: 's3' as const, target: 's3://lifeboat-dev-mirror-demo-assets/', entries: 0, bytes: 0, rtoSeconds: 0, from: 'mirror' as const, reason: 'r', dataAgeSeconds: 60 };
+  const forgedBackup = { ...unmeasured.backup, startedAt: forged };
+  const lines = [
+    ...formatFailoverReport({ ...unmeasured, backup: forgedBackup }),
+    ...formatFailoverReport({ ...unmeasured, backup: forgedBackup, sources: [mirror, vault] }),
+  ];
+  expect(lines.join('\n')).not.toContain('\u001b');
+  expect(lines.join('\n')).not.toContain('x\n✓');
+  expect(lines.find((l) => l.startsWith('RPO'))).toContain('the data is as of x\\u000a✓ failover complete\\u001b[32m');
+});
