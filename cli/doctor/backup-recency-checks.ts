@@ -75,7 +75,13 @@ export async function checkLastBackup(catalog: BackupCatalog, ctx: DoctorContext
   const backupResult = last ? recencyResult(name, ctx, plan, last, now, newestFailed, backupNow, seeFailure) : warn(name, `plan ${plan.name} has no committed backup yet${newestFailed}`, `${seeFailure}${backupNow}`);
   const timed = ahead.length === 0 ? backupResult : withFutureStarts(backupResult, ahead, ctx, plan.name);
   const checked = untimed.length === 0 ? timed : withUntimedStarts(timed, untimed, ctx, plan.name);
-  if (!last) return [checked, skipped(drName, 'no committed backup yet')];
+  if (!last) {
+    // Committed backups whose start is no time are there, just unjudged: "no committed backup yet" sent the operator
+    // to back up a plan with backups in its catalog (f65E).
+    const untimedCommitted = untimed.filter((r) => r.status === 'COMMITTED').length;
+    const why = untimedCommitted > 0 ? `the plan's ${untimedCommitted} committed backup(s) have starts that are no time, so none can be judged the newest (see ${name})` : 'no committed backup yet';
+    return [checked, skipped(drName, why)];
+  }
 
   const dr = last.copies?.dr;
   const drResult =

@@ -63,4 +63,6 @@ it('says a plan whose only committed record has no time has no committed backup 
   const [last, dr] = await checkLastBackup(catalogOf([record('hand-edited', 'hand-edited')]), ctx, PLAN, NOW);
   expect(last).toMatchObject({ verdict: 'warn', detail: 'plan demo has no committed backup yet; hand-edited (COMMITTED) has a startedAt that is not a time: the record was written by hand or damaged (not counted)' });
   expect(dr).toMatchObject({ verdict: 'skipped' });
+  // f65E (5): the dr copy line said 'no committed backup yet' of a plan whose committed backups are there, untimed.
+  expect(dr).toMatchObject({ detail: "the plan's 1 committed backup(s) have starts that are no time, so none can be judged the newest (see last backup demo)" });
 });
