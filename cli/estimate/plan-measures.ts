@@ -2,6 +2,8 @@ import { type BackupRecord, type SourceType } from '../../lambdas/catalog/backup
 import { DEFAULT_TARGET_BYTES_PER_SEGMENT } from '../../lambdas/sources/dynamodb-segment-count';
 import { DEFAULT_BYTES_PER_S3_SHARD, DEFAULT_KEYS_PER_S3_SHARD } from '../../lambdas/sources/s3-shard-size';
 import { shellWord } from '../../lambdas/runtime/shell-word';
+import { newestFirst } from '../../lambdas/catalog/newest-first';
+import { recordInstant } from '../../lambdas/catalog/record-instant';
 import { scaledTierMeasures, type TierMeasures } from './storage-tier-split';
 
 /**
@@ -81,7 +83,14 @@ export class NoCommittedBackupError extends Error {
   }
 }
 
-const seconds = (b: BackupRecord) => (b.endedAt ? Math.max(0, (Date.parse(b.endedAt) - Date.parse(b.startedAt)) / 1000) : 0);
+/**
+ * A run's wall time, read as the catalog reads a record's time (recordInstant, zoneless = UTC). A start or end that is
+ * no time gave NaN, and the estimate's every cost read NaN (f65E): such a run counts no wall time, as one with no end.
+ */
+const seconds = (b: BackupRecord): number => {
+  const took = b.endedAt ? (recordInstant(b.endedAt) - recordInstant(b.startedAt)) / 1000 : 0;
+  return Number.isNaN(took) ? 0 : Math.max(0, took);
+};
 
 function runOf(b: BackupRecord): RunMeasures {
   const t = b.totals ?? { entries: 0, bytes: 0, bytesScanned: 0, bytesStored: 0 };
@@ -163,7 +172,7 @@ function awsBackupOf(committed: readonly BackupRecord[], steady: readonly Backup
  */
 export function planMeasures(plan: string, backups: readonly BackupRecord[], targetOptions = ''): PlanMeasures {
   // Forgotten backups stay in: what a later backup deduplicated against them (their stored bytes) is still in the vault.
-  const committed = backups.filter((b) => b.status === 'COMMITTED').sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  const committed = newestFirst(backups.filter((b) => b.status === 'COMMITTED'));
   const newest = committed[0];
   if (!newest) throw new NoCommittedBackupError(plan, targetOptions);
   const steady = committed.length > 1 ? committed.slice(0, -1) : committed;

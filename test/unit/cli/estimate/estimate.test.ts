@@ -57,6 +57,15 @@ describe('the measures of a plan', () => {
     expect(m.vaultIndexObjects).toBe(6);
   });
 
+  it('f65E: a run whose endedAt is no time counts no wall time, never NaN; the newest is by instant, not text', () => {
+    const untimedEnd = { ...INCREMENTAL, endedAt: 'whenever' };
+    expect(planMeasures('demo', [FULL, untimedEnd]).typicalRun.durationSeconds).toBe(0);
+    // 01:00-06:00 on the 28th is 07:00Z, after FULL's 06:00Z though its text sorts first: FULL is the first backup, left
+    // out of the typical run, which is the offset one (10 min).
+    const offset = { ...INCREMENTAL, startedAt: '2026-11-28T01:00:00-06:00', endedAt: '2026-11-28T01:10:00-06:00' };
+    expect(planMeasures('demo', [FULL, offset]).typicalRun.durationSeconds).toBe(600);
+  });
+
   it('AWS Backup\'s S3 chain is incremental whatever the plan\'s strategy: full or differential runs count their change, not what they read (audit c6-1)', () => {
     // The same 100 GiB bucket, 1 GiB changing a day, backed up 5 days running: a full run reads it all, its new chunks are the change.
     const daily = (strategy: 'full' | 'incremental' | 'differential', day: number): BackupRecord => {
