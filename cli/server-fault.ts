@@ -1,3 +1,4 @@
+import { SERVICE_WORDS_LIMIT, unseenOnlyEscaped } from '../lambdas/runtime/quoted-service-words';
 import { THROTTLING_ERROR_NAMES } from '../lambdas/runtime/throttling-error-names';
 
 /**
@@ -12,8 +13,19 @@ export function isServerFault(err: unknown): err is Error {
   return fault === 'server' || (typeof status === 'number' && status >= 500);
 }
 
-/** A server fault's answer as a message quotes it: `<name> (HTTP <status>): <message>`, the status when known. */
+/**
+ * A server fault's answer as a message quotes it: `<name> (HTTP <status>): <message>`, the status when known. The name
+ * and message are the service's (or a proxy's) own text: a newline in them forged a line of the CLI's message and an
+ * ESC coloured the terminal (f65G), so they are escaped (backslashes as written) and cut as quotedServiceWords does the other answers' words.
+ */
 export function faultAnswer(err: Error): string {
   const status = (err as { $metadata?: { httpStatusCode?: unknown } }).$metadata?.httpStatusCode;
-  return `${err.name}${typeof status === 'number' ? ` (HTTP ${status})` : ''}: ${err.message}`;
+  return `${shownAnswerText(err.name)}${typeof status === 'number' ? ` (HTTP ${status})` : ''}: ${shownAnswerText(err.message)}`;
+}
+
+/** A service's text escaped (unseenOnlyEscaped), cut to SERVICE_WORDS_LIMIT code points so no pasted page floods the terminal. */
+function shownAnswerText(text: string): string {
+  const characters = [...text];
+  if (characters.length <= SERVICE_WORDS_LIMIT) return unseenOnlyEscaped(text);
+  return `${unseenOnlyEscaped(characters.slice(0, SERVICE_WORDS_LIMIT).join(''))}… (cut from ${characters.length} characters)`;
 }

@@ -38,3 +38,16 @@ describe.each([
     expect(make('m', new Error('socket hang up')).$metadata).toEqual({});
   });
 });
+
+// f65G: faultAnswer put the service's (or a proxy's) message raw into the CLI's message: a newline forged a line of it
+// and an ESC coloured the terminal, and a pasted page flooded it.
+describe('faultAnswer', () => {
+  it("shows the answer's name and message escaped and cut, as the other answers' words are", () => {
+    const err = Object.assign(new Error('down\nlifeboat: all good \u001b[32mOK'), { name: 'Internal\u001bError', $fault: 'server', $metadata: { httpStatusCode: 500 } });
+    const said = faultAnswer(err);
+    expect(said).toBe('Internal\\u001bError (HTTP 500): down\\u000alifeboat: all good \\u001b[32mOK');
+    expect(said.includes('\n') || said.includes('\u001b')).toBe(false);
+    const long = Object.assign(new Error('x'.repeat(2000)), { name: 'InternalError', $fault: 'server' });
+    expect(faultAnswer(long)).toBe(`InternalError: ${'x'.repeat(500)}… (cut from 2000 characters)`);
+  });
+});
