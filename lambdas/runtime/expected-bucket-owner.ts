@@ -1,5 +1,5 @@
 import { type S3Client } from '@aws-sdk/client-s3';
-import { httpStatusOf, isS3ObjectLockRefusal } from '../../vault';
+import { isS3ObjectLockRefusal, isS3PermissionRefusal } from '../../vault';
 import { quotedServiceWords } from './quoted-service-words';
 
 /**
@@ -80,7 +80,7 @@ function isObjectRefusal(err: unknown): boolean {
  * right name in the wrong account is refused by S3 itself, before a byte moves (issue 13, item 1).
  * It is set on the input, not as a raw header: each command's serializer sends it only where S3
  * defines it (CreateBucket and ListBuckets have none). A 403 on such a call becomes
- * BucketOwnerMismatchError, but for 403 InvalidObjectState (an archived object) and Object Lock's 403
+ * BucketOwnerMismatchError when it is a permission refusal (isS3PermissionRefusal), but for 403 InvalidObjectState (an archived object) and Object Lock's 403
  * AccessDenied (a locked version). Idempotent per client.
  */
 export function expectBucketOwner(client: S3Client, ownerOf: BucketOwnerOf): S3Client {
@@ -97,7 +97,9 @@ export function expectBucketOwner(client: S3Client, ownerOf: BucketOwnerOf): S3C
         // vault store turns it into VaultObjectArchivedError, which the readers of archived packs handle. So does Object
         // Lock's refusal to delete a locked version: the vault store makes it ObjectLockedError, which a failed backup's
         // cleanup reports as a snapshot kept; blaming the owner sent the operator to an IAM policy (review a61A F1).
-        if (httpStatusOf(err) === 403 && !isObjectRefusal(err)) throw new BucketOwnerMismatchError(bucket, owner, context.commandName ?? 'the request', { cause: err });
+        // Only a permission refusal (AccessDenied, a HEAD's bodiless 403) can be a foreign owner: a clock skew, a bad
+        // signature or an expired token stays S3's own error, so the Lambda's message says what S3 said, not "check IAM".
+        if (isS3PermissionRefusal(err) && !isObjectRefusal(err)) throw new BucketOwnerMismatchError(bucket, owner, context.commandName ?? 'the request', { cause: err });
         throw err;
       }
     },

@@ -71,6 +71,19 @@ describe('ExpectedBucketOwner on every S3 call', () => {
     s3.destroy();
   });
 
+  it.each([
+    ['RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.'],
+    ['SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.'],
+    ['ExpiredToken', 'The provided token has expired.'],
+    ['InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.'],
+  ])('f65D: a 403 %s stays S3\'s own error, not an owner mismatch or IAM advice', async (code, message) => {
+    const { s3 } = client(403, `<?xml version="1.0"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`);
+    const err = await s3.send(new PutObjectCommand({ Bucket: 'lifeboat-dev-restore-x', Key: 'k', Body: 'b' })).catch((e: unknown) => e);
+    expect(err).not.toBeInstanceOf(BucketOwnerMismatchError);
+    expect(err).toMatchObject({ name: code, message, $metadata: { httpStatusCode: 403 } });
+    s3.destroy();
+  });
+
   it('a 403 InvalidObjectState (GET of an archived object not thawed) stays S3\'s own error: it is about the object, not the bucket', async () => {
     const { s3 } = client(403, '<?xml version="1.0"?><Error><Code>InvalidObjectState</Code><Message>The operation is not valid for the object\'s storage class</Message><StorageClass>GLACIER</StorageClass></Error>');
     const err = await s3.send(new GetObjectCommand({ Bucket: 'vault', Key: 'data/00/00' })).catch((e: unknown) => e);
