@@ -11,6 +11,7 @@ import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { targetOptionsLine, vaultTargetOptionsLine } from '../target-options-line';
 import { isThrottledRequest } from '../throttled-request';
+import { throttledNextStep } from '../throttled-next-step';
 import { isUsageError } from '../usage-error';
 import { earlierBatchesWaiting } from './earlier-prune-batches';
 import { pruneReportLines } from './prune-report-lines';
@@ -115,7 +116,7 @@ export async function pruneCommand(options: PruneCommandOptions, deps: Partial<P
     }
     return 0;
   } catch (err) {
-    io.err(`lifeboat prune: ${err instanceof Error ? err.message : String(err)}${isThrottledRequest(err) ? throttledNextStep(changing) : ''}`);
+    io.err(`lifeboat prune: ${err instanceof Error ? err.message : String(err)}${isThrottledRequest(err) ? pruneThrottledNextStep(changing) : ''}`);
     return isUsageError(err) ? 2 : 1;
   } finally {
     await CodecPool.shutdownShared();
@@ -142,12 +143,11 @@ export function registerPruneCommand(program: Command): void {
 }
 
 /**
- * What to run after a throttle, which the throttle's own words leave to the command (vault-request-words.ts). Before
- * the prune began nothing was changed; after, running it again is safe all the same: every step a prune finished
- * leaves a vault that verifies, its lease is released on the error, and the next run reads the vault again and
- * finishes what is left (docs/FORMAT.md "Resuming").
+ * What a prune stopped by a throttle says (throttled-next-step.ts). Before the prune began nothing was changed; after,
+ * running it again is safe all the same: every step a prune finished leaves a vault that verifies, its lease is
+ * released on the error, and the next run reads the vault again and finishes what is left (docs/FORMAT.md "Resuming").
  */
-function throttledNextStep(changing: boolean): string {
-  if (!changing) return '. Nothing was changed: run the command again in a minute.';
-  return '. The prune stopped part way: what it deleted or condemned is done, the vault verifies, and running the command again in a minute is safe (it reads the vault again and finishes what is left).';
+function pruneThrottledNextStep(changing: boolean): string {
+  if (!changing) return throttledNextStep();
+  return throttledNextStep({ left: 'The prune stopped part way: what it deleted or condemned is done, the vault verifies', why: 'it reads the vault again and finishes what is left' });
 }
