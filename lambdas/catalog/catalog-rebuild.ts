@@ -311,6 +311,10 @@ export function legalHoldWarnings(holds: LegalHoldTally, location: string): stri
   ].filter((w): w is string => w !== undefined);
 }
 
+// Pasted as printed, the line must not do harm: `<…>` unquoted is a shell redirect, and `backups hold` stores any reason
+// text, so a placeholder reason ("…") would be stored as the reason; a concrete one is stored as something true (f65I).
+const HELD_AGAIN_REASON = "'held again after a catalog rebuild'";
+
 /**
  * Why the created records have no legal hold, and what to do before retention forgets one that had: the lost catalog
  * was one of two places a hold was written (`lifeboat backups hold` writes both regions' catalogs), so the other
@@ -327,7 +331,7 @@ function holdsWarning(notRebuilt: number, recovered: number): string | undefined
     (recovered > 0 ? `${fromObjectLock} ` : '') +
     `legal holds are not rebuilt: a hold is kept in the catalogs only, not in the vault, so none of the ${notRebuilt} ${recovered > 0 ? 'other ' : ''}record(s) created here is held, ` +
     `and retention would forget a backup that was. Before retention next runs, hold each backup under a legal hold again ` +
-    `(\`lifeboat backups hold <backupId> --reason …\`): the other region's catalog, the one this rebuild did not write, keeps the holds written while it was reachable, ` +
+    `(\`lifeboat backups hold '<backup id>' --reason ${HELD_AGAIN_REASON}\`, the reason yours to edit): the other region's catalog, the one this rebuild did not write, keeps the holds written while it was reachable, ` +
     `and your legal cases name the rest. On a vault with Object Lock the S3 legal holds on the backups' objects are kept and still stop their deletion.`
   );
 }

@@ -416,7 +416,10 @@ it('says a legal hold is not rebuilt: hold unrecovered on every created record, 
     ['created', [HOLD_NOT_REBUILT]],
   ]);
   expect(catalog.records.get(full.backupId)?.hold?.reason).toBe('case 42');
-  expect(report.warnings).toEqual([expect.stringMatching(/^legal holds are not rebuilt: .* none of the 2 record\(s\) created here is held, .*`lifeboat backups hold <backupId> --reason …`\): the other region's catalog, the one this rebuild did not write, keeps/)]);
+  expect(report.warnings).toEqual([expect.stringMatching(/^legal holds are not rebuilt: .* none of the 2 record\(s\) created here is held, .*: the other region's catalog, the one this rebuild did not write, keeps/)]);
+  // f65I: the hold line pasted as printed must not redirect (`<…>` unquoted) nor store "…" as the reason.
+  expect(report.warnings?.[0]).toContain("`lifeboat backups hold '<backup id>' --reason 'held again after a catalog rebuild'`");
+  expect(report.warnings?.[0]).not.toMatch(/hold <backupId>|--reason …/);
 
   catalog.records.clear();
   // The DR vault read into either catalog (`--vault dr` writes the primary one by default): the warning names no region it cannot know (review r15).
