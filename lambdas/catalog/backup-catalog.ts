@@ -7,6 +7,7 @@ import { BackupBeingForgottenError } from './backup-being-forgotten-error';
 import { CatalogFormatMarker } from './catalog-format';
 import { CatalogRebuildMarker, type MarkerReader } from './catalog-rebuild-marker';
 import { choiceInRebuildGap } from './catalog-rebuild-order';
+import { recordInstant } from './record-instant';
 import { PointInTimeInRebuildGapError, rebuildGapAdvice, rebuildGapReason } from './point-in-time-in-rebuild-gap-error';
 import { HoldOnForgettingBackupError } from './hold-on-forgetting-backup-error';
 import { BackupInProgressError, BackupNotCommittableError, CatalogItemInvalidError, ForgottenBackupError, NoBackupAtTimeError, UnknownBackupError } from './catalog-errors';
@@ -314,28 +315,37 @@ export class BackupCatalog {
    * are being deleted, and no restore can pin it), newest first: what a restore, a point in time or a parent may use.
    */
   async listBackupsOfSource(source: string, options: { startedAtOrBefore?: string; limit?: number } = {}): Promise<BackupRecord[]> {
-    const query: QueryCommandInput = {
-      TableName: this.table,
-      KeyConditionExpression: options.startedAtOrBefore ? 'pk = :pk AND sk <= :upper' : 'pk = :pk',
-      ExpressionAttributeValues: {
-        ':pk': `SOURCE#${source}`,
-        // '~' sorts after every id character, so this includes backups started exactly at the bound.
-        ...(options.startedAtOrBefore ? { ':upper': `BACKUP#${options.startedAtOrBefore}~` } : {}),
-      },
-      ScanIndexForward: false,
-      // A caller that wants a few (a point in time) gets small pages: a forgotten backup has no index item any more.
-      ...(options.limit !== undefined ? { Limit: NEWEST_PAGE } : {}),
-    };
+    const bound = options.startedAtOrBefore === undefined ? undefined : recordInstant(options.startedAtOrBefore);
     const records: BackupRecord[] = [];
-    for await (const item of this.queryItems(query)) {
+    for (const indexed of await this.sourceIndexByInstant(source)) {
+      if (bound !== undefined && !(indexed.at <= bound)) continue;
       // The record, read consistently, still decides: a claim (`forgettingAt`) is on the record only, and an index item
       // of a backup forgotten before markForgotten removed them (removeForgottenIndexItems has not swept it yet) stays.
-      const record = await this.getChoosable(this.parseItem(sourceIndexItemSchema, item).backupId);
+      const record = await this.getChoosable(indexed.backupId);
       if (record !== undefined) records.push(record);
-      // At the limit the query stops: no further page is read.
       if (options.limit !== undefined && records.length >= options.limit) break;
     }
     return records;
+  }
+
+  /**
+   * A source's index items newest first by the instant of their start (recordInstant, as the failover and drill
+   * compare), not by the sort key's text: a hand-written start with an offset or no zone sorted by its digits, so a
+   * restore by time or a differential's parent chose another backup than the failover (review r64O F6). A start that
+   * is no time is passed over. Index items are small, so all of the source's are read.
+   */
+  private async sourceIndexByInstant(source: string): Promise<Array<{ backupId: string; strategy: BackupStrategy; at: number; sk: string }>> {
+    const query: QueryCommandInput = { TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `SOURCE#${source}` }, ScanIndexForward: false };
+    const items: Array<{ backupId: string; strategy: BackupStrategy; at: number; sk: string }> = [];
+    for await (const item of this.queryItems(query)) {
+      const indexed = this.parseItem(sourceIndexItemSchema, item);
+      const sk = typeof item.sk === 'string' ? item.sk : '';
+      const startedAt = typeof item.startedAt === 'string' ? item.startedAt : sk.slice('BACKUP#'.length, sk.lastIndexOf('#'));
+      const at = recordInstant(startedAt);
+      if (Number.isNaN(at)) continue;
+      items.push({ backupId: indexed.backupId, strategy: indexed.strategy, at, sk });
+    }
+    return items.sort((a, b) => (a.at !== b.at ? b.at - a.at : a.sk < b.sk ? 1 : a.sk > b.sk ? -1 : 0));
   }
 
   /**
@@ -344,9 +354,7 @@ export class BackupCatalog {
    * newest first and fetches only the records it passes.
    */
   async latestBackupOfSource(source: string, options: { strategy?: BackupStrategy } = {}): Promise<BackupRecord | undefined> {
-    const query: QueryCommandInput = { TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `SOURCE#${source}` }, ScanIndexForward: false, Limit: NEWEST_PAGE };
-    for await (const item of this.queryItems(query)) {
-      const indexed = this.parseItem(sourceIndexItemSchema, item);
+    for (const indexed of await this.sourceIndexByInstant(source)) {
       if (options.strategy && indexed.strategy !== options.strategy) continue;
       const record = await this.getChoosable(indexed.backupId);
       if (record !== undefined) return record;
@@ -367,14 +375,13 @@ export class BackupCatalog {
    * kept within the newest WHOLE_READ_LOOKBACK out of reach, and the differential read the source whole needlessly.
    */
   async latestWholeReadOfSource(source: string): Promise<BackupRecord | undefined> {
-    const query: QueryCommandInput = { TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `SOURCE#${source}` }, ScanIndexForward: false, Limit: NEWEST_PAGE };
     let choosable = 0;
     let items = 0;
-    for await (const item of this.queryItems(query)) {
+    for (const indexed of await this.sourceIndexByInstant(source)) {
       if (choosable >= WHOLE_READ_LOOKBACK || items++ >= WHOLE_READ_ITEMS) return undefined;
       let record: BackupRecord | undefined;
       try {
-        record = await this.getChoosable(this.parseItem(sourceIndexItemSchema, item).backupId);
+        record = await this.getChoosable(indexed.backupId);
       } catch (err) {
         if (err instanceof CatalogItemInvalidError) return undefined;
         throw err;

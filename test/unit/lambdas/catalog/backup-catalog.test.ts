@@ -76,15 +76,47 @@ describe('queries', () => {
     expect(startKeys).toEqual([undefined, { pk: 'BACKUP#b-b', sk: 'BACKUP' }]);
   });
 
-  it('reads no further page of a source\'s index than the limit needs', async () => {
+  it('follows every page of a source\'s index to choose a point in time', async () => {
     ddb
       .on(QueryCommand)
-      .resolvesOnce({ Items: [{ pk: 'SOURCE#s', sk: 'BACKUP#2#b-2', backupId: 'b-2', strategy: 'full' }], LastEvaluatedKey: { pk: 'SOURCE#s', sk: 'BACKUP#2#b-2' } })
-      .resolvesOnce({ Items: [{ pk: 'SOURCE#s', sk: 'BACKUP#1#b-1', backupId: 'b-1', strategy: 'full' }] });
+      .resolvesOnce({ Items: [{ pk: 'SOURCE#s', sk: 'BACKUP#2026-03-01T12:00:00.000Z#b-2', backupId: 'b-2', strategy: 'full' }], LastEvaluatedKey: { pk: 'SOURCE#s', sk: 'BACKUP#2026-03-01T12:00:00.000Z#b-2' } })
+      .resolvesOnce({ Items: [{ pk: 'SOURCE#s', sk: 'BACKUP#2026-03-01T10:00:00.000Z#b-1', backupId: 'b-1', strategy: 'full' }] });
     ddb.on(GetCommand).resolves({ Item: item(record('b-2')) });
     ddb.on(GetCommand, { Key: REBUILD_MARKER_KEY }).resolves({});
     await expect(catalog.backupAsOf('s', '2026-03-02T00:00:00.000Z')).resolves.toEqual(record('b-2'));
-    expect(ddb.commandCalls(QueryCommand)).toHaveLength(1);
+  });
+
+  describe('chooses by the instant of the start, not its text (review r64O F6)', () => {
+    const index = (id: string, startedAt: string, strategy = 'full'): Record<string, unknown> => ({ pk: 'SOURCE#s', sk: `BACKUP#${startedAt}#${id}`, backupId: id, strategy, startedAt });
+    beforeEach(() => {
+      // In text order (as DynamoDB returns them, newest text first): 'not a time' > 11:00+02:00 > 10:00:00 > 09:30Z.
+      ddb.on(QueryCommand).resolves({
+        Items: [
+          index('b-untimed', 'not a time'),
+          index('b-offset', '2026-12-07T11:00:00+02:00'),
+          index('b-zoneless', '2026-12-07T10:00:00', 'differential'),
+          index('b-z', '2026-12-07T09:30:00.000Z'),
+        ],
+      });
+      for (const [id, startedAt] of <Array<[string, string]>>[['b-untimed', 'not a time'], ['b-offset', '2026-12-07T11:00:00+02:00'], ['b-zoneless', '2026-12-07T10:00:00'], ['b-z', '2026-12-07T09:30:00.000Z']]) {
+        ddb.on(GetCommand, { Key: { pk: `BACKUP#${id}`, sk: 'BACKUP' } }).resolves({ Item: item(record(id, { startedAt })) });
+      }
+      ddb.on(GetCommand, { Key: REBUILD_MARKER_KEY }).resolves({});
+    });
+
+    it('the newest is the zoneless start (10:00Z), not the offset one (09:00Z) nor the untimed one', async () => {
+      await expect(catalog.latestBackupOfSource('s')).resolves.toMatchObject({ backupId: 'b-zoneless' });
+    });
+
+    it('a differential\'s parent (the last full) is the 09:30Z one, newer in instant than the offset start', async () => {
+      await expect(catalog.latestBackupOfSource('s', { strategy: 'full' })).resolves.toMatchObject({ backupId: 'b-z' });
+    });
+
+    it('a point in time takes the start\'s instant and the --at\'s instant, offset included', async () => {
+      await expect(catalog.backupAsOf('s', '2026-12-07T09:15:00.000Z')).resolves.toMatchObject({ backupId: 'b-offset' });
+      await expect(catalog.backupAsOf('s', '2026-12-07T11:45:00+02:00')).resolves.toMatchObject({ backupId: 'b-z' });
+      await expect(catalog.backupAsOf('s', '2026-12-07T08:00:00.000Z')).rejects.toThrow(NoBackupAtTimeError);
+    });
   });
 
   it('rejects an index item without a backup id, naming it', async () => {
