@@ -158,10 +158,13 @@ export class ScrubWorkflow extends Construct {
     scrub.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['s3:PutObjectLegalHold'], resources: objects(REPAIRED_KEYS), conditions: { StringEquals: { 's3:object-lock-legal-hold': 'ON' } } }),
     );
-    scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.vault.bucketArn, drBucketArn] }));
-    scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [props.vaultKey.keyArn] }));
-    // The DR key by the ARN DrKeyArns pinned at deploy time (another region, another stack).
-    scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [dr.keyArn] }));
+    // s3:GetBucketObjectLockConfiguration: a repair in a vault without Object Lock learns so from the bucket
+    // (S3VaultStore.hasObjectLock), not from a GetObjectLegalHold refused first (f65I). The buckets alone, in the list's
+    // statement: one more statement could push the role's policy into an OverflowPolicy (see above).
+    scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket', 's3:GetBucketObjectLockConfiguration'], resources: [props.vault.bucketArn, drBucketArn] }));
+    // The DR key by the ARN DrKeyArns pinned at deploy time (another region, another stack). One statement for both keys:
+    // two took the role's policy past CDK's split point once the lock configuration read was granted (f65I).
+    scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [props.vaultKey.keyArn, dr.keyArn] }));
     // The scrub log (lambdas/catalog/scrub-log.ts): Query of the SCRUB#RUNS partition for the latest run, PutItem of this one.
     // That partition only: on the whole table a scrub's role could replace a backup record (and its legal hold), a plan's
     // lease or read the approvals' task tokens (audit d6-1).
