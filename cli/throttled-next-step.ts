@@ -20,3 +20,12 @@ export function throttledNextStep(stop: ThrottledStop = {}): string {
   if (stop.left === undefined) return `. Nothing was changed: run the command again in a minute${lower}.`;
   return `. ${stop.left}, and running the command again in a minute is safe${stop.why === undefined ? '' : ` (${stop.why})`}${lower}.`;
 }
+
+/**
+ * `said` (a throttle's message, as the command prints it) and then its next step: a message that ends a sentence (the
+ * SDK's "Please reduce your request rate.") is not given a second full stop.
+ */
+export function saidWithNextStep(said: string, stop: ThrottledStop = {}): string {
+  const next = throttledNextStep(stop);
+  return /[.!?]$/.test(said) ? `${said} ${next.slice(2)}` : `${said}${next}`;
+}

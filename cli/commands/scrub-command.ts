@@ -37,6 +37,8 @@ import { isUsageError, UsageError } from '../usage-error';
 import { ScrubDiscardedUnreadError } from '../scrub-discarded-unread-error';
 import { ScrubForgottenUnreadError } from '../scrub-forgotten-unread-error';
 import { targetOptionsLine, vaultTargetOptionsLine } from '../target-options-line';
+import { isThrottledRequest } from '../throttled-request';
+import { saidWithNextStep, type ThrottledStop } from '../throttled-next-step';
 
 /**
  * `lifeboat scrub`: reads and verifies the next slice of the vaults' objects, compares the two
@@ -250,7 +252,8 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
   } catch (err) {
     // ScrubDiscardedUnreadError says what was healed itself (with "Nothing was repaired" when nothing was).
     const stopped = reported ? [] : healed;
-    const text = err instanceof ScrubDiscardedUnreadError ? message(err) : endingWithRepairs(message(err), stopped, NOTE_LINES_NAME_EACH);
+    const said = isThrottledRequest(err) ? saidWithNextStep(message(err), scrubThrottledStop(options.repair === true)) : message(err);
+    const text = err instanceof ScrubDiscardedUnreadError ? message(err) : endingWithRepairs(said, stopped, NOTE_LINES_NAME_EACH);
     io.err(`lifeboat scrub: ${text}`);
     // Every object whose note (a legal hold not carried over) the message names only the first of (review r62I F2).
     for (const line of notedRepairLines(stopped)) io.err(`note: ${line}`);
@@ -259,6 +262,20 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
     if (options.json === true && !reported) io.out(unseenJsonEscaped(JSON.stringify({ error: text, repaired: stopped }, null, 2)));
     return 1;
   }
+}
+
+/**
+ * What a scrub stopped by a throttle says (throttled-next-step.ts; f65K: it ended with S3's or DynamoDB's bare words). A
+ * stop records nothing, so the next run starts where this one did (the latest record's cursor); what a repair wrote is
+ * named after these words, and the next run, over the same slice, reads them again.
+ * A smaller --fraction asks fewer reads of the service per run.
+ */
+function scrubThrottledStop(repairing: boolean): ThrottledStop {
+  return {
+    left: `The scrub stopped part way and recorded nothing: ${repairing ? 'what it repaired or wrote stays in the vault' : 'it changed nothing in the vaults'}`,
+    why: `the next run starts where this one did${repairing ? ', reads those objects again and repairs what is left' : ''}`,
+    lower: 'run it with a lower --fraction',
+  };
 }
 
 /**

@@ -260,6 +260,27 @@ it("an object whose other copy's check is refused: the verdict says to fix the p
   expect(json.err.join('\n')).not.toContain('verifies and copies');
 });
 
+// f65K: a throttled scrub ended with S3's bare words: what it left (nothing recorded) and what to run were not said.
+const REPAIR_THROTTLED =
+  ' The scrub stopped part way and recorded nothing: what it repaired or wrote stays in the vault, and running the command again in a minute is safe (the next run starts where this one did, reads those objects again and repairs what is left); if it is throttled again, run it with a lower --fraction.';
+
+it('f65K: a read-only scrub S3 throttles says it changed and recorded nothing, and to run it again or with a lower --fraction', async () => {
+  const slowDown = Object.assign(new Error('Please reduce your request rate.'), { name: 'SlowDown', $metadata: { httpStatusCode: 503 } });
+  const store = pair.primary.store;
+  jest.spyOn(store, 'list').mockImplementation(() => {
+    throw slowDown;
+  });
+  jest.spyOn(store, 'listWithSizes').mockImplementation(() => {
+    throw slowDown;
+  });
+  const run = capturedCliIo();
+  expect(await scrubCommand({ ...target, fraction: '1', vault: 'primary' }, { io: run.io, access })).toBe(1);
+  expect(run.err).toEqual([
+    'lifeboat scrub: Please reduce your request rate. The scrub stopped part way and recorded nothing: it changed nothing in the vaults, and running the command again in a minute is safe (the next run starts where this one did); if it is throttled again, run it with a lower --fraction.',
+  ]);
+  expect(runs).toEqual([]);
+});
+
 // Review r61D F3, F2: a repair stopped by a copy S3 refused after its retries (after the slice's corrupt pack was healed)
 // said only S3's error: nothing recorded, no report, so nothing said the vault had changed; with --json stdout was empty.
 describe('a repair stopped by a failed copy after it healed a corrupt pack', () => {
@@ -281,7 +302,7 @@ describe('a repair stopped by a failed copy after it healed a corrupt pack', () 
     const run = capturedCliIo();
     expect(await scrubCommand({ ...target, fraction: '1', repair: true, vault: 'primary' }, { io: run.io, access })).toBe(1);
     expect(run.err).toEqual([
-      `lifeboat scrub: Please reduce your request rate. Before the stop it repaired 1 object(s) from the other vault, each verified where it landed: primary ${pack}.`,
+      `lifeboat scrub: Please reduce your request rate.${REPAIR_THROTTLED} Before the stop it repaired 1 object(s) from the other vault, each verified where it landed: primary ${pack}.`,
     ]);
     expect(run.out).toEqual([]);
     // Healed indeed (the DR copy's bytes), the snapshot not copied, nothing recorded.
@@ -295,7 +316,7 @@ describe('a repair stopped by a failed copy after it healed a corrupt pack', () 
     const run = capturedCliIo();
     expect(await scrubCommand({ ...target, fraction: '1', repair: true, vault: 'primary', json: true }, { io: run.io, access })).toBe(1);
     expect(JSON.parse(run.out.join('\n'))).toEqual({
-      error: `Please reduce your request rate. Before the stop it repaired 1 object(s) from the other vault, each verified where it landed: primary ${pack}.`,
+      error: `Please reduce your request rate.${REPAIR_THROTTLED} Before the stop it repaired 1 object(s) from the other vault, each verified where it landed: primary ${pack}.`,
       repaired: [{ vault: 'primary', key: pack }],
     });
     expect(run.err).toHaveLength(1);
@@ -918,7 +939,7 @@ it('a stop after more repairs without their hold than the message names gives ea
   expect(await scrubCommand({ ...target, fraction: '1', repair: true }, { io: run.io, access })).toBe(1);
   expect(keys.length).toBeGreaterThan(20);
   expect(run.out).toEqual([]);
-  expect(run.err[0]).toMatch(/^lifeboat scrub: Please reduce your request rate\. Before the stop .* and \d+ more \(stderr's note lines name each\): its legal hold could not be read/);
+  expect(run.err[0]).toMatch(/^lifeboat scrub: Please reduce your request rate\. The scrub stopped part way .* lower --fraction\. Before the stop .* and \d+ more \(stderr's note lines name each\): its legal hold could not be read/);
   const note = holdUnreadNote(` --config ${SAMPLE_CONFIG_FILE} --data-dir /nonexistent`);
   // Review r62O F5: the note once (it was on each object's line: 5,000 objects made ~3 MB), then a line per object.
   expect(run.err[1]).toBe(`note: [1] ${keys.length} objects were repaired or written, unverified, before the stop (each on a line of its own below, starting [1]), but for each: ${note}`);
@@ -949,7 +970,7 @@ it('a repair written unheld whose verifying read throws stops naming the copy, u
   const note = holdUnreadNote(` --config ${SAMPLE_CONFIG_FILE} --data-dir /nonexistent`);
   expect(run.err).toHaveLength(2);
   expect(run.err[0]).toContain(
-    `Please reduce your request rate. Before the stop it wrote 1 object(s) from the other vault's verified copy, unverified where they landed (reading them back is what failed): primary ${pack}. For primary ${pack}: ${note}.`,
+    `Please reduce your request rate.${REPAIR_THROTTLED} Before the stop it wrote 1 object(s) from the other vault's verified copy, unverified where they landed (reading them back is what failed): primary ${pack}. For primary ${pack}: ${note}.`,
   );
   expect(run.err[1]).toBe(`note: primary ${pack} was written, unverified, before the stop, but ${note}`);
   // Written indeed: the next scrub, its read answered, finds it healthy and says nothing of the hold.
