@@ -119,7 +119,9 @@ function clientAnswering(answer: (operation: string, asked: { name?: string; inp
         if (answered === 'timeout') throw Object.assign(new Error('a request has exceeded the configured requestTimeout'), { name: 'TimeoutError' });
         if (answered === 'refused') throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:443'), { code: 'ECONNREFUSED', errno: -111, syscall: 'connect' });
         const { status, body, contentType } = answered;
-        return { response: { statusCode: status, headers: { 'content-type': contentType ?? 'application/x-amz-json-1.0' }, body: Readable.from([Buffer.from(body)]) } };
+        // AWS's own answers (no content type given here) carry its request ID, which a proxy's pages lack (review r65F F2).
+        const headers = contentType === undefined ? { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': `req-${sent.length}` } : { 'content-type': contentType };
+        return { response: { statusCode: status, headers, body: Readable.from([Buffer.from(body)]) } };
       },
     },
   });

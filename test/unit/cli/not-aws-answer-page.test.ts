@@ -1,0 +1,80 @@
+import { describe, expect, it } from '@jest/globals';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { Readable } from 'node:stream';
+import { ClosedOutputGuard } from '../../../cli/closed-output';
+import { restoreCommand } from '../../../cli/commands/restore-commands';
+import { awsWorkflowRunner } from '../../../cli/workflow-runner';
+import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
+import { capturedCliDeps } from '../../support/captured-cli-io';
+import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+
+/**
+ * Review r65F F2: a proxy's JSON page with a `code` field (`{"code":"Forbidden","message":"blocked by policy"}`) reached
+ * the SDK as an error named `Forbidden`, with no request ID, and was taken as Step Functions' own answer: the start
+ * said "not started" without looking the run up, and a poll ended the follow at once with renewed-credentials advice.
+ * An answer without AWS's request ID is a page in between whatever its name. Driven through real SFN clients whose
+ * transport answers by operation, as a proxy or AWS would.
+ */
+type Answer = { status: number; headers?: Record<string, string>; body: string };
+
+const PROXY_CODE_PAGE: Answer = { status: 403, headers: { 'content-type': 'application/json' }, body: '{"code":"Forbidden","message":"blocked by policy"}' };
+const awsError = (type: string, message: string): Answer => ({
+  status: 400,
+  headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': 'b7a1c3d4-0000-4000-8000-000000000001' },
+  body: JSON.stringify({ __type: type, message }),
+});
+const EXECUTION_ARN = 'arn:aws:states:us-east-1:000000000000:execution:lifeboat-dev-restore:lifeboat-restore-x';
+const STARTED: Answer = { status: 200, headers: { 'x-amzn-requestid': 'r-1' }, body: JSON.stringify({ executionArn: EXECUTION_ARN, startDate: 1 }) };
+
+/** `lifeboat restore --aws` on clients (two tries a send) whose transport answers each operation from `script` in turn. */
+async function restoreAnswered(script: Record<string, Answer[]>): Promise<{ code: number; err: string[]; sent: string[] }> {
+  const sent: string[] = [];
+  const environment = findEnvironment(loadLifeboatConfig(SAMPLE_CONFIG_FILE), 'dev');
+  const clientOf = (region: string) => new SFNClient({
+    region,
+    maxAttempts: 2,
+    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+    requestHandler: {
+      handle: (request: { headers: Record<string, string> }) => {
+        const operation = (request.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
+        sent.push(operation);
+        const answer = script[operation]?.shift() ?? { status: 500, body: '' };
+        return Promise.resolve({ response: { statusCode: answer.status, headers: answer.headers ?? {}, body: Readable.from([Buffer.from(answer.body)]) } });
+      },
+    },
+  });
+  const runner = awsWorkflowRunner({ environment, client: clientOf(environment.primaryRegion), drClient: clientOf(environment.drRegion), pollMs: 0, callDeadlineMs: 60_000, wait: () => Promise.resolve(), output: new ClosedOutputGuard(() => undefined) });
+  const { err, deps } = capturedCliDeps();
+  const code = await restoreCommand(
+    { config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.unused', aws: true, source: 'demo-orders', backup: '20261124T100000Z-1a2b3c4d', target: 'dynamodb://lifeboat-demo-orders-restored', json: false },
+    { ...deps, runner },
+  );
+  return { code, err, sent };
+}
+
+describe('an answer without AWS\'s request ID, named by its JSON body\'s code (review r65F F2)', () => {
+  it('at the start: is a page in between, and "not started" is said only after the lookup by the run\'s name found none twice', async () => {
+    const notFound = () => awsError('ExecutionDoesNotExist', 'Execution Does Not Exist');
+    const { code, err, sent } = await restoreAnswered({ StartExecution: [PROXY_CODE_PAGE], DescribeExecution: [notFound(), notFound()] });
+    expect(sent).toEqual(['StartExecution', 'DescribeExecution', 'DescribeExecution']);
+    expect(code).toBe(1);
+    expect(err[0]).toContain("not Step Functions' — a proxy in between?");
+    expect(err[0]).toContain('the workflow most likely was not started');
+  });
+
+  it('on polls: is a page in between, 3 in a row stop the follow (exit 5), not at once as an answer that stays', async () => {
+    const { code, err, sent } = await restoreAnswered({ StartExecution: [STARTED], GetExecutionHistory: [PROXY_CODE_PAGE, PROXY_CODE_PAGE, PROXY_CODE_PAGE] });
+    expect(sent).toEqual(['StartExecution', 'GetExecutionHistory', 'GetExecutionHistory', 'GetExecutionHistory']);
+    expect(code).toBe(5);
+    expect(err[0]).toContain(`The CLI stopped following execution ${EXECUTION_ARN}: 3 polls in a row were answered with a page`);
+    expect(err[0]).not.toContain('renewed');
+  });
+
+  it('keeps AWS\'s own answer (with its request ID) as it is: an AccessDenied start ends at once, without a lookup', async () => {
+    const { code, err, sent } = await restoreAnswered({ StartExecution: [awsError('AccessDeniedException', 'not authorized to perform states:StartExecution')] });
+    expect(sent).toEqual(['StartExecution']);
+    expect(code).toBe(1);
+    expect(err[0]).toContain('not authorized to perform states:StartExecution');
+    expect(err[0]).not.toContain('proxy');
+  });
+});
