@@ -19,6 +19,7 @@ import { stoppedLocalCloudLine } from './stopped-local-cloud-line';
 import { unreadableRecordsCommands } from './unreadable-records-commands';
 import { catalogRebuildTargetLine } from '../catalog-rebuild-target-line';
 import { shownItemKeyPart } from '../../lambdas/catalog/shown-item-key';
+import { comparedInstant } from '../../lambdas/catalog/compared-instant';
 import { executionLine } from '../execution-history-line';
 import { notRestoredLines } from '../not-restored-lines';
 import { backupLeftOutLines } from '../backup-left-out-lines';
@@ -106,7 +107,16 @@ function copiesText(fromVault: boolean, report: FailoverReport): string {
   const mirrored = report.sources.filter((s) => s.from === 'mirror').map((s) => s.source);
   const mirrors = mirrored.length > 0 ? `${mirrored.join(', ')} from ${mirrored.length === 1 ? 'its mirror' : 'their mirrors'}` : '';
   if (!fromVault) return `${mirrors}; no source from the DR vault (its newest backup, ${report.backup.backupId}, was not restored)`;
-  return `backup ${report.backup.backupId} (started ${shownItemKeyPart(report.backup.startedAt)}), from the DR vault${mirrors ? `; ${mirrors}` : ''}`;
+  return `backup ${report.backup.backupId} (started ${shownBackupStart(report.backup.startedAt)}), from the DR vault${mirrors ? `; ${mirrors}` : ''}`;
+}
+
+/**
+ * The backup's start as the RPO judged it: the instant whole and in UTC (comparedInstant). Cut as other record text, a
+ * real ISO start with a long offset lost its middle and the report's "the data is as of" named no time (review r65E F2);
+ * only a text that is no time is shown escaped and cut, so a newline in it cannot forge a line.
+ */
+function shownBackupStart(startedAt: string): string {
+  return comparedInstant(startedAt) ?? shownItemKeyPart(startedAt);
 }
 
 /**
@@ -115,14 +125,14 @@ function copiesText(fromVault: boolean, report: FailoverReport): string {
  */
 function dataAsOfText(fromVault: readonly string[], report: FailoverReport): string {
   const mirrored = report.sources.filter((s) => s.from === 'mirror');
-  if (mirrored.length === 0) return `the data is as of ${shownItemKeyPart(report.backup.startedAt)}`;
+  if (mirrored.length === 0) return `the data is as of ${shownBackupStart(report.backup.startedAt)}`;
   const started = Date.parse(report.startedAt);
   const mirrorText = mirrored.map((s) =>
     s.dataAgeSeconds !== undefined && Number.isFinite(started)
       ? `${s.source} (its mirror) as of ${new Date(started - s.dataAgeSeconds * 1000).toISOString()} or later`
       : `${s.source} (its mirror) of the age its reason gives`,
   );
-  const vaultText = fromVault.length > 0 ? [`${fromVault.join(', ')} (the DR vault) as of ${shownItemKeyPart(report.backup.startedAt)}`] : [];
+  const vaultText = fromVault.length > 0 ? [`${fromVault.join(', ')} (the DR vault) as of ${shownBackupStart(report.backup.startedAt)}`] : [];
   return `the data is, per source: ${[...vaultText, ...mirrorText].join('; ')}`;
 }
 

@@ -224,3 +224,17 @@ it("shows the backup's start escaped in every line that names it", () => {
   expect(lines.join('\n')).not.toContain('x\n✓');
   expect(lines.find((l) => l.startsWith('RPO'))).toContain('the data is as of x\\u000a✓ failover complete\\u001b[32m');
 });
+
+it('f65N (r65E F2): prints a long offset ISO start as its instant whole, in every line that names it', () => {
+  // 44 characters, a real time: cut as record text, its middle (the hour) was lost.
+  const long = '2026-11-24T10:00:00.000000000000000000+00:00';
+  const vault = { source: 'demo-t', type: 'dynamodb' as const, target: 'dynamodb table lifeboat-dev-restore-demo-t-failover', entries: 1, items: 3, bytes: 10, rtoSeconds: 2, from: 'vault' as const };
+  const mirror = { source: 'demo-assets', type: 's3' as const, target: 's3://lifeboat-dev-mirror-demo-assets/', entries: 0, bytes: 0, rtoSeconds: 0, from: 'mirror' as const, reason: 'r', dataAgeSeconds: 60 };
+  const backup = { ...report.backup, startedAt: long };
+  const whole = formatFailoverReport({ ...report, backup });
+  const perSource = formatFailoverReport({ ...report, backup, sources: [mirror, vault] });
+  expect(whole.find((l) => l.startsWith('RPO'))).toContain('the data is as of 2026-11-24T10:00:00.000Z');
+  expect(perSource.join('\n')).toContain('(started 2026-11-24T10:00:00.000Z)');
+  expect(perSource.find((l) => l.startsWith('RPO'))).toContain('demo-t (the DR vault) as of 2026-11-24T10:00:00.000Z');
+  expect([...whole, ...perSource].join('\n')).not.toContain('cut from');
+});
