@@ -1,4 +1,6 @@
 import * as os from 'node:os';
+import { isThrottledRequest } from '../throttled-request';
+import { saidWithNextStep, type ThrottledStop } from '../throttled-next-step';
 import Table from 'cli-table3';
 import { type Command } from 'commander';
 import { type RetentionDecision } from '../../lambdas/retention/decide-retention';
@@ -24,6 +26,7 @@ import { shownItemKeyPart } from '../../lambdas/catalog/shown-item-key';
 import { shownPinBy } from '../../lambdas/retention/shown-pin-by';
 import { shownSnapshotId } from '../../lambdas/catalog/shown-snapshot-id';
 import { parsedInstant } from '../../lambdas/catalog/parsed-instant';
+import { comparedInstant } from '../../lambdas/catalog/compared-instant';
 import { unreadableRecordLines } from './forget-unreadable-lines';
 import { forgetPolicy, type VaultForgetRuleOptions } from './vault-forget';
 import { backupsForgetLost } from './backups-forget-lost';
@@ -472,9 +475,24 @@ export async function backupsForgetCommand(options: BackupsForgetOptions, deps: 
       io.err(`lifeboat backups forget: ${unconfiguredPlanAdvice(err, options, vault)}`);
       return EXIT_USAGE;
     }
-    io.err(`lifeboat backups forget: ${err instanceof Error ? err.message : String(err)}`);
+    const said = err instanceof Error ? err.message : String(err);
+    io.err(`lifeboat backups forget: ${isThrottledRequest(err) ? saidWithNextStep(said, forgetThrottledStop(options.dryRun === true)) : said}`);
     return EXIT_FAILED;
   }
+}
+
+/**
+ * What a `backups forget` stopped by a throttle says (throttled-next-step.ts; f65K: it ended with the service's bare
+ * words). A dry run changed nothing. A real run may have stopped part way: each backup is forgotten objects first, mark
+ * second, so a backup it finished stays forgotten, and the next run decides on the rest again and finishes one whose
+ * snapshots went before its record was marked (lambdas/retention/forget-backups.ts).
+ */
+function forgetThrottledStop(dryRun: boolean): ThrottledStop {
+  if (dryRun) return {};
+  return {
+    left: 'The forget may have stopped part way: a backup it finished is forgotten',
+    why: 'it decides on the rest again, and finishes a backup whose snapshots it deleted before marking its record',
+  };
 }
 
 /**
@@ -503,7 +521,8 @@ export function unconfiguredPlanAdvice(err: UnconfiguredPlanError, target: Backu
  * each unreadable record it names when it prints no doctor line (--stack, review r62O F3). A record's backup id, start, snapshot id and pin are any strings
  * (backupRecordSchema takes any non-empty one, and a forged record is valid): shown escaped, as a newline or ESC in one
  * would forge report lines (f62Q); ids, snapshot ids and a pin's author cut at 40 (shownItemKeyPart; a vault's own
- * snapshot id whole), starts and a pin's end as the instant they parse to: cut at 200, one spelled another record's
+ * snapshot id whole), starts as the instant the table is ordered by (comparedInstant: a zoneless one read as UTC, not in
+ * the process's zone, review r65E F1) and a pin's end as the instant it parses to: cut at 200, one spelled another record's
  * delete beside the report's real `delete:` lines (review r63U F2).
  */
 export function printForgetReport(io: CliIo, report: ForgetReport, unconfigured?: string, target?: TargetOptions & DrAccountOptions, catalogRegion?: string): void {
@@ -528,7 +547,7 @@ export function printForgetReport(io: CliIo, report: ForgetReport, unconfigured?
       continue;
     }
     const table = new Table({ head: ['BACKUP', 'STARTED', 'ACTION', 'REASONS'], style: { head: [], border: [] } });
-    for (const d of plan.decisions) table.push([id(d.backupId), instant(d.startedAt), actionOf(d), d.reasons.join(', ') || '-']);
+    for (const d of plan.decisions) table.push([id(d.backupId), comparedInstant(d.startedAt) ?? 'not a time', actionOf(d), d.reasons.join(', ') || '-']);
     io.out(table.toString());
     const { kept, notCommitted } = retentionCounts(plan.decisions);
     // A run that never committed is no snapshot: retention neither keeps nor forgets it, so it is said apart, not counted as kept.

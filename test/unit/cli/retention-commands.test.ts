@@ -194,6 +194,18 @@ describe('forget', () => {
     ]);
     expect(out.at(-1)).toBe('Dry run: would keep 7 and forget 0 backup(s) of plan demo; nothing was changed. 2 failed or running run(s) not counted: retention decides on committed backups only.');
   });
+  // f65K: a throttled forget ended with DynamoDB's bare words: not what it left, nor what to run.
+  it.each([
+    [true, 'Nothing was changed: run the command again in a minute.'],
+    [false, 'The forget may have stopped part way: a backup it finished is forgotten, and running the command again in a minute is safe (it decides on the rest again, and finishes a backup whose snapshots it deleted before marking its record).'],
+  ])('a throttle (dry run %s) says what the forget left and to run it again in a minute', async (dryRun, next) => {
+    ddb.on(GetCommand).resolves({});
+    ddb.on(QueryCommand).rejects(Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), { name: 'ProvisionedThroughputExceededException', $metadata: { httpStatusCode: 400 } }));
+    const { err, io } = capturedCliIo();
+    expect(await backupsForgetCommand({ ...target, plan: 'demo', dryRun }, { io, now: () => new Date('2026-03-08T00:00:00Z') })).toBe(1);
+    expect(err.at(-1)).toBe(`lifeboat backups forget: Rate of requests exceeds the allowed throughput. ${next}`);
+  });
+
   // Review rZ2 F2: the warning of a primary marker that answered with a fault went to the process's stderr, past the
   // command's io (what a caller running it in-process reads).
   it('--vault dr says on its own stderr that the primary catalog\'s format marker could not be read, and goes on by the DR catalog\'s', async () => {
