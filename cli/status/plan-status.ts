@@ -7,6 +7,7 @@ import { newestFirst } from '../../lambdas/catalog/newest-first';
 import { recordInstant } from '../../lambdas/catalog/record-instant';
 import { listedOutstanding, type NotListedGroup, type OutstandingScrubObject, type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
 import { otherCopyKind, type OtherCopyKind } from '../../lambdas/catalog/other-copy-kind';
+import { groupLost } from '../../lambdas/catalog/scrub-group-lost';
 import { failingDrills, lastDrillsByVault, type LastDrills, type LastDrillStatus, newestDrillStatus } from './drill-status';
 import { type DrillScheduleStatus } from './drill-schedule-status';
 import { type SourceMirrorStatus } from './mirror-status';
@@ -152,6 +153,14 @@ export type ScrubStatus =
        * count (review r57W F2). `since`, `until`: the first and the latest run that counted some. Absent when none.
        */
       copiedInLostNotListed?: { count: number; since: string; until?: string };
+      /**
+       * Objects the record only counts, in groups some of which have no good copy in either vault (scrub-record.ts,
+       * `notListedGroups`, judged by groupLost): a group keeps neither their keys nor their backups, so they may hit any
+       * backup and every plan is ✗ until a run reads them again. A group carried by runs that left the other vault unread
+       * (the DR vault unopened) came with no backups and a CLEAN or REPAIRABLE run, and the plan read "within
+       * objectives" while its scrub cell said "still DAMAGED" (review r65A F1, F5). `since`: the earliest found.
+       */
+      lostNotListed?: { count: number; since: string };
       outstanding?: OutstandingScrubDamage;
       /**
        * The run's deadline came before it read its whole slice (scrub-record.ts, `cut`): shown, not judged, since the
@@ -242,7 +251,7 @@ export function planStatus(input: PlanStatusInput): PlanStatus {
   const drCopyObjective = catalog === 'dr' || committed.length === 0 ? undefined : drCopyObjectiveStatus(input, committed);
   const scrub = scrubStatus(input.latestScrub, committedIds, input.backups, input.now);
   // A backup with an object no vault holds a good copy of cannot be restored whole: the plan is not within its objectives.
-  const scrubOk = scrub.state !== 'ran' || (scrub.affectedBackupsOfPlan.length === 0 && scrub.lostWithoutBackups === undefined && scrub.copiedInLostNotListed === undefined);
+  const scrubOk = scrub.state !== 'ran' || (scrub.affectedBackupsOfPlan.length === 0 && scrub.lostWithoutBackups === undefined && scrub.copiedInLostNotListed === undefined && scrub.lostNotListed === undefined);
   return {
     plan: input.plan.name,
     catalog,
@@ -288,6 +297,7 @@ function scrubStatus(latest: PlanStatusInput['latestScrub'], committedIds: Reado
     ...(refusedCopy.length > 0 ? { refusedCopyBackupsOfPlan: refusedCopy, refusedCopyProblems: problemsOf('refused') } : {}),
     ...lostWithoutBackups(objects),
     ...copiedInLostNotListed(latest),
+    ...lostNotListed(latest),
     ...outstandingDamage(latest, earlier),
     ...(latest.cut ? { cut: true as const } : {}),
   };
@@ -320,6 +330,18 @@ function earlierUnlisted(groups: readonly Pick<NotListedGroup, 'count' | 'since'
   const since = earlier.map((g) => g.since).sort()[0];
   if (since === undefined) return undefined;
   return { count: earlier.reduce((n, g) => n + g.count, 0), since, lost: earlier.some((g) => g.lost ?? lastLost) };
+}
+
+/** The groups of unlisted objects the record counts with some lost (ScrubStatus, `lostNotListed`); nothing when none. */
+function lostNotListed(latest: ScrubRunRecord): { lostNotListed?: { count: number; since: string } } {
+  const o = latest.outstanding;
+  if (!o) return {};
+  // A record from before groups has one count, judged as its group would be (by the last listed object).
+  const groups: readonly Pick<NotListedGroup, 'count' | 'since' | 'lost'>[] = o.notListedGroups?.length ? o.notListedGroups : o.notListed > 0 ? [{ count: o.notListed, since: o.notListedSince ?? latest.startedAt }] : [];
+  const lost = groups.filter((g) => groupLost(g, o));
+  const since = lost.map((g) => g.since).sort()[0];
+  if (since === undefined) return {};
+  return { lostNotListed: { count: lost.reduce((n, g) => n + g.count, 0), since } };
 }
 
 /** The lost copied-in entries the record only counts (ScrubStatus, `copiedInLostNotListed`); nothing when none. */

@@ -304,8 +304,22 @@ export function reasonsNotWithin(row: PlanStatus, options: PrintedCommandOptions
     );
   }
   for (const m of row.mirrors) reasons.push(...m.reasons);
-  reasons.push(...scrubReasons(row, options), ...lostWithoutBackupsReasons(row, options.vault), ...copiedInLostNotListedReasons(row, options.vault));
+  reasons.push(...scrubReasons(row, options), ...lostWithoutBackupsReasons(row, options.vault), ...lostNotListedReasons(row, options.vault), ...copiedInLostNotListedReasons(row, options.vault));
   return reasons;
+}
+
+/**
+ * Why lost objects the scrub record only counts make every plan ✗ (plan-status.ts, `lostNotListed`; review r65A F1,
+ * F5): a group keeps neither their keys nor their backups. Both vaults, no `--vault`: a group carried while the DR vault
+ * did not open is dropped only by a run that reads its copies.
+ */
+function lostNotListedReasons(row: PlanStatus, flags: string): string[] {
+  const l = row.scrub.state === 'ran' ? row.scrub.lostNotListed : undefined;
+  if (!l) return [];
+  return [
+    `${l.count} damaged or missing object(s) found by scrubs since ${shortTime(l.since)}, some with no good copy in either vault, are only counted (the record keeps neither their keys nor their backups): any backup may hold data in them; ` +
+      `run \`lifeboat scrub --fraction 1${flags}\` from a machine once both vaults open, which reads them again and names them (docs/RUNBOOKS.md, "Scrub")`,
+  ];
 }
 
 /** Why lost copied-in snapshots the scrub record only counts make every plan ✗ (plan-status.ts, `copiedInLostNotListed`; review r57W F2). */

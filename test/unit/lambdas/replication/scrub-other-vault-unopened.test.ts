@@ -4,6 +4,7 @@ import { scrubRunSummary } from '../../../../lambdas/replication/scrub-run-summa
 import { damageMessage } from '../../../../lambdas/replication/scrub-runbook';
 import { printScrubReport } from '../../../../cli/commands/scrub-command';
 import { planStatus } from '../../../../cli/status/plan-status';
+import { reasonsNotWithin } from '../../../../cli/status/status-screen';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
 import { FIRST_SCRUB_CURSOR } from '../../../../vault/checker/scrub-slice';
 import { corrupt, listKeys, scrubVaultPair, type VaultPair } from '../../../support/scrub-vault-pair';
@@ -182,6 +183,53 @@ describe('an object an earlier run found lost, found again while the other vault
     expect(record.outstanding?.notListedGroups).toBeUndefined();
     expect(record.outstanding?.objects).toEqual([expect.objectContaining({ vault: 'primary', key: pack, goodCopy: false })]);
     expect(record.outstanding?.objects[0]).not.toHaveProperty('otherCopy');
+  });
+
+  /** Two packs lost in both vaults, counted in one lost group by the first run (no listed place left). */
+  const lostGroup = async (): Promise<{ counted: ScrubRunRecord; low: string; high: string }> => {
+    const { pack, first } = await lostPack();
+    const other = (await listKeys(pair.primary.store, 'data/')).sort().find((key) => key !== pack);
+    if (other === undefined) throw new Error('the pair has a second pack');
+    await corrupt(pair.primary.store, other);
+    await pair.dr.store.delete(other);
+    const [low = pack, high = other] = [pack, other].sort();
+    const group = { problem: 'corrupt' as const, first: low, last: high, vaults: ['primary' as const], count: 2, since: first.startedAt, cycle: 1, lost: true };
+    return { counted: { ...first, outstanding: { objects: [], notListed: 2, notListedSince: first.startedAt, notListedGroups: [group] } }, low, high };
+  };
+
+  /**
+   * Review r65A F1: a deadline that cut the mapping (`backupsNotWorkedOut`) left the objects within the carried lost group
+   * with no backups; they have an other copy (unverified), so neither the affected backups nor lostWithoutBackups named
+   * them, and the DAMAGED run read "within objectives".
+   */
+  it('a run whose deadline cut the mapping, carrying a lost group, leaves the plan not within objectives', async () => {
+    const { counted } = await lostGroup();
+    const read = await scrubVaults({ ...everything, vaults: { primary: pair.primary }, earlierLosses: earlierLosses(counted) });
+    // As describeDamageUntil leaves it: no object mapped to a backup.
+    const unmapped = (damage: typeof read.damage): typeof read.damage => damage.map((d) => ({ ...d, affects: [] }));
+    const report = { ...read, backupsNotWorkedOut: true as const, damage: unmapped(read.damage), archivedCopyDamage: unmapped(read.archivedCopyDamage ?? []) };
+    const record = scrubRunSummary(report, at(2), { previous: counted, unopened: ['dr'] });
+    expect(record.outcome).toBe('DAMAGED');
+    expect(record.affectedBackups).toEqual([]);
+    const status = statusOf(record);
+    expect(status.scrub).toMatchObject({ state: 'ran', lostNotListed: { count: 2, since: counted.startedAt } });
+    expect(status.withinObjectives).toBe(false);
+  });
+
+  /**
+   * Review r65A F5: a run whose slice does not reach a carried lost group's range is CLEAN with no backups affected; the
+   * plan read "within objectives" while its scrub cell said "2 still DAMAGED".
+   */
+  it('a run whose slice misses a carried lost group leaves the plan not within objectives', async () => {
+    const { counted, low, high } = await lostGroup();
+    const report = await scrubVaults({ ...everything, fraction: 0.01, vaults: { primary: pair.primary }, earlierLosses: earlierLosses(counted) });
+    const record = scrubRunSummary(report, at(2), { previous: counted, unopened: ['dr'] });
+    expect(record.outcome).toBe('CLEAN');
+    expect(record.outstanding?.notListedGroups).toEqual([expect.objectContaining({ first: low, last: high, count: 2, lost: true })]);
+    const status = statusOf(record);
+    expect(status.scrub).toMatchObject({ state: 'ran', affectedBackupsOfPlan: [], lostNotListed: { count: 2, since: counted.startedAt }, outstanding: { outcome: 'DAMAGED' } });
+    expect(status.withinObjectives).toBe(false);
+    expect(reasonsNotWithin(status)).toEqual([expect.stringContaining('2 damaged or missing object(s) found by scrubs since 12-01 00:00Z, some with no good copy in either vault, are only counted')]);
   });
 
   it('an object with an earlier unverified verdict, or none, is unverified', async () => {
