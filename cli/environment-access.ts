@@ -33,6 +33,8 @@ import { sayVaultRequestFailures } from './vault-request-words';
 import { faultAnswer, isServerFault } from './server-fault';
 import { stsTroubleInstead } from './credentials-sts-unanswered';
 import { credentialsThrottledInstead } from './credentials-throttled-error';
+import { EndpointThrottledError } from './endpoint-throttled-error';
+import { isThrottledRequest } from './throttled-request';
 import { isCatalogRead } from './catalog-read-commands';
 
 /**
@@ -208,6 +210,9 @@ function kmsNamedWhenUnanswered(provider: KeyProvider, where: { vault: string; r
         const purpose = ` to unwrap its key with ${where.keyId}`;
         const throttled = credentialsThrottledInstead(err, `${where.vault} could not be opened`, kms, purpose);
         if (throttled !== undefined) throw throttled;
+        // KMS's own throttle came out as its bare "Rate exceeded", read as S3's (f65K): in words that stay a throttle, so
+        // the command says what the stop left and what to run (throttled-next-step.ts).
+        if (isThrottledRequest(err)) throw new EndpointThrottledError(`${where.vault} could not be opened: ${kms} throttled the request${purpose} (${faultAnswer(err)}); KMS may take the request in a minute`, err);
         // A 5xx is the region's trouble as much as silence is, KMS's or STS's: the same way out (review r63O F3).
         if (isServerFault(err)) {
           const fault = stsTroubleInstead(err, kms, { purpose }) ?? `${kms}, asked${purpose}, answered with a fault of its own (${faultAnswer(err)})`;

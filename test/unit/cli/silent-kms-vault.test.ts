@@ -13,6 +13,8 @@ import { S3VaultStore } from '../../../vault/backend/s3/s3-vault-store';
 import { KmsKeyProvider } from '../../../vault/keys/kms-key-provider';
 import { initVault } from '../../../vault/repository/vault';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+import { capturedCliIo } from '../../support/captured-cli-io';
+import { pruneCommand } from '../../../cli/commands/prune-command';
 
 /**
  * Opening a vault in AWS reads from S3 and unwraps its key with KMS (review r3): when S3 answers and KMS does not (a KMS
@@ -112,4 +114,18 @@ it('S3 answers and KMS answers with a fault of its own: the error names KMS and 
     `the primary vault ${names.primaryVault} could not be opened: KMS in ${environment.primaryRegion}, asked to unwrap its key with ${names.primaryVaultKeyAlias}, answered with a fault of its own ` +
       '(KMSInternalException (HTTP 500): KMS is in trouble). If the primary region is down, read the DR vault instead: --from dr (verify, restore), --vault dr --region dr (catalog rebuild) or --vault dr (prune, forget, scrub)',
   );
+});
+
+it("KMS throttles the unwrap: the error names KMS's throttle, stays a throttle, and the command says nothing was changed and to run it again (f65K)", async () => {
+  // KMS's own ThrottlingException fell through to the command as its bare "Rate exceeded", read as S3's.
+  const throttle = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+  const throttlingKms = { send: () => Promise.reject(throttle), destroy: () => undefined } as unknown as KMSClient;
+  const access = await environmentAccess({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.unused', aws: true }, { timeouts, s3: (region) => new S3Client({ region }), kms: () => throttlingKms });
+  const run = capturedCliIo();
+  const prune = { environment: { name: 'dev' }, openVault: () => access.openVault('primary'), pruneLogIn: () => ({ record: () => Promise.resolve() }) };
+  expect(await pruneCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.unused' }, { io: run.io, access: prune })).toBe(1);
+  expect(run.err).toEqual([
+    `lifeboat prune: the primary vault ${names.primaryVault} could not be opened: KMS in ${environment.primaryRegion} throttled the request to unwrap its key with ${names.primaryVaultKeyAlias} ` +
+      '(ThrottlingException (HTTP 400): Rate exceeded); KMS may take the request in a minute. Nothing was changed: run the command again in a minute.',
+  ]);
 });
