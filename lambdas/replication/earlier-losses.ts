@@ -1,5 +1,6 @@
 import { listedOutstanding, type ScrubRunRecord } from '../catalog/scrub-record';
 import { type VaultSide } from '../runtime/runtime-config';
+import { groupLost } from '../catalog/scrub-group-lost';
 
 /**
  * What the previous record tells of an object's loss (no good copy in either vault). `lost`: it found the object so,
@@ -30,7 +31,9 @@ export function earlierLosses(previous: ScrubRunRecord | undefined): EarlierLoss
       .filter((o) => !o.goodCopy && o.otherCopy === undefined)
       .map((o) => `${o.vault} ${o.key}`),
   );
-  const groups = (previous?.outstanding?.notListedGroups ?? []).flatMap((g) => (g.lost === true && g.first !== undefined && g.last !== undefined ? [{ ...g, first: g.first, last: g.last }] : []));
+  // A group from before `lost` was kept is judged as status and the carrying of groups judge it (review r65A F6).
+  const outstanding = previous?.outstanding;
+  const groups = (outstanding?.notListedGroups ?? []).flatMap((g) => (outstanding !== undefined && groupLost(g, outstanding) && g.first !== undefined && g.last !== undefined ? [{ ...g, first: g.first, last: g.last }] : []));
   return (vault, key, problem) => {
     if (listed.has(`${vault} ${key}`)) return { kind: 'lost' };
     const holding = groups.filter((g) => g.problem === problem && g.vaults.includes(vault) && key >= g.first && key <= g.last);

@@ -8,6 +8,7 @@ import { copiedInIdGroups, OUTSTANDING_COPIED_IN_IDS_KEPT } from '../catalog/cop
 import { type ScrubFinding, type ScrubReport } from './scrub-report';
 import { namesCopiedInCount } from './copied-in-count-clear';
 import { compareByCodeUnit } from './sorted-keys';
+import { groupLost } from '../catalog/scrub-group-lost';
 import { backupsInTurns } from './backups-in-turns';
 
 /** How the run went besides its report: the vault it could not open (so it could not tell what is missing in the other). */
@@ -468,9 +469,9 @@ function archivedWithin(archived: { readonly archived: number; readonly first: r
  * has a copy in the other vault (listed with no copy first, so then every unlisted one has one too).
  */
 function previousGroups(before: OutstandingScrub, recordedAt: string): CountedGroup[] {
-  const last = before.objects.at(-1);
-  const lost = last === undefined || hasNoCopy(last);
-  if (before.notListedGroups) return before.notListedGroups.map((g) => ({ ...g, lost: g.lost ?? lost }));
+  // A record from before groups stands for one group from before `lost`.
+  const lost = groupLost({}, before);
+  if (before.notListedGroups) return before.notListedGroups.map((g) => ({ ...g, lost: groupLost(g, before) }));
   if (before.notListed === 0) return [];
   const range = before.notListedRange;
   return [

@@ -134,6 +134,24 @@ describe('an object an earlier run found lost, found again while the other vault
   });
 
   /**
+   * Review r65A F6: a group from before `lost` was kept is lost by the record's last listed object (none listed: lost),
+   * as status and the carrying of groups judge it; earlierLosses took only `lost === true`, so the loss went unverified.
+   */
+  it('stays lost when the earlier record counted it in a group from before the lost flag, with nothing listed', async () => {
+    const { pack, first } = await lostPack();
+    const counted: ScrubRunRecord = {
+      ...first,
+      outstanding: { objects: [], notListed: 1, notListedSince: first.startedAt, notListedGroups: [{ problem: 'corrupt', first: pack, last: pack, vaults: ['primary'], count: 1, since: first.startedAt, cycle: 1 }] },
+    };
+    expect(earlierLosses(counted)('primary', pack, 'corrupt')).toEqual({ kind: 'lost' });
+    const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary }, earlierLosses: earlierLosses(counted) });
+    expect(report.findings.find((f) => f.key === pack)).not.toHaveProperty('otherCopy');
+    const record = scrubRunSummary(report, at(2), { previous: counted, unopened: ['dr'] });
+    expect(record.outcome).toBe('DAMAGED');
+    expect(record.affectedBackups).toEqual([pair.backupId]);
+  });
+
+  /**
    * Review r64AB F2, r64AE F1: a group counts objects in its range, not which. Said unverified with the group recounted,
    * an object within it that really was one of the losses (a group of two or more never spans one key alone) read
    * "within objectives" run after run; taken as lost, a new object there whose DR copy is good was listed as a known loss.
