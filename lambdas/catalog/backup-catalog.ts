@@ -34,8 +34,8 @@ import {
 const PIN_ATTEMPTS = 3;
 
 /**
- * Items per Query page of the reads that want only the newest few of a long history (newestBackupsOfPlan, a
- * source's point in time or parent): without a Limit, the first page alone is up to 1 MB.
+ * Items per Query page of the reads that want only the newest few of a long history (newestBackupsOfPlan): without a
+ * Limit, the first page alone is up to 1 MB. Not a source's index, which is read whole (sourceIndexByInstant).
  */
 const NEWEST_PAGE = 25;
 /**
@@ -59,6 +59,11 @@ const WHOLE_READ_LOOKBACK = NEWEST_PAGE;
  * source failing night after night must not make every differential read back through all of them.
  */
 const WHOLE_READ_ITEMS = 4 * NEWEST_PAGE;
+/** How many index items starting at no time a refused point in time reads the records of, to name those a backupId can restore. */
+const UNTIMED_CHECKED = NEWEST_PAGE;
+
+/** An index item of a source whose start is a time, as sourceIndexByInstant orders them. */
+type IndexedStart = { backupId: string; strategy: BackupStrategy; at: number };
 
 /** Forgotten backups whose index items one call removes at most (removeForgottenIndexItems); the Forget step shares one such budget across its plans. */
 const SWEEP_RECORDS = 2000;
@@ -315,9 +320,15 @@ export class BackupCatalog {
    * are being deleted, and no restore can pin it), newest first: what a restore, a point in time or a parent may use.
    */
   async listBackupsOfSource(source: string, options: { startedAtOrBefore?: string; limit?: number } = {}): Promise<BackupRecord[]> {
+    return (await this.choosableOfSource(source, options)).records;
+  }
+
+  /** listBackupsOfSource's records, with the ids of the index items passed over as starting at no time. */
+  private async choosableOfSource(source: string, options: { startedAtOrBefore?: string; limit?: number }): Promise<{ records: BackupRecord[]; untimed: readonly string[] }> {
     const bound = options.startedAtOrBefore === undefined ? undefined : recordInstant(options.startedAtOrBefore);
+    const index = await this.sourceIndexByInstant(source);
     const records: BackupRecord[] = [];
-    for (const indexed of await this.sourceIndexByInstant(source)) {
+    for (const indexed of index.timed) {
       if (bound !== undefined && !(indexed.at <= bound)) continue;
       // The record, read consistently, still decides: a claim (`forgettingAt`) is on the record only, and an index item
       // of a backup forgotten before markForgotten removed them (removeForgottenIndexItems has not swept it yet) stays.
@@ -325,27 +336,36 @@ export class BackupCatalog {
       if (record !== undefined) records.push(record);
       if (options.limit !== undefined && records.length >= options.limit) break;
     }
-    return records;
+    return { records, untimed: index.untimed };
   }
 
   /**
    * A source's index items newest first by the instant of their start (recordInstant, as the failover and drill
    * compare), not by the sort key's text: a hand-written start with an offset or no zone sorted by its digits, so a
-   * restore by time or a differential's parent chose another backup than the failover (review r64O F6). A start that
-   * is no time is passed over. Index items are small, so all of the source's are read.
+   * restore by time or a differential's parent chose another backup than the failover (review r64O F6). Two starts at
+   * one instant: the greater backup id first, the order a catalog rebuild writes in and compares its mark in
+   * (inRebuildOrder), so a point in time never chose the one the rebuild-gap check ranks older. A start that is no time
+   * is passed over (its id returned apart, for the refusal to name).
+   *
+   * Every page of the index is read, every time: no prefix of the sort key's text order can be proven to hold the
+   * newest instant, since a hand-written start sorts by its text wherever that puts it (`2026-12-07T09:00:00-05:00`,
+   * 14:00Z, below `2026-12-07T10:00:00.000Z`; `1 Jan 2027` below every ISO start). Pages are left at DynamoDB's 1 MB
+   * (thousands of ~200-byte index items), so a source with 10,000 backups costs a few Queries per choice
+   * (docs/ARCHITECTURE.md, "Choosing a source's backup by time").
    */
-  private async sourceIndexByInstant(source: string): Promise<Array<{ backupId: string; strategy: BackupStrategy; at: number; sk: string }>> {
+  private async sourceIndexByInstant(source: string): Promise<{ timed: IndexedStart[]; untimed: string[] }> {
     const query: QueryCommandInput = { TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `SOURCE#${source}` }, ScanIndexForward: false };
-    const items: Array<{ backupId: string; strategy: BackupStrategy; at: number; sk: string }> = [];
+    const timed: IndexedStart[] = [];
+    const untimed: string[] = [];
     for await (const item of this.queryItems(query)) {
       const indexed = this.parseItem(sourceIndexItemSchema, item);
       const sk = typeof item.sk === 'string' ? item.sk : '';
       const startedAt = typeof item.startedAt === 'string' ? item.startedAt : sk.slice('BACKUP#'.length, sk.lastIndexOf('#'));
       const at = recordInstant(startedAt);
-      if (Number.isNaN(at)) continue;
-      items.push({ backupId: indexed.backupId, strategy: indexed.strategy, at, sk });
+      if (Number.isNaN(at)) untimed.push(indexed.backupId);
+      else timed.push({ backupId: indexed.backupId, strategy: indexed.strategy, at });
     }
-    return items.sort((a, b) => (a.at !== b.at ? b.at - a.at : a.sk < b.sk ? 1 : a.sk > b.sk ? -1 : 0));
+    return { timed: timed.sort((a, b) => (a.at !== b.at ? b.at - a.at : b.backupId.localeCompare(a.backupId))), untimed };
   }
 
   /**
@@ -354,7 +374,7 @@ export class BackupCatalog {
    * newest first and fetches only the records it passes.
    */
   async latestBackupOfSource(source: string, options: { strategy?: BackupStrategy } = {}): Promise<BackupRecord | undefined> {
-    for (const indexed of await this.sourceIndexByInstant(source)) {
+    for (const indexed of (await this.sourceIndexByInstant(source)).timed) {
       if (options.strategy && indexed.strategy !== options.strategy) continue;
       const record = await this.getChoosable(indexed.backupId);
       if (record !== undefined) return record;
@@ -377,7 +397,7 @@ export class BackupCatalog {
   async latestWholeReadOfSource(source: string): Promise<BackupRecord | undefined> {
     let choosable = 0;
     let items = 0;
-    for (const indexed of await this.sourceIndexByInstant(source)) {
+    for (const indexed of (await this.sourceIndexByInstant(source)).timed) {
       if (choosable >= WHOLE_READ_LOOKBACK || items++ >= WHOLE_READ_ITEMS) return undefined;
       let record: BackupRecord | undefined;
       try {
@@ -403,8 +423,9 @@ export class BackupCatalog {
   async backupAsOf(source: string, at: string): Promise<BackupRecord> {
     // Read first: a rebuild's round that ends between the two reads only moves the mark newer than what was listed.
     const marker = await this.rebuildMarker().read();
-    const [record] = await this.listBackupsOfSource(source, { startedAtOrBefore: at, limit: 1 });
-    if (!record) throw new NoBackupAtTimeError(source, at, marker ? `${rebuildGapReason(marker)}. ${rebuildGapAdvice(marker)}` : undefined);
+    const { records, untimed } = await this.choosableOfSource(source, { startedAtOrBefore: at, limit: 1 });
+    const [record] = records;
+    if (!record) throw new NoBackupAtTimeError(source, at, marker ? `${rebuildGapReason(marker)}. ${rebuildGapAdvice(marker)}` : undefined, await this.choosableAmong(untimed));
     // Chosen at or after the rebuild's mark: every newer backup up to `at` is written, so it is the right one. Older, the
     // rebuild may not have written the right one yet (review rH F2: an older record the table held was restored instead).
     if (marker && choiceInRebuildGap(record, marker)) throw new PointInTimeInRebuildGapError(source, at, marker, record);
@@ -758,6 +779,17 @@ export class BackupCatalog {
   async getBackup(backupId: string): Promise<BackupRecord | undefined> {
     const { Item } = await this.ddb.send(new GetCommand({ TableName: this.table, Key: { pk: `BACKUP#${backupId}`, sk: 'BACKUP' }, ConsistentRead: true }));
     return Item ? this.parseRecord(Item) : undefined;
+  }
+
+  /**
+   * The ids among `backupIds` whose records a restore may choose, read up to UNTIMED_CHECKED of them: what a point in
+   * time passed over as starting at no time, which only a backupId can choose, so that its refusal names them rather
+   * than hide records the catalog holds (as the failover's does).
+   */
+  private async choosableAmong(backupIds: readonly string[]): Promise<string[]> {
+    const choosable: string[] = [];
+    for (const backupId of backupIds.slice(0, UNTIMED_CHECKED)) if ((await this.getChoosable(backupId)) !== undefined) choosable.push(backupId);
+    return choosable;
   }
 
   /**

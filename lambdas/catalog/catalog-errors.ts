@@ -50,9 +50,23 @@ export class NoBackupAtTimeError extends Error {
     readonly source: string,
     readonly at: string,
     readonly partialCatalog?: string,
+    /** Committed backups of the source passed over as starting at no time, which only a backupId can restore. */
+    readonly untimed: readonly string[] = [],
   ) {
-    super(`Source "${source}" has no committed backup at or before ${at}${partialCatalog !== undefined ? ` in the catalog, which may lack it: ${partialCatalog}` : '.'}`);
+    super(`Source "${source}" has no committed backup at or before ${at}${partialCatalog !== undefined ? ` in the catalog, which may lack it: ${partialCatalog}` : '.'}${untimedNote(untimed)}`);
   }
+}
+
+/**
+ * What a point in time passed over as starting at no time: without it, "no committed backup" hid records the catalog
+ * holds (as the failover says, failover-start.ts untimedNote).
+ */
+function untimedNote(untimed: readonly string[]): string {
+  if (untimed.length === 0) return '';
+  const first = shownItemKeyPart(untimed[0] ?? '');
+  return untimed.length === 1
+    ? ` Backup ${first}, whose startedAt is not a time, was passed over: give its backupId to restore it (lifeboat restore --backup ${first}).`
+    : ` ${untimed.length} backups whose startedAt is not a time were passed over (${first} and others; lifeboat backups list shows them): give one's backupId to restore it (lifeboat restore --backup <backup id>).`;
 }
 
 /** A backup id whose catalog record is not RUNNING where a running backup was expected (a commit after the run was marked FAILED). */

@@ -119,6 +119,96 @@ describe('queries', () => {
     });
   });
 
+  describe('f65P: the order and the cost of choosing a source\'s backup', () => {
+    const index = (id: string, startedAt: string, strategy = 'full'): Record<string, unknown> => ({ pk: 'SOURCE#s', sk: `BACKUP#${startedAt}#${id}`, backupId: id, strategy, startedAt });
+    const totals = { entries: 1, bytes: 1, bytesScanned: 1, bytesNew: 1, bytesStored: 1, blobsNew: 1 };
+    const kept = (id: string, startedAt: string, overrides: Partial<BackupRecord> = {}): void => {
+      ddb.on(GetCommand, { Key: { pk: `BACKUP#${id}`, sk: 'BACKUP' } }).resolves({ Item: item(record(id, { startedAt, ...overrides })) });
+    };
+    /** An all-canonical history of `pages` pages of `perPage` hourly backups, newest text first, as DynamoDB pages it. */
+    const pagedHistory = (pages: number, perPage: number): void => {
+      const hour = (i: number): string => new Date(Date.parse('2026-01-01T00:00:00.000Z') + i * 3_600_000).toISOString();
+      const all = Array.from({ length: pages * perPage }, (_, i) => pages * perPage - 1 - i).map((i) => index(`b-${String(i).padStart(5, '0')}`, hour(i)));
+      let mock = ddb.on(QueryCommand);
+      for (let p = 0; p < pages; p++) {
+        const items = all.slice(p * perPage, (p + 1) * perPage);
+        const last = items[items.length - 1];
+        mock = mock.resolvesOnce({ Items: items, ...(p < pages - 1 && last ? { LastEvaluatedKey: { pk: last.pk, sk: last.sk } } : {}) });
+      }
+      ddb.on(GetCommand).resolves({ Item: item(record('b-00000')) });
+      ddb.on(GetCommand, { Key: REBUILD_MARKER_KEY }).resolves({});
+    };
+
+    it('reads an all-canonical history of 3 index pages in 3 Queries of DynamoDB\'s 1 MB pages, once per choice', async () => {
+      pagedHistory(3, 4);
+      await catalog.latestBackupOfSource('s');
+      const queries = ddb.commandCalls(QueryCommand);
+      expect(queries).toHaveLength(3);
+      // No Limit: a page holds thousands of index items, not 25 (docs/ARCHITECTURE.md, the cost rule).
+      expect(queries.map((q) => q.args[0].input.Limit)).toEqual([undefined, undefined, undefined]);
+    });
+
+    it('chooses a non-canonical start on the last page, newer in instant than every canonical one above it', async () => {
+      const first = { Items: [index('b-new-z', '2026-12-07T10:00:00.000Z'), index('b-old-z', '2026-12-07T08:00:00.000Z')], LastEvaluatedKey: { pk: 'SOURCE#s', sk: 'BACKUP#2026-12-07T08:00:00.000Z#b-old-z' } };
+      // 14:00Z: its text sorts below every canonical start of that day.
+      const last = { Items: [index('b-offset', '2026-12-07T09:00:00-05:00')] };
+      ddb.on(QueryCommand).callsFake((input: { ExclusiveStartKey?: unknown }) => (input.ExclusiveStartKey === undefined ? first : last));
+      kept('b-new-z', '2026-12-07T10:00:00.000Z');
+      kept('b-old-z', '2026-12-07T08:00:00.000Z');
+      kept('b-offset', '2026-12-07T09:00:00-05:00');
+      ddb.on(GetCommand, { Key: REBUILD_MARKER_KEY }).resolves({});
+      await expect(catalog.latestBackupOfSource('s')).resolves.toMatchObject({ backupId: 'b-offset' });
+      await expect(catalog.backupAsOf('s', '2026-12-07T23:00:00.000Z')).resolves.toMatchObject({ backupId: 'b-offset' });
+      await expect(catalog.backupAsOf('s', '2026-12-07T13:59:59.999Z')).resolves.toMatchObject({ backupId: 'b-new-z' });
+    });
+
+    it('breaks a tie of instants by the greater backup id, as a catalog rebuild orders them, whatever the texts', async () => {
+      // One instant, 10:00Z, in two texts: b-a's sorts above b-b's, so text order chose b-a; the rebuild's order ranks b-b newer.
+      ddb.on(QueryCommand).resolves({ Items: [index('b-a', '2026-12-07T11:00:00+01:00'), index('b-b', '2026-12-07T10:00:00.000Z')] });
+      kept('b-a', '2026-12-07T11:00:00+01:00');
+      kept('b-b', '2026-12-07T10:00:00.000Z');
+      ddb.on(GetCommand, { Key: REBUILD_MARKER_KEY }).resolves({});
+      await expect(catalog.latestBackupOfSource('s')).resolves.toMatchObject({ backupId: 'b-b' });
+      await expect(catalog.backupAsOf('s', '2026-12-07T10:00:00.000Z')).resolves.toMatchObject({ backupId: 'b-b' });
+      expect((await catalog.listBackupsOfSource('s')).map((r) => r.backupId)).toEqual(['b-b', 'b-a']);
+    });
+
+    it('names a kept backup whose start is no time when a point in time finds nothing else', async () => {
+      ddb.on(QueryCommand).resolves({ Items: [index('b-untimed', 'not a time'), index('b-gone', 'last week'), index('b-z', '2026-12-07T09:30:00.000Z')] });
+      kept('b-untimed', 'not a time');
+      kept('b-gone', 'last week', { forgottenAt: '2026-12-07T12:00:00.000Z' });
+      kept('b-z', '2026-12-07T09:30:00.000Z');
+      ddb.on(GetCommand, { Key: REBUILD_MARKER_KEY }).resolves({});
+      const none = catalog.backupAsOf('s', '2026-12-07T08:00:00.000Z');
+      await expect(none).rejects.toThrow(NoBackupAtTimeError);
+      await expect(none).rejects.toThrow(
+        'Source "s" has no committed backup at or before 2026-12-07T08:00:00.000Z. Backup b-untimed, whose startedAt is not a time, was passed over: give its backupId to restore it (lifeboat restore --backup b-untimed).',
+      );
+    });
+
+    it('says nothing of untimed backups when there are none to restore', async () => {
+      ddb.on(QueryCommand).resolves({ Items: [index('b-gone', 'last week'), index('b-z', '2026-12-07T09:30:00.000Z')] });
+      kept('b-gone', 'last week', { forgottenAt: '2026-12-07T12:00:00.000Z' });
+      kept('b-z', '2026-12-07T09:30:00.000Z');
+      ddb.on(GetCommand, { Key: REBUILD_MARKER_KEY }).resolves({});
+      await expect(catalog.backupAsOf('s', '2026-12-07T08:00:00.000Z')).rejects.toThrow(/^Source "s" has no committed backup at or before 2026-12-07T08:00:00\.000Z\.$/);
+    });
+
+    it('finds the last whole read by the instant of its start, not the text of its sort key', async () => {
+      const snapshot = (parentSnapshotId?: string): BackupRecord['sources'] => [
+        { ...totals, name: 's', type: 's3', rootHash: 'r', snapshotId: 'snap', ...(parentSnapshotId !== undefined ? { parentSnapshotId } : {}) },
+      ];
+      // Text order: the offset start (09:00Z) first, then the zoneless one (10:00Z), then a differential at 09:30Z.
+      ddb.on(QueryCommand).resolves({
+        Items: [index('b-offset', '2026-12-07T11:00:00+02:00'), index('b-zoneless', '2026-12-07T10:00:00'), index('b-diff', '2026-12-07T09:30:00.000Z', 'differential')],
+      });
+      kept('b-offset', '2026-12-07T11:00:00+02:00', { sources: snapshot(), sourceNames: ['s'] });
+      kept('b-zoneless', '2026-12-07T10:00:00', { sources: snapshot(), sourceNames: ['s'] });
+      kept('b-diff', '2026-12-07T09:30:00.000Z', { strategy: 'differential', sources: snapshot('snap-parent'), sourceNames: ['s'] });
+      await expect(catalog.latestWholeReadOfSource('s')).resolves.toMatchObject({ backupId: 'b-zoneless' });
+    });
+  });
+
   it('rejects an index item without a backup id, naming it', async () => {
     ddb.on(QueryCommand).resolves({ Items: [{ pk: 'SOURCE#s', sk: 'BACKUP#1#x', strategy: 'full' }] });
     await expect(catalog.latestBackupOfSource('s')).rejects.toThrow(
