@@ -2,6 +2,7 @@ import { RESOURCE_NAME_PATTERN } from '../../config/lifeboat-config';
 import { type BackupCatalog, type CatalogPlanSummary, type InvalidBackupItem } from '../../lambdas/catalog/backup-catalog';
 import { catalogItemDeleteCommand, INVALID_ITEM_LINES } from '../../lambdas/catalog/catalog-item-delete-command';
 import { parsedInstant } from '../../lambdas/catalog/parsed-instant';
+import { pastedIdWord } from '../../lambdas/catalog/pasted-id-word';
 import { shownItemKeyPart } from '../../lambdas/catalog/shown-item-key';
 import { givenOnCommandLine, shownShellWord } from '../../lambdas/runtime/shown-shell-word';
 import { localCloudAwsCli } from '../../lambdas/catalog/local-cloud-aws-cli';
@@ -154,15 +155,15 @@ function invalidItemResult(invalid: InvalidBackupItem, ctx: DoctorContext, place
   }
   // Without Object Lock there are no S3 legal holds: a release never refuses (object-legal-hold.ts), and the rebuild
   // writes the record back unheld (catalog-rebuild.ts), after which `backups forget` can forget a backup under legal hold (review r64AC F1).
-  // A damaged record's backupId is any string: only a plain one goes into the command, as a pasted other word could run (f62T);
-  // else a placeholder quoted as one word, as `<…>` unquoted is a shell redirect (review r64AF). `--reason` takes any text, so
+  // A damaged record's backupId is any string: it goes into the command only as a word that pastes as printed, as a pasted
+  // other word could run (f62T), else as a placeholder quoted as one word (pastedIdWord). `--reason` takes any text, so
   // "…" pasted would be the stored reason: the line carries a concrete one. The DR catalog's record is held on its half
   // alone (`--only dr`, legal-hold-halves.ts), which a paste while the primary region is down needs.
-  const id = /^[A-Za-z0-9._:-]{1,100}$/.test(invalid.backupId ?? '') ? (invalid.backupId ?? '') : "'<backup id>'";
+  const id = pastedIdWord(invalid.backupId ?? '', "the item's `backupId` once fixed");
   const only = place.side === 'primary' ? '' : ' --only dr';
-  const hold = ctx.lifeboat(`backups hold ${id} --reason ${HELD_AGAIN_REASON}${only}`);
-  const advice = `fix the item; do not delete it: a rebuild cannot restore its hold (hold it again with ${hold} after)`;
-  return warn(name, `${finding}; it has a legal hold: ${advice}`, `correct the item; if it is deleted and written again by ${rebuild} ${fromVault}, hold it again with ${hold}`);
+  const hold = ctx.lifeboat(`backups hold ${id.word} --reason ${HELD_AGAIN_REASON}${only}`);
+  const advice = `fix the item; do not delete it: a rebuild cannot restore its hold (hold it again with ${hold} after${id.fillIn})`;
+  return warn(name, `${finding}; it has a legal hold: ${advice}`, `correct the item; if it is deleted and written again by ${rebuild} ${fromVault}, hold it again with ${hold}${id.fillIn}`);
 }
 
 /** The AWS CLI's delete of one catalog item, in the catalog's region (against the local cloud's DynamoDB in local mode). */

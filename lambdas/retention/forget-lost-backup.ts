@@ -9,8 +9,7 @@ import { LostBackupRefusedError } from './lost-backup-refused-error';
 import { refuseIfAuthentic } from './authentic-unparsed-object';
 import { type LostSnapshot, partlyLostNote, treeReadsAdvice } from './lost-backup-advice';
 import { otherSide } from '../replication/other-side';
-import { unseenEscaped } from '../runtime/quoted-service-words';
-import { shellWord } from '../runtime/shell-word';
+import { pastedIdWord } from '../catalog/pasted-id-word';
 
 /** What a snapshot object is in a vault where it does not read: gone, or there and failing to decrypt or parse. */
 export type LostSnapshotState = 'missing' | 'corrupt';
@@ -134,19 +133,20 @@ export async function forgetLostBackup(backupId: string, deps: ForgetLostBackupD
  * by the id the caller asked for, never the record's own attribute, any text under that key (review r64L F4).
  */
 function refuseIfKept(backupId: string, record: BackupRecord, now: Date, options: string): void {
-  if (record.hold) throw new LostBackupRefusedError(backupId, `it is on legal hold (${quotedCatalogName(record.hold.reason)}, by ${shownCatalogName(record.hold.by)}): release it first (\`lifeboat backups release ${releasedWord(backupId)}${options}\`)`);
+  if (record.hold) throw new LostBackupRefusedError(backupId, `it is on legal hold (${quotedCatalogName(record.hold.reason)}, by ${shownCatalogName(record.hold.by)}): release it first (${releaseLine(backupId, options)})`);
   const pins = livePins(record, now);
   if (pins.length > 0) throw new LostBackupRefusedError(backupId, `it is ${pins.map(pinnedReason).join(', ')}: run the command again after that`);
 }
 
 /**
- * The id as the release line's word: whole, as one shell word, so that the line pastes as printed; cut at 40 (shownItemKeyPart)
- * an id longer than that released nothing (review r64Q F5). The id is the operator's own text (--lost), but one holding a
- * control or unseen character (unseenEscaped would change it) or a backtick (it would end the code span the line is
- * printed in) is not shown as a command: `<backupId>` then, as usageOfLost leaves out its dry-run line.
+ * The release line, its id as one word that pastes as printed (pastedIdWord): whole, as cut at 40 (shownItemKeyPart) an
+ * id longer than that released nothing (review r64Q F5). The id is the operator's own text (--lost): one a line cannot
+ * carry (a control or unseen character, a backtick that would end the code span) is the placeholder, and the clause
+ * after the line sends the operator back to what they gave, as usageOfLost leaves out its dry-run line.
  */
-function releasedWord(backupId: string): string {
-  return unseenEscaped(backupId) === backupId && !backupId.includes('`') ? shellWord(backupId) : '<backupId>';
+function releaseLine(backupId: string, options: string): string {
+  const id = pastedIdWord(backupId, 'the id given to --lost');
+  return `\`lifeboat backups release ${id.word}${options}\`${id.fillIn}`;
 }
 
 /** A snapshot in one vault: it reads there, or it is lost there. */

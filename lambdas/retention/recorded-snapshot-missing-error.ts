@@ -4,6 +4,7 @@ import { type VaultSide } from '../runtime/runtime-config';
 import { RESOURCE_NAME_PATTERN } from '../../config/lifeboat-config';
 import { shownItemKey, shownItemKeyPart } from '../catalog/shown-item-key';
 import { shownSnapshotId } from '../catalog/shown-snapshot-id';
+import { pastedIdWord } from '../catalog/pasted-id-word';
 
 /**
  * One snapshot a committed backup's record names that the vault's `snapshots/` listing lacks. `key`: the item it was
@@ -59,7 +60,7 @@ function recordedSnapshotMissingMessage(vault: VaultSide, missing: readonly Miss
   const backups = new Set(missing.map((m) => `${m.key.pk} / ${m.key.sk}`));
   // Every name is a damaged item's maybe: shown escaped, a newline or ESC in it would forge the operator's lines (review r61U F1).
   // Its backup id and key are cut at 40 (shownItemKey): cut at 200, one spelled another record's delete beside the
-  // printed `backups forget` (review r63K F3); only that command holds the id whole, when a shell reads it unquoted (idWord). Its plan and
+  // printed `backups forget` (review r63K F3); only that command holds the id whole, when it pastes as printed (pastedIdWord). Its plan and
   // snapshot id too, a valid record's any strings: cut at 200, they spelled one (review r63U F1); a vault's own
   // snapshot id (64 hex digits) stays whole, as the object to bring back is looked up by it.
   const named = missing
@@ -68,8 +69,11 @@ function recordedSnapshotMissingMessage(vault: VaultSide, missing: readonly Miss
   const invalid = missing.find((m) => m.recordInvalid);
   const more = missing.length > NAMED ? `, and ${missing.length - NAMED} more` : '';
   const vaultFlag = vault === 'dr' ? ' --vault dr' : '';
-  // A damaged item's backupId (or key) is any string, and the line is pasted into a shell (review r60F F6): idWord.
-  const forget = (backupId: string): string => `\`lifeboat backups forget --lost ${idWord(backupId)}${vaultFlag}${wayOut.forget}\``;
+  // A damaged item's backupId (or key) is any string, and the line is pasted into a shell (review r60F F6): pastedIdWord.
+  const forget = (backupId: string, where: string): string => {
+    const id = pastedIdWord(backupId, where);
+    return `\`lifeboat backups forget --lost ${id.word}${vaultFlag}${wayOut.forget}\`${id.fillIn}`;
+  };
   return (
     `prune of the ${label} vault stops before it deletes or condemns anything: the ${label} catalog records ${backups.size} committed backup(s) ` +
     `stored in this vault whose snapshot object it does not hold (${missing.length} snapshot(s)): ${named.join('; ')}${more}. ` +
@@ -120,20 +124,6 @@ function invalidRecordFix(m: MissingRecordedSnapshot): string {
 }
 
 /**
- * A backup id as a word of a command line to paste: whole only when a shell reads it as typed, unquoted (letters, digits,
- * `_@%+=:,./-`: every id Lifeboat writes, BACKUP_ID, and most hand-written ones), else `<backupId>`, the id shown escaped
- * before it in the message. Quoted, a damaged item's id was still printed whole inside the line's code span: a backtick
- * in it ended the span and spelled a command of its own beside the real one (review r64Q F4), a newline or ESC forged
- * a line (review r61U F1). The strict rule: no quote, backtick, space or control character can be in such a word.
- */
-function idWord(backupId: string): string {
-  return PLAIN_SHELL_WORD.test(backupId) ? backupId : '<backupId>';
-}
-
-/** What a shell reads as one word as it is, with nothing to quote (shellWord leaves it bare). */
-const PLAIN_SHELL_WORD = /^[\w@%+=:,./-]+$/;
-
-/**
  * A plan as a word of a command line to paste: only a name the config could hold (RESOURCE_NAME_PATTERN), else
  * `<plan>`. A record's plan is any string: printed whole (quoted) in the code span, a backtick in it ended the span and
  * spelled `lifeboat backups forget --plan prod --keep-last 1` as a separate, real-looking command (review r64Q F4).
@@ -165,8 +155,9 @@ function isBackupsOwnItem(m: MissingRecordedSnapshot): boolean {
  * first: `backups forget --lost <its backupId>` acts on BACKUP#<that id>, the other backup, healthy maybe (review r60B
  * F4); fixed, the item is its key's backup.
  */
-function forgetWayOut(first: MissingRecordedSnapshot | undefined, forget: (backupId: string) => string): string {
-  if (first === undefined) return forget('<backupId>');
-  if (isBackupsOwnItem(first)) return forget(first.backupId);
-  return `fix the \`backupId\` of catalog item ${shownItemKeyPart(first.key.pk)} first (it names ${shownItemKeyPart(first.backupId)}); then ${forget(first.key.pk.replace(/^BACKUP#/, ''))}`;
+function forgetWayOut(first: MissingRecordedSnapshot | undefined, forget: (backupId: string, where: string) => string): string {
+  if (first === undefined) return forget('', 'the backup named above');
+  if (isBackupsOwnItem(first)) return forget(first.backupId, 'the `backupId` of the backup named above, read whole from its catalog item');
+  const pk = shownItemKeyPart(first.key.pk);
+  return `fix the \`backupId\` of catalog item ${pk} first (it names ${shownItemKeyPart(first.backupId)}); then ${forget(first.key.pk.replace(/^BACKUP#/, ''), `the part after BACKUP# of catalog item ${pk}'s key`)}`;
 }

@@ -90,13 +90,25 @@ it('names a damaged record that may be held, with Object Lock: every release ref
 // unquoted is a shell redirect, `--reason …` stored "…" as the reason, and the DR catalog's line held the primary half
 // first, which fails while the primary region is down.
 it('prints a hold-again line a shell reads as meant: the placeholder quoted, a concrete reason, and --only dr for the DR catalog', async () => {
-  const odd: InvalidBackupItem = { ...heldItem, key: { pk: 'BACKUP#b 9;x', sk: 'BACKUP' }, backupId: 'b 9;x' };
+  const odd: InvalidBackupItem = { ...heldItem, key: { pk: 'BACKUP#b 9\u001b[2K', sk: 'BACKUP' }, backupId: 'b 9\u001b[2K' };
   const [, primary] = await checkCatalogPlans(summaries([odd]), ctx('aws'));
   const [dr] = await checkDrCatalogItems(summaries([heldItem]), ctx('aws'));
   const reason = "--reason 'doctor: held again after a damaged catalog record was rebuilt'";
-  expect(primary?.fix).toContain(`hold it again with ${ctx('aws').lifeboat(`backups hold '<backup id>' ${reason}`)}`);
+  expect(primary?.fix).toContain(`hold it again with ${ctx('aws').lifeboat(`backups hold '<backup id>' ${reason}`)} (for '<backup id>' put the backup id: the item's \`backupId\` once fixed; it is not printed as a word to paste)`);
   expect(dr?.fix).toContain(`hold it again with ${ctx('aws').lifeboat(`backups hold b-9 ${reason} --only dr`)}`);
   for (const line of [primary?.detail, primary?.fix, dr?.detail, dr?.fix]) expect(line).not.toMatch(/…| <backup id>/);
+});
+
+// f65O: the hold line had a rule of its own ([A-Za-z0-9._:-]{1,100}): a plain id with `@` or `/` got the placeholder, one
+// a shell reads quoted got it too, and a leading `-` (an option to the CLI) was printed bare. One rule now (pastedIdWord).
+it.each([
+  ['files@2026/9', 'files@2026/9'],
+  ['b 9;x', "'b 9;x'"],
+  ['-x', "'<backup id>'"],
+])('prints the hold-again line of backup id %j with %s', async (backupId, word) => {
+  const item: InvalidBackupItem = { ...heldItem, key: { pk: `BACKUP#${backupId}`, sk: 'BACKUP' }, backupId };
+  const [, primary] = await checkCatalogPlans(summaries([item]), ctx('aws'));
+  expect(primary?.fix).toContain(`hold it again with ${ctx('aws').lifeboat(`backups hold ${word} --reason 'doctor: held again after a damaged catalog record was rebuilt'`)}`);
 });
 
 describe('the DR catalog, which a failover reads', () => {

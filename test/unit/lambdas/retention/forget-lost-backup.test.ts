@@ -302,7 +302,7 @@ it('an object Object Lock keeps stops it with the backup claimed, and a run once
 
 // The release line cut an id over 40 characters (`manual-2026-…-of-orders (cut from 55 characters, …)`): pasted, it
 // released nothing (review r64Q F5). Whole as one shell word; an id with a control character or a backtick names no command.
-it('a held backup: the release line names the whole id as one shell word, or <backupId> when it would not paste as printed', async () => {
+it("a held backup: the release line names the whole id as one shell word, or '<backup id>' and where the id is when it would not paste as printed", async () => {
   const releaseLine = async (backupId: string): Promise<string> => {
     const held = { ...record({ hold: { reason: 'r', by: 'b', at: '2026-11-01T00:00:00.000Z' } }), backupId };
     const err = await forgetLostBackup(backupId, deps('primary', { catalog: { getBackup: () => Promise.resolve(held), claimForgetting: () => Promise.reject(new Error('a held backup is never claimed')), markForgotten: () => Promise.reject(new Error('a held backup is never marked')) }, targetOptions: ' --aws' })).catch((e: unknown) => e);
@@ -311,6 +311,8 @@ it('a held backup: the release line names the whole id as one shell word, or <ba
   };
   expect(await releaseLine('manual-2026-11-30-before-the-schema-migration-of-orders')).toBe('`lifeboat backups release manual-2026-11-30-before-the-schema-migration-of-orders --aws`');
   expect(await releaseLine("before the 'migration'")).toBe("`lifeboat backups release 'before the '\\''migration'\\''' --aws`");
-  expect(await releaseLine('b-1\u001b[2K')).toBe('`lifeboat backups release <backupId> --aws`');
-  expect(await releaseLine('b-1`lifeboat backups forget --plan prod --keep-last 1`')).toBe('`lifeboat backups release <backupId> --aws`');
+  // f65O: the placeholder was `<backupId>` bare, a shell redirect when pasted unfilled.
+  const placeholder = "`lifeboat backups release '<backup id>' --aws` (for '<backup id>' put the backup id: the id given to --lost; it is not printed as a word to paste)";
+  expect(await releaseLine('b-1\u001b[2K')).toBe(placeholder);
+  expect(await releaseLine('b-1`lifeboat backups forget --plan prod --keep-last 1`')).toBe(placeholder);
 });

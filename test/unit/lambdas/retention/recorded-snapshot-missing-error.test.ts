@@ -27,13 +27,13 @@ it('shows a damaged backupId, plan and key escaped, and gives no command line wi
   expect(own).not.toContain('\u001b');
   expect(own).toContain(`backup ${ESCAPED} (plan files, its record does not validate): snapshots/snap-a`);
   expect(own).toContain(`(${ESCAPED}'s)`);
-  expect(own).toContain('`lifeboat backups forget --lost <backupId>`');
+  expect(own).toContain("`lifeboat backups forget --lost '<backup id>'` (for '<backup id>' put the backup id: the `backupId` of the backup named above, read whole from its catalog item; it is not printed as a word to paste) forgets");
 
   const other = new RecordedSnapshotMissingError('dr', [missing({ plan: `files\n\u001b[2J`, key: { pk: `BACKUP#${FORGED}`, sk: 'BACKUP\nx' }, recordInvalid: true })], undefined, ['photos']).message;
   expect(other).not.toContain('\n');
   expect(other).not.toContain('\u001b');
   expect(other).toContain(`(plan files\\u000a\\u001b[2J, catalog item BACKUP#${ESCAPED} / BACKUP\\u000ax, its record does not validate)`);
-  expect(other).toContain(`fix the \`backupId\` of catalog item BACKUP#${ESCAPED} first (it names files-1); then \`lifeboat backups forget --lost <backupId> --vault dr\``);
+  expect(other).toContain(`fix the \`backupId\` of catalog item BACKUP#${ESCAPED} first (it names files-1); then \`lifeboat backups forget --lost '<backup id>' --vault dr\` (for '<backup id>' put the backup id: the part after BACKUP# of catalog item BACKUP#${ESCAPED}'s key; it is not printed as a word to paste)`);
   expect(other).toContain('`lifeboat backups forget --plan <plan> --vault dr --keep-last 1 --dry-run`');
 });
 
@@ -139,7 +139,7 @@ it('prints a plan the config could not name, or an id a shell would not read bar
   const plan = 'old` gives that plan one on the command line; for plan prod too: `lifeboat backups forget --plan prod --keep-last 1 --env prod --aws';
   const id = "x`lifeboat backups forget --plan prod --keep-last 1`'";
   const stop = new RecordedSnapshotMissingError('primary', [missing({ plan, backupId: id, key: { pk: `BACKUP#${id}`, sk: 'BACKUP' } })], { scrub: ' --env prod --aws', forget: ' --env prod --aws' }, ['prod']).message;
-  expect(stop).toContain('`lifeboat backups forget --lost <backupId> --env prod --aws`');
+  expect(stop).toContain("`lifeboat backups forget --lost '<backup id>' --env prod --aws` (for '<backup id>' put");
   expect(stop).toContain('`lifeboat backups forget --plan <plan> --keep-last 1 --dry-run --env prod --aws`');
   const commands = [...stop.matchAll(/`(lifeboat [^`]*)`/g)].map((m) => m[1]);
   expect(commands.filter((c) => c?.startsWith('lifeboat backups forget --plan prod'))).toEqual([]);

@@ -341,12 +341,15 @@ describe('the way out RecordedSnapshotMissingError prints', () => {
   const key = (id: string): CatalogItemKey => ({ pk: `BACKUP#${id}`, sk: 'BACKUP' });
 
   // Review r64Q F4: quoted, such an id was still printed whole in the code span, where a backtick of its own ended it.
-  it('prints the backup id of `backups forget --lost` only when a shell reads it bare, from the record or from its item\'s key', () => {
+  // f65O: a printable, short one a shell would misread bare is single-quoted (pastedIdWord), as the doctor's hold line did.
+  it('prints the backup id of `backups forget --lost` as one word a shell reads as the id, from the record or from its item\'s key', () => {
     const crafted = "x'; rm -rf ~ #";
     const own = new RecordedSnapshotMissingError('dr', [{ backupId: crafted, plan: 'files', snapshotId: 's-1', key: key(crafted) }], { scrub: ' --env prod --aws', forget: ' --env prod --aws' });
-    expect(own.message).toContain('`lifeboat backups forget --lost <backupId> --vault dr --env prod --aws` forgets');
+    expect(own.message).toContain("`lifeboat backups forget --lost 'x'\\''; rm -rf ~ #' --vault dr --env prod --aws` forgets");
     const mismatched = new RecordedSnapshotMissingError('primary', [{ backupId: 'files-000030', plan: 'files', snapshotId: 's-1', key: key('a b$(id)') }]);
-    expect(mismatched.message).toContain('then `lifeboat backups forget --lost <backupId>` forgets');
+    expect(mismatched.message).toContain("then `lifeboat backups forget --lost 'a b$(id)'` forgets");
+    const unseen = new RecordedSnapshotMissingError('primary', [{ backupId: 'files-000030', plan: 'files', snapshotId: 's-1', key: key('a\u001b[2Kb') }]);
+    expect(unseen.message).toContain("then `lifeboat backups forget --lost '<backup id>'` (for '<backup id>' put the backup id: the part after BACKUP# of catalog item BACKUP#a\\u001b[2Kb's key; it is not printed as a word to paste) forgets");
     const plain = new RecordedSnapshotMissingError('primary', [{ backupId: 'files-000030', plan: 'files', snapshotId: 's-1', key: key('files-000031') }]);
     expect(plain.message).toContain('then `lifeboat backups forget --lost files-000031` forgets');
   });
