@@ -4,7 +4,7 @@ import { type BackupRecord } from '../../lambdas/catalog/backup-record';
 import { INVALID_ITEM_LINES } from '../../lambdas/catalog/catalog-item-delete-command';
 import { startsInFuture } from '../../lambdas/catalog/future-start';
 import { newestFirst } from '../../lambdas/catalog/newest-first';
-import { parsedInstant } from '../../lambdas/catalog/parsed-instant';
+import { comparedInstant } from '../../lambdas/catalog/compared-instant';
 import { recordInstant } from '../../lambdas/catalog/record-instant';
 import { ITEM_KEY_SHOWN, shownItemKeyPart } from '../../lambdas/catalog/shown-item-key';
 import { cut } from '../../lambdas/runtime/cut-text';
@@ -28,7 +28,7 @@ import { regionUnansweredResult } from './unanswered-region';
  * `lifeboat backups list --plan P`, which shows the whole cause (r63G F4). The doctor prints the deletes of damaged
  * catalog items (catalog-plan-checks.ts), so no piece of a record's text here holds more than 40 characters
  * (ITEM_KEY_SHOWN), under the shortest delete's 88: a record's id, its error, each at most 40, and its start only as the
- * instant it parses to (parsedInstant), never its text. Date.parse skips a "(comment)", so a forged start of 200
+ * instant it was judged as (comparedInstant), never its text. Date.parse skips a "(comment)", so a forged start of 200
  * characters still started in the future, was listed, and spelled a healthy record's delete beside the real ones (review
  * r64G F1).
  */
@@ -136,8 +136,12 @@ function withUntimedStarts(result: CheckResult, untimed: readonly BackupRecord[]
   return result.verdict === 'fail' ? { ...result, detail, fix: `${result.fix ?? ''}; ${fix}` } : warn(result.name, detail, result.fix ? `${result.fix}; ${fix}` : fix);
 }
 
-/** A record's start as the doctor says it: the instant its text parses to, never the text (see the header). */
+/**
+ * A record's start as the doctor says it: the instant it was judged ahead as (recordInstant, a zoneless text as UTC),
+ * never the text (see the header). Shown in the process's zone (parsedInstant), a zoneless start judged 2 h ahead in
+ * UTC read as 06:30Z under Asia/Kolkata, before the doctor's own clock (review r65E F1).
+ */
 function shownStart(startedAt: string): string {
-  const started = parsedInstant(startedAt);
+  const started = comparedInstant(startedAt);
   return started !== undefined ? `started ${started}` : 'with a startedAt that is not a time';
 }

@@ -1,6 +1,6 @@
 import { type BackupCatalog, type BackupHead } from '../catalog/backup-catalog';
 import { FUTURE_START_TOLERANCE_MS, startsInFuture } from '../catalog/future-start';
-import { parsedInstant } from '../catalog/parsed-instant';
+import { comparedInstant } from '../catalog/compared-instant';
 import { recordInstant } from '../catalog/record-instant';
 import { shownItemKeyPart } from '../catalog/shown-item-key';
 import { handlerLogger } from './handler-logger';
@@ -91,7 +91,7 @@ async function newestOf(plan: string, catalog: Pick<BackupCatalog, 'newestBackup
     }
     if (startsInFuture(read.head.startedAt, now)) {
       warn(
-        `Backup age watch of plan "${plan}" passed over backup ${shownId}: it starts at ${parsedInstant(read.head.startedAt) ?? ''}, more than ${FUTURE_START_TOLERANCE_MS / 60_000} min after ` +
+        `Backup age watch of plan "${plan}" passed over backup ${shownId}: it starts at ${comparedInstant(read.head.startedAt) ?? ''}, more than ${FUTURE_START_TOLERANCE_MS / 60_000} min after ` +
           `this run's clock (${now.toISOString()}): the clock that wrote it or the catalog is wrong; the plan's age is measured from the backup before it`,
       );
       continue;
