@@ -2,7 +2,7 @@ import { localRequester, REQUESTED_BY_OPTION } from '../requester';
 import { type Command, Option } from 'commander';
 import { loadLifeboatConfig } from '../../config/load-config';
 import { targetEnvironment } from '../target-environment';
-import { type RestoreTarget } from '../../lambdas/restore/restore-request';
+import { isoInstant, type RestoreTarget } from '../../lambdas/restore/restore-request';
 import { ForgottenBackupError, UnknownBackupError } from '../../lambdas/catalog/catalog-errors';
 import { readBackupRecord, type RestorableBackup } from '../../lambdas/restore/restored-backup';
 import { InvalidInputError } from '../../lambdas/runtime/errors';
@@ -90,9 +90,23 @@ export function parseTargetSpec(spec: string): RestoreTarget {
   throw new UsageError(`--target ${JSON.stringify(spec)}: give s3://bucket[/prefix], dynamodb://table or an absolute directory path`);
 }
 
+/**
+ * `--at` by the runbook's own rule (isoInstant), before anything starts: a garbage time was refused only by the started
+ * execution, as `pointInTime`, a name the command line never showed. An offset is an instant (the runbook reads
+ * `2026-12-07T11:00:00+02:00` as 09:00Z); a time without a zone is refused, as the runbook would.
+ */
+function checkPointInTime(at: string): void {
+  const parsed = isoInstant.safeParse(at);
+  if (!parsed.success) {
+    const problem = parsed.error.issues[0]?.message ?? 'is no time';
+    throw new UsageError(`--at ${JSON.stringify(at)}: ${problem} (an offset such as 2026-11-24T12:00:00+02:00 is read as the instant it names)`);
+  }
+}
+
 /** The runbook input a command line stands for (docs/RUNBOOKS.md). */
 export function restoreInput(options: RestoreCommandOptions): Record<string, unknown> {
   if ((options.backup === undefined) === (options.at === undefined)) throw new UsageError('give exactly one of --backup <id> and --at <time>');
+  if (options.at !== undefined) checkPointInTime(options.at);
   return {
     source: options.source,
     ...(options.backup !== undefined ? { backupId: options.backup } : {}),
@@ -383,7 +397,7 @@ export function registerRestoreCommand(program: Command): void {
   withTargetOptions(program.command('restore').description('run the restore runbook: a backup (by id or point in time) of one source into a target, verified'))
     .requiredOption('--source <name>', 'the protected source to restore')
     .option('--backup <id>', 'backup id (see lifeboat backups list)')
-    .option('--at <time>', 'point in time (ISO 8601 with zone): the newest committed backup that started at or before it (STARTED in backups list, not the time in its id)')
+    .option('--at <time>', 'point in time (ISO 8601 with a zone, Z or an offset such as +02:00, read as the instant it names): the newest committed backup that started at or before it (STARTED in backups list, not the time in its id)')
     .requiredOption('--target <spec>', 's3://bucket[/prefix] (a prefix is a folder: s3://b/restored writes restored/…), dynamodb://table or /absolute/directory')
     .option('--overwrite', 'allow restoring onto the original source or a non-empty target')
     .option('--keep-setid', 'directory targets: keep setuid/setgid bits (the runbook drops them by default)')
