@@ -27,6 +27,9 @@ import { type VaultForgetRuleOptions } from './vault-forget';
 import { type CliIo, processIo } from '../cli-io';
 import { keptByObjectLock } from './kept-by-object-lock';
 import { restoreIncompleteInstead, restoreStoppedInstead } from './restore-stopped-error';
+import { EndpointThrottledError } from '../endpoint-throttled-error';
+import { isThrottledRequest } from '../throttled-request';
+import { saidWithNextStep } from '../throttled-next-step';
 import { registerVaultKeyCommands } from './vault-key-commands';
 
 /**
@@ -146,6 +149,18 @@ export async function runVaultCommand(io: CliIo, fn: () => Promise<number>): Pro
   } finally {
     await CodecPool.shutdownShared();
   }
+}
+
+/**
+ * A throttle that stopped a restore, with what it left and what to run (throttled-next-step.ts; f65K: it ended with the
+ * throttle's words alone), or undefined for any other error. Into a target that was empty and is still (restoreStoppedInstead
+ * said nothing), nothing was written and the same command runs again; with --overwrite, the target holds what it wrote,
+ * and the same command writes over it again. A stop part way into an empty target is RestoreStoppedError's to say.
+ */
+function restoreThrottledInstead(err: unknown, target: string, overwrite: boolean): EndpointThrottledError | undefined {
+  if (!isThrottledRequest(err)) return undefined;
+  const stop = overwrite ? { left: `The restore stopped part way: ${target} holds what it wrote so far`, why: 'with --overwrite it writes over what is there' } : { left: `Nothing was written to ${target}` };
+  return new EndpointThrottledError(saidWithNextStep(describeError(err), stop), err);
 }
 
 /** The message of an error, with the raw errno texts of the usual mistakes said in words. */
@@ -411,9 +426,9 @@ export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Pa
         // What was not restored for other reasons (an S3 key no file path can be) is said too, not only the damage (review r60A F2).
         else if (err instanceof RestoreIncompleteError) printNotRestored(io, err.stats.notRestored, '', ' either');
         // A restore stopped part way into a target that was empty: the same command is refused now, so the ways on are said (review r64E F1).
-        else if (!(options.overwrite ?? false)) throw (await restoreStoppedInstead(options.target, describeError(err), err)) ?? err;
+        else if (!(options.overwrite ?? false)) throw (await restoreStoppedInstead(options.target, describeError(err), err)) ?? restoreThrottledInstead(err, options.target, false) ?? err;
         if (!(options.overwrite ?? false)) throw (await restoreIncompleteInstead(options.target, describeError(err), err)) ?? err;
-        throw err;
+        throw restoreThrottledInstead(err, options.target, true) ?? err;
       });
     if (options.json) printJson(stats, []);
     const links = stats.links > 0 ? ` (${stats.links} of them hard links)` : '';

@@ -102,6 +102,38 @@ describe('a throttle says S3 may take the request in a minute, and the command s
     expect(await lifeboatVault(['restore', 'latest', '--target', target, '--overwrite', ...access])).toMatchObject({ status: 0 });
     for (const [file, data] of Object.entries(files)) expect(readFileSync(path.join(target, file))).toEqual(data);
   });
+
+  // f65K: a throttle before the restore wrote anything, or part way through an --overwrite one, ended with S3's words alone.
+  it('a restore S3 throttles before it wrote anything says nothing was written and to run it again, which then restores the source', async () => {
+    const files = { a: pseudoRandomBytes(300_000, 31), b: pseudoRandomBytes(300_000, 32) };
+    const { access } = await vaultWith('restore-unwritten', files);
+    const target = path.join(dir, 'restore-unwritten-target');
+    s3.fault = (request) => (request.method === 'GET' && request.key.includes('/data/') ? THROTTLE : undefined);
+    const stopped = await lifeboatVault(['restore', 'latest', '--target', target, ...access]);
+    expect(stopped.status).toBe(1);
+    expect(stopped.stderr).toContain(
+      `S3 in us-east-1 (${s3.url}) throttled GetObject (SlowDown (HTTP 503): Please reduce your request rate.); S3 may take the request in a minute. Nothing was written to ${target}, and running the command again in a minute is safe.`,
+    );
+    s3.fault = undefined;
+    expect(await lifeboatVault(['restore', 'latest', '--target', target, ...access])).toMatchObject({ status: 0 });
+    for (const [file, data] of Object.entries(files)) expect(readFileSync(path.join(target, file))).toEqual(data);
+  });
+
+  it('an --overwrite restore S3 throttles part way says what the target holds and that the same command writes over it', async () => {
+    const files = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`f${i}`, pseudoRandomBytes(400_000, 40 + i)]));
+    const { access } = await vaultWith('restore-overwrite', files);
+    const target = path.join(dir, 'restore-overwrite-target');
+    let dataReads = 0;
+    s3.fault = (request) => (request.method === 'GET' && request.key.includes('/data/') && ++dataReads > 1 ? THROTTLE : undefined);
+    const stopped = await lifeboatVault(['restore', 'latest', '--target', target, '--overwrite', ...access]);
+    expect(stopped.status).toBe(1);
+    expect(stopped.stderr).toContain(
+      `S3 may take the request in a minute. The restore stopped part way: ${target} holds what it wrote so far, and running the command again in a minute is safe (with --overwrite it writes over what is there).`,
+    );
+    s3.fault = undefined;
+    expect(await lifeboatVault(['restore', 'latest', '--target', target, '--overwrite', ...access])).toMatchObject({ status: 0 });
+    for (const [file, data] of Object.entries(files)) expect(readFileSync(path.join(target, file))).toEqual(data);
+  });
 });
 
 it("a proxy's HTML 503 page is no fault of S3's: something on the way answered, without the DR region's advice nor the SDK's hint (F3)", async () => {
