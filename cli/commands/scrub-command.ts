@@ -20,7 +20,7 @@ import { discardedSnapshotsOf, type DiscardedSnapshots } from '../../lambdas/rep
 import { PlanOutcomes, planOutcomesBudgetBytes } from '../../lambdas/replication/plan-outcomes';
 import { openScrubbedVaults, type ScrubbedVaults } from '../../lambdas/replication/open-scrubbed-vaults';
 import { discardedSnapshotNotes } from '../../lambdas/replication/scrub-runbook';
-import { ARCHIVED_COPY, type LeftObject, type ObjectsLeft, objectsLeft, REFUSED_COPY, unverifiedCopy } from '../../lambdas/replication/scrub-objects-left';
+import { ARCHIVED_COPY, IN_LOST_GROUP, inLostGroupAdvice, type LeftObject, type ObjectsLeft, objectsLeft, REFUSED_COPY, unverifiedCopy } from '../../lambdas/replication/scrub-objects-left';
 import { ScrubVaultUnavailableError } from '../../lambdas/replication/replication-errors';
 import { damagedForgottenRecordLine, forgottenSnapshotsOf } from '../../lambdas/retention/forgotten-snapshots';
 import { scrubbedPlans } from '../../lambdas/retention/recorded-plans';
@@ -587,10 +587,11 @@ function scrubVerdict(summary: ScrubRunRecord, left: ObjectsLeft, run: ScrubRunC
   ];
   // DAMAGED with none lost itself: objects within an earlier lost group's range whose other copy went unread, the group
   // kept as lost (ScrubFinding `inLostGroup`); "0 object(s) are damaged" hid why (review r64AB F2).
-  const heldGroup = `Objects an earlier scrub counted among lost ones may be among those found, so that count is kept as lost (${affected}): `;
+  // Said whenever some are, a real loss listed beside them too (review r65A F7); a refused read needs its permission first (F3).
+  const heldGroup = left.inLostGroup.size > 0 || left.lost.size === 0 ? `Objects ${IN_LOST_GROUP} (${affected}): ${inLostGroupAdvice(left.inLostGroupRefused, unopened)}.` : undefined;
   const damaged =
     left.lost.size === 0
-      ? `${heldGroup}${unopened ? `scrub again with --repair once ${unopened} opens.` : 'scrub again with --repair to read their other copies.'}`
+      ? undefined
       : unopened
         ? `${left.lost.size} object(s) are damaged or missing, and ${unopened}, which could not be opened, was not searched for a good copy (${affected}); scrub again with --repair once it opens.`
         : `${left.lost.size} object(s) have no good copy in either vault (${affected}); back the affected sources up again, or restore the listed paths from an older backup.`;
@@ -599,7 +600,7 @@ function scrubVerdict(summary: ScrubRunRecord, left: ObjectsLeft, run: ScrubRunC
     REPAIRED: `Repaired ${summary.repaired} object(s) from the other vault; each copy verified where it landed.`,
     // Its objects' other copies were not read, so they are not lost: unverified, and said why (review r64P F2).
     REPAIRABLE: [...(unopened && left.unverified.size > 0 ? [`${unopened}, which could not be opened, was not searched for a good copy: scrub again with --repair once it opens.`] : []), ...goodCopy].join(' '),
-    DAMAGED: [damaged, ...goodCopy].join(' '),
+    DAMAGED: [...(damaged !== undefined ? [damaged] : []), ...(heldGroup !== undefined ? [heldGroup] : []), ...goodCopy].join(' '),
   };
   return verdict[summary.outcome];
 }

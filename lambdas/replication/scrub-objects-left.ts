@@ -52,6 +52,18 @@ export function unverifiedCopy(problems: Iterable<ScrubFinding['problem']>, opti
 }
 
 /**
+ * How every message names objects within an earlier lost group's range whose other copy went unread (ObjectsLeft
+ * `inLostGroup`), then what to do: the CLI's verdict and the scrub alarm say the same (review r65A F2, F3).
+ */
+export const IN_LOST_GROUP = 'an earlier scrub counted among lost ones may be among those found, so that count is kept as lost';
+
+/** What to do for them: with a refused read, fix the permission first; else scrub again once their other copies can be read. */
+export function inLostGroupAdvice(refused: boolean, unopened = ''): string {
+  if (refused) return 'fix the permission the reason names, then scrub again with --repair to read their other copies';
+  return unopened ? `scrub again with --repair once ${unopened} opens` : 'scrub again with --repair to read their other copies';
+}
+
+/**
  * What a scrub left damaged or missing, by object (an object bad in both vaults is one finding per vault, one object
  * here), in the six kinds whose advice differs: `lost` with no good copy in either vault, `archived` whose other copy
  * is an archived copy, not verified (a thaw, then a repair; until then its backups cannot be restored from the vault it
@@ -67,6 +79,14 @@ export type ObjectsLeft = {
   readonly refused: ReadonlyMap<string, LeftObject>;
   readonly stopped: ReadonlyMap<string, LeftObject>;
   readonly repairable: ReadonlyMap<string, LeftObject>;
+  /**
+   * Within an earlier lost group's range, their other copy unread (ScrubFinding `inLostGroup`): they may be among its
+   * losses, so the group is kept as lost and the run DAMAGED. Apart from `unverified` and `refused`, whose advice says
+   * nothing is lost and promises a scrub verifies them (review r65A F2). `refused`: some had their other copy's read
+   * refused (`otherCopyRefused`), so a permission must be fixed first (F3).
+   */
+  readonly inLostGroup: ReadonlyMap<string, LeftObject>;
+  readonly inLostGroupRefused: boolean;
 };
 
 export function objectsLeft(findings: readonly ScrubFinding[]): ObjectsLeft {
@@ -81,13 +101,16 @@ export function objectsLeft(findings: readonly ScrubFinding[]): ObjectsLeft {
   };
   const unrepaired = findings.filter((f) => f.outcome === 'unrepaired');
   const lost = group(unrepaired.filter((f) => f.goodCopy !== true && f.otherCopy === undefined));
+  const inLostGroup = unrepaired.filter((f) => f.inLostGroup === true && !lost.has(f.key));
   return {
     lost,
     // An object lost in one vault is lost, whatever its finding in the other says.
     archived: group(unrepaired.filter((f) => f.otherCopy === 'archived' && !lost.has(f.key))),
-    unverified: group(unrepaired.filter((f) => f.otherCopy === 'unverified' && f.otherCopyRefused !== true && !lost.has(f.key))),
-    refused: group(unrepaired.filter((f) => f.otherCopyRefused === true && !lost.has(f.key))),
+    unverified: group(unrepaired.filter((f) => f.otherCopy === 'unverified' && f.otherCopyRefused !== true && f.inLostGroup !== true && !lost.has(f.key))),
+    refused: group(unrepaired.filter((f) => f.otherCopyRefused === true && f.inLostGroup !== true && !lost.has(f.key))),
     stopped: group(unrepaired.filter((f) => f.goodCopy === true)),
     repairable: group(findings.filter((f) => f.outcome === 'repairable')),
+    inLostGroup: group(inLostGroup),
+    inLostGroupRefused: inLostGroup.some((f) => f.otherCopyRefused === true),
   };
 }

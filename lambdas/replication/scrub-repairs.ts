@@ -249,7 +249,7 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
    * `copy`: what is known of the other vault's copy of an unrepaired object (`good`: it verified in this run;
    * `inLostGroup`: unread, within the range of an earlier lost group, ScrubFinding `inLostGroup`).
    */
-  const found = (b: Bad, outcome: ScrubFinding['outcome'], reason?: string, copy: 'good' | OtherCopy | 'refused' | 'inLostGroup' | 'none' = 'none'): ScrubFinding['outcome'] => {
+  const found = (b: Bad, outcome: ScrubFinding['outcome'], reason?: string, copy: 'good' | OtherCopy | 'refused' | 'inLostGroup' | 'refusedInLostGroup' | 'none' = 'none'): ScrubFinding['outcome'] => {
     settledIn.set(b.vault, (settledIn.get(b.vault) ?? new Map<string, boolean>()).set(b.key, outcome === 'repaired'));
     // Harmless however it ends: noted, and it neither fails the run nor holds back a snapshot's repair.
     if (b.supersededBy !== undefined && outcome !== 'repaired') {
@@ -269,7 +269,9 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
             ? { otherCopy: 'unverified' as const, otherCopyRefused: true as const }
             : copy === 'inLostGroup'
               ? { otherCopy: 'unverified' as const, inLostGroup: true as const }
-              : { otherCopy: copy };
+              : copy === 'refusedInLostGroup'
+                ? { otherCopy: 'unverified' as const, otherCopyRefused: true as const, inLostGroup: true as const }
+                : { otherCopy: copy };
     const finding: ScrubFinding = { ...b, outcome, ...(reason ? { reason } : {}), ...copyState };
     findings.push(finding);
     if (outcome === 'repaired') scope.onRepaired?.(finding);
@@ -289,7 +291,9 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
       const refused = refusedSourceReadReason(from, 'body', theirs.cause);
       const earlier = scope.earlierLosses?.(b.vault, b.key, b.problem);
       if (earlier?.kind === 'lost') return found(b, 'unrepaired', refusedEarlierLossReason(refused));
-      if (earlier?.kind === 'maybe') return found(b, 'unrepaired', `${refused}; ${maybeLostWords(from, earlier)}`, 'inLostGroup');
+      // Refused for want of permission it keeps otherCopyRefused: dropped, the entry came back plain unverified and its
+      // advice was to scrub again, which is refused alike (review r65A F3).
+      if (earlier?.kind === 'maybe') return found(b, 'unrepaired', `${refused}; ${maybeLostWords(from, earlier)}`, isS3PermissionRefusal(theirs.cause) ? 'refusedInLostGroup' : 'inLostGroup');
       return found(b, 'unrepaired', refused, isS3PermissionRefusal(theirs.cause) ? 'refused' : 'unverified');
     }
     if (theirs.state === 'bad') return found(b, 'unrepaired', `the ${from} vault's copy is damaged too (${theirs.problem})`);

@@ -16,7 +16,7 @@ import { NEEDS_CUT_REASON } from './vault-needs-work-out';
 import { lostSnapshotsInCatalog } from './lost-snapshots-in-catalog';
 import { namedBackupIds } from './named-backup-ids';
 import { VaultDamageError } from './replication-errors';
-import { ARCHIVED_COPY, type LeftObject, objectsLeft, REFUSED_COPY, unverifiedCopy } from './scrub-objects-left';
+import { ARCHIVED_COPY, IN_LOST_GROUP, inLostGroupAdvice, type LeftObject, objectsLeft, REFUSED_COPY, unverifiedCopy } from './scrub-objects-left';
 import { copiedInOutstanding } from './scrub-outstanding';
 import { earlierLosses } from './earlier-losses';
 import { shownVaultKey } from './shown-vault-key';
@@ -370,7 +370,7 @@ function damageMessageLaidOut(report: ScrubReport, record: ScrubRunRecord, optio
     const named = [...byKey].slice(0, layout.keys).map(([key, { sides, reason }]) => `${key} (${sides.join(', ')})${withReason && reason !== undefined ? reasonOf(reason) : ''}`);
     return `${named.join(', ')}${byKey.size > named.length ? `, and ${byKey.size - named.length} more` : ''}`;
   };
-  const { lost, archived, unverified, refused, stopped, repairable } = objectsLeft(report.findings);
+  const { lost, archived, unverified, refused, stopped, repairable, inLostGroup, inLostGroupRefused } = objectsLeft(report.findings);
   // A snapshot this run copied in is no longer missing: no later scrub copies it, as unverifiedCopy promises (review r57F
   // L2); the next scrub of its vault checks its tree again (copied-in-recheck.ts), lifeboat verify tells at once.
   const copiedInKeys = new Set(report.findings.filter((f) => f.copiedIn === true).map((f) => f.key));
@@ -387,6 +387,8 @@ function damageMessageLaidOut(report: ScrubReport, record: ScrubRunRecord, optio
   const lostNotMapped = report.backupsNotWorkedOut ? lostNotMappedNote([...lost.keys()], options) : '';
   const parts = [
     ...(lost.size > 0 ? [`${lost.size} object(s) damaged or missing with no good copy in either vault: ${listed(lost, false)}${lostNotMapped}`] : []),
+    // Not unverified: said so, the alarm told nothing was lost and to scrub while the DR vault was down (review r65A F2).
+    ...(inLostGroup.size > 0 ? [`Objects ${IN_LOST_GROUP}: ${inLostGroup.size} object(s) damaged or missing whose other copy was not read; ${inLostGroupAdvice(inLostGroupRefused)}${backupsOf(inLostGroup)}: ${listed(inLostGroup, true)}`] : []),
     ...(archived.size > 0 ? [`${archived.size} object(s) damaged or missing whose other copy is ${ARCHIVED_COPY}, to thaw and repair from${backupsOf(archived)}: ${listed(archived, true)}`] : []),
     ...(laterScrub.size > 0 ? [`${laterScrub.size} object(s) damaged or missing whose other copy is ${unverifiedCopy([...laterScrub.values()].map((o) => o.problem), options)}${backupsOf(laterScrub)}: ${listed(laterScrub, true)}`] : []),
     ...(refused.size > 0 ? [`${refused.size} object(s) damaged or missing whose other copy ${REFUSED_COPY}${backupsOf(refused)}: ${listed(refused, true)}`] : []),

@@ -189,6 +189,10 @@ describe('an object an earlier run found lost, found again while the other vault
       const printed = [...out, ...err].join('\n');
       expect(printed).not.toContain('0 object(s) are damaged');
       expect(printed).toContain(`Objects an earlier scrub counted among lost ones may be among those found, so that count is kept as lost (affected backups: "${pair.backupId}"): scrub again with --repair once the dr vault opens.`);
+      // Review r65A F2: the alarm sorted them as unverified, saying nothing was lost and to scrub now.
+      const alarm = damageMessage(report, record);
+      expect(alarm).toContain('Objects an earlier scrub counted among lost ones may be among those found, so that count is kept as lost: 2 object(s) damaged or missing whose other copy was not read; scrub again with --repair to read their other copies');
+      expect(alarm).not.toContain('not verified in this run');
       previous = record;
     }
     // A run that reads the DR copies: the new object is repaired from its good copy, the real loss is lost, the group gone.
@@ -248,6 +252,47 @@ describe('an object an earlier run found lost, found again while the other vault
     expect(status.scrub).toMatchObject({ state: 'ran', affectedBackupsOfPlan: [], lostNotListed: { count: 2, since: counted.startedAt }, outstanding: { outcome: 'DAMAGED' } });
     expect(status.withinObjectives).toBe(false);
     expect(reasonsNotWithin(status)).toEqual([expect.stringContaining('2 damaged or missing object(s) found by scrubs since 12-01 00:00Z, some with no good copy in either vault, are only counted')]);
+  });
+
+  /** Review r65A F3: a refused read of the other copy of an object within a lost group's range dropped `otherCopyRefused`. */
+  it('one within the range of a lost group whose other copy was refused keeps the refusal, and the advice names the permission', async () => {
+    // Damaged in the primary vault only; the earlier record counted them in a lost group (as one of a DR vault since restored).
+    const packs = (await listKeys(pair.primary.store, 'data/')).sort();
+    const [low, high] = [packs[0], packs[packs.length - 1]];
+    if (low === undefined || high === undefined || low === high) throw new Error('the pair has two packs');
+    for (const key of [low, high]) await corrupt(pair.primary.store, key);
+    const first = scrubRunSummary(await scrubVaults({ ...everything, repair: false, vaults: { primary: pair.primary, dr: pair.dr } }), at(1));
+    const group = { problem: 'corrupt' as const, first: low, last: high, vaults: ['primary' as const], count: 2, since: first.startedAt, cycle: 1, lost: true };
+    const counted: ScrubRunRecord = { ...first, outcome: 'DAMAGED', outstanding: { objects: [], notListed: 2, notListedSince: first.startedAt, notListedGroups: [group] } };
+    const get = pair.dr.store.get.bind(pair.dr.store);
+    pair.dr.store.get = (key, range) => (key === low || key === high ? Promise.reject(DENIED) : get(key, range));
+    const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, earlierLosses: earlierLosses(counted) });
+    for (const key of [low, high]) expect(report.findings.find((f) => f.key === key)).toMatchObject({ otherCopy: 'unverified', otherCopyRefused: true, inLostGroup: true });
+    const record = scrubRunSummary(report, at(2), { previous: counted });
+    expect(record.outcome).toBe('DAMAGED');
+    for (const key of [low, high]) expect(record.outstanding?.objects).toContainEqual(expect.objectContaining({ key, otherCopy: 'unverified', otherCopyRefused: true }));
+    expect(damageMessage(report, record)).toContain('kept as lost: 2 object(s) damaged or missing whose other copy was not read; fix the permission the reason names, then scrub again with --repair');
+    const { out, err, io } = capturedCliIo();
+    printScrubReport(report, record, io, { recorded: true, unopened: [] });
+    expect([...out, ...err].join('\n')).toContain('so that count is kept as lost (affected backups: "' + pair.backupId + '"): fix the permission the reason names, then scrub again with --repair');
+  });
+
+  /** Review r65A F7: with a real listed loss beside them, the verdict said nothing of the group kept as lost. */
+  it('a listed loss and objects within a lost group: the verdict names both', async () => {
+    const { pack, first } = await lostPack();
+    const others = (await listKeys(pair.primary.store, 'data/')).filter((key) => key !== pack).sort();
+    const [low, high] = [others[0], others[others.length - 1]];
+    if (low === undefined || high === undefined || low === high) throw new Error('the pair has three packs');
+    for (const key of [low, high]) await corrupt(pair.primary.store, key);
+    const group = { problem: 'corrupt' as const, first: low, last: high, vaults: ['primary' as const], count: 2, since: first.startedAt, cycle: 1, lost: true };
+    const previous: ScrubRunRecord = { ...first, outstanding: { ...(first.outstanding as OutstandingScrub), notListed: 2, notListedSince: first.startedAt, notListedGroups: [group] } };
+    const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary }, earlierLosses: earlierLosses(previous) });
+    const record = scrubRunSummary(report, at(2), { previous, unopened: ['dr'] });
+    const { out, err, io } = capturedCliIo();
+    printScrubReport(report, record, io, { recorded: true, unopened: ['dr'] });
+    const printed = [...out, ...err].join('\n');
+    expect(printed).toContain('1 object(s) are damaged or missing, and the dr vault, which could not be opened, was not searched for a good copy');
+    expect(printed).toContain('Objects an earlier scrub counted among lost ones may be among those found, so that count is kept as lost');
   });
 
   it('an object with an earlier unverified verdict, or none, is unverified', async () => {
