@@ -25,12 +25,26 @@ function linesTable(title: string, lines: readonly CostLine[], total: number): s
   return table.toString().split('\n').map((l) => `  ${l.trimEnd()}`);
 }
 
+/**
+ * What the typical run leaves out because a record's time is no time (plan-measures.ts): said, as a mean quietly taken
+ * over fewer runs than "mean of N" reads, or the wrong first backup, misprices the plan (review r65E F3, F4).
+ */
+function unmeasuredTimeLines(m: PlanEstimate['measures']): string[] {
+  const lines: string[] = [];
+  if (m.untimedStarts !== undefined) {
+    lines.push(`  ${m.untimedStarts} committed backup(s) have a startedAt that is not a time: which ran first is unknown, so they are left out of the typical run and of the oldest backup (their stored bytes are counted); fix their startedAt`);
+  }
+  if (m.untimedEnds !== undefined) lines.push(`  ${m.untimedEnds} run(s) of the typical run have an endedAt that is not a time: left out of its wall time`);
+  return lines;
+}
+
 function planLines(e: PlanEstimate): string[] {
   const m = e.measures;
   const ratio = m.storedRatio === undefined ? '-' : `${m.storedRatio.toFixed(2)}×`;
   return [
     `Plan ${e.plan}: ${humanBytes(Math.round(m.protectedBytes))} protected, ${humanBytes(Math.round(m.storedBytes))} stored for ${m.committedBackups} backup(s) (logical ÷ stored ${ratio}), ` +
       `${e.runsPerMonth} run(s) a month; a typical run (mean of ${m.typicalOf}) stores ${humanBytes(Math.round(m.typicalRun.bytesStored))} in ${m.typicalRun.shards} shard(s)`,
+    ...unmeasuredTimeLines(m),
     ...linesTable('LIFEBOAT', e.lifeboat, e.lifeboatTotal),
     ...linesTable('AWS BACKUP, SAME DATA', e.awsBackup, e.awsBackupTotal),
     `  Lifeboat ${dollars(e.lifeboatTotal)} a month against AWS Backup ${dollars(e.awsBackupTotal)}` +

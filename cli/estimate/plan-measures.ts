@@ -68,6 +68,14 @@ export type PlanMeasures = {
    * scale, with even a 1 % change, every shard stores something).
    */
   vaultIndexObjects: number;
+  /**
+   * Committed backups whose startedAt is no time (recordInstant: NaN), absent when none: which ran first is unknown, so
+   * they are left out of the typical run and of the oldest backup (their stored bytes are counted). Sorted last, one was
+   * taken as the plan's first backup and the real first full run was averaged into the typical run (review r65E F3).
+   */
+  untimedStarts?: number;
+  /** Runs of the typical run whose endedAt is no time, absent when none: left out of its wall time (review r65E F4). */
+  untimedEnds?: number;
   /** A plan with `storage`: its stored bytes by storage class in the month estimated (storage-tier-split.ts). Absent: all in S3 Standard. */
   tiers?: TierMeasures;
 };
@@ -84,15 +92,20 @@ export class NoCommittedBackupError extends Error {
 }
 
 /**
- * A run's wall time, read as the catalog reads a record's time (recordInstant, zoneless = UTC). A start or end that is
- * no time gave NaN, and the estimate's every cost read NaN (f65E): such a run counts no wall time, as one with no end.
+ * A run's wall time, read as the catalog reads a record's time (recordInstant, zoneless = UTC); undefined when its end
+ * is no time. Counted as 0 s, such a run pulled the typical run's wall time down silently (review r65E F4): it is left
+ * out of the mean (meanRun) and counted (untimedEnds). A run with no end counts no wall time, as before.
  */
-const seconds = (b: BackupRecord): number => {
-  const took = b.endedAt ? (recordInstant(b.endedAt) - recordInstant(b.startedAt)) / 1000 : 0;
-  return Number.isNaN(took) ? 0 : Math.max(0, took);
+const seconds = (b: BackupRecord): number | undefined => {
+  if (!b.endedAt) return 0;
+  const took = (recordInstant(b.endedAt) - recordInstant(b.startedAt)) / 1000;
+  return Number.isNaN(took) ? undefined : Math.max(0, took);
 };
 
-function runOf(b: BackupRecord): RunMeasures {
+/** A run's figures, its wall time undefined when its end is no time (seconds). */
+type MeasuredRun = Omit<RunMeasures, 'durationSeconds'> & { durationSeconds: number | undefined };
+
+function runOf(b: BackupRecord): MeasuredRun {
   const t = b.totals ?? { entries: 0, bytes: 0, bytesScanned: 0, bytesStored: 0 };
   let s3Entries = 0;
   let s3Bytes = 0;
@@ -121,10 +134,13 @@ function runOf(b: BackupRecord): RunMeasures {
   };
 }
 
-function meanRun(runs: readonly RunMeasures[]): RunMeasures {
-  const keys = Object.keys(runs[0] ?? {}) as (keyof RunMeasures)[];
-  const mean = {} as RunMeasures;
+/** The mean of the runs; their wall time the mean of those whose end is a time (0 when none is). */
+function meanRun(runs: readonly MeasuredRun[]): RunMeasures {
+  const keys = Object.keys(runs[0] ?? {}).filter((key) => key !== 'durationSeconds') as Exclude<keyof RunMeasures, 'durationSeconds'>[];
+  const mean = { durationSeconds: 0 } as RunMeasures;
   for (const key of keys) mean[key] = runs.reduce((sum, r) => sum + r[key], 0) / runs.length;
+  const timed = runs.flatMap((r) => (r.durationSeconds === undefined ? [] : [r.durationSeconds]));
+  if (timed.length > 0) mean.durationSeconds = timed.reduce((sum, d) => sum + d, 0) / timed.length;
   return mean;
 }
 
@@ -172,14 +188,21 @@ function awsBackupOf(committed: readonly BackupRecord[], steady: readonly Backup
  */
 export function planMeasures(plan: string, backups: readonly BackupRecord[], targetOptions = ''): PlanMeasures {
   // Forgotten backups stay in: what a later backup deduplicated against them (their stored bytes) is still in the vault.
-  const committed = newestFirst(backups.filter((b) => b.status === 'COMMITTED'));
+  const all = backups.filter((b) => b.status === 'COMMITTED');
+  // Only starts that are a time tell which backup ran first; when none does, every backup is measured, none taken as the first.
+  const timed = newestFirst(all.filter((b) => !Number.isNaN(recordInstant(b.startedAt))));
+  const untimedStarts = all.length - timed.length;
+  const ordered = timed.length > 0;
+  const committed = ordered ? timed : all;
   const newest = committed[0];
   if (!newest) throw new NoCommittedBackupError(plan, targetOptions);
-  const steady = committed.length > 1 ? committed.slice(0, -1) : committed;
+  const steady = ordered && committed.length > 1 ? committed.slice(0, -1) : committed;
+  const steadyRuns = steady.map(runOf);
+  const untimedEnds = steadyRuns.filter((r) => r.durationSeconds === undefined).length;
   let storedBytes = 0;
   let replicatedBytes = 0;
   let vaultIndexObjects = 0;
-  for (const b of committed) {
+  for (const b of all) {
     storedBytes += b.totals?.bytesStored ?? 0;
     if ((b.totals?.bytesStored ?? 0) > 0) vaultIndexObjects += b.shardCount;
     if (b.copies?.dr === 'COMMITTED') replicatedBytes += b.totals?.bytesStored ?? 0;
@@ -187,15 +210,17 @@ export function planMeasures(plan: string, backups: readonly BackupRecord[], tar
   const protectedBytes = newest.totals?.bytes ?? 0;
   return {
     plan,
-    committedBackups: committed.length,
+    committedBackups: all.length,
     protectedBytes,
     storedBytes,
     replicatedBytes,
     ...(storedBytes > 0 ? { storedRatio: protectedBytes / storedBytes } : {}),
-    typicalRun: meanRun(steady.map(runOf)),
+    typicalRun: meanRun(steadyRuns),
     typicalOf: steady.length,
     awsBackup: awsBackupOf(committed, steady),
     vaultIndexObjects,
+    ...(untimedStarts > 0 ? { untimedStarts } : {}),
+    ...(untimedEnds > 0 ? { untimedEnds } : {}),
   };
 }
 

@@ -7,6 +7,7 @@ import { estimateCommand } from '../../../../cli/commands/estimate-command';
 import { parseByteSize, InvalidByteSizeError } from '../../../../cli/byte-size-option';
 import { type EnvironmentEstimate } from '../../../../cli/estimate/environment-estimate';
 import { measuredPlanEstimate } from '../../../../cli/estimate/measured-plan-estimate';
+import { estimateScreen } from '../../../../cli/estimate/estimate-screen';
 import { GB, planEstimate } from '../../../../cli/estimate/monthly-cost';
 import { NoCommittedBackupError, planMeasures, scaledMeasures, scaledShardCount } from '../../../../cli/estimate/plan-measures';
 import { InvalidPriceTableError, loadPriceTable, priceTableFileFor } from '../../../../cli/estimate/price-table';
@@ -64,6 +65,33 @@ describe('the measures of a plan', () => {
     // out of the typical run, which is the offset one (10 min).
     const offset = { ...INCREMENTAL, startedAt: '2026-11-28T01:00:00-06:00', endedAt: '2026-11-28T01:10:00-06:00' };
     expect(planMeasures('demo', [FULL, offset]).typicalRun.durationSeconds).toBe(600);
+  });
+
+  it('f65N (r65E F3): a start that is no time is not taken as the first backup; the real first full run stays out of the typical run, and the screen says so', () => {
+    const second = { ...INCREMENTAL, backupId: 'i2', startedAt: '2026-11-30T06:00:00.000Z', endedAt: '2026-11-30T06:10:00.000Z' };
+    const handEdited = { ...INCREMENTAL, backupId: 'hand', startedAt: 'hand-edited' };
+    const m = planMeasures('demo', [FULL, INCREMENTAL, second, handEdited]);
+    // The mean of the two incremental runs only: 1 GiB scanned of S3 and 1 GiB of DynamoDB each, 10 min each.
+    expect(m.typicalOf).toBe(2);
+    expect(m.typicalRun.bytesScanned).toBe(2 * GiB);
+    expect(m.typicalRun.durationSeconds).toBe(600);
+    expect(m.untimedStarts).toBe(1);
+    // Its stored bytes are in the vault all the same.
+    expect(m.storedBytes).toBe(3 * GiB + 3 * GiB);
+    expect(m.committedBackups).toBe(4);
+    const screen = estimateScreen({ environment: 'dev', prices: { region: 'us-east-1', drRegion: 'us-west-2', date: 'd', file: 'f', sources: [] }, monthDays: 30, plans: [planEstimate(m, 30, PRICES, 8)], notMeasured: [], environmentLines: [] });
+    expect(screen).toContain('  1 committed backup(s) have a startedAt that is not a time: which ran first is unknown, so they are left out of the typical run and of the oldest backup (their stored bytes are counted); fix their startedAt');
+  });
+
+  it('f65N (r65E F4): a run whose endedAt is no time is left out of the typical wall time, not averaged as 0 s, and the screen says so', () => {
+    const second = { ...INCREMENTAL, backupId: 'i2', startedAt: '2026-11-30T06:00:00.000Z', endedAt: 'whenever' };
+    const m = planMeasures('demo', [FULL, INCREMENTAL, second]);
+    expect(m.typicalOf).toBe(2);
+    expect(m.typicalRun.durationSeconds).toBe(600);
+    expect(m.untimedEnds).toBe(1);
+    const screen = estimateScreen({ environment: 'dev', prices: { region: 'us-east-1', drRegion: 'us-west-2', date: 'd', file: 'f', sources: [] }, monthDays: 30, plans: [planEstimate(m, 30, PRICES, 8)], notMeasured: [], environmentLines: [] });
+    expect(screen).toContain('  1 run(s) of the typical run have an endedAt that is not a time: left out of its wall time');
+    expect(planMeasures('demo', [FULL, INCREMENTAL]).untimedEnds).toBeUndefined();
   });
 
   it('AWS Backup\'s S3 chain is incremental whatever the plan\'s strategy: full or differential runs count their change, not what they read (audit c6-1)', () => {
