@@ -1,4 +1,4 @@
-import { idFromKey, INDEX_PREFIX, isS3AccessDenied, DATA_PREFIX, MANIFEST_PREFIX, Vault, VaultError } from '../../vault';
+import { idFromKey, INDEX_PREFIX, isS3PermissionRefusal, DATA_PREFIX, MANIFEST_PREFIX, Vault, VaultError } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type LookIndexReads, type LookMemory, objectsTheSnapshotsLack } from './replicate-vault';
 import { type ScrubIndexObjects } from './scrub-index-objects';
@@ -12,6 +12,8 @@ import { COPIED_IN_RECHECK_MARGIN_MS } from './copied-in-recheck';
 import { type NeedsCut } from './vault-needs-work-out';
 import { type ReadableReferences, referencesOfReadable } from './copied-snapshot-readability';
 import { otherSide } from './other-side';
+import { refusedWords } from './refused-words';
+import { notPermissionRefusalAdvice } from './not-permission-refusal-advice';
 
 /** Keys named in a reason (the count covers them all). */
 const KEYS_NAMED = 3;
@@ -129,8 +131,13 @@ export async function lookAfterPrunes(
       ...(options.pruneWait ?? {}),
     });
   } catch (err) {
-    if (!isS3AccessDenied(err)) throw err;
-    return verdict(`whether a prune of the ${side} vault is running could not be read (${err instanceof Error ? err.message : String(err)}): the scrub needs s3:GetObject on prune/running/* there; the next scrub with repair copies back what such a prune deleted`);
+    // S3's words, not the runtime's wrapper's (they name the refused action and the role); a 403 that is no want of a
+    // permission (a clock off S3's by 15 minutes) is said as what it is: s3:GetObject could not help it.
+    const unread = `whether a prune of the ${side} vault is running could not be read (${refusedWords(err)})`;
+    if (isS3PermissionRefusal(err)) return verdict(`${unread}: the scrub needs s3:GetObject on prune/running/* there; the next scrub with repair copies back what such a prune deleted`);
+    const otherwise = notPermissionRefusalAdvice(err, 'scrub with repair');
+    if (otherwise === undefined) throw err;
+    return verdict(`${unread}: ${otherwise}`);
   }
   if (running) {
     const until = running.expiresAt ? `; its lease ends ${running.expiresAt} unless renewed` : '';

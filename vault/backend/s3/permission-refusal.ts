@@ -1,9 +1,9 @@
 import { httpStatusOf } from './sdk-error';
 
 /**
- * S3's own error under any wrapper: the Lambda runtime's ExpectedBucketOwner check turns every 403 into a
- * BucketOwnerMismatchError (lambdas/runtime/expected-bucket-owner.ts) and keeps S3's as its cause, whose name is the
- * only word of what the 403 was.
+ * S3's own error under any wrapper: the Lambda runtime's ExpectedBucketOwner check turns a permission refusal's 403
+ * (AccessDenied, a HEAD's bare 403) into a BucketOwnerMismatchError (lambdas/runtime/expected-bucket-owner.ts) and
+ * keeps S3's as its cause, whose name is the only word of what the 403 was; any other 403 reaches the caller bare.
  */
 export function s3ErrorOf(err: unknown): unknown {
   let s3: unknown = err;

@@ -142,8 +142,16 @@ it('with a deadline, stops waiting in time for a prune that outlasts it; a lease
   store.get = (key, range) => (key.startsWith('prune/running/') ? Promise.reject(refusal) : get(key, range));
   const denied = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr } });
   expect(denied.findings).toEqual([
-    expect.objectContaining({ key: snapshotKey(pair.snapshot.id), outcome: 'unrepaired', reason: expect.stringContaining('could not be read (Access Denied): the scrub needs s3:GetObject on prune/running/* there') }),
+    expect.objectContaining({ key: snapshotKey(pair.snapshot.id), outcome: 'unrepaired', reason: expect.stringContaining('could not be read ("AccessDenied: Access Denied"): the scrub needs s3:GetObject on prune/running/* there') }),
   ]);
+
+  // A 403 for the scrub's clock, not a permission (f65M): said as S3 said it, with the clock to set right, not a grant.
+  const skew = Object.assign(new Error('The difference between the request time and the current time is too large.'), { name: 'RequestTimeTooSkewed', $metadata: { httpStatusCode: 403 } });
+  await pair.dr.store.delete(snapshotKey(pair.snapshot.id)).catch(() => undefined);
+  store.get = (key, range) => (key.startsWith('prune/running/') ? Promise.reject(skew) : get(key, range));
+  const skewed = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr } });
+  expect(skewed.findings).toEqual([expect.objectContaining({ key: snapshotKey(pair.snapshot.id), outcome: 'unrepaired', reason: expect.stringContaining('could not be read ("RequestTimeTooSkewed: The difference between the request time and the current time is too large."): S3 refused the request for its time, not for a permission') })]);
+  expect(skewed.findings[0]?.reason).not.toContain('s3:GetObject');
   await lease.release();
 });
 
