@@ -23,6 +23,8 @@ import { type TimeToLiveLeftOff } from '../../lambdas/restore/restored-table-ttl
 import { mentionsUnanswered } from '../unanswered-endpoint';
 import { FollowingGaveUpError, WorkflowStartFoundNoneError, WorkflowStartUnansweredError } from '../aws-execution-errors';
 import { isUnknownEnvironment, isUsageError, UsageError } from '../usage-error';
+import { isThrottledRequest } from '../throttled-request';
+import { saidWithNextStep } from '../throttled-next-step';
 import { EXIT_OUTCOME_UNKNOWN, outcomeUnknownJson, outcomeUnknownOf } from '../outcome-unknown';
 
 /**
@@ -302,12 +304,14 @@ export async function restoreCommand(options: RestoreCommandOptions, deps: Parti
     return EXIT_OK;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    io.err(`lifeboat restore: ${message}`);
-    if (isUsageError(err)) return EXIT_USAGE;
     // The CLI stopped following, not the restore, or the start may have begun it: it may run (its ARN and lines are in
     // the message), so its outcome is unknown (review r63Q F6, f64H), and no hint of a restore from the DR region, which
     // would race it into the target.
     const unknown = outcomeUnknownOf(err);
+    // Any other throttle came before the start (the runner follows a started one through throttles): no restore began,
+    // and the message said what was throttled alone (f65K).
+    io.err(`lifeboat restore: ${unknown === undefined && isThrottledRequest(err) ? saidWithNextStep(message) : message}`);
+    if (isUsageError(err)) return EXIT_USAGE;
     if (unknown !== undefined) {
       // The polls of Step Functions failed for 10 minutes: its region does not answer, not the restore (review r63F F4).
       if (err instanceof FollowingGaveUpError) io.err(`Step Functions in ${err.region} stopped answering; the restore may still run: describe it first (line above).`);

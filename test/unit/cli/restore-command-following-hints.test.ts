@@ -54,3 +54,13 @@ describe('lifeboat restore --aws whose start hit the runner\'s deadline', () => 
     expect(errors.slice(1)).toEqual(['Step Functions in us-east-1 did not answer the start; the restore was not found so far: describe it again in a minute (line above).']);
   });
 });
+
+// f65K: a throttle before the start (Step Functions' or the catalog's) ended with the service's bare words.
+describe('lifeboat restore --aws throttled before the start', () => {
+  it('says nothing was changed and to run the command again in a minute', async () => {
+    const throttle = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
+    const { code, errors } = await restoreFailingWith(throttle);
+    expect(code).toBe(1);
+    expect(errors).toEqual(['lifeboat restore: Rate exceeded. Nothing was changed: run the command again in a minute.']);
+  });
+});
