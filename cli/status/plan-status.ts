@@ -321,7 +321,13 @@ function outstandingDamage(latest: ScrubRunRecord, earlier: NonNullable<ScrubRun
   if (earlier.length === 0 && !unlisted) return {};
   const since = [...earlier.map((e) => e.since), ...(unlisted ? [unlisted.since] : [])].sort()[0] ?? latest.startedAt;
   const lost = earlier.some(isLost) || (unlisted?.lost ?? false);
-  return { outstanding: { objects: new Set(earlier.map((e) => e.key)).size + (unlisted?.count ?? 0), outcome: lost ? 'DAMAGED' : 'REPAIRABLE', since } };
+  // An entry listed within the range of an earlier lost group carried for it (its other copy unread) may be one the group
+  // counts: counted in both, 2 bad objects read "4 still DAMAGED", every run (review r65A F4).
+  const carried = (groups ?? []).filter((g) => g.since < latest.startedAt && o !== undefined && groupLost(g, o));
+  const inCarried = (e: OutstandingScrubObject): boolean =>
+    !isLost(e) && carried.some((g) => g.first !== undefined && g.last !== undefined && g.problem === e.problem && g.vaults.includes(e.vault) && e.key >= g.first && e.key <= g.last);
+  const listedApart = new Set(earlier.filter((e) => !inCarried(e)).map((e) => e.key)).size;
+  return { outstanding: { objects: listedApart + (unlisted?.count ?? 0), outcome: lost ? 'DAMAGED' : 'REPAIRABLE', since } };
 }
 
 /** Of the groups of unlisted objects, those found before `startedAt` (the latest run's): their count, earliest `since`, whether any is lost. */

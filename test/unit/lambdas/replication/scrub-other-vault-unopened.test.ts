@@ -183,6 +183,8 @@ describe('an object an earlier run found lost, found again while the other vault
       // Neither is listed as a known loss.
       for (const key of [pack, fresh]) expect(record.outstanding?.objects).toContainEqual(expect.objectContaining({ vault: 'primary', key, goodCopy: false, otherCopy: 'unverified' }));
       expect(statusOf(record).withinObjectives).toBe(false);
+      // Review r65A F4: the two listed within the carried group's range are not counted beside it ("4 still DAMAGED").
+      expect(statusOf(record).scrub).toMatchObject({ outstanding: { objects: 2, outcome: 'DAMAGED' } });
       // The verdict says why the run is DAMAGED, not "0 object(s) are damaged".
       const { out, err, io } = capturedCliIo();
       printScrubReport(report, record, io, { recorded: true, unopened: ['dr'] });
