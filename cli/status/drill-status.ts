@@ -1,5 +1,6 @@
 import { type DrillRecord, type DrillVerdict, judgedRpoSeconds } from '../../lambdas/catalog/drill-record';
 import { secondsBetween } from '../../lambdas/operations/seconds-between';
+import { recordInstant } from '../../lambdas/catalog/record-instant';
 
 /**
  * The drills `lifeboat status` judges: the newest drill of each vault. A drill of the DR vault proves
@@ -20,7 +21,8 @@ export type LastDrillStatus = {
   vault: DrillVault;
   region: string;
   startedAt: string;
-  ageSeconds: number;
+  /** Absent when the drill's startedAt is no time (recordInstant: NaN): its age is unknown, never NaN (review r65E F7). */
+  ageSeconds?: number;
   verdict: DrillVerdict;
   /** As the drill recorded them; absent when the drill ended before measuring. The RPO figure is the one the drill judged (judgedRpoSeconds: the newest backup's age or the window's largest gap). */
   rto?: DrillObjectiveStatus;
@@ -42,7 +44,7 @@ export function lastDrillStatus(drill: DrillRecord, now: Date): LastDrillStatus 
     vault: drill.vault,
     region: drill.region,
     startedAt: drill.startedAt,
-    ageSeconds: secondsBetween(drill.startedAt, now),
+    ...(Number.isNaN(recordInstant(drill.startedAt)) ? {} : { ageSeconds: secondsBetween(drill.startedAt, now) }),
     verdict: drill.verdict,
     ...(drill.rto ? { rto: { seconds: drill.rto.seconds, objectiveSeconds: drill.rto.objectiveSeconds, met: drill.rto.met } } : {}),
     ...(drill.rpo

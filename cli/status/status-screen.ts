@@ -92,8 +92,11 @@ function nextRunCell(next: NextRun, now: Date): string {
 
 const objectiveLine = (name: string, o: DrillObjectiveStatus | undefined) => (o ? `${name} ${mark(o.met)} ${cellDuration(o.seconds)}/${cellDuration(o.objectiveSeconds)}` : `${name} -`);
 
+/** A drill's age as its lines say it: unknown when its start is no time, where the cell read `NaNd ago` (review r65E F7). */
+const drillAge = (d: LastDrillStatus): string => (d.ageSeconds === undefined ? 'at an unknown time (its startedAt is not a time)' : `${cellDuration(d.ageSeconds)} ago`);
+
 /** One drill's block of the LAST DRILL cell: verdict, RTO, RPO, then its age and the vault it drilled. */
-const drillBlock = (d: LastDrillStatus) => [`${mark(d.verdict === 'PASSED')} ${d.verdict}`, objectiveLine('RTO', d.rto), objectiveLine('RPO', d.rpo), `${cellDuration(d.ageSeconds)} ago, ${d.vault}`];
+const drillBlock = (d: LastDrillStatus) => [`${mark(d.verdict === 'PASSED')} ${d.verdict}`, objectiveLine('RTO', d.rto), objectiveLine('RPO', d.rpo), `${d.ageSeconds === undefined ? 'age unknown' : `${cellDuration(d.ageSeconds)} ago`}, ${d.vault}`];
 
 /** The newest drill of each vault drilled, primary first: both are judged, so both are shown. */
 function drillCell(row: PlanStatus): string {
@@ -116,7 +119,7 @@ export function drillLines(last: LastDrills): string[] {
     const d = last[vault];
     if (!d) return [];
     const objectives = [objectiveLine('RTO', d.rto), objectiveLine('RPO', d.rpo)].join(', ');
-    return [`${mark(d.verdict === 'PASSED')} ${vaultName(vault)} vault (${shownCatalogName(d.region)}): drill ${shownCatalogName(d.drillId)} ${d.verdict} ${cellDuration(d.ageSeconds)} ago, ${objectives}${drillErrorShown(d)}`];
+    return [`${mark(d.verdict === 'PASSED')} ${vaultName(vault)} vault (${shownCatalogName(d.region)}): drill ${shownCatalogName(d.drillId)} ${d.verdict} ${drillAge(d)}, ${objectives}${drillErrorShown(d)}`];
   });
 }
 

@@ -139,6 +139,13 @@ describe('the report\'s data', () => {
     expect(planReport({ plan: PLAN, backups: BACKUPS, drills: [], now }).lastDrills).toEqual([]);
   });
 
+  it('f65N (r65E F7): the newest drill whose start is no time shows its age as unknown, never NaN', () => {
+    const untimed = drillRecordOf(drillReport({ drillId: '20261201T101500Z-7a8b9c0d', startedAt: '2026-12-01T10:15:00.000Z', vault: 'primary', region: 'us-east-1' })).record;
+    const lines = planReport({ plan: PLAN, backups: BACKUPS, drills: [{ ...untimed, startedAt: 'sometime' }], now: new Date('2026-12-01T12:15:00.000Z') }).lastDrills;
+    expect(lines).toEqual([expect.stringContaining('drill 20261201T101500Z-7a8b9c0d PASSED at an unknown time (its startedAt is not a time), RTO ✓')]);
+    expect(lines.join('')).not.toContain('NaN');
+  });
+
   it('a region whose drills cannot be read is listed as a problem; an unknown plan is refused', async () => {
     const environment = findEnvironment(loadLifeboatConfig(SAMPLE_CONFIG_FILE), 'dev');
     const sources: ReportSources = {
