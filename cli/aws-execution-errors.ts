@@ -37,6 +37,8 @@ export class WorkflowNotStartedError extends Error {
 function wayOut(unsent: UnsentForCredentials, side: 'primary' | 'dr'): string {
   // A role's STS is asked in the client's region: its silence is that region's (review r62Q F1), not the credentials'.
   // A throttle is STS asking for fewer requests, not its region's outage: no other region's way out (review r63O F2).
+  // A page in between refuses every ask of the credentials: the way to STS is what to mend (review r65F F1).
+  if (unsent.stsTrouble === 'page') return `Check the network path to ${unsent.stsRegion !== undefined ? `STS in ${unsent.stsRegion}` : 'STS'} (HTTPS_PROXY, NO_PROXY, a firewall, a VPC endpoint), then run the command again.`;
   if (unsent.stsTrouble === 'throttled') return `Run the command again in a minute, when ${unsent.stsRegion !== undefined ? `STS in ${unsent.stsRegion}` : 'STS'} may take the request.`;
   if (unsent.stsRegion !== undefined) {
     const down = side === 'primary' ? '; if the primary region is down, the DR region\'s restore (--from dr) and failover do not need it: docs/RUNBOOKS.md, "The primary region is down"' : '';
@@ -251,8 +253,13 @@ export class FollowingFailedError extends Error {
     /** `refusedPolls`: that many polls in a row were answered with a 4xx page not Step Functions' (f65F). */
     kind: 'answer' | 'unread' | { refusedPolls: number; page: UnreadPage } = 'answer',
   ) {
+    // The polls' credentials were refused by a page on the way to STS: nothing reached Step Functions (review r65F F1).
+    const unsent = typeof kind === 'object' ? unsentForCredentials(cause) : undefined;
     super(
-      typeof kind === 'object'
+      unsent?.stsTrouble === 'page' && typeof kind === 'object'
+        ? `The CLI stopped following execution ${executionArn}: ${kind.refusedPolls} polls in a row were not sent: ${unsent.words}; it goes on in AWS. ` +
+            `Through a network that reaches STS${unsent.stsRegion !== undefined ? ` in ${unsent.stsRegion}` : ''} and Step Functions: ${followOrStopLines(executionArn, region)}`
+        : typeof kind === 'object'
         ? `The CLI stopped following execution ${executionArn}: ${kind.refusedPolls} polls in a row were answered with ${unreadPageWords(kind.page)}, not Step Functions' — ` +
             `a proxy or firewall in between refuses them; it goes on in AWS. Through a network that reaches Step Functions: ${followOrStopLines(executionArn, region)}`
         : kind === 'answer'

@@ -1,6 +1,8 @@
 import { faultAnswer, isServerFault } from './server-fault';
 import { isThrottledRequest } from './throttled-request';
 import { isUnanswered } from './unanswered-endpoint';
+import { notAwsAnswerPageOf } from './not-aws-answer';
+import { isRefusalInBetween, type UnreadPage, unreadPageOf, unreadPageWords } from './unread-answer';
 
 /**
  * What a role's STS did while a client's credentials were asked for (run-credentials.ts): not answer, answer with a
@@ -8,10 +10,10 @@ import { isUnanswered } from './unanswered-endpoint';
  * the account (RegionDisabledException, HTTP 403), in `region` (undefined: the region the SDK chose, `--stack` without
  * --stack-region).
  */
-type StsTrouble = { region: string | undefined; kind: 'silent' | 'fault' | 'throttled' | 'disabled' };
+type StsTrouble = { region: string | undefined; kind: 'silent' | 'fault' | 'throttled' | 'disabled' | 'page'; page?: UnreadPage };
 
 /** What a role's STS did that left a request unsent, and that may pass: all but not being activated. */
-export type CredentialsStsTroubleKind = 'silent' | 'fault' | 'throttled';
+export type CredentialsStsTroubleKind = 'silent' | 'fault' | 'throttled' | 'page';
 
 /**
  * The errors of a role's STS that did not answer, answered with a fault, or said it is not activated, while a client's
@@ -39,6 +41,12 @@ export function markIfStsTrouble(err: unknown, region: string | undefined): void
   else if (isThrottledRequest(err)) stsTroubleOf.set(err, { region, kind: 'throttled' });
   else if (isServerFault(err)) stsTroubleOf.set(err, { region, kind: 'fault' });
   else if (name === 'RegionDisabledException') stsTroubleOf.set(err, { region, kind: 'disabled' });
+  else {
+    // A proxy's or firewall's 4xx page on the way to STS (no request ID): the runner took it for Step Functions' page
+    // and said the start "most likely" not started, though nothing had been sent to Step Functions (review r65F F1).
+    const page = unreadPageOf(err) ?? notAwsAnswerPageOf(err);
+    if (page !== undefined && isRefusalInBetween(page)) stsTroubleOf.set(err, { region, kind: 'page', page });
+  }
 }
 
 /**
@@ -81,6 +89,9 @@ export function stsTroubleWords(err: Error, detail = true): string | undefined {
   const sts = trouble.region !== undefined ? `STS in ${trouble.region}` : 'STS';
   if (trouble.kind === 'fault') return `${sts} answered the request for the credentials' role with a fault of its own${detail ? ` (${faultAnswer(err)})` : ''}`;
   if (trouble.kind === 'throttled') return `${sts} throttled the request for the credentials' role${detail ? ` (${err.name}: ${err.message})` : ''}`;
+  if (trouble.kind === 'page' && trouble.page !== undefined) {
+    return `the request for the credentials' role to ${sts} was answered with ${unreadPageWords(trouble.page)}, not STS's: a proxy or firewall in between refuses it`;
+  }
   return `${sts} did not answer the request for the credentials' role${detail ? ` (${err.message})` : ''}`;
 }
 

@@ -625,6 +625,8 @@ function isNotFound(err: unknown): boolean {
 
 /** A 4xx page the SDK could not read: the same kind as the start's refusal, so the lookup was answered (and blocked). */
 function isRefusalPage(err: unknown): boolean {
+  // A page on the way to STS for the credentials left the lookup unsent: it settles nothing (review r65F F1).
+  if (unsentForCredentials(err) !== undefined) return false;
   const page = unreadPageOf(err) ?? notAwsAnswerPageOf(err);
   return page !== undefined && isRefusalInBetween(page);
 }

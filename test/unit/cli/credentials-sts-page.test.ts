@@ -1,0 +1,89 @@
+import { describe, expect, it } from '@jest/globals';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { Readable } from 'node:stream';
+import { ClosedOutputGuard } from '../../../cli/closed-output';
+import { restoreCommand } from '../../../cli/commands/restore-commands';
+import { markIfStsTrouble } from '../../../cli/credentials-sts-unanswered';
+import { awsWorkflowRunner } from '../../../cli/workflow-runner';
+import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
+import { capturedCliDeps } from '../../support/captured-cli-io';
+import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+
+/**
+ * Review r65F F1: a proxy's 403 page on the way to STS, while the SFN client's credentials were asked for (AssumeRole),
+ * was blamed on Step Functions: the start said "not Step Functions' … most likely was not started … check the network
+ * path to Step Functions", and polls counted it as Step Functions' page. Nothing had been sent to Step Functions: the
+ * start was surely not started, and what to mend is the way to STS. Real STS and SFN clients on scripted transports.
+ */
+type Answer = { status: number; headers?: Record<string, string>; body: string };
+
+const EXECUTION_ARN = 'arn:aws:states:us-east-1:000000000000:execution:lifeboat-dev-restore:lifeboat-restore-x';
+
+/** `lifeboat restore --aws` whose credentials come from a role's STS that answers from `sts`, and SFN from `sfn`. */
+async function restoreWithStsAnswering(sts: (sentToSfn: readonly string[]) => Answer, sfn: Record<string, Answer[]>): Promise<{ code: number; err: string[]; sent: string[] }> {
+  const sent: string[] = [];
+  const transport = (answer: Answer) => Promise.resolve({ response: { statusCode: answer.status, headers: answer.headers ?? {}, body: Readable.from([Buffer.from(answer.body)]) } });
+  const stsClient = new STSClient({ region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }, requestHandler: { handle: () => transport(sts(sent)) } });
+  // As run-credentials.ts does: the role's credentials from STS, its trouble marked as STS's.
+  const credentials = async () => {
+    try {
+      const { Credentials: got } = await stsClient.send(new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::000000000000:role/operator', RoleSessionName: 'lifeboat' }));
+      return { accessKeyId: got?.AccessKeyId ?? '', secretAccessKey: got?.SecretAccessKey ?? '', sessionToken: got?.SessionToken, expiration: got?.Expiration };
+    } catch (err) {
+      markIfStsTrouble(err, 'us-east-1');
+      throw err;
+    }
+  };
+  const environment = findEnvironment(loadLifeboatConfig(SAMPLE_CONFIG_FILE), 'dev');
+  const clientOf = (region: string) => new SFNClient({
+    region,
+    maxAttempts: 2,
+    credentials,
+    requestHandler: {
+      handle: (request: { headers: Record<string, string> }) => {
+        const operation = (request.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
+        sent.push(operation);
+        // Anything not scripted is refused by AWS itself, which ends the command at once.
+        return transport(sfn[operation]?.shift() ?? { status: 400, headers: { 'x-amzn-requestid': 'r-0' }, body: JSON.stringify({ __type: 'AccessDeniedException', message: 'not scripted' }) });
+      },
+    },
+  });
+  const runner = awsWorkflowRunner({ environment, client: clientOf(environment.primaryRegion), drClient: clientOf(environment.drRegion), pollMs: 0, callDeadlineMs: 60_000, wait: () => Promise.resolve(), output: new ClosedOutputGuard(() => undefined) });
+  const { err, deps } = capturedCliDeps();
+  const code = await restoreCommand(
+    { config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.unused', aws: true, source: 'demo-orders', backup: '20261124T100000Z-1a2b3c4d', target: 'dynamodb://lifeboat-demo-orders-restored', json: false },
+    { ...deps, runner },
+  );
+  return { code, err, sent };
+}
+
+const PROXY_PAGE: Answer = { status: 403, body: '' };
+const ASSUMED: Answer = {
+  status: 200,
+  headers: { 'content-type': 'text/xml', 'x-amzn-requestid': 'sts-1' },
+  body: '<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>ASIA</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>2999-01-01T00:00:00Z</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>',
+};
+
+describe('a proxy\'s page on the way to STS for the credentials\' role (review r65F F1)', () => {
+  it('at the start: nothing reached Step Functions, so it was not started; the message sends the operator to the way to STS', async () => {
+    const { code, err, sent } = await restoreWithStsAnswering(() => PROXY_PAGE, {});
+    expect(sent).toEqual([]);
+    expect(code).toBe(1);
+    expect(err[0]).toContain('was not sent, so the workflow was not started: the request for the credentials\' role to STS in us-east-1 was answered with a page the CLI could not read (HTTP 403');
+    expect(err[0]).toContain('Check the network path to STS in us-east-1');
+    expect(err[0]).not.toContain("not Step Functions'");
+    expect(err[0]).not.toContain('most likely');
+  });
+
+  it('on polls: 3 in a row stop the follow naming the credentials\' path, not a page of Step Functions', async () => {
+    const started: Answer = { status: 200, headers: { 'x-amzn-requestid': 'r-1' }, body: JSON.stringify({ executionArn: EXECUTION_ARN, startDate: 1 }) };
+    // Credentials that have expired are asked for again on each send: the start's get them, the polls' meet the page.
+    const { code, err, sent } = await restoreWithStsAnswering((sentToSfn) => (sentToSfn.length === 0 ? { ...ASSUMED, body: ASSUMED.body.replace('2999-01-01T00:00:00Z', '2000-01-01T00:00:00Z') } : PROXY_PAGE), { StartExecution: [started] });
+    expect(sent).toEqual(['StartExecution']);
+    expect(code).toBe(5);
+    expect(err[0]).toContain(`The CLI stopped following execution ${EXECUTION_ARN}: 3 polls in a row were not sent: the request for the credentials' role to STS in us-east-1 was answered with a page`);
+    expect(err[0]).toContain('Through a network that reaches STS in us-east-1 and Step Functions');
+    expect(err[0]).not.toContain("not Step Functions'");
+  });
+});
