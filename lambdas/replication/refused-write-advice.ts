@@ -1,6 +1,7 @@
 import { type DenyingPolicy, refusalOf } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { refusedWords } from './refused-words';
+import { notPermissionRefusalAdvice } from './not-permission-refusal-advice';
 
 /** Said of an explicit deny: which policy it is in says who lifts it. */
 const EXPLICIT = ' (an explicit deny, which no permission of the credentials overrides)';
@@ -14,6 +15,10 @@ const EXPLICIT = ' (an explicit deny, which no permission of the credentials ove
  */
 export function refusedRepairReason(vault: VaultSide, overwrite: boolean, cause: unknown, held: boolean | undefined): string {
   const words = refusedWords(cause);
+  // A 403 for the clock or the credentials' key (RequestTimeTooSkewed) was advised a permission, or a DR copy's delete,
+  // neither of which could help (review f65M): it says what the 403 was.
+  const notRefusal = notPermissionRefusalAdvice(cause, 'scrub with repair');
+  if (notRefusal !== undefined) return `the ${vault} vault did not take the ${overwrite ? 'new copy over its damaged one' : 'copy of its missing object'} (${words}); ${notRefusal}`;
   if (!overwrite) return `the ${vault} vault refused the copy of its missing object (${words}); ${refusedWriteAdvice(cause, held === true)}`;
   return `the ${vault} vault refused to replace its damaged copy (${words}); ${vault === 'dr' ? drOverwriteAdvice(cause, held) : refusedWriteAdvice(cause, held === true)}`;
 }

@@ -50,3 +50,29 @@ it("an AccessDenied on the other copy's check flags it refused, as before", asyn
   expect(finding).toMatchObject({ otherCopy: 'unverified', otherCopyRefused: true });
   expect(entry).toMatchObject({ otherCopy: 'unverified', otherCopyRefused: true });
 });
+
+/** Scrubs the primary vault with repair while its store answers `err` to every write of the pack (the repair's copy). */
+async function scrubWithPrimaryWriteFailing(err: Error) {
+  const store = pair.primary.store as { put: typeof pair.primary.store.put; replace?: typeof pair.primary.store.replace };
+  const put = store.put.bind(pair.primary.store);
+  store.put = (key, body, options) => (key === pack ? Promise.reject(err) : put(key, body, options));
+  if (store.replace !== undefined) {
+    const replace = store.replace.bind(pair.primary.store);
+    store.replace = (key, body, options) => (key === pack ? Promise.reject(err) : replace(key, body, options));
+  }
+  const report = await scrubVaults({ scope: 'primary', fraction: 1, cursor: FIRST_SCRUB_CURSOR, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  return report.findings.find((f) => f.key === pack);
+}
+
+it("f65M: a clock-skew 403 on the repair's write says the clock, not a permission to grant", async () => {
+  const finding = await scrubWithPrimaryWriteFailing(s3Error('RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.'));
+  expect(finding).toMatchObject({ vault: 'primary', problem: 'corrupt', outcome: 'unrepaired' });
+  expect(finding?.reason).toContain('S3 refused the request for its time, not for a permission (RequestTimeTooSkewed)');
+  expect(finding?.reason).toContain('"RequestTimeTooSkewed: The difference between the request time and the current time is too large."');
+  expect(finding?.reason).not.toContain('s3:PutObject');
+});
+
+it("an AccessDenied on the repair's write names the permission, as before", async () => {
+  const finding = await scrubWithPrimaryWriteFailing(s3Error('AccessDenied', 'Access Denied'));
+  expect(finding?.reason).toContain('these credentials lack s3:PutObject on it');
+});
