@@ -108,10 +108,10 @@ const SCRUB_LEASE_PARTITION = 'SCRUB#LEASE';
  * a machine. A timed-out run is not recorded, so the next one reads the same slice.
  *
  * Access: read both vaults' scrubbed objects and key objects, and list them (the listing also makes S3
- * answer a missing key 404 as the vault expects); write only what a repair writes (REPAIRED_KEYS, the
+ * answer a missing key 404 as the vault expects), and read each vault bucket's Object Lock configuration; write only what a repair writes (REPAIRED_KEYS, the
  * prefixes replication writes) in each vault, and read and set (never lift) the legal holds of those; on each vault key Decrypt (unwrap the master key, read
- * SSE-KMS objects) and GenerateDataKey (SSE-KMS of the objects a repair writes) — the DR key by its
- * alias; on the catalog PutItem (the run) and Query (the latest run) of the SCRUB#RUNS partition only, and PutItem, GetItem,
+ * SSE-KMS objects) and GenerateDataKey (SSE-KMS of the objects a repair writes) — the DR key by the ARN pinned
+ * at deploy time; on the catalog PutItem (the run) and Query (the latest run) of the SCRUB#RUNS partition only, and PutItem, GetItem,
  * UpdateItem and DeleteItem (take, name the holder, confirm before recording, release) of the scrub lease's SCRUB#LEASE only, and UpdateItem and
  * GetItem of the format marker's FORMAT only (raised before each run), with the catalog key as the other writers have it; Query
  * and Scan of both catalogs' byPlan index (the plans' records, of every plan the catalog holds: what each vault's retention forgot). Optionally a Scheduler schedule whose role may start this state machine only.
@@ -158,8 +158,9 @@ export class ScrubWorkflow extends Construct {
     scrub.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['s3:PutObjectLegalHold'], resources: objects(REPAIRED_KEYS), conditions: { StringEquals: { 's3:object-lock-legal-hold': 'ON' } } }),
     );
-    // s3:GetBucketObjectLockConfiguration: a repair in a vault without Object Lock learns so from the bucket
-    // (S3VaultStore.hasObjectLock), not from a GetObjectLegalHold refused first (f65I). The buckets alone, in the list's
+    // s3:GetBucketObjectLockConfiguration: a repair asks GetObjectLegalHold first; where that ask is refused (a DR vault
+    // of another account allows the hold read on snapshots/* only) the store reads the bucket's configuration to learn
+    // whether holds exist at all (S3VaultStore.hasObjectLock), and without it the refusal stood (f65I). The buckets alone, in the list's
     // statement: one more statement could push the role's policy into an OverflowPolicy (see above).
     scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket', 's3:GetBucketObjectLockConfiguration'], resources: [props.vault.bucketArn, drBucketArn] }));
     // The DR key by the ARN DrKeyArns pinned at deploy time (another region, another stack). One statement for both keys:
