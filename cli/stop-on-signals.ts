@@ -6,6 +6,9 @@ export const DUPLICATE_SIGNAL_MS = 1000;
 /** When a second signal counts as one (DUPLICATE_SIGNAL_MS), in the words of the first's line: local and --aws runs say it alike (f65F). */
 export const DUPLICATE_SECOND = 'a second or more after this one';
 
+/** The same rule for a line that no signal caused (a closed output): the two Ctrl-C that kill (review r65F F4). */
+export const DUPLICATE_APART = 'a second or more apart';
+
 export type StopOnSignalsOptions = {
   /** What the first signal stops, for its line: "the execution", "the demo". */
   stopping: string;
@@ -42,7 +45,7 @@ export function stopOnSignals(stop: AbortController, options: StopOnSignalsOptio
   const removeOutputStop = (options.output ?? processOutput).stopOnClose(() => {
     if (first !== undefined) return;
     first = { signal: 'SIGPIPE', at: now() };
-    options.write(`\nSIGPIPE: the output's reader went away; stopping ${options.stopping} (the running execution ends ABORTED and gives back what it holds); Ctrl-C twice kills at once, without that\n`);
+    options.write(`\nSIGPIPE: the output's reader went away; stopping ${options.stopping} (the running execution ends ABORTED and gives back what it holds); Ctrl-C twice, ${DUPLICATE_APART}, kills at once, without that\n`);
     stop.abort('SIGPIPE');
   });
   // As the --aws following's removal does (following-signals.ts): the first signal's copy may come after the clean-up
