@@ -1,4 +1,4 @@
-import { httpStatusOf } from '../../vault';
+import { httpStatusOf, isS3PermissionRefusal } from '../../vault';
 import { classifyError } from '../runtime/errors';
 import { BucketOwnerMismatchError } from '../runtime/expected-bucket-owner';
 import { quotedServiceWords } from '../runtime/quoted-service-words';
@@ -105,6 +105,11 @@ function whereOf(place: S3SourcePlace): string {
 function adviceFor(err: unknown, place: S3SourcePlace): string {
   if (err instanceof Error && err.name === 'NoSuchBucket') {
     return `. The bucket does not exist (deleted or renamed): create it, or correct the source's bucket in the plan (lifeboat.config.json), then run the backup again`;
+  }
+  // Under the guard a refusal is BucketOwnerMismatchError, so a 403 here without it is a permission refusal of a bare
+  // client, or one for the clock or the credentials (RequestTimeTooSkewed, InvalidAccessKeyId), which no policy lifts.
+  if (httpStatusOf(err) === 403 && !isS3PermissionRefusal(err)) {
+    return `. That 403 is no want of a permission: put right what S3's words say (a clock more than 15 minutes off S3's, credentials that are not valid or have expired), then run the backup again`;
   }
   if (httpStatusOf(err) === 403) {
     return (

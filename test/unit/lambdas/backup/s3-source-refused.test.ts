@@ -183,6 +183,16 @@ describe('a shard whose object S3 refuses', () => {
     expect(failure.cause).toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
   });
 
+  it('f65M: a 403 for the clock, not a permission (bare, as the runtime no longer wraps it), is not advised a policy', () => {
+    const skew = Object.assign(new Error('The difference between the request time and the current time is too large.'), { name: 'RequestTimeTooSkewed', $metadata: { httpStatusCode: 403 } });
+    const failure = s3SourceReadError(skew, { source: 'photos-src', bucket: 'photos', key: 'b.jpg' }, 'read') as Error;
+    expect(failure).toBeInstanceOf(S3SourceReadError);
+    expect(failure.message).toBe(
+      'source photos-src: S3 refused to read object "b.jpg" of bucket photos: "RequestTimeTooSkewed: The difference between the request time and the current time is too large.". ' +
+        "That 403 is no want of a permission: put right what S3's words say (a clock more than 15 minutes off S3's, credentials that are not valid or have expired), then run the backup again",
+    );
+  });
+
   it('a listing of a bucket that is gone names the source and the bucket', async () => {
     const failure = await failureOf(addS3Shard(s3, { source: 'photos-src', bucket: 'gone', prefix: 'x/' }, sink(), newObservations()));
     expect(failure).toBeInstanceOf(S3SourceReadError);
