@@ -1,5 +1,6 @@
 import { type BackupRecord } from '../catalog/backup-record';
 import { newestFirst } from '../catalog/newest-first';
+import { comparedInstant } from '../catalog/compared-instant';
 import { recordInstant } from '../catalog/record-instant';
 import { shownItemKeyPart } from '../catalog/shown-item-key';
 import { type DrillReport } from '../catalog/drill-record';
@@ -120,8 +121,12 @@ export function selectDrillBackup(backups: readonly BackupRecord[], options: Dri
     backup = complete[Math.min(complete.length - 1, Math.floor((options.random ?? Math.random)() * complete.length))];
   }
   if (!backup) {
-    const untimed = backups.filter((b) => b.plan === options.plan && b.status === 'COMMITTED' && Number.isNaN(time(b)));
-    throw new NoBackupToDrillError(noBackupMessage(ofPlan, untimed, options));
+    // Only backups the drill could have taken but for their start: a forgotten one, or one not in the DR vault, counted
+    // here sent the operator to fix records no drill would take (review r65E F5).
+    const passedOver = backups.filter((b) => b.plan === options.plan && isDrillable(b, options.vault));
+    const untimed = passedOver.filter((b) => Number.isNaN(time(b)));
+    const ahead = passedOver.filter((b) => time(b) > start);
+    throw new NoBackupToDrillError(noBackupMessage(ofPlan, untimed, ahead, options));
   }
 
   // Gaps are measured over the backups that were recovery points, forgotten since or not: retention thins a window it
@@ -189,30 +194,35 @@ function days(n: number): string {
 }
 
 /**
- * Why no backup was chosen. `untimed` are the plan's committed records whose start is no time: never chosen (only a
- * real time counts), they are said so, since "no committed backup" sent the operator to back up a plan whose
- * backups are there but unreadable in time, and measured from they read "NaN hours old".
+ * Why no backup was chosen. `untimed` are the plan's drillable records whose start is no time, `ahead` those that start
+ * after the drill: never chosen (only a real time before the drill counts), they are said so, since "no committed
+ * backup" sent the operator to back up a plan whose backups are there but unusable in time (review r65E F6 for those
+ * ahead), and measured from they read "NaN hours old". From the DR vault its advice stays (review r65E F5).
  */
-function noBackupMessage(ofPlan: readonly BackupRecord[], untimed: readonly BackupRecord[], options: DrillSelectionOptions): string {
+function noBackupMessage(ofPlan: readonly BackupRecord[], untimed: readonly BackupRecord[], ahead: readonly BackupRecord[], options: DrillSelectionOptions): string {
   const committed = ofPlan.filter((b) => b.status === 'COMMITTED');
   const newest = committed[0];
   const within = `in the last ${days(options.windowDays)}`;
   const firstUntimed = untimed[0];
+  const firstAhead = ahead[0];
   const passedOver = firstUntimed
     ? `; ${untimed.length} committed backup(s) of the plan were passed over because their start is no time (e.g. ${shownItemKeyPart(firstUntimed.backupId)}, startedAt ${shownItemKeyPart(firstUntimed.startedAt)}): fix their records' startedAt`
     : '';
-  if (!newest && firstUntimed) {
-    return `Plan "${options.plan}" has no backup to drill from the ${options.vault} vault with a start that is a time${passedOver}, or run a backup of the plan`;
+  const inFuture = firstAhead
+    ? `; ${ahead.length} committed backup(s) of the plan were passed over because they start after the drill (e.g. ${shownItemKeyPart(firstAhead.backupId)}, started ${comparedInstant(firstAhead.startedAt) ?? ''}): the clock that wrote them or the catalog is wrong, set it right`
+    : '';
+  // The DR drill reads the DR catalog: a plan whose backups were never replicated has none there, however many the primary holds.
+  const drAdvice = `a backup gets there when the backup workflow's Replicate step copies it: check the plan's backups and replication (lifeboat backups list: DR COPY), or drill the primary vault ("vault": "primary")`;
+  if (!newest && (firstUntimed || firstAhead)) {
+    const orBackUp = options.vault === 'dr' ? `, or run a backup of the plan (${drAdvice})` : ', or run a backup of the plan';
+    return `Plan "${options.plan}" has no backup to drill from the ${options.vault} vault with a start that is a time${firstAhead ? ' and before the drill' : ''}${passedOver}${inFuture}${orBackUp}`;
   }
   if (!newest) {
     const status = ofPlan[0] ? ` (its newest backup ${shownItemKeyPart(ofPlan[0].backupId)} is ${ofPlan[0].status})` : '';
-    // The DR drill reads the DR catalog: a plan whose backups were never replicated has none there, however many the primary holds.
-    if (options.vault === 'dr') {
-      return `Plan "${options.plan}" has no committed backup in the DR catalog to drill${status}; a backup gets there when the backup workflow's Replicate step copies it: check the plan's backups and replication (lifeboat backups list: DR COPY), or drill the primary vault ("vault": "primary")`;
-    }
+    if (options.vault === 'dr') return `Plan "${options.plan}" has no committed backup in the DR catalog to drill${status}; ${drAdvice}`;
     return `Plan "${options.plan}" has no committed backup to drill${status}; run a backup of the plan first`;
   }
   const ageHours = (options.startedAt.getTime() - recordInstant(newest.startedAt)) / 3_600_000;
   const copy = options.vault === 'dr' ? `, DR copy ${newest.copies?.dr ?? 'not recorded'}` : '';
-  return `Plan "${options.plan}" has no backup to drill from the ${options.vault} vault ${within}: its newest committed backup ${shownItemKeyPart(newest.backupId)} is ${ageHours.toFixed(1)} hours old${copy}${passedOver}; check the plan's backups and replication, or widen "windowDays"`;
+  return `Plan "${options.plan}" has no backup to drill from the ${options.vault} vault ${within}: its newest committed backup ${shownItemKeyPart(newest.backupId)} is ${ageHours.toFixed(1)} hours old${copy}${passedOver}${inFuture}; check the plan's backups and replication, or widen "windowDays"`;
 }

@@ -186,6 +186,33 @@ describe('drill backup selection and RPO', () => {
     expect(message).not.toContain('NaN');
   });
 
+  it('f65N (r65E F5): counts only untimed backups the drill could take, and keeps the DR advice', () => {
+    const messageOf = (backups: BackupRecord[], options: typeof base | (Omit<typeof base, 'vault'> & { vault: 'dr' })): string => {
+      try {
+        selectDrillBackup(backups, options);
+        return '';
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    // Not in the DR vault, or forgotten: no drill would take them whatever their start.
+    const notReplicated = backupAt('orders', 'hand-edited', { dr: 'FAILED' });
+    const forgotten = { ...backupAt('orders', 'hand-edited', { dr: 'COMMITTED' }), forgottenAt: h(1) };
+    const dr = messageOf([notReplicated, forgotten], { ...base, vault: 'dr' });
+    expect(dr).not.toContain('passed over');
+    expect(dr).toContain("has no committed backup in the DR catalog to drill; a backup gets there when the backup workflow's Replicate step copies it");
+    const untimed = messageOf([notReplicated, backupAt('orders', 'yesterday-ish', { dr: 'COMMITTED' })], { ...base, vault: 'dr' });
+    expect(untimed).toContain('1 committed backup(s) of the plan were passed over because their start is no time');
+    expect(untimed).toContain("a backup gets there when the backup workflow's Replicate step copies it");
+  });
+
+  it('f65N (r65E F6): committed backups that start after the drill are said so, never "no committed backup to drill"', () => {
+    const ahead = backupAt('orders', new Date(start.getTime() + 365 * 24 * 3_600_000).toISOString(), { dr: 'COMMITTED' });
+    expect(() => selectDrillBackup([ahead], base)).toThrow(
+      /with a start that is a time and before the drill; 1 committed backup\(s\) of the plan were passed over because they start after the drill \(e\.g\. \S+, started \S+\): the clock that wrote them or the catalog is wrong/,
+    );
+  });
+
   it('with no committed backup at all, says so', () => {
     expect(() => selectDrillBackup([backupAt('orders', h(1), { status: 'FAILED' })], base)).toThrow(/has no committed backup to drill \(its newest backup \S+ is FAILED\)/);
     expect(() => selectDrillBackup([], base)).toThrow(/has no committed backup to drill; run a backup/);
