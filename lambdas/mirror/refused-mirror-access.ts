@@ -17,7 +17,7 @@ function* errorsUnder(err: unknown): Generator<Error> {
 }
 
 /**
- * The service's own error under `err`: in Lambda every S3 client answers a 403 with BucketOwnerMismatchError
+ * The service's own error under `err`: in Lambda every S3 client answers a permission refusal's 403 (AccessDenied, a HEAD's bare 403) with BucketOwnerMismatchError
  * (lambdas/runtime/expected-bucket-owner.ts), S3's error kept as its `cause`. The innermost error that carries the
  * SDK's response metadata, else `err` itself.
  */

@@ -4,7 +4,7 @@ import { BucketOwnerMismatchError } from '../runtime/expected-bucket-owner';
 /**
  * What a scrub's read stops with for `err`, a read's error that is no refusal: a 403 that is no want of a permission
  * (RequestTimeTooSkewed, InvalidAccessKeyId, SignatureDoesNotMatch) stops it with S3's own error. In a Lambda the
- * runtime wraps every vault 403 in BucketOwnerMismatchError, whose message said "403 AccessDenied … check its IAM
+ * runtime wrapped every vault 403 in BucketOwnerMismatchError (until fix f65D; now only a permission refusal's), whose message said "403 AccessDenied … check its IAM
  * policy" of a clock off by more than 15 minutes (review r64K F2): S3's error it keeps as its cause is thrown instead.
  * Any other error as it is.
  */

@@ -42,8 +42,8 @@ const KINDS = DENYING_POLICIES.join('|');
 const CLAUSE = new RegExp(`\\bbecause no (${KINDS}) allows\\b|\\bexplicit(?:ly)? deny(?: in (?:an?|the) (${KINDS}))?`, 'gi');
 
 /**
- * What `err`'s words say of the refusal: S3's own error's words where a wrapper keeps it as its cause. In a Lambda every
- * vault 403 is the runtime's BucketOwnerMismatchError (lambdas/runtime/expected-bucket-owner.ts), whose message is its
+ * What `err`'s words say of the refusal: S3's own error's words where a wrapper keeps it as its cause. In a Lambda a
+ * vault's permission refusal (AccessDenied, a HEAD's bare 403) is the runtime's BucketOwnerMismatchError (lambdas/runtime/expected-bucket-owner.ts), whose message is its
  * own and names neither the refused action (`kms:Decrypt`) nor the policy: read from it, a KMS key's refusal was advised
  * as a missing s3:GetObject (noted by fix f64M).
  */
