@@ -1,6 +1,7 @@
 import { executionArnOf } from './execution-name';
 import { isPassingAwsFailure } from './passing-aws-failure';
 import { StartAnswerWithoutArnError } from './start-answer-without-arn';
+import { notAwsAnswerPageOf } from './not-aws-answer';
 import { type UnreadPage, unreadPageOf, unreadPageWords } from './unread-answer';
 import { type UnsentForCredentials, unsentForCredentials } from './unsent-for-credentials';
 
@@ -99,7 +100,8 @@ export type StartAfterUnanswered = { unsent?: UnsentForCredentials; answer?: unk
  * <message>)` for one that had no answer (a timeout, a broken connection), and `answered <name>: <message>` else.
  */
 function answerText(err: unknown): string {
-  const page = unreadPageOf(err);
+  // A page without AWS's request ID said as a page too, not as the SDK's `Unknown: UnknownError` (review r65F F3).
+  const page = unreadPageOf(err) ?? notAwsAnswerPageOf(err);
   if (page !== undefined) return `was answered with ${unreadPageWords(page)}`;
   if (isPassingAwsFailure(err)) return `failed (${causeText(err)})`;
   return `answered ${causeText(err)}`;
@@ -126,7 +128,7 @@ function startAttemptsText(stateMachineArn: string, attempts: number, cause: unk
         : '';
   const lookup = after.lookup !== undefined ? lookupText(after.lookup, after.unsent) : '';
   const tries = `${attempts} attempt${attempts === 1 ? '' : 's'}`;
-  const page = unreadPageOf(cause);
+  const page = unreadPageOf(cause) ?? notAwsAnswerPageOf(cause);
   const unread =
     page !== undefined ? `was answered with ${unreadPageWords(page)}` : cause instanceof StartAnswerWithoutArnError ? cause.message : undefined;
   const attemptsText = unread !== undefined ? `had no readable answer after ${tries}; the last ${unread}` : `had no answer after ${tries} (the last: ${causeText(cause)})`;

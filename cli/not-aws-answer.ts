@@ -5,7 +5,7 @@ import { type UnreadPage } from './unread-answer';
  * its own. The SDK names it by the body's `code` when it has one (`{"code":"Forbidden"}` became `Forbidden`, taken as
  * Step Functions' own answer: review r65F F2), else by its fallback (`Unknown`, `UnknownError`, the status itself). So
  * the name says nothing: AWS sends a request ID (x-amzn-RequestId) with every answer, and this has none, so it is a page
- * between the CLI and AWS, as a page the SDK could not read is (unread-answer.ts): its status, no content type known.
+ * between the CLI and AWS, as a page the SDK could not read is (unread-answer.ts): its status and content type.
  * An error with no HTTP answer behind it (`$response`: one a test or mock made) is judged by its fallback name only.
  */
 export function notAwsAnswerPageOf(err: unknown): UnreadPage | undefined {
@@ -16,7 +16,10 @@ export function notAwsAnswerPageOf(err: unknown): UnreadPage | undefined {
   if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
   if (hasRequestId(metadata?.requestId) || (response !== undefined && REQUEST_ID_HEADERS.some((name) => hasRequestId(headerOf(response, name))))) return undefined;
   if (response === undefined && !FALLBACK_NAMES.has(err.name) && err.name !== String(status)) return undefined;
-  return { status, contentType: undefined };
+  // The page's own content type (a JSON page said "no content type": review r65F F3). Its body was read by the SDK
+  // into the error's fields, and is not kept whole: only its status and content type are said.
+  const contentType = response !== undefined ? headerOf(response, 'content-type') : undefined;
+  return { status, contentType: typeof contentType === 'string' ? contentType : undefined, withoutRequestId: true };
 }
 
 type Answer = { statusCode?: unknown; headers?: Record<string, unknown> };

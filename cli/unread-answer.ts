@@ -17,7 +17,12 @@ export function isUnreadAnswer(err: unknown): boolean {
  * An unread answer that came whole (isUnreadAnswer, and no network code: a connection cut mid-body reaches the SDK as
  * ECONNRESET with the `$response` it began, review r64I): its HTTP status and the content type its headers named.
  */
-export type UnreadPage = { status: number | undefined; contentType: string | undefined };
+export type UnreadPage = {
+  status: number | undefined;
+  contentType: string | undefined;
+  /** Read by the SDK as an error, but without AWS's request ID (not-aws-answer.ts): a page it did read (review r65F F3). */
+  withoutRequestId?: true;
+};
 
 export function unreadPageOf(err: unknown): UnreadPage | undefined {
   if (!isUnreadAnswer(err) || typeof (err as { code?: unknown }).code === 'string') return undefined;
@@ -38,7 +43,8 @@ export function isRefusalInBetween(page: UnreadPage): boolean {
 
 /** `a page the CLI could not read (HTTP 403, text/html)`: the status and content type, not the SDK's parse error. */
 export function unreadPageWords(page: UnreadPage): string {
-  return `a page the CLI could not read (${page.status !== undefined ? `HTTP ${page.status}` : 'no HTTP status'}, ${contentTypeWords(page.contentType)})`;
+  const what = page.withoutRequestId === true ? "a page without AWS's request ID" : 'a page the CLI could not read';
+  return `${what} (${page.status !== undefined ? `HTTP ${page.status}` : 'no HTTP status'}, ${contentTypeWords(page.contentType)})`;
 }
 
 /** The media type as a proxy sent it, its parameters left out; one that is not a media type's token form is quoted and cut. */

@@ -70,7 +70,7 @@ describe('a proxy\'s page on the way to STS for the credentials\' role (review r
     const { code, err, sent } = await restoreWithStsAnswering(() => PROXY_PAGE, {});
     expect(sent).toEqual([]);
     expect(code).toBe(1);
-    expect(err[0]).toContain('was not sent, so the workflow was not started: the request for the credentials\' role to STS in us-east-1 was answered with a page the CLI could not read (HTTP 403');
+    expect(err[0]).toContain('was not sent, so the workflow was not started: the request for the credentials\' role to STS in us-east-1 was answered with a page without AWS\'s request ID (HTTP 403, no content type)');
     expect(err[0]).toContain('Check the network path to STS in us-east-1');
     expect(err[0]).not.toContain("not Step Functions'");
     expect(err[0]).not.toContain('most likely');

@@ -78,3 +78,23 @@ describe('an answer without AWS\'s request ID, named by its JSON body\'s code (r
     expect(err[0]).not.toContain('proxy');
   });
 });
+
+/**
+ * Review r65F F3: such a page was said as "a page the CLI could not read (HTTP 403, no content type)" though it was JSON
+ * the SDK read, and a start retried after a 503 page said "the last attempt answered Unknown: UnknownError".
+ */
+describe('a page without AWS\'s request ID, in the start\'s words (review r65F F3)', () => {
+  it('names its content type and that it lacks AWS\'s request ID', async () => {
+    const { err } = await restoreAnswered({ StartExecution: [PROXY_CODE_PAGE], DescribeExecution: [PROXY_CODE_PAGE] });
+    expect(err[0]).toContain("was answered with a page without AWS's request ID (HTTP 403, application/json): not Step Functions'");
+    expect(err[0]).toContain("the lookup by its name was answered with a page without AWS's request ID (HTTP 403, application/json).");
+  });
+
+  it('after the SDK\'s retry of a 503 page: the last attempt is said as the page, not as "Unknown: UnknownError"', async () => {
+    const notFound = awsError('ExecutionDoesNotExist', 'Execution Does Not Exist');
+    const { code, err } = await restoreAnswered({ StartExecution: [{ status: 503, body: '' }, { status: 403, body: '' }], DescribeExecution: [notFound] });
+    expect(code).toBe(5);
+    expect(err[0]).toContain("and the last attempt was answered with a page without AWS's request ID (HTTP 403, no content type)");
+    expect(err[0]).not.toContain('the last attempt answered Unknown');
+  });
+});

@@ -283,7 +283,7 @@ describe('an --aws run whose polls are refused after the start', () => {
     });
     const clock = fakeClock();
     const run = awsWorkflowRunner({ environment, client, pollMs: 1, now: clock.now, wait: clock.wait, output: quietOutput() }).run('backup', {}, () => undefined);
-    await expect(run).rejects.toThrow('3 polls in a row were answered with a page the CLI could not read (HTTP 403, no content type), not Step Functions\' — a proxy or firewall in between refuses them');
+    await expect(run).rejects.toThrow('3 polls in a row were answered with a page without AWS\'s request ID (HTTP 403, no content type), not Step Functions\' — a proxy or firewall in between refuses them');
     expect(polls).toBe(3);
   });
 
