@@ -76,10 +76,15 @@ export async function checkLastBackup(catalog: BackupCatalog, ctx: DoctorContext
   const timed = ahead.length === 0 ? backupResult : withFutureStarts(backupResult, ahead, ctx, plan.name);
   const checked = untimed.length === 0 ? timed : withUntimedStarts(timed, untimed, ctx, plan.name);
   if (!last) {
-    // Committed backups whose start is no time are there, just unjudged: "no committed backup yet" sent the operator
-    // to back up a plan with backups in its catalog (f65E).
+    // Committed backups whose start is no time, or in the future, are there, just unjudged: "no committed backup yet"
+    // sent the operator to back up a plan with backups in its catalog (f65E; review r65E F6 for those ahead).
     const untimedCommitted = untimed.filter((r) => r.status === 'COMMITTED').length;
-    const why = untimedCommitted > 0 ? `the plan's ${untimedCommitted} committed backup(s) have starts that are no time, so none can be judged the newest (see ${name})` : 'no committed backup yet';
+    const aheadCommitted = ahead.filter((r) => r.status === 'COMMITTED').length;
+    const unjudgedCommitted = [
+      ...(untimedCommitted > 0 ? [`${untimedCommitted} committed backup(s) have starts that are no time`] : []),
+      ...(aheadCommitted > 0 ? [`${aheadCommitted} committed backup(s) start in the future`] : []),
+    ];
+    const why = unjudgedCommitted.length > 0 ? `the plan's ${unjudgedCommitted.join(' and ')}, so none can be judged the newest (see ${name})` : 'no committed backup yet';
     return [checked, skipped(drName, why)];
   }
 

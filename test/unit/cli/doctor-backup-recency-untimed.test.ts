@@ -66,3 +66,11 @@ it('says a plan whose only committed record has no time has no committed backup 
   // f65E (5): the dr copy line said 'no committed backup yet' of a plan whose committed backups are there, untimed.
   expect(dr).toMatchObject({ detail: "the plan's 1 committed backup(s) have starts that are no time, so none can be judged the newest (see last backup demo)" });
 });
+
+it('f65N (r65E F6): the dr copy line says the committed backups start in the future, not "no committed backup yet"', async () => {
+  const ahead = record('ahead', '2027-11-30T12:00:00.000Z');
+  const [, dr] = await checkLastBackup(catalogOf([ahead]), ctx, PLAN, NOW);
+  expect(dr).toMatchObject({ detail: "the plan's 1 committed backup(s) start in the future, so none can be judged the newest (see last backup demo)" });
+  const [, both] = await checkLastBackup(catalogOf([ahead, record('hand-edited', 'hand-edited')]), ctx, PLAN, NOW);
+  expect(both).toMatchObject({ detail: "the plan's 1 committed backup(s) have starts that are no time and 1 committed backup(s) start in the future, so none can be judged the newest (see last backup demo)" });
+});
