@@ -120,6 +120,8 @@ function invalidItemResults(invalid: readonly InvalidBackupItem[], ctx: DoctorCo
 
 /** The reason the doctor's hold-again line carries: the damaged record's own reason cannot be read back. */
 const HELD_AGAIN_REASON = "'doctor: held again after a damaged catalog record was rebuilt'";
+/** A backup record's partition key is this and its backup id (backup-catalog.ts). */
+const BACKUP_PK_PREFIX = 'BACKUP#';
 
 /**
  * A warning, not a failure: listings, retention and replication pass over the record. A record from before the vault
@@ -159,11 +161,15 @@ function invalidItemResult(invalid: InvalidBackupItem, ctx: DoctorContext, place
   // other word could run (f62T), else as a placeholder quoted as one word (pastedIdWord). `--reason` takes any text, so
   // "…" pasted would be the stored reason: the line carries a concrete one. The DR catalog's record is held on its half
   // alone (`--only dr`, legal-hold-halves.ts), which a paste while the primary region is down needs.
-  const id = pastedIdWord(invalid.backupId ?? '', "the item's `backupId` once fixed");
+  // The id is the key's, not the `backupId` attribute: the catalog calls an item invalid exactly when the two differ, and
+  // a rebuild writes the record back under the key's id, so the attribute's id held another backup (review r65O F1).
+  const keyId = invalid.key.pk.startsWith(BACKUP_PK_PREFIX) ? invalid.key.pk.slice(BACKUP_PK_PREFIX.length) : '';
+  const id = pastedIdWord(keyId, `the part after ${BACKUP_PK_PREFIX} of the item's key`);
   const only = place.side === 'primary' ? '' : ' --only dr';
   const hold = ctx.lifeboat(`backups hold ${id.word} --reason ${HELD_AGAIN_REASON}${only}`);
-  const advice = `fix the item; do not delete it: a rebuild cannot restore its hold (hold it again with ${hold} after${id.fillIn})`;
-  return warn(name, `${finding}; it has a legal hold: ${advice}`, `correct the item; if it is deleted and written again by ${rebuild} ${fromVault}, hold it again with ${hold}${id.fillIn}`);
+  const otherId = invalid.backupId !== undefined && invalid.backupId !== keyId ? `; its \`backupId\` names another backup, ${shownItemKeyPart(invalid.backupId)}, which this hold is not of: the hold is of the backup its key names` : '';
+  const advice = `fix the item; do not delete it: a rebuild cannot restore its hold (hold it again with ${hold} after${id.fillIn}${otherId})`;
+  return warn(name, `${finding}; it has a legal hold: ${advice}`, `correct the item; if it is deleted and written again by ${rebuild} ${fromVault}, hold it again with ${hold}${id.fillIn}${otherId}`);
 }
 
 /** The AWS CLI's delete of one catalog item, in the catalog's region (against the local cloud's DynamoDB in local mode). */

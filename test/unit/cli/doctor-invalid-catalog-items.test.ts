@@ -94,7 +94,7 @@ it('prints a hold-again line a shell reads as meant: the placeholder quoted, a c
   const [, primary] = await checkCatalogPlans(summaries([odd]), ctx('aws'));
   const [dr] = await checkDrCatalogItems(summaries([heldItem]), ctx('aws'));
   const reason = "--reason 'doctor: held again after a damaged catalog record was rebuilt'";
-  expect(primary?.fix).toContain(`hold it again with ${ctx('aws').lifeboat(`backups hold '<backup id>' ${reason}`)} (for '<backup id>' put the backup id: the item's \`backupId\` once fixed; it is not printed as a word to paste)`);
+  expect(primary?.fix).toContain(`hold it again with ${ctx('aws').lifeboat(`backups hold '<backup id>' ${reason}`)} (for '<backup id>' put the backup id: the part after BACKUP# of the item's key; it is not printed as a word to paste)`);
   expect(dr?.fix).toContain(`hold it again with ${ctx('aws').lifeboat(`backups hold b-9 ${reason} --only dr`)}`);
   for (const line of [primary?.detail, primary?.fix, dr?.detail, dr?.fix]) expect(line).not.toMatch(/…| <backup id>/);
 });
@@ -109,6 +109,21 @@ it.each([
   const item: InvalidBackupItem = { ...heldItem, key: { pk: `BACKUP#${backupId}`, sk: 'BACKUP' }, backupId };
   const [, primary] = await checkCatalogPlans(summaries([item]), ctx('aws'));
   expect(primary?.fix).toContain(`hold it again with ${ctx('aws').lifeboat(`backups hold ${word} --reason 'doctor: held again after a damaged catalog record was rebuilt'`)}`);
+});
+
+// Review r65O F1: the hold-again line took the item's `backupId` attribute; the catalog calls an item invalid exactly when
+// it differs from the id its key names, and a rebuild writes the record back under the key's id, so the pasted line held
+// another backup and the damaged one came back unheld. It holds the key's backup, and says the attribute names another.
+it("holds again the backup the item's key names, not the other backup its `backupId` attribute names", async () => {
+  const mismatched: InvalidBackupItem = { ...heldItem, key: { pk: 'BACKUP#20261208T030000Z-aaaaaaaa', sk: 'BACKUP' }, backupId: '20261207T030000Z-bbbbbbbb' };
+  const [, primary] = await checkCatalogPlans(summaries([mismatched]), ctx('aws'));
+  const [dr] = await checkDrCatalogItems(summaries([mismatched]), ctx('aws'));
+  const reason = "--reason 'doctor: held again after a damaged catalog record was rebuilt'";
+  const other = "; its `backupId` names another backup, 20261207T030000Z-bbbbbbbb, which this hold is not of: the hold is of the backup its key names";
+  expect(primary?.fix).toContain(`hold it again with ${ctx('aws').lifeboat(`backups hold 20261208T030000Z-aaaaaaaa ${reason}`)}${other}`);
+  expect(primary?.detail).toContain(`hold it again with ${ctx('aws').lifeboat(`backups hold 20261208T030000Z-aaaaaaaa ${reason}`)} after${other})`);
+  expect(dr?.fix).toContain(`hold it again with ${ctx('aws').lifeboat(`backups hold 20261208T030000Z-aaaaaaaa ${reason} --only dr`)}${other}`);
+  for (const line of [primary?.detail, primary?.fix, dr?.detail, dr?.fix]) expect(line).not.toContain('backups hold 20261207T030000Z-bbbbbbbb');
 });
 
 describe('the DR catalog, which a failover reads', () => {
