@@ -318,6 +318,8 @@ export class BackupCatalog {
   /**
    * Committed backups of a source that retention has neither forgotten nor claimed (`forgettingAt`: its snapshots
    * are being deleted, and no restore can pin it), newest first: what a restore, a point in time or a parent may use.
+   * Without a bound, those whose start is not a time follow, since no instant ranks them: `backups list --source`
+   * shows them, as NoBackupAtTimeError says (review r65B F1: they were left out of the list that refusal sends to).
    */
   async listBackupsOfSource(source: string, options: { startedAtOrBefore?: string; limit?: number } = {}): Promise<BackupRecord[]> {
     return (await this.choosableOfSource(source, options)).records;
@@ -333,6 +335,13 @@ export class BackupCatalog {
       // The record, read consistently, still decides: a claim (`forgettingAt`) is on the record only, and an index item
       // of a backup forgotten before markForgotten removed them (removeForgottenIndexItems has not swept it yet) stays.
       const record = await this.getChoosable(indexed.backupId);
+      if (record !== undefined) records.push(record);
+      if (options.limit !== undefined && records.length >= options.limit) return { records, untimed: index.untimed };
+    }
+    // A bound is an instant, which a start that is no time is neither at nor before: only a list takes them.
+    if (bound !== undefined) return { records, untimed: index.untimed };
+    for (const backupId of index.untimed) {
+      const record = await this.getChoosable(backupId);
       if (record !== undefined) records.push(record);
       if (options.limit !== undefined && records.length >= options.limit) break;
     }

@@ -186,6 +186,19 @@ describe('queries', () => {
       );
     });
 
+    it('r65B F1: lists a kept backup whose start is no time after the timed ones, as the refusal of a point in time says the list shows it', async () => {
+      ddb.on(QueryCommand).resolves({ Items: [index('b-untimed', 'not a time'), index('b-gone', 'last week'), index('b-z', '2026-12-07T09:30:00.000Z')] });
+      kept('b-untimed', 'not a time');
+      kept('b-gone', 'last week', { forgottenAt: '2026-12-07T12:00:00.000Z' });
+      kept('b-z', '2026-12-07T09:30:00.000Z');
+      expect((await catalog.listBackupsOfSource('s')).map((r) => [r.backupId, r.startedAt])).toEqual([
+        ['b-z', '2026-12-07T09:30:00.000Z'],
+        ['b-untimed', 'not a time'],
+      ]);
+      // A bound is an instant: a start that is no time is not at or before it.
+      expect((await catalog.listBackupsOfSource('s', { startedAtOrBefore: '2026-12-08T00:00:00.000Z' })).map((r) => r.backupId)).toEqual(['b-z']);
+    });
+
     it('says nothing of untimed backups when there are none to restore', async () => {
       ddb.on(QueryCommand).resolves({ Items: [index('b-gone', 'last week'), index('b-z', '2026-12-07T09:30:00.000Z')] });
       kept('b-gone', 'last week', { forgottenAt: '2026-12-07T12:00:00.000Z' });
