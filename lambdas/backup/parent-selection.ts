@@ -1,5 +1,6 @@
 import { type BackupCatalog } from '../catalog/backup-catalog';
 import { type BackupRecord, type BackupStrategy } from '../catalog/backup-record';
+import { compareRebuildOrder } from '../catalog/catalog-rebuild-order';
 
 /** `startedAt`: the parent backup's start, before any of its reads (the S3 reader trusts reused metadata by it: s3-object-entries.ts). */
 export type SourceParent = { backupId: string; snapshotId: string; startedAt: string } | null;
@@ -37,8 +38,10 @@ export async function selectParents(catalog: BackupCatalog, sourceNames: readonl
     else unbased.push(name);
   }
   // The newest of the parents' backups names the run's parent (normally all sources share one); for a
-  // differential only full backups do, so its parent and base stay the full backup the record says.
-  const parent = records.sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.backupId.localeCompare(a.backupId))[0];
+  // differential only full backups do, so its parent and base stay the full backup the record says. Newest by the
+  // instant of the start, as each source's parent was chosen: by the text, a start with an offset lost to an older
+  // one (review r65B F2).
+  const parent = records.sort((a, b) => compareRebuildOrder(b, a))[0];
   if (!parent) return { strategy: 'full', parents };
   if (requested === 'differential') {
     // Without this a source added after the last full was read whole on every differential.

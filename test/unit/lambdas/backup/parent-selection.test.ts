@@ -157,3 +157,13 @@ async function failedAfterIndexing(record: BackupRecord): Promise<boolean> {
   await documents.send(new UpdateCommand({ TableName: 'catalog', Key: { pk: `BACKUP#${record.backupId}`, sk: 'BACKUP' }, UpdateExpression: 'SET #status = :running', ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':running': 'RUNNING' } }));
   return catalog.markFailed(record.backupId, 'States.Timeout', 'the run failed after Commit wrote its index items', record.startedAt);
 }
+
+it('r65B F2: the run\'s parent is the sources\' parent backup newest by the instant of its start, not by its text', async () => {
+  // 09:00-05:00 is 14:00Z, newer than 10:00Z, though its text sorts below.
+  const offset = { ...(await committed('instant', 'full', [{ name: 'instant-a' }])), startedAt: '2026-12-07T09:00:00-05:00' };
+  const zulu = { ...(await committed('instant', 'full', [{ name: 'instant-b' }])), backupId: 'zulu', startedAt: '2026-12-07T10:00:00.000Z' };
+  const latest: Record<string, BackupRecord> = { 'instant-a': offset, 'instant-b': zulu };
+  const byLatest = { latestBackupOfSource: async (source: string) => latest[source] } as unknown as BackupCatalog;
+  const selection = await selectParents(byLatest, ['instant-a', 'instant-b'], 'incremental');
+  expect(selection).toMatchObject({ strategy: 'incremental', parentBackupId: offset.backupId, baseBackupId: offset.backupId });
+});
