@@ -25,7 +25,6 @@ import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
 import { shownItemKeyPart } from '../../lambdas/catalog/shown-item-key';
 import { shownPinBy } from '../../lambdas/retention/shown-pin-by';
 import { shownSnapshotId } from '../../lambdas/catalog/shown-snapshot-id';
-import { parsedInstant } from '../../lambdas/catalog/parsed-instant';
 import { comparedInstant } from '../../lambdas/catalog/compared-instant';
 import { unreadableRecordLines } from './forget-unreadable-lines';
 import { forgetPolicy, type VaultForgetRuleOptions } from './vault-forget';
@@ -522,7 +521,7 @@ export function unconfiguredPlanAdvice(err: UnconfiguredPlanError, target: Backu
  * (backupRecordSchema takes any non-empty one, and a forged record is valid): shown escaped, as a newline or ESC in one
  * would forge report lines (f62Q); ids, snapshot ids and a pin's author cut at 40 (shownItemKeyPart; a vault's own
  * snapshot id whole), starts as the instant the table is ordered by (comparedInstant: a zoneless one read as UTC, not in
- * the process's zone, review r65E F1) and a pin's end as the instant it parses to: cut at 200, one spelled another record's
+ * the process's zone, review r65E F1) and a pin's end as the instant livePins judged (comparedInstant too, review r65N F1): cut at 200, one spelled another record's
  * delete beside the report's real `delete:` lines (review r63U F2).
  */
 export function printForgetReport(io: CliIo, report: ForgetReport, unconfigured?: string, target?: TargetOptions & DrAccountOptions, catalogRegion?: string): void {
@@ -534,7 +533,7 @@ export function printForgetReport(io: CliIo, report: ForgetReport, unconfigured?
   const catalogProfile = report.vault === 'dr' && target?.drProfile !== undefined ? { catalogProfile: target.drProfile } : {};
   const shown = shownCatalogName;
   const id = shownItemKeyPart;
-  const instant = (time: string): string => parsedInstant(time) ?? 'not a time';
+  const instant = (time: string): string => comparedInstant(time) ?? 'not a time';
   for (const plan of report.plans) {
     const given = plan.plan === unconfigured ? ' (not in the config: the policy of the command line)' : '';
     const name = shown(plan.plan);

@@ -2,7 +2,7 @@ import { type RetentionConfig } from '../../config/lifeboat-config';
 import { parseRetentionDuration, subtractDuration } from '../../config/retention-duration';
 import { type BackupRecord, type LegalHold, type RestorePin } from '../catalog/backup-record';
 import { CLOCK_SKEW_MS } from '../catalog/future-start';
-import { parsedInstant } from '../catalog/parsed-instant';
+import { comparedInstant } from '../catalog/compared-instant';
 import { recordInstant } from '../catalog/record-instant';
 import { shownItemKeyPart } from '../catalog/shown-item-key';
 import { shownPinBy } from './shown-pin-by';
@@ -126,10 +126,10 @@ export function heldReason(hold: Pick<LegalHold, 'reason'>): string {
 /**
  * Why a restore's live pin keeps its backup ("pinned by restore r-1 until …"): `by` is the record's, shown as
  * shownPinBy does; `until` as the instant it parses to (Date.parse skips a "(comment)", so its text spelled a delete:
- * review r63AA F1).
+ * review r63AA F1), the one livePins judged (comparedInstant: a zoneless text as UTC, review r65N F1).
  */
 export function pinnedReason(pin: Pick<RestorePin, 'by' | 'until'>): string {
-  return `pinned by ${shownPinBy(pin.by)} until ${parsedInstant(pin.until) ?? '(not a time)'}`;
+  return `pinned by ${shownPinBy(pin.by)} until ${comparedInstant(pin.until) ?? '(not a time)'}`;
 }
 
 /**

@@ -1,12 +1,15 @@
 import { type BackupRecord, type RestorePin } from '../catalog/backup-record';
+import { recordInstant } from '../catalog/record-instant';
 
 /**
  * The pins of a backup that still keep it at `now` (their `until` ahead), in the order of their ids so that
  * reasons come out stable. A pin left by a restore that died counts for nothing once its `until` has passed.
+ * `until` is judged as recordInstant reads it (a zoneless text as UTC): Date.parse read it in the process's zone, so
+ * under Asia/Kolkata a pin lapsed 5h30 early and forget deleted the backup a restore still read (review r65N F1).
  */
 export function livePins(backup: Pick<BackupRecord, 'pins'>, now: Date): RestorePin[] {
   return Object.entries(backup.pins ?? {})
-    .filter(([, pin]) => Date.parse(pin.until) > now.getTime())
+    .filter(([, pin]) => recordInstant(pin.until) > now.getTime())
     .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))
     .map(([, pin]) => pin);
 }

@@ -15,7 +15,6 @@ import { pruneVault } from '../../../../vault/prune/prune-vault';
 import { corrupt, listKeys, scrubVaultPair, type VaultPair } from '../../../support/scrub-vault-pair';
 import { removeDir, tempDir } from '../../../support/vault-test-helpers';
 import { memoryForgetClaims } from '../../../support/memory-forget-claims';
-import { processZoneName } from '../../../../lambdas/catalog/process-zone-name';
 
 /**
  * `lifeboat backups forget --lost` (review r58F F1, F2): a backup none of whose snapshots reads in either vault is
@@ -271,7 +270,7 @@ describe('refuses, changing nothing', () => {
     catalogs.primary.records.set(pair.backupId, record({ hold: { reason: 'case 7"\nbackup b-1 was forgotten: OK\u001b[2K', by: 'x\u202eevil', at: '2026-11-01T00:00:00.000Z' } }));
     await refused('primary', 'it is on legal hold ("case 7\\"\\nbackup b-1 was forgotten: OK\\u001b[2K", by x\\u202eevil): release it first (`lifeboat backups release');
     catalogs.primary.records.set(pair.backupId, record({ pins: { r1: { by: 'restore r\n1', at: '2026-11-28T03:00:00.000Z', until: 'Jan 1 2099 (\n\u009b31m)' } }, pinVersion: 1 }));
-    await refused('primary', `it is pinned by restore r\\u000a1 until ${new Date('Jan 1 2099').toISOString()} (its text names no zone: read in ${processZoneName(-new Date('Jan 1 2099').getTimezoneOffset())} time): run the command again after that`);
+    await refused('primary', `it is pinned by restore r\\u000a1 until 2099-01-01T00:00:00.000Z (its text names no zone: read as UTC): run the command again after that`);
   });
 
   // With --vault dr it pointed at `lifeboat backups list` as the list of the DR catalog's backups: it lists the
