@@ -3,7 +3,7 @@ import { shownItemKeyPart } from '../../lambdas/catalog/shown-item-key';
 import { parsedInstant } from '../../lambdas/catalog/parsed-instant';
 import { type ForgetCatalog } from '../../lambdas/retention/forget-backups';
 import { LostBackupRefusedError } from '../../lambdas/retention/lost-backup-refused-error';
-import { shellWord } from '../../lambdas/runtime/shell-word';
+import { pastedIdWord } from '../../lambdas/catalog/pasted-id-word';
 import { type VaultSide } from '../../lambdas/runtime/runtime-config';
 import { type CliIo } from '../cli-io';
 import { escapeName } from '../escape-name';
@@ -25,12 +25,13 @@ export type ForgetLostOptions = TargetOptions & {
 /**
  * Why the options do not make a `--lost` forget (exit 2), or undefined when they do. The id is the operator's text,
  * checked against no form (a hand-written record's is forgotten too): shown as shownLostId shows it, and the dry run's
- * command line only when the id reads as typed, as an ESC in it reached the terminal either way (review r64H F1).
+ * command line only when the id pastes as printed (pastedIdWord), as an ESC in it reached the terminal either way (review
+ * r64H F1) and a backtick closed the code span (review r65O F3).
  */
 export function usageOfLost(options: ForgetLostOptions): string | undefined {
   if (options.plan !== undefined || options.policyGiven) return '--lost names one backup, whatever its plan\'s policy: leave out --plan and the --keep-* rules';
   if (options.yes !== true && options.dryRun !== true) {
-    const dryRun = escapeName(options.lost) === options.lost ? `\`${lostCommandLine(options, options.vault, '--dry-run')}\`` : '--dry-run';
+    const dryRun = pastedIdWord(options.lost, '', 'option value').fillIn === '' ? lostCommandLine(options, options.vault, '--dry-run') : '--dry-run';
     return (
       `--lost forgets backup ${shownLostId(options.lost)} from the ${options.vault} vault whatever its plan's retention keeps, once none of its snapshots reads in either vault: ` +
       `see each snapshot's state with ${dryRun}, then confirm with --yes`
@@ -94,24 +95,24 @@ async function forgottenAtIn(catalog: Pick<ForgetCatalog, 'getBackup'>, backupId
 export function forgetLostLines(report: ForgetLostReport, target: Pick<TargetOptions, 'env' | 'config' | 'dataDir' | 'aws'>, otherForgottenAt?: string): string[] {
   const { backupId, vault } = report;
   const other: VaultSide = vault === 'primary' ? 'dr' : 'primary';
-  if (report.forgottenBefore !== undefined) return [`Backup ${backupId} was forgotten from the ${vault} vault already (at ${parsedInstant(report.forgottenBefore) ?? 'a forgottenAt that is not a time'}): nothing to do.`];
+  if (report.forgottenBefore !== undefined) return [`Backup ${shownLostId(backupId)} was forgotten from the ${vault} vault already (at ${parsedInstant(report.forgottenBefore) ?? 'a forgottenAt that is not a time'}): nothing to do.`];
   const states = report.snapshots.map((s) => `  snapshot ${s.snapshotId}: ${s.here} in the ${vault} vault, ${s.other} in the ${other} vault`);
   const there = report.snapshots.filter((s) => s.here === 'corrupt').length;
   if (report.dryRun) {
     return [
-      `Backup ${backupId}: none of its snapshots reads in either vault:`,
+      `Backup ${shownLostId(backupId)}: none of its snapshots reads in either vault:`,
       ...states,
       `Dry run: would delete ${there} snapshot object(s) from the ${vault} vault and mark the backup forgotten in the ${vault} catalog; nothing was changed. ` +
-        `To do it: \`${lostCommandLine({ ...target, lost: backupId }, vault, '--yes')}\``,
+        `To do it: ${lostCommandLine({ ...target, lost: backupId }, vault, '--yes')}`,
     ];
   }
   const marked = report.forgotten ? `marked it forgotten in the ${vault} catalog` : `found it marked forgotten in the ${vault} catalog by another run meanwhile`;
   const otherVault =
     otherForgottenAt !== undefined
       ? `It was forgotten from the ${other} vault already (at ${parsedInstant(otherForgottenAt) ?? 'a forgottenAt that is not a time'}); `
-      : `Forget it from the ${other} vault too: \`${lostCommandLine({ ...target, lost: backupId }, other, '--yes')}\`; `;
+      : `Forget it from the ${other} vault too: ${lostCommandLine({ ...target, lost: backupId }, other, '--yes')}; `;
   return [
-    `Backup ${backupId}: none of its snapshots reads in either vault:`,
+    `Backup ${shownLostId(backupId)}: none of its snapshots reads in either vault:`,
     ...states,
     `Forgot it from the ${vault} vault: deleted ${report.deletedObjects} snapshot object(s) and ${marked}. ` +
       otherVault +
@@ -119,6 +120,11 @@ export function forgetLostLines(report: ForgetLostReport, target: Pick<TargetOpt
   ];
 }
 
+/**
+ * The `--lost` command line in a code span, its id as pastedIdWord prints it: shellWord alone left an ESC raw for the
+ * terminal and a backtick that closed the code span (review r65O F3); such an id is the placeholder, to fill in.
+ */
 function lostCommandLine(target: Pick<TargetOptions, 'env' | 'config' | 'dataDir' | 'aws'> & { lost: string }, vault: VaultSide, confirm: '--yes' | '--dry-run'): string {
-  return `lifeboat backups forget --lost ${shellWord(target.lost)}${vault === 'dr' ? ' --vault dr' : ''} ${confirm}${targetOptionsLine(target)}`;
+  const id = pastedIdWord(target.lost, 'the id given to --lost', 'option value');
+  return `\`lifeboat backups forget --lost ${id.word}${vault === 'dr' ? ' --vault dr' : ''} ${confirm}${targetOptionsLine(target)}\`${id.fillIn}`;
 }

@@ -164,7 +164,7 @@ function invalidItemResult(invalid: InvalidBackupItem, ctx: DoctorContext, place
   // The id is the key's, not the `backupId` attribute: the catalog calls an item invalid exactly when the two differ, and
   // a rebuild writes the record back under the key's id, so the attribute's id held another backup (review r65O F1).
   const keyId = invalid.key.pk.startsWith(BACKUP_PK_PREFIX) ? invalid.key.pk.slice(BACKUP_PK_PREFIX.length) : '';
-  const id = pastedIdWord(keyId, `the part after ${BACKUP_PK_PREFIX} of the item's key`);
+  const id = pastedIdWord(keyId, `the part after ${BACKUP_PK_PREFIX} of the item's key`, 'argument');
   const only = place.side === 'primary' ? '' : ' --only dr';
   const hold = ctx.lifeboat(`backups hold ${id.word} --reason ${HELD_AGAIN_REASON}${only}`);
   const otherId = invalid.backupId !== undefined && invalid.backupId !== keyId ? `; its \`backupId\` names another backup, ${shownItemKeyPart(invalid.backupId)}, which this hold is not of: the hold is of the backup its key names` : '';

@@ -145,7 +145,7 @@ function refuseIfKept(backupId: string, record: BackupRecord, now: Date, options
  * after the line sends the operator back to what they gave, as usageOfLost leaves out its dry-run line.
  */
 function releaseLine(backupId: string, options: string): string {
-  const id = pastedIdWord(backupId, 'the id given to --lost');
+  const id = pastedIdWord(backupId, 'the id given to --lost', 'argument');
   return `\`lifeboat backups release ${id.word}${options}\`${id.fillIn}`;
 }
 

@@ -71,7 +71,7 @@ function recordedSnapshotMissingMessage(vault: VaultSide, missing: readonly Miss
   const vaultFlag = vault === 'dr' ? ' --vault dr' : '';
   // A damaged item's backupId (or key) is any string, and the line is pasted into a shell (review r60F F6): pastedIdWord.
   const forget = (backupId: string, where: string): string => {
-    const id = pastedIdWord(backupId, where);
+    const id = pastedIdWord(backupId, where, 'option value');
     return `\`lifeboat backups forget --lost ${id.word}${vaultFlag}${wayOut.forget}\`${id.fillIn}`;
   };
   return (

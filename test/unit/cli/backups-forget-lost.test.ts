@@ -56,3 +56,34 @@ describe('what it prints', () => {
     expect(forgetLostLines({ ...report, forgottenBefore: '2026-11-28T04:00:00.000Z' }, local)).toEqual([`Backup ${ID} was forgotten from the primary vault already (at 2026-11-28T04:00:00.000Z): nothing to do.`]);
   });
 });
+
+// Review r65O F3: the --lost id went into the printed lines through shellWord alone: an ESC reached the terminal raw, a
+// backtick closed the code span and spelled a command of its own. It is shown escaped, and the line to paste carries
+// the placeholder and where the id is.
+describe('an id no line can carry as printed', () => {
+  const report: ForgetLostReport = { vault: 'primary', backupId: 'b-1\u001b[2J`lifeboat backups forget --plan prod --keep-last 1`', dryRun: true, snapshots: [], deletedObjects: 0, forgotten: false };
+  const local = { config: 'lifeboat.config.json', env: 'dev', dataDir: '.lifeboat', aws: false };
+  const fillIn = " (for '<backup id>' put the backup id: the id given to --lost; it is not printed as a word to paste)";
+
+  it('is shown escaped, and the dry run\'s and the other vault\'s lines carry the placeholder', () => {
+    const dry = forgetLostLines(report, local);
+    expect(dry[0]).toMatch(/^Backup b-1\\x1b\[2J`lifeboat/);
+    expect(dry.at(-1)).toContain(`To do it: \`lifeboat backups forget --lost '<backup id>' --yes\`${fillIn}`);
+    const done = forgetLostLines({ ...report, dryRun: false, forgotten: true }, local);
+    expect(done.at(-1)).toContain(`Forget it from the dr vault too: \`lifeboat backups forget --lost '<backup id>' --vault dr --yes\`${fillIn}; `);
+    for (const line of [...dry, ...done]) expect(line).not.toContain('\u001b');
+  });
+
+  it('is not printed in the usage error\'s dry-run line', async () => {
+    const { io, err } = capturedCliIo();
+    expect(await backupsForgetCommand({ ...target, lost: 'b-1`x`' }, { io })).toBe(2);
+    expect(err.join('\n')).toContain("see each snapshot's state with --dry-run, then confirm with --yes");
+    expect(err.join('\n')).not.toContain('`lifeboat backups forget --lost');
+  });
+
+  it('prints an id beginning with - as --lost takes it', async () => {
+    const { io, err } = capturedCliIo();
+    expect(await backupsForgetCommand({ ...target, lost: '-x' }, { io })).toBe(2);
+    expect(err.join('\n')).toContain('`lifeboat backups forget --lost -x --dry-run');
+  });
+});
