@@ -155,8 +155,9 @@ export type ScrubStatus =
       copiedInLostNotListed?: { count: number; since: string; until?: string };
       /**
        * Objects the record only counts, in groups some of which have no good copy in either vault (scrub-record.ts,
-       * `notListedGroups`, judged by groupLost): a group keeps neither their keys nor their backups, so they may hit any
-       * backup and every plan is ✗ until a run reads them again. A group carried by runs that left the other vault unread
+       * `notListedGroups`, judged by groupLost) and whose backups the record does not name (no `backupsKnown`: carried
+       * from an earlier run, or the mapping cut): a group keeps neither their keys nor their backups, so they may hit any
+       * backup and every plan is ✗ until a run reads them again with its mapping worked out (review r65J F1). A group carried by runs that left the other vault unread
        * (the DR vault unopened) came with no backups and a CLEAN or REPAIRABLE run, and the plan read "within
        * objectives" while its scrub cell said "still DAMAGED" (review r65A F1, F5). `since`: the earliest found.
        */
@@ -338,13 +339,19 @@ function earlierUnlisted(groups: readonly Pick<NotListedGroup, 'count' | 'since'
   return { count: earlier.reduce((n, g) => n + g.count, 0), since, lost: earlier.some((g) => g.lost ?? lastLost) };
 }
 
-/** The groups of unlisted objects the record counts with some lost (ScrubStatus, `lostNotListed`); nothing when none. */
+/**
+ * The groups of unlisted objects the record counts with some lost and their backups unknown (ScrubStatus,
+ * `lostNotListed`); nothing when none. A group the record's run counted with its mapping worked out (`backupsKnown`)
+ * has its backups among `affectedBackups`, judged per plan as listed losses are: an orphan pack's (no backup) judges no
+ * plan; as every plan's, a plan with none of its objects was ✗, and so was every plan after `backups forget --lost`
+ * till prune deleted the orphans (review r65J F1).
+ */
 function lostNotListed(latest: ScrubRunRecord): { lostNotListed?: { count: number; since: string } } {
   const o = latest.outstanding;
   if (!o) return {};
   // A record from before groups has one count, judged as its group would be (by the last listed object).
-  const groups: readonly Pick<NotListedGroup, 'count' | 'since' | 'lost'>[] = o.notListedGroups?.length ? o.notListedGroups : o.notListed > 0 ? [{ count: o.notListed, since: o.notListedSince ?? latest.startedAt }] : [];
-  const lost = groups.filter((g) => groupLost(g, o));
+  const groups: readonly Pick<NotListedGroup, 'count' | 'since' | 'lost' | 'backupsKnown'>[] = o.notListedGroups?.length ? o.notListedGroups : o.notListed > 0 ? [{ count: o.notListed, since: o.notListedSince ?? latest.startedAt }] : [];
+  const lost = groups.filter((g) => groupLost(g, o) && g.backupsKnown !== true);
   const since = lost.map((g) => g.since).sort()[0];
   if (since === undefined) return {};
   return { lostNotListed: { count: lost.reduce((n, g) => n + g.count, 0), since } };

@@ -145,6 +145,16 @@ const notListedGroupSchema = z.object({
    * it (z.object drops keys it does not know), bringing back only the unverified wording, as for `copiedInIds`.
    */
   refused: z.literal(true).optional(),
+  /**
+   * The run that wrote the record counted every object of it itself with its object→backup mapping worked out (both
+   * vaults open, the mapping not cut by the deadline): their backups are among the record's `affectedBackups`, so
+   * `lifeboat status` judges a lost group as it judges listed losses, per plan. Without it (carried from an earlier run
+   * and not read again, a cut mapping, or a record from before it) the group keeps no backups and a lost one makes every
+   * plan ✗ (plan-status.ts, `lostNotListed`): a plan with none of its objects was ✗, and the orphan packs a `backups
+   * forget --lost` leaves till prune kept every plan ✗ (review r65J F1). Dropped when the group is carried, and kept by a
+   * merge only when both groups have it. Optional, so no CATALOG_FORMAT raise: a CLI from before drops it, the safe side.
+   */
+  backupsKnown: z.literal(true).optional(),
 });
 export type NotListedGroup = z.infer<typeof notListedGroupSchema>;
 

@@ -83,7 +83,8 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
   // A lost group holding an object this run found in its range without reading its other copy (`inLostGroup`) is kept as
   // it was, read again or not: it may count that object, and recounted, a real loss there read "within objectives"
   // (review r64AB F2). Only a run that reads those copies counts its objects afresh.
-  const kept = [...keptUnheld, ...groupsBefore.filter((g) => !keptUnheld.includes(g) && holdsUnreadLoss(g, report.findings))];
+  // Carried, a group's backups are not among this run's affectedBackups: it loses `backupsKnown` (review r65J F1).
+  const kept = [...keptUnheld, ...groupsBefore.filter((g) => !keptUnheld.includes(g) && holdsUnreadLoss(g, report.findings))].map(withoutBackupsKnown);
   // Whether an earlier group that counts only objects whose other copy was refused (`refused`) counted this one: only a
   // group of this one key tells, and none that counts others may hold it. A group of a range counts some keys within it,
   // not every one: given to each, a new object between two refused ones, never read, came back refused (review r64T F3).
@@ -123,6 +124,12 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
       return was?.copiedIn === true && !checkedAgain ? stillCopiedIn(entry, was, lastChecked) : entry;
     });
   const foundNow = new Set(found.map(id));
+  // The record's affectedBackups hold the backups of what this run found with both vaults open and its mapping worked
+  // out; status judges a group of only such objects per plan, as listed losses (`backupsKnown`, review r65J F1). Not a
+  // snapshot object the mapping named no backup of (it reads in neither vault): the catalog knows it, a group does not.
+  const backupsKnown = (o: OutstandingScrubObject): boolean =>
+    foundNow.has(id(o)) && (run.unopened ?? []).length === 0 && report.backupsNotWorkedOut !== true && o.backupsNotWorkedOut !== true && !(o.backups.length === 0 && idFromKey(SNAPSHOTS_PREFIX, o.key) !== null);
+  const byKnown = (objs: readonly OutstandingScrubObject[]): OutstandingScrubObject[][] => [objs.filter(backupsKnown), objs.filter((o) => !backupsKnown(o))];
   // A missing object is in neither listing, so a slice covering its key says nothing of it: only the comparison does. A
   // corrupt one is read when its key is in the slice and still listed; gone since, only the comparison tells whether it is
   // now missing (and found again) or no longer needed, so without the other vault it is kept.
@@ -151,10 +158,10 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
   // slice), the corrupt ones carried (keys anywhere), the missing ones (read again by any comparison).
   const corrupt = overflow.filter((o) => o.problem === 'corrupt');
   // Those whose other copy's read was refused in groups of their own, which keep that (`refused`: review r64P F1).
-  const corruptGroups = [corrupt.filter((o) => foundNow.has(id(o))), corrupt.filter((o) => !foundNow.has(id(o)))].flatMap((objs) => byRefusal(objs).flatMap((part) => groupOf('corrupt', part, cycle)));
+  const corruptGroups = byKnown(corrupt).flatMap((objs) => byRefusal(objs).flatMap((part) => groupOf('corrupt', part, cycle, backupsKnown)));
   // Split in full whatever the earlier groups take: a short budget is made by merging groups (boundedGroups), not by
   // one group over the whole overflow per vault, which every cut run kept (review rE F2).
-  const missing = byRefusal(overflow.filter((o) => o.problem === 'missing')).flatMap((part) => missingGroups(part, MISSING_GROUPS_PER_RUN, cycle));
+  const missing = byKnown(overflow.filter((o) => o.problem === 'missing')).flatMap((objs) => byRefusal(objs).flatMap((part) => missingGroups(part, MISSING_GROUPS_PER_RUN, cycle, backupsKnown)));
   const groups = boundedGroups([...kept, ...corruptGroups, ...missing], startedAt);
   const notListed = groups.reduce((n, g) => n + g.count, 0);
   if (notListed === 0) return { objects, ...copiedIn, notListed };
@@ -358,15 +365,22 @@ function byRefusal(objs: readonly OutstandingScrubObject[]): OutstandingScrubObj
   return [objs.filter((o) => !isRefused(o)), objs.filter(isRefused)];
 }
 
-/** `objs`, of one problem, as one group: their lowest and highest key, their vaults; none when there are none. */
-function groupOf(problem: 'corrupt' | 'missing', objs: readonly OutstandingScrubObject[], cycle: number): CountedGroup[] {
+/** `objs`, of one problem, as one group: their lowest and highest key, their vaults, whether `known` holds for each (`backupsKnown`); none when there are none. */
+function groupOf(problem: 'corrupt' | 'missing', objs: readonly OutstandingScrubObject[], cycle: number, known: (o: OutstandingScrubObject) => boolean): CountedGroup[] {
   const keys = objs.map((o) => o.key).sort(compareByCodeUnit);
   const sinces = [...new Set(objs.map((o) => o.since))].sort(compareByCodeUnit);
   const [first, last, since] = [keys[0], keys.at(-1), sinces[0]];
   if (first === undefined || last === undefined || since === undefined) return [];
   const mixed = sinces.length > 1 ? { mixedSince: true as const } : {};
   const refused = objs.every(isRefused) ? { refused: true as const } : {};
-  return [{ problem, first, last, vaults: [...new Set(objs.map((o) => o.vault))].sort(compareByCodeUnit), count: objs.length, since, cycle, lost: objs.some(hasNoCopy), ...mixed, ...refused }];
+  const backupsKnown = objs.every(known) ? { backupsKnown: true as const } : {};
+  return [{ problem, first, last, vaults: [...new Set(objs.map((o) => o.vault))].sort(compareByCodeUnit), count: objs.length, since, cycle, lost: objs.some(hasNoCopy), ...mixed, ...refused, ...backupsKnown }];
+}
+
+/** A group carried by a run that did not count its objects: its backups are not among the run's affectedBackups. */
+function withoutBackupsKnown(group: CountedGroup): CountedGroup {
+  const { backupsKnown: _carried, ...rest } = group;
+  return rest;
 }
 
 /**
@@ -377,14 +391,14 @@ function groupOf(problem: 'corrupt' | 'missing', objs: readonly OutstandingScrub
  * spanned nearly all of data/ and was kept by every cut run, long after the vault held its objects again. Narrow
  * ranges are each clear of those few keys most days.
  */
-function missingGroups(objs: readonly OutstandingScrubObject[], parts: number, cycle: number): CountedGroup[] {
+function missingGroups(objs: readonly OutstandingScrubObject[], parts: number, cycle: number, known: (o: OutstandingScrubObject) => boolean): CountedGroup[] {
   const vaults = [...new Set(objs.map((o) => o.vault))].sort(compareByCodeUnit);
   return vaults.flatMap((vault) => {
     const ofVault = objs.filter((o) => o.vault === vault).sort((a, b) => compareByCodeUnit(a.key, b.key));
     const share = 1 + Math.floor((Math.max(0, parts - vaults.length) * ofVault.length) / objs.length);
     const size = Math.ceil(ofVault.length / share);
     const chunks: CountedGroup[] = [];
-    for (let at = 0; at < ofVault.length; at += size) chunks.push(...groupOf('missing', ofVault.slice(at, at + size), cycle));
+    for (let at = 0; at < ofVault.length; at += size) chunks.push(...groupOf('missing', ofVault.slice(at, at + size), cycle, known));
     return chunks;
   });
 }
@@ -520,7 +534,8 @@ function boundedGroups(groups: readonly CountedGroup[], startedAt: string): Coun
  * What merging two groups of one problem loses, compared element by element (boundedGroups). First, a group this run
  * found (its `since` the run's start) and an earlier one: merged, it took the earlier `since`, and `lifeboat status`
  * counted this run's objects as earlier damage (review rI F3). Of 31 groups of two problems and two sides, two share both.
- * After `lost`, `refused`: merged with a group that is not, a refused group's objects come back plain unverified.
+ * After `lost`, `backupsKnown` (merged with one without, a lost group judges every plan ✗), then `refused`: merged
+ * with a group that is not, a refused group's objects come back plain unverified.
  */
 function mergeCost(a: CountedGroup, b: CountedGroup, startedAt: string): number[] {
   const earlier = (g: CountedGroup): boolean => g.since < startedAt;
@@ -529,7 +544,7 @@ function mergeCost(a: CountedGroup, b: CountedGroup, startedAt: string): number[
   const m = mergedGroup(a, b);
   const width = m.first !== undefined && m.last !== undefined ? keySpan(m.first, m.last) : 0;
   const newer = Math.max(Date.parse(a.since), Date.parse(b.since));
-  return [earlier(a) === earlier(b) ? 0 : 1, sameVaults ? 0 : 1, a.lost === b.lost ? 0 : 1, (a.refused === true) === (b.refused === true) ? 0 : 1, ranged(a) === ranged(b) ? 0 : 1, width, newer];
+  return [earlier(a) === earlier(b) ? 0 : 1, sameVaults ? 0 : 1, a.lost === b.lost ? 0 : 1, (a.backupsKnown === true) === (b.backupsKnown === true) ? 0 : 1, (a.refused === true) === (b.refused === true) ? 0 : 1, ranged(a) === ranged(b) ? 0 : 1, width, newer];
 }
 
 /**
@@ -551,6 +566,8 @@ function mergedGroup(a: CountedGroup, b: CountedGroup): CountedGroup {
     mixedSince: true,
     // Refused only if every object of both was: one not refused would take the flag when found again (refusedInGroup).
     ...(a.refused === true && b.refused === true ? { refused: true as const } : {}),
+    // Known only if both are: a lost group of unknown backups judges every plan (review r65J F1).
+    ...(a.backupsKnown === true && b.backupsKnown === true ? { backupsKnown: true as const } : {}),
   };
 }
 
