@@ -4,7 +4,7 @@ import { type SourceConfig } from '../../../../config/lifeboat-config';
 import { compareWithLiveSources, type LiveSampleDeps } from '../../../../lambdas/drill/live-sample';
 import { type RestoreReport } from '../../../../lambdas/restore/verify-restore';
 import { archivedSkipReason } from '../../../../lambdas/sources/s3-archived-object';
-import { bucketOwnerRule, expectBucketOwner } from '../../../../lambdas/runtime/expected-bucket-owner';
+import { BucketOwnerMismatchError, bucketOwnerRule, expectBucketOwner } from '../../../../lambdas/runtime/expected-bucket-owner';
 import { s3EntryPath } from '../../../../lambdas/sources/s3-entry-path';
 import { type ManifestEntry, type Vault } from '../../../../vault';
 import { backupRecordsOf } from '../../../support/backup-left-out-records';
@@ -118,12 +118,14 @@ describe('a live 403 that is no missing grant fails the compare step', () => {
     await expect(compare(live.client)).rejects.toMatchObject({ name: code, message });
   });
 
-  it('on the HEAD (no body, so no code): the GET of its first byte says which, under the ExpectedBucketOwner check too', async () => {
+  it('on the HEAD (no body, so no code): the GET of its first byte says which, under the ExpectedBucketOwner check too (S3\'s own error there since f65D, not the owner wrapper)', async () => {
     const live = s3('eu-west-1', ({ method }) => (method === 'HEAD' ? BODILESS_403 : refusal('RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.')));
     await expect(compare(live.client)).rejects.toMatchObject({ name: 'RequestTimeTooSkewed' });
     expect(live.sent).toEqual(['HEAD /shop-assets/img/logo.png', 'GET /shop-assets/img/logo.png bytes=0-0']);
     expectBucketOwner(live.client, bucketOwnerRule('111111111111', new Map()));
-    await expect(compare(live.client)).rejects.toMatchObject({ name: 'BucketOwnerMismatchError', cause: expect.objectContaining({ name: 'RequestTimeTooSkewed' }) });
+    const underOwnerCheck = compare(live.client);
+    await expect(underOwnerCheck).rejects.toMatchObject({ name: 'RequestTimeTooSkewed' });
+    await expect(underOwnerCheck).rejects.not.toBeInstanceOf(BucketOwnerMismatchError);
   });
 });
 
