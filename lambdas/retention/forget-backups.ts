@@ -3,10 +3,8 @@ import { ObjectLockedError, snapshotKey, VaultObjectNotFoundError, type VaultSto
 import { type BackupCatalog, type InvalidBackupItem, logInvalidBackupItem } from '../catalog/backup-catalog';
 import { type CatalogItemKey } from '../catalog/catalog-item-delete-command';
 import { type BackupRecord } from '../catalog/backup-record';
-import { backupIdOfTags, readBackupSnapshotTags } from '../catalog/backup-snapshot-tags';
 import { newestFirst } from '../catalog/newest-first';
-import { parsedInstant } from '../catalog/parsed-instant';
-import { shownItemKeyPart } from '../catalog/shown-item-key';
+import { ownershipDispute } from './ownership-dispute';
 import { InvalidInputError } from '../runtime/errors';
 import { type VaultSide } from '../runtime/runtime-config';
 import { decideRetention, pinnedReason, type RetentionDecision } from './decide-retention';
@@ -440,27 +438,6 @@ async function disputeOf(record: BackupRecord, snapshotId: string, vault: Forget
 }
 
 /**
- * Why a snapshot with these tags is not the record's to forget, or undefined when it is. The record's id, plan and start
- * are any strings (backupRecordSchema), and so are the tags' words: shown escaped in the reason the report's `left in
- * place` lines print, once (f62T), cut at 40, a start as the instant it parses to: to 200, one spelled another record's
- * delete beside the report's real `delete:` lines (review r63U F2).
- */
-function ownershipDispute(record: BackupRecord, tags: readonly string[]): string | undefined {
-  const owner = backupIdOfTags(tags);
-  if (owner === undefined) return undefined;
-  const shown = shownItemKeyPart;
-  if (owner !== record.backupId) return `the snapshot belongs to backup ${shown(owner)}, not ${shown(record.backupId)}`;
-  const read = readBackupSnapshotTags(tags);
-  const told = read !== undefined && 'tags' in read ? read.tags : undefined;
-  // The plan too: a record moved to a plan with a shorter policy would be forgotten by that policy.
-  if (told !== undefined && told.plan !== record.plan) return `the snapshot says its backup is of plan ${shown(told.plan)}, the record ${shown(record.plan)}`;
-  if (told?.startedAt !== undefined && Date.parse(told.startedAt) !== Date.parse(record.startedAt)) {
-    return `the snapshot says its backup started ${startOf(told.startedAt)}, the record ${startOf(record.startedAt)}`;
-  }
-  return undefined;
-}
-
-/**
  * Snapshot id → the backups whose records name it: the live records, and the records that cannot be read as far as
  * their items still name snapshots (not the forgotten ones: their snapshots were deleted on purpose). An unreadable
  * record is named by its backup id, or by its item key when even that cannot be read.
@@ -475,9 +452,4 @@ function snapshotNamers(records: readonly BackupRecord[], unreadable: readonly I
   // damaged item's newline or ESC would forge them, review r61U F1).
   for (const u of unreadable) if (!u.forgotten) for (const id of u.snapshotIds) add(id, `${u.backupId ?? u.key.pk} (unreadable)`);
   return namers;
-}
-
-/** A start as a `left in place` reason says it: the instant its text parses to, or that it is none, never the text. */
-function startOf(startedAt: string): string {
-  return parsedInstant(startedAt) ?? 'at a startedAt that is not a time';
 }
