@@ -97,9 +97,13 @@ export type StartAfterUnanswered = { unsent?: UnsentForCredentials; answer?: unk
 /**
  * How a call was answered, as the end of a sentence: `was answered with a page the CLI could not read (HTTP 403,
  * text/html)` for one the SDK could not read (its parse error says nothing the operator can act on), `failed (<name>:
- * <message>)` for one that had no answer (a timeout, a broken connection), and `answered <name>: <message>` else.
+ * <message>)` for one that had no answer (a timeout, a broken connection), `could not be sent: …` for one whose
+ * credentials could not be had, and `answered <name>: <message>` else.
  */
 function answerText(err: unknown): string {
+  // Credentials that could not be had first: an STS page carries the page mark too, but nothing reached Step Functions (review r65L F1).
+  const unsent = unsentForCredentials(err);
+  if (unsent !== undefined) return `could not be sent: ${unsent.words}`;
   // A page without AWS's request ID said as a page too, not as the SDK's `Unknown: UnknownError` (review r65F F3).
   const page = unreadPageOf(err) ?? notAwsAnswerPageOf(err);
   if (page !== undefined) return `was answered with ${unreadPageWords(page)}`;
@@ -128,10 +132,17 @@ function startAttemptsText(stateMachineArn: string, attempts: number, cause: unk
         : '';
   const lookup = after.lookup !== undefined ? lookupText(after.lookup, after.unsent) : '';
   const tries = `${attempts} attempt${attempts === 1 ? '' : 's'}`;
-  const page = unreadPageOf(cause) ?? notAwsAnswerPageOf(cause);
+  // An attempt whose retry could not be sent for its credentials is no page of Step Functions' (review r65L F1).
+  const unsent = unsentForCredentials(cause);
+  const page = unsent === undefined ? (unreadPageOf(cause) ?? notAwsAnswerPageOf(cause)) : undefined;
   const unread =
     page !== undefined ? `was answered with ${unreadPageWords(page)}` : cause instanceof StartAnswerWithoutArnError ? cause.message : undefined;
-  const attemptsText = unread !== undefined ? `had no readable answer after ${tries}; the last ${unread}` : `had no answer after ${tries} (the last: ${causeText(cause)})`;
+  const attemptsText =
+    unsent !== undefined
+      ? `had no answer after ${tries} (the last reached the network, then its retry could not be sent: ${unsent.words})`
+      : unread !== undefined
+        ? `had no readable answer after ${tries}; the last ${unread}`
+        : `had no answer after ${tries} (the last: ${causeText(cause)})`;
   return `StartExecution of state machine ${stateMachineArn} ${attemptsText}${next}${lookup}`;
 }
 

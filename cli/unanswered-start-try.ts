@@ -7,14 +7,16 @@ import type { TransportTry } from './request-reached-transport';
  * command again", exit 1, while the execution ran (review r64S F1). The runner takes it as a start without answer.
  */
 export class UnansweredStartTryError extends Error {
-  constructor(tryNumber: number, outcome: TransportTry) {
+  /** `retryUnsent`: the words of the credentials the client's retry could not have, so that retry was not sent (review r65L F1). */
+  constructor(tryNumber: number, outcome: TransportTry, retryUnsent?: string) {
     const how =
       'status' in outcome
         ? `was answered with HTTP ${outcome.status}`
         : outcome.failure instanceof Error
           ? `failed (${outcome.failure.name}: ${outcome.failure.message})`
           : 'had no answer';
-    super(`the client's try ${tryNumber} of it reached the network and ${how}, and the client sent it again`);
+    const then = retryUnsent !== undefined ? `, and the client's retry of it could not be sent: ${retryUnsent}` : ', and the client sent it again';
+    super(`the client's try ${tryNumber} of it reached the network and ${how}${then}`);
     this.name = 'UnansweredStartTry';
   }
 }
@@ -24,4 +26,15 @@ export function unansweredEarlierTry(tries: readonly TransportTry[]): Unanswered
   const earlier = tries.length - 2;
   const outcome = tries[earlier];
   return outcome === undefined ? undefined : new UnansweredStartTryError(earlier + 1, outcome);
+}
+
+/**
+ * The SDK's last try that reached the transport, when its retry could not be sent for its credentials (`unsentWords`):
+ * that try is the attempt's answer, not the credentials' failure, which no Step Functions answered (review r65L F1: a
+ * 503 of Step Functions was said as the STS page of the retry, "was answered with a page"). Undefined when none reached it.
+ */
+export function triedThenUnsent(tries: readonly TransportTry[], unsentWords: string): UnansweredStartTryError | undefined {
+  const last = tries.length - 1;
+  const outcome = tries[last];
+  return outcome === undefined ? undefined : new UnansweredStartTryError(last + 1, outcome, unsentWords);
 }

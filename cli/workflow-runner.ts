@@ -24,7 +24,7 @@ import {
 } from './aws-execution-errors';
 import { unsentForCredentials } from './unsent-for-credentials';
 import { startReachingTransport } from './request-reached-transport';
-import { unansweredEarlierTry } from './unanswered-start-try';
+import { triedThenUnsent, unansweredEarlierTry } from './unanswered-start-try';
 import { resourceNames } from '../lib/stacks/resource-names';
 import { partitionOf } from '../config/aws-partition';
 import { stopOnSignals } from './stop-on-signals';
@@ -501,7 +501,9 @@ async function startOnce(a: StartCall & { side: WorkflowRegion }): Promise<{ exe
       // A credentials failure of the SDK's own retry, after an attempt of this send that reached the transport, may
       // follow a start Step Functions took: an attempt without answer, never "not sent" (review r63W F1).
       if (unsent !== undefined && start.reached()) {
-        unanswered = err;
+        // The try that reached Step Functions is what the attempt was answered with: the credentials' failure (an STS
+        // page) was said as Step Functions' page, and its 503 was lost (review r65L F1).
+        unanswered = triedThenUnsent(start.tries(), unsent.words) ?? err;
         unansweredAttempts++;
         if (attempt < START_ATTEMPTS) await a.wait(POLL_BACKOFF_FIRST_MS * 2 ** (attempt - 1), a.signal);
         continue;

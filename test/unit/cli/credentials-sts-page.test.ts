@@ -86,4 +86,33 @@ describe('a proxy\'s page on the way to STS for the credentials\' role (review r
     expect(err[0]).toContain('Through a network that reaches STS in us-east-1 and Step Functions');
     expect(err[0]).not.toContain("not Step Functions'");
   });
+
+  // Review r65L F1: an STS error carries the page mark, and was asked before the credentials' failure.
+  const EXPIRED_ASSUMED: Answer = { ...ASSUMED, body: ASSUMED.body.replace('2999-01-01T00:00:00Z', '2000-01-01T00:00:00Z') };
+  const UNAVAILABLE: Answer = { status: 503, headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': 'r-2' }, body: JSON.stringify({ __type: 'ServiceUnavailable', message: 'x' }) };
+
+  it('a 503 of Step Functions whose SDK retry could not be sent: the 503 is said, the STS page as not sent, never as Step Functions\' page (review r65L F1)', async () => {
+    // The start's first try gets credentials (expired, so asked for again on the retry) and a 503; the retry meets the page.
+    const { code, err, sent } = await restoreWithStsAnswering((sentToSfn) => (sentToSfn.length === 0 ? EXPIRED_ASSUMED : PROXY_PAGE), { StartExecution: [UNAVAILABLE] });
+    expect(sent).toEqual(['StartExecution']);
+    expect(code).toBe(5);
+    expect(err[0]).toContain(
+      "had no answer after 1 attempt (the last: UnansweredStartTry: the client's try 1 of it reached the network and was answered with HTTP 503, " +
+        "and the client's retry of it could not be sent: the request for the credentials' role to STS in us-east-1 was answered with a page",
+    );
+    expect(err[0]).not.toContain('the last was answered with a page');
+    expect(err[0]).toContain('so the workflow may or may not have started');
+  });
+
+  it('a last start under the run\'s name refused on the way to STS: said as not sent, not as answered with a page (review r65L F1)', async () => {
+    const notFound: Answer = { status: 400, headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': 'r-3' }, body: JSON.stringify({ __type: 'ExecutionDoesNotExist', message: 'Execution Does Not Exist' }) };
+    // Every try of the start gets a 503 (2 SDK tries × 3 attempts); the lookup finds none; the last start meets the STS page.
+    const { code, err } = await restoreWithStsAnswering((sentToSfn) => (sentToSfn.includes('DescribeExecution') ? PROXY_PAGE : EXPIRED_ASSUMED), {
+      StartExecution: Array.from({ length: 6 }, () => UNAVAILABLE),
+      DescribeExecution: [notFound],
+    });
+    expect(code).toBe(5);
+    expect(err[0]).toContain("and a last start under that name could not be sent: the request for the credentials' role to STS in us-east-1 was answered with a page");
+    expect(err[0]).not.toContain('a last start under that name was answered with a page');
+  });
 });
