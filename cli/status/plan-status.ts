@@ -7,6 +7,7 @@ import { newestFirst } from '../../lambdas/catalog/newest-first';
 import { recordInstant } from '../../lambdas/catalog/record-instant';
 import { listedOutstanding, type NotListedGroup, type OutstandingScrubObject, type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
 import { otherCopyKind, type OtherCopyKind } from '../../lambdas/catalog/other-copy-kind';
+import { inCarriedLostGroup } from '../../lambdas/catalog/scrub-carried-group-entries';
 import { groupLost } from '../../lambdas/catalog/scrub-group-lost';
 import { failingDrills, lastDrillsByVault, type LastDrills, type LastDrillStatus, newestDrillStatus } from './drill-status';
 import { type DrillScheduleStatus } from './drill-schedule-status';
@@ -324,9 +325,7 @@ function outstandingDamage(latest: ScrubRunRecord, earlier: NonNullable<ScrubRun
   const lost = earlier.some(isLost) || (unlisted?.lost ?? false);
   // An entry listed within the range of an earlier lost group carried for it (its other copy unread) may be one the group
   // counts: counted in both, 2 bad objects read "4 still DAMAGED", every run (review r65A F4).
-  const carried = (groups ?? []).filter((g) => g.since < latest.startedAt && o !== undefined && groupLost(g, o));
-  const inCarried = (e: OutstandingScrubObject): boolean =>
-    !isLost(e) && carried.some((g) => g.first !== undefined && g.last !== undefined && g.problem === e.problem && g.vaults.includes(e.vault) && e.key >= g.first && e.key <= g.last);
+  const inCarried = inCarriedLostGroup(latest);
   const listedApart = new Set(earlier.filter((e) => !inCarried(e)).map((e) => e.key)).size;
   return { outstanding: { objects: listedApart + (unlisted?.count ?? 0), outcome: lost ? 'DAMAGED' : 'REPAIRABLE', since } };
 }

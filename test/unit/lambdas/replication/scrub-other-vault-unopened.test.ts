@@ -11,6 +11,7 @@ import { corrupt, listKeys, scrubVaultPair, type VaultPair } from '../../../supp
 import { removeDir, tempDir } from '../../../support/vault-test-helpers';
 import { capturedCliIo } from '../../../support/captured-cli-io';
 import { earlierLosses } from '../../../../lambdas/replication/earlier-losses';
+import { scrubOutstandingObjects } from '../../../../lambdas/catalog/scrub-outstanding-count';
 import { type OutstandingScrub, type ScrubRunRecord } from '../../../../lambdas/catalog/scrub-record';
 
 /**
@@ -185,6 +186,8 @@ describe('an object an earlier run found lost, found again while the other vault
       expect(statusOf(record).withinObjectives).toBe(false);
       // Review r65A F4: the two listed within the carried group's range are not counted beside it ("4 still DAMAGED").
       expect(statusOf(record).scrub).toMatchObject({ outstanding: { objects: 2, outcome: 'DAMAGED' } });
+      // Review r65J F2: nor on the scrub-damage alarm's gauge, which counted 4.
+      expect(scrubOutstandingObjects(record)).toBe(2);
       // The verdict says why the run is DAMAGED, not "0 object(s) are damaged".
       const { out, err, io } = capturedCliIo();
       printScrubReport(report, record, io, { recorded: true, unopened: ['dr'] });
