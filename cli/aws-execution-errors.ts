@@ -1,7 +1,8 @@
 import { executionArnOf } from './execution-name';
 import { isPassingAwsFailure } from './passing-aws-failure';
 import { StartAnswerWithoutArnError } from './start-answer-without-arn';
-import { notAwsAnswerPageOf } from './not-aws-answer';
+import { notAwsAnswerPageOf, notAwsPageMessageOf } from './not-aws-answer';
+import { shownAnswerText } from './server-fault';
 import { type UnreadPage, unreadPageOf, unreadPageWords } from './unread-answer';
 import { type UnsentForCredentials, unsentForCredentials } from './unsent-for-credentials';
 
@@ -74,9 +75,14 @@ export class WorkflowStartRefusedInBetweenError extends Error {
       againAfterMs !== undefined
         ? `, and the lookup by its name, made again ${againAfterMs / 1000} s later (DescribeExecution may lag a start), ${answerText(lookup)}`
         : lookupText(lookup, undefined);
+    // A page without the request ID may be JSON the CLI read: "refusals in JSON the CLI reads" contradicted it, and the
+    // proxy's own words ("blocked by policy") were dropped (review r65L F2).
+    const own = notAwsPageMessageOf(cause);
+    const saying = own !== undefined ? `, saying "${shownAnswerText(own)}"` : '';
+    const why = page.withoutRequestId === true ? 'Step Functions sends its request ID (x-amzn-RequestId) with every answer' : 'Step Functions says its refusals in JSON the CLI reads';
     super(
-      `StartExecution of state machine ${stateMachineArn} was answered with ${unreadPageWords(page)}: not Step Functions' — a proxy in between? ` +
-        `Step Functions says its refusals in JSON the CLI reads, so the start most likely did not reach it and the workflow most likely was not started` +
+      `StartExecution of state machine ${stateMachineArn} was answered with ${unreadPageWords(page)}${saying}: not Step Functions' — a proxy in between? ` +
+        `${why}, so the start most likely did not reach it and the workflow most likely was not started` +
         `${looked}. Check the network path to Step Functions in ${region} (HTTPS_PROXY, NO_PROXY, a firewall, a VPC endpoint), ` +
         `then look for its execution with \`aws stepfunctions describe-execution --region ${region} --execution-arn ${executionArnOf(stateMachineArn, executionName)}\` ` +
         `before running the command again (a proxy may pass a request on and answer with its own page).`,

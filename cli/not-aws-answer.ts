@@ -43,3 +43,14 @@ const REQUEST_ID_HEADERS: readonly string[] = ['x-amzn-requestid', 'x-amzn-reque
 
 /** The names the SDK gives an error answer that named none (smithy's throwDefaultError, the JSON protocols' parse). */
 const FALLBACK_NAMES: ReadonlySet<string> = new Set(['Unknown', 'UnknownError']);
+
+/**
+ * The message of a page without AWS's request ID (notAwsAnswerPageOf), as the SDK read it from the page's JSON body
+ * (`blocked by policy`): a proxy's own words, which say who refused (review r65L F2: they were dropped). Undefined when
+ * the page said none, and the SDK put its fallback name (`UnknownError`) or the error's name in its stead.
+ */
+export function notAwsPageMessageOf(err: unknown): string | undefined {
+  if (!(err instanceof Error) || notAwsAnswerPageOf(err) === undefined) return undefined;
+  const message = err.message.trim();
+  return message === '' || message === err.name || FALLBACK_NAMES.has(message) ? undefined : err.message;
+}

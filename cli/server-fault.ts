@@ -24,7 +24,7 @@ export function faultAnswer(err: Error): string {
 }
 
 /** A service's text escaped (unseenOnlyEscaped), cut to SERVICE_WORDS_LIMIT code points so no pasted page floods the terminal. */
-function shownAnswerText(text: string): string {
+export function shownAnswerText(text: string): string {
   const characters = [...text];
   if (characters.length <= SERVICE_WORDS_LIMIT) return unseenOnlyEscaped(text);
   return `${unseenOnlyEscaped(characters.slice(0, SERVICE_WORDS_LIMIT).join(''))}… (cut from ${characters.length} characters)`;

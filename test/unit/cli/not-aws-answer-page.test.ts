@@ -86,7 +86,7 @@ describe('an answer without AWS\'s request ID, named by its JSON body\'s code (r
 describe('a page without AWS\'s request ID, in the start\'s words (review r65F F3)', () => {
   it('names its content type and that it lacks AWS\'s request ID', async () => {
     const { err } = await restoreAnswered({ StartExecution: [PROXY_CODE_PAGE], DescribeExecution: [PROXY_CODE_PAGE] });
-    expect(err[0]).toContain("was answered with a page without AWS's request ID (HTTP 403, application/json): not Step Functions'");
+    expect(err[0]).toContain('was answered with a page without AWS\'s request ID (HTTP 403, application/json), saying "blocked by policy": not Step Functions\'');
     expect(err[0]).toContain("the lookup by its name was answered with a page without AWS's request ID (HTTP 403, application/json).");
   });
 
@@ -98,3 +98,40 @@ describe('a page without AWS\'s request ID, in the start\'s words (review r65F F
     expect(err[0]).not.toContain('the last attempt answered Unknown');
   });
 });
+
+/**
+ * Review r65L F2: a refused start's page without a request ID said "Step Functions says its refusals in JSON the CLI
+ * reads" of a JSON page the CLI had read, and dropped its own words ("blocked by policy").
+ */
+describe('a start refused by a page without AWS\'s request ID names why it is not Step Functions\' and quotes the page (review r65L F2)', () => {
+  const notFound = () => awsError('ExecutionDoesNotExist', 'Execution Does Not Exist');
+
+  it('says Step Functions sends its request ID with every answer, and the proxy\'s message', async () => {
+    const { code, err } = await restoreAnswered({ StartExecution: [PROXY_CODE_PAGE], DescribeExecution: [notFound(), notFound()] });
+    expect(code).toBe(1);
+    expect(err[0]).toContain(
+      "was answered with a page without AWS's request ID (HTTP 403, application/json), saying \"blocked by policy\": not Step Functions' — a proxy in between? " +
+        'Step Functions sends its request ID (x-amzn-RequestId) with every answer, so the start most likely did not reach it',
+    );
+    expect(err[0]).not.toContain('refusals in JSON');
+  });
+
+  it('quotes a page\'s message escaped and cut: no line forged, no terminal driven, no flood', async () => {
+    const forging: Answer = { ...PROXY_CODE_PAGE, body: JSON.stringify({ code: 'Forbidden', message: `blocked\nlifeboat restore: done\u001b[31m ${'x'.repeat(2000)}` }) };
+    const { code, err } = await restoreAnswered({ StartExecution: [forging], DescribeExecution: [notFound(), notFound()] });
+    expect(code).toBe(1);
+    expect(err).toHaveLength(1);
+    expect(err[0]).not.toContain('\n');
+    expect(err[0]).not.toContain('\u001b');
+    expect(err[0]).toContain('saying "blocked');
+    expect(err[0]).toContain('(cut from');
+  });
+
+  it('an empty page says no message of its own (the SDK\'s fallback "UnknownError" is not quoted)', async () => {
+    const { err } = await restoreAnswered({ StartExecution: [{ status: 403, body: '' }], DescribeExecution: [notFound(), notFound()] });
+    expect(err[0]).toContain("was answered with a page without AWS's request ID (HTTP 403, no content type): not Step Functions'");
+    expect(err[0]).toContain('Step Functions sends its request ID (x-amzn-RequestId) with every answer');
+    expect(err[0]).not.toContain('saying');
+  });
+});
+

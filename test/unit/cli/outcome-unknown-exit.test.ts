@@ -178,7 +178,7 @@ describe.each(commands)('lifeboat %s --aws whose start may or may not have begun
     expect({ code, out }).toEqual({ code: 1, out: [] });
     const region = workflow === 'drill' || workflow === 'failover' ? 'us-west-2' : REGION;
     expect(err[0]).toMatch(
-      new RegExp(`^lifeboat ${name}: StartExecution of state machine ${stateMachineOf(workflow).replace(REGION, region)} was answered with a page without AWS's request ID \\(HTTP 403, application/json\\): not Step Functions' — a proxy in between\\? `),
+      new RegExp(`^lifeboat ${name}: StartExecution of state machine ${stateMachineOf(workflow).replace(REGION, region)} was answered with a page without AWS's request ID \\(HTTP 403, application/json\\)${body === '' ? '' : ', saying "Forbidden"'}: not Step Functions' — a proxy in between\\? `),
     );
   });
 });
