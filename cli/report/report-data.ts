@@ -143,7 +143,7 @@ export function planReport({ plan, backups, drills, now }: PlanReportInput): Pla
   // sorted out of place, f65E); one whose start is no time cannot be placed on the time axis and is said instead.
   const untimedDrills = drills.filter((d) => d.rto && Number.isNaN(recordInstant(d.startedAt)));
   if (untimedDrills.length > 0) report.untimedDrills = untimedDrills.map((d) => ({ drillId: d.drillId, startedAt: d.startedAt }));
-  for (const d of newestFirst(drills.filter((x) => !untimedDrills.includes(x))).reverse()) {
+  for (const d of newestFirst(drills.filter((x) => !untimedDrills.includes(x)), (x) => x.drillId).reverse()) {
     if (!d.rto) continue;
     report.drills.t.push(unix(d.startedAt));
     report.drills.rtoSeconds.push(d.rto.seconds);
