@@ -300,9 +300,14 @@ export function reasonsNotWithin(row: PlanStatus, options: PrintedCommandOptions
   }
   const schedule = row.drillSchedule;
   if (schedule?.stale) {
-    // Audit a58C F1: a drill schedule that stopped firing left the last drill PASSED, and nothing said so.
+    // Audit a58C F1: a drill schedule that stopped firing left the last drill PASSED, and nothing said so. A start that is
+    // no time has no age: the drill-age alarm, fed none, breaches on missing data, so it is ✗ here too (review r65N F3).
+    const since =
+      schedule.ageSeconds === undefined
+        ? `whose start is no time, so its age is unknown and its schedule ${schedule.schedule} (${schedule.expression}) cannot be judged (the drill-age alarm breaches on the missing age)`
+        : `which started ${cellDuration(schedule.ageSeconds)} ago, more than twice the longest gap of its schedule ${schedule.schedule} (${schedule.expression})`;
     reasons.push(
-      `no ${vaultName(schedule.vault)} drill since ${shownCatalogName(schedule.drillId)}, which started ${cellDuration(schedule.ageSeconds)} ago, more than twice the longest gap of its schedule ${schedule.schedule} (${schedule.expression}): ` +
+      `no ${vaultName(schedule.vault)} drill since ${shownCatalogName(schedule.drillId)}, ${since}: ` +
         `see whether the schedule fires (${scheduleCheck(options, schedule.vault)}) and the drill's executions; \`lifeboat drill run --plan ${shownShellWord(row.plan)}${options.target}\` runs one now`,
     );
   }
@@ -550,8 +555,13 @@ function scheduleCheck(options: PrintedCommandOptions, vault: DrillVault): strin
 function staleScrubLines(status: EnvironmentStatus, options: PrintedCommandOptions): string[] {
   const s = status.scrubSchedule;
   if (s?.stale !== true) return [];
+  // A start that is no time has no age (schedule-age.ts, review r65N F3): stale, and said so rather than as an age.
+  const started =
+    s.ageSeconds === undefined
+      ? `the last scrub's start is no time, so its age is unknown and its schedule ${s.schedule} (${s.expression}) cannot be judged: the vaults may not be being checked for damage; `
+      : `the last scrub started ${cellDuration(s.ageSeconds)} ago (${shortTime(s.startedAt)}), more than twice the longest gap of its schedule ${s.schedule} (${s.expression}): the vaults are not being checked for damage; `;
   return [
-    `${MARK.missed} the last scrub started ${cellDuration(s.ageSeconds)} ago (${shortTime(s.startedAt)}), more than twice the longest gap of its schedule ${s.schedule} (${s.expression}): the vaults are not being checked for damage; ` +
+    `${MARK.missed} ${started}` +
       `see whether the schedule fires (${scheduleCheck(options, 'primary')}) and the scrub's executions; \`lifeboat scrub${options.vault}\` runs one now (docs/RUNBOOKS.md, "Alarms": scrub-age)`,
   ];
 }

@@ -121,6 +121,22 @@ describe('a drill schedule that stopped firing', () => {
   });
 });
 
+describe('a last drill whose start is no time (review r65N F3)', () => {
+  it('makes its plan ✗, saying its age is unknown and the schedule cannot be judged, as the drill-age alarm breaches on the missing age; exit 1', async () => {
+    const untimed: DrillRecord = { ...drill('dr', 1, 1), startedAt: 'hand-edited' };
+    const { exit, lines, json } = await status([untimed], scrub(0.5));
+    expect(exit).toBe(1);
+    const screen = lines.join('\n').replace(/\n {4}/g, ' ');
+    expect(screen).toContain(
+      `✗ demo: no DR drill since ${untimed.drillId}, whose start is no time, so its age is unknown and its schedule lifeboat-dev-drill-demo (cron(0 4 ? * SUN *)) cannot be judged (the drill-age alarm breaches on the missing age): ` +
+        'see whether the schedule fires (`lifeboat doctor`) and the drill\'s executions; `lifeboat drill run --plan demo` runs one now',
+    );
+    const [demo] = json.plans as PlanStatus[];
+    expect(demo).toMatchObject({ withinObjectives: false, drillSchedule: { vault: 'dr', untimed: true, stale: true } });
+    expect(demo?.drillSchedule).not.toHaveProperty('ageSeconds');
+  });
+});
+
 describe('a scrub schedule that stopped firing', () => {
   it('is ✗ below the table once the last scrub started more than twice its longest gap ago, naming the schedule and what to run; exit 1 though every plan is ✓', async () => {
     const { exit, lines, json } = await status([drill('dr', 1, 1)], scrub(3));
