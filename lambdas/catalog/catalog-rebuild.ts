@@ -1,8 +1,10 @@
-import { httpStatusOf, mapBounded, type Snapshot, snapshotKey, type SnapshotScanOptions, type UnreadableSnapshot, type Vault } from '../../vault';
+import { isS3PermissionRefusal, mapBounded, type Snapshot, snapshotKey, type SnapshotScanOptions, type UnreadableSnapshot, type Vault } from '../../vault';
 import { type BackupCatalog } from './backup-catalog';
 import { type BackupRecord, backupRecordSchema, type LegalHold, type BackupSourceRecord, snapshotFieldsOfSource, sourceTypeSchema, sumBackupTotals } from './backup-record';
 import { backupIdOfTags, type BackupSnapshotTags, readBackupSnapshotTags } from './backup-snapshot-tags';
 import { CatalogItemInvalidError } from './catalog-errors';
+import { notPermissionRefusalAdvice } from '../replication/not-permission-refusal-advice';
+import { BACKUP_ID_PLACEHOLDER } from './pasted-id-word';
 import { type CatalogRebuildMarker } from './catalog-rebuild-marker';
 import { compareRebuildOrder, inRebuildOrder, type RebuildPosition } from './catalog-rebuild-order';
 import { catalogRebuildSnapshotLimit } from './catalog-rebuild-memory';
@@ -331,7 +333,7 @@ function holdsWarning(notRebuilt: number, recovered: number): string | undefined
     (recovered > 0 ? `${fromObjectLock} ` : '') +
     `legal holds are not rebuilt: a hold is kept in the catalogs only, not in the vault, so none of the ${notRebuilt} ${recovered > 0 ? 'other ' : ''}record(s) created here is held, ` +
     `and retention would forget a backup that was. Before retention next runs, hold each backup under a legal hold again ` +
-    `(\`lifeboat backups hold '<backup id>' --reason ${HELD_AGAIN_REASON}\`, the reason yours to edit): the other region's catalog, the one this rebuild did not write, keeps the holds written while it was reachable, ` +
+    `(\`lifeboat backups hold ${BACKUP_ID_PLACEHOLDER} --reason ${HELD_AGAIN_REASON}\`, the reason yours to edit): the other region's catalog, the one this rebuild did not write, keeps the holds written while it was reachable, ` +
     `and your legal cases name the rest. On a vault with Object Lock the S3 legal holds on the backups' objects are kept and still stop their deletion.`
   );
 }
@@ -586,13 +588,16 @@ function objectLockHolds(deps: CatalogRebuildDeps): { holdOf: HoldOf; refused: (
     const states = await mapBounded(record.sources, LEGAL_HOLD_READS, (s) =>
       read(snapshotKey(s.snapshotId)).catch((err: unknown) => {
         const problem = err instanceof Error ? err.message : String(err);
-        if (httpStatusOf(err) === 403) {
+        // Only a want of s3:GetObjectLegalHold goes on unheld: a 403 for the clock or the credentials (RequestTimeTooSkewed,
+        // InvalidAccessKeyId) refuses every request alike, so the run stops and says what S3 did (review r65M F4).
+        if (isS3PermissionRefusal(err)) {
           refused ??= problem;
           return null;
         }
+        const notRefusal = notPermissionRefusalAdvice(err, 'run the rebuild', 'the rebuild');
         throw new LegalHoldUnreadError(
           `the S3 legal hold of snapshot ${s.snapshotId} (backup ${record.backupId}) could not be read (${problem}), and a rebuild reads it to hold again a backup held under Object Lock; ` +
-            `run the rebuild again (the records it wrote stay)`,
+            (notRefusal === undefined ? `run the rebuild again (the records it wrote stay)` : `${notRefusal} (the records it wrote stay)`),
           { cause: err },
         );
       }),

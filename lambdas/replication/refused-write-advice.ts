@@ -1,4 +1,5 @@
 import { type DenyingPolicy, refusalOf } from '../../vault';
+import { BACKUP_ID_PLACEHOLDER } from '../catalog/pasted-id-word';
 import { type VaultSide } from '../runtime/runtime-config';
 import { refusedWords } from './refused-words';
 import { notPermissionRefusalAdvice } from './not-permission-refusal-advice';
@@ -50,8 +51,11 @@ function drOverwriteAdvice(cause: unknown, held: boolean | undefined): string {
   return `if it is a DR vault in another account, it takes overwrites from its own account only: ${DR_DELETES}${rehold}; otherwise ${refusedWriteAdvice(cause, held === true)}`;
 }
 
-/** The DR account's hold command for the copy made after its delete. */
-const DR_HOLD = "`lifeboat backups hold <backupId> --reason <its reason> --only dr` with the DR account's credentials";
+/**
+ * The DR account's hold command for the copy made after its delete. The placeholder is quoted and the reason concrete:
+ * bare, `<backupId>` and `<its reason>` were redirects when pasted unfilled, and a reason pasted unedited is stored.
+ */
+const DR_HOLD = `\`lifeboat backups hold ${BACKUP_ID_PLACEHOLDER} --reason 'scrub: held again after its DR copy was deleted and made again' --only dr\` with the DR account's credentials, the reason yours to edit to the one it had`;
 
 /**
  * What DR_DELETES leaves to do of a legal hold: the copy made after the delete carries none, for S3 keeps a hold on the

@@ -1,6 +1,7 @@
 import { type BlobCheck, checkVaultObject, CONFIG_KEY, holdReadBeforeRefusal, idFromKey, INDEX_PREFIX, isS3AccessDenied, isS3PermissionRefusal, LegalHoldUnreadError, LegalHoldWriteRefusedError, loadIndexObject, mapBounded, ObjectLockedError, packKey, type PutOptions, type ScrubObjectResult, SNAPSHOTS_PREFIX, type Vault, VaultCorruptionError, type VaultStore, VaultError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type OtherCopy } from '../catalog/scrub-record';
+import { BACKUP_ID_PLACEHOLDER } from '../catalog/pasted-id-word';
 import { copyPutOptions, type LookMemory, readCopyBody, writeCopy } from './replicate-vault';
 import { ARCHIVED_COPY } from './scrub-objects-left';
 import { scrubLookKeyLimit, scrubNeedsBlobLimit } from './scrub-listing-memory';
@@ -79,6 +80,9 @@ export function refusedEarlierLossReason(refused: string): string {
   return `${refused}; its copy unread, ${EARLIER_LOSS_WORDS}`;
 }
 
+/** The hold line's reason: concrete, as `<its reason>` pasted unedited was a redirect, and any text given is stored. */
+const REPAIRED_HOLD_REASON = "'scrub: held again after a repair that could not read its hold'";
+
 /**
  * What a repair says when the damaged copy's legal hold could not be read (LegalHoldUnreadError): the copy was written
  * unheld. `lifeboat backups hold` replaces a held backup's catalog reason, by and at, so the line says to give the
@@ -87,7 +91,7 @@ export function refusedEarlierLossReason(refused: string): string {
  * The `backups list` line that shows the reason ends with them too: bare, it listed the local cloud's env dev (r62I F3).
  */
 export function holdUnreadNote(options = ''): string {
-  return `its legal hold could not be read (AccessDenied: s3:GetObjectLegalHold), so the repaired copy has none: if the damaged copy was held, set the hold again for each held backup whose data it holds, with the reason it has now (\`lifeboat backups list${options}\` shows it; a hold replaces the catalog's reason): \`lifeboat backups hold <backupId> --reason <its reason>${options}\``;
+  return `its legal hold could not be read (AccessDenied: s3:GetObjectLegalHold), so the repaired copy has none: if the damaged copy was held, set the hold again for each held backup whose data it holds, with the reason it has now (\`lifeboat backups list${options}\` shows it; a hold replaces the catalog's reason: edit the one printed): \`lifeboat backups hold ${BACKUP_ID_PLACEHOLDER} --reason ${REPAIRED_HOLD_REASON}${options}\``;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { type Vault } from '../../vault';
 import { backupIdOfTags } from '../catalog/backup-snapshot-tags';
+import { BACKUP_ID_PLACEHOLDER } from '../catalog/pasted-id-word';
 import { shellWord } from '../runtime/shell-word';
 import { type VaultSide } from '../runtime/runtime-config';
 
@@ -44,7 +45,7 @@ export async function verifyBackupsLine(source: Pick<Vault, 'loadSnapshot'>, ids
   const from = target.from === 'dr' ? ' --from dr' : '';
   const lines = [...backups].map((backupId) => `\`lifeboat verify --backup ${shellWord(backupId)}${from}${target.commandOptions}\``);
   if (unnamed || lines.length === 0) {
-    lines.push(`\`lifeboat verify --backup <backup id>${from}${target.commandOptions}\` for the backup \`lifeboat backups list${target.catalogCommandOptions}\` names for each snapshot`);
+    lines.push(`\`lifeboat verify --backup ${BACKUP_ID_PLACEHOLDER}${from}${target.commandOptions}\` for the backup \`lifeboat backups list${target.catalogCommandOptions}\` names for each snapshot`);
   }
   return `${lines.join(', ')} tell${lines.length === 1 ? 's' : ''} whether ${backups.size === 1 && !unnamed ? 'it' : 'each'} still restores`;
 }

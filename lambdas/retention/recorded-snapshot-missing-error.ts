@@ -156,8 +156,8 @@ function isBackupsOwnItem(m: MissingRecordedSnapshot): boolean {
  * F4); fixed, the item is its key's backup.
  */
 function forgetWayOut(first: MissingRecordedSnapshot | undefined, forget: (backupId: string, where: string) => string): string {
-  if (first === undefined) return forget('', 'the backup named above');
-  if (isBackupsOwnItem(first)) return forget(first.backupId, 'the `backupId` of the backup named above, read whole from its catalog item');
+  if (first === undefined) return forget('', 'the first backup named');
+  if (isBackupsOwnItem(first)) return forget(first.backupId, 'the `backupId` of the first backup named, read whole from its catalog item');
   const pk = shownItemKeyPart(first.key.pk);
   return `fix the \`backupId\` of catalog item ${pk} first (it names ${shownItemKeyPart(first.backupId)}); then ${forget(first.key.pk.replace(/^BACKUP#/, ''), `the part after BACKUP# of catalog item ${pk}'s key`)}`;
 }

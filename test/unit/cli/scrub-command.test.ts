@@ -845,9 +845,9 @@ it('ends the hold line of a repair whose legal hold could not be read with optio
   const inAws = { ...target, env: 'prod', aws: true, vaultKey: 'alias/other-key' };
   expect(await scrubCommand({ ...inAws, fraction: '1', repair: true, json: true }, { io: run.io, access })).toBe(0);
   const line = /`(lifeboat backups hold [^`]*)`/.exec(run.err.join('\n'))?.[1];
-  expect(line).toBe(`lifeboat backups hold <backupId> --reason <its reason> --env prod --config ${SAMPLE_CONFIG_FILE} --aws`);
+  expect(line).toBe(`lifeboat backups hold '<backup id>' --reason 'scrub: held again after a repair that could not read its hold' --env prod --config ${SAMPLE_CONFIG_FILE} --aws`);
   // The real parser takes it, the placeholders filled in (the action replaced, so nothing runs).
-  const words = (line as string).replace('<backupId>', 'b-1').replace('<its reason>', 'case-42').split(' ').slice(1);
+  const words = (line as string).replace("'<backup id>'", 'b-1').replace("'scrub: held again after a repair that could not read its hold'", 'case-42').split(' ').slice(1);
   const errors: string[] = [];
   const program = new Command('lifeboat').exitOverride().configureOutput({ writeErr: (s) => errors.push(s), writeOut: () => undefined });
   registerBackupsCommands(program);
@@ -879,7 +879,7 @@ it.each([
   };
   const run = capturedCliIo();
   expect(await scrubCommand({ ...target, ...given, fraction: '1', repair: true, json: true }, { io: run.io, access })).toBe(0);
-  const lines = [...run.err.join('\n').matchAll(/`(lifeboat [^`]*)`/g)].map((m) => (m[1] as string).replace('<backupId>', 'b-1').replace('<its reason>', 'case-42'));
+  const lines = [...run.err.join('\n').matchAll(/`(lifeboat [^`]*)`/g)].map((m) => (m[1] as string).replace("'<backup id>'", 'b-1').replace("'scrub: held again after a repair that could not read its hold'", 'case-42'));
   expect(lines.map((l) => l.split(' ').slice(0, 3).join(' '))).toEqual(['lifeboat backups list', 'lifeboat backups hold']);
   const [list, hold] = await Promise.all(lines.map((l) => parsePrintedCommand(l)));
   expect(list).toEqual({ args: [expect.any(Object)] });
@@ -902,7 +902,7 @@ it('ends the look\'s backups list line with options `backups list` takes, no --v
   for (const v of [pair.primary, pair.dr]) for (const k of await listKeys(v.store, 'index/')) await v.store.delete(k);
   const run = capturedCliIo();
   await scrubCommand({ ...target, env: 'prod', aws: true, vaultKey: 'alias/other-key', fraction: '1', repair: true, json: true }, { io: run.io, access });
-  const lines = [...run.out.join('\n').matchAll(/`(lifeboat (?:verify|backups list) [^`]*)`/g)].map((m) => (m[1] as string).replace('<backup id>', 'b-1'));
+  const lines = [...run.out.join('\n').matchAll(/`(lifeboat (?:verify|backups list) [^`]*)`/g)].map((m) => (m[1] as string).replace("'<backup id>'", 'b-1'));
   expect(lines).toEqual([
     `lifeboat verify --backup b-1 --env prod --config ${SAMPLE_CONFIG_FILE} --aws --vault-key alias/other-key`,
     `lifeboat backups list --env prod --config ${SAMPLE_CONFIG_FILE} --aws`,

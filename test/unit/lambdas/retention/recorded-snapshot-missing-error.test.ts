@@ -27,7 +27,7 @@ it('shows a damaged backupId, plan and key escaped, and gives no command line wi
   expect(own).not.toContain('\u001b');
   expect(own).toContain(`backup ${ESCAPED} (plan files, its record does not validate): snapshots/snap-a`);
   expect(own).toContain(`(${ESCAPED}'s)`);
-  expect(own).toContain("`lifeboat backups forget --lost '<backup id>'` (for '<backup id>' put the backup id: the `backupId` of the backup named above, read whole from its catalog item; it is not printed as a word to paste) forgets");
+  expect(own).toContain("`lifeboat backups forget --lost '<backup id>'` (for '<backup id>' put the backup id: the `backupId` of the first backup named, read whole from its catalog item; it is not printed as a word to paste) forgets");
 
   const other = new RecordedSnapshotMissingError('dr', [missing({ plan: `files\n\u001b[2J`, key: { pk: `BACKUP#${FORGED}`, sk: 'BACKUP\nx' }, recordInvalid: true })], undefined, ['photos']).message;
   expect(other).not.toContain('\n');
