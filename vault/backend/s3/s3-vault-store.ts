@@ -245,8 +245,8 @@ export class S3VaultStore implements VaultStore {
    */
   private async heldNow(key: string): Promise<boolean | undefined> {
     // Once the bucket is known to have no Object Lock, no repair asks for a hold: a refused GetObjectLegalHold per repair
-    // told nothing new (review rb62B 7). The configuration is not read first: the scrub's role may not read it
-    // (no s3:GetBucketObjectLockConfiguration), and would have it refused for every repair.
+    // told nothing new (review rb62B 7). The configuration is not read first: a scrub role deployed before f65I (b3d6cdf3)
+    // may not read it (no s3:GetBucketObjectLockConfiguration), and would have it refused for every repair.
     if (this.lockConfigurationRead !== undefined && (await this.hasObjectLock()) === false) return false;
     try {
       const hold = await this.legalHold(key);
