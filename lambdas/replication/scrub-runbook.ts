@@ -198,7 +198,7 @@ async function scrubAndRecord(request: ScrubRunbookRequest, deps: ScrubRunbookDe
     throw stoppedAfterRepairs(err, repaired, deps);
   }
   deps.publish?.(record);
-  if (!report.ok) throw new VaultDamageError(damageMessage(report, record, options));
+  if (!report.ok) throw new VaultDamageError(damageMessage(report, record, options, opened.unopened.map((u) => u.side)));
   return summarizeScrub(report, record, notes);
 }
 
@@ -334,18 +334,21 @@ const DAMAGE_LAYOUTS: readonly DamageLayout[] = [
  * objects left are told apart: with no good copy in either vault (lost), with a good copy that something stood in the
  * way of copying (each named with its first finding's reason: what to do differs), and not repaired for want of repair.
  * Fitted to DAMAGE_MESSAGE_ROOM: the run's record and the notes are always whole; the reasons are stated once each, then
- * cut, then fewer objects named, then fewer backups of each list (their count said), until it fits.
+ * cut, then fewer objects named, then fewer backups of each list (their count said), until it fits. `unopened`: the
+ * vaults the run could not open, named in the advice for objects within an earlier lost group ("once the dr vault
+ * opens", as the CLI's verdict says): told to scrub again now, the operator's run hit the same unopened vault (review
+ * r65J F3).
  */
-export function damageMessage(report: ScrubReport, record: ScrubRunRecord, options = ''): string {
+export function damageMessage(report: ScrubReport, record: ScrubRunRecord, options = '', unopened: readonly VaultSide[] = []): string {
   let message = '';
   for (const layout of DAMAGE_LAYOUTS) {
-    message = damageMessageLaidOut(report, record, options, layout);
+    message = damageMessageLaidOut(report, record, options, layout, unopened);
     if (JSON.stringify(message).length <= DAMAGE_MESSAGE_ROOM) return message;
   }
   return message;
 }
 
-function damageMessageLaidOut(report: ScrubReport, record: ScrubRunRecord, options: string, layout: DamageLayout): string {
+function damageMessageLaidOut(report: ScrubReport, record: ScrubRunRecord, options: string, layout: DamageLayout, unopened: readonly VaultSide[]): string {
   const reasonNumbers = new Map<string, number>();
   let reasonsLeftOut = false;
   const cutReason = (reason: string): string => (layout.cut !== undefined && reason.length > layout.cut ? `${reason.slice(0, layout.cut)}…` : reason);
@@ -388,7 +391,7 @@ function damageMessageLaidOut(report: ScrubReport, record: ScrubRunRecord, optio
   const parts = [
     ...(lost.size > 0 ? [`${lost.size} object(s) damaged or missing with no good copy in either vault: ${listed(lost, false)}${lostNotMapped}`] : []),
     // Not unverified: said so, the alarm told nothing was lost and to scrub while the DR vault was down (review r65A F2).
-    ...(inLostGroup.size > 0 ? [`Objects ${IN_LOST_GROUP}: ${inLostGroup.size} object(s) damaged or missing whose other copy was not read; ${inLostGroupAdvice(inLostGroupRefused)}${backupsOf(inLostGroup)}: ${listed(inLostGroup, true)}`] : []),
+    ...(inLostGroup.size > 0 ? [`Objects ${IN_LOST_GROUP}: ${inLostGroup.size} object(s) damaged or missing whose other copy was not read; ${inLostGroupAdvice(inLostGroupRefused, unopened.map((side) => `the ${side} vault`).join(' and '))}${backupsOf(inLostGroup)}: ${listed(inLostGroup, true)}`] : []),
     ...(archived.size > 0 ? [`${archived.size} object(s) damaged or missing whose other copy is ${ARCHIVED_COPY}, to thaw and repair from${backupsOf(archived)}: ${listed(archived, true)}`] : []),
     ...(laterScrub.size > 0 ? [`${laterScrub.size} object(s) damaged or missing whose other copy is ${unverifiedCopy([...laterScrub.values()].map((o) => o.problem), options)}${backupsOf(laterScrub)}: ${listed(laterScrub, true)}`] : []),
     ...(refused.size > 0 ? [`${refused.size} object(s) damaged or missing whose other copy ${REFUSED_COPY}${backupsOf(refused)}: ${listed(refused, true)}`] : []),

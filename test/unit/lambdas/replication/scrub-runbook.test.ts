@@ -610,6 +610,27 @@ it('needs every vault in scope, and goes on without the other one when only it i
   expect(summary.notes).toEqual([expect.stringContaining('the dr vault cannot be opened (dr region is down)')]);
 });
 
+// Review r65J F3: the alarm's advice for objects within an earlier lost group said to scrub again now while the DR vault
+// could not be opened (the CLI's verdict says "once the dr vault opens"): the operator's run hit the same unopened vault.
+it('with the dr vault down, advises scrubbing objects within an earlier lost group again once the dr vault opens', async () => {
+  // `lost`: damaged in the primary vault, gone from the DR vault; `fresh`: damaged in the primary vault only.
+  const [lost, fresh] = ((await listKeys(pair.primary.store, 'data/')) as [string, string]).sort();
+  await corrupt(pair.primary.store, lost);
+  await pair.dr.store.delete(lost);
+  await runScrubRunbook({ scope: 'both', fraction: 1, repair: true }, deps()).catch((err: unknown) => err);
+  const first = runs.at(-1);
+  if (first === undefined) throw new Error('the first run is recorded');
+  await corrupt(pair.primary.store, fresh);
+  // As a record past OUTSTANDING_LISTED counts them: a lost group of two over both keys, found before the next run.
+  const group = { problem: 'corrupt' as const, first: lost, last: fresh, vaults: ['primary' as const], count: 2, since: '2026-01-01T00:00:00.000Z', cycle: 1, lost: true };
+  runs.push({ ...first, outstanding: { objects: [], notListed: 2, notListedSince: group.since, notListedGroups: [group] } });
+  const failure = await runScrubRunbook({ scope: 'primary', fraction: 1, repair: true }, deps({ primary: pair.primary })).catch((err: unknown) => err);
+  expect(failure).toBeInstanceOf(VaultDamageError);
+  const message = (failure as Error).message;
+  expect(message).toContain('2 object(s) damaged or missing whose other copy was not read; scrub again with --repair once the dr vault opens');
+  expect(message).not.toContain('to read their other copies');
+});
+
 it('is a clean run with nothing read before the first backup has created the primary vault (the schedule fires on deploy)', async () => {
   const noVaultYet = {
     ...deps(),
