@@ -276,7 +276,8 @@ export class FollowingFailedError extends Error {
     const unsent = typeof kind === 'object' ? unsentForCredentials(cause) : undefined;
     super(
       unsent?.stsTrouble === 'page' && typeof kind === 'object'
-        ? `The CLI stopped following execution ${executionArn}: ${kind.refusedPolls} polls in a row were not sent: ${unsent.words}; it goes on in AWS. ` +
+        ? // The polls before the last may have met Step Functions' path's page: only the last is known not sent (review r65L F3).
+          `The CLI stopped following execution ${executionArn}: ${kind.refusedPolls} polls in a row met a page in between; the last was not sent: ${unsent.words}; it goes on in AWS. ` +
             `Through a network that reaches STS${unsent.stsRegion !== undefined ? ` in ${unsent.stsRegion}` : ''} and Step Functions: ${followOrStopLines(executionArn, region)}`
         : typeof kind === 'object'
         ? `The CLI stopped following execution ${executionArn}: ${kind.refusedPolls} polls in a row were answered with ${unreadPageWords(kind.page)}, not Step Functions' — ` +

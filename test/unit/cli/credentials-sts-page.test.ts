@@ -82,7 +82,7 @@ describe('a proxy\'s page on the way to STS for the credentials\' role (review r
     const { code, err, sent } = await restoreWithStsAnswering((sentToSfn) => (sentToSfn.length === 0 ? { ...ASSUMED, body: ASSUMED.body.replace('2999-01-01T00:00:00Z', '2000-01-01T00:00:00Z') } : PROXY_PAGE), { StartExecution: [started] });
     expect(sent).toEqual(['StartExecution']);
     expect(code).toBe(5);
-    expect(err[0]).toContain(`The CLI stopped following execution ${EXECUTION_ARN}: 3 polls in a row were not sent: the request for the credentials' role to STS in us-east-1 was answered with a page`);
+    expect(err[0]).toContain(`The CLI stopped following execution ${EXECUTION_ARN}: 3 polls in a row met a page in between; the last was not sent: the request for the credentials' role to STS in us-east-1 was answered with a page`);
     expect(err[0]).toContain('Through a network that reaches STS in us-east-1 and Step Functions');
     expect(err[0]).not.toContain("not Step Functions'");
   });
@@ -115,4 +115,17 @@ describe('a proxy\'s page on the way to STS for the credentials\' role (review r
     expect(err[0]).toContain("and a last start under that name could not be sent: the request for the credentials' role to STS in us-east-1 was answered with a page");
     expect(err[0]).not.toContain('a last start under that name was answered with a page');
   });
+
+  it('on polls: 2 pages on Step Functions\' path then one on the way to STS are not "3 polls not sent": only the last was (review r65L F3)', async () => {
+    const started: Answer = { status: 200, headers: { 'x-amzn-requestid': 'r-1' }, body: JSON.stringify({ executionArn: EXECUTION_ARN, startDate: 1 }) };
+    const { code, err, sent } = await restoreWithStsAnswering((sentToSfn) => (sentToSfn.filter((operation) => operation === 'GetExecutionHistory').length >= 2 ? PROXY_PAGE : EXPIRED_ASSUMED), {
+      StartExecution: [started],
+      GetExecutionHistory: [PROXY_PAGE, PROXY_PAGE],
+    });
+    expect(sent).toEqual(['StartExecution', 'GetExecutionHistory', 'GetExecutionHistory']);
+    expect(code).toBe(5);
+    expect(err[0]).toContain(`The CLI stopped following execution ${EXECUTION_ARN}: 3 polls in a row met a page in between; the last was not sent: the request for the credentials' role to STS in us-east-1`);
+    expect(err[0]).not.toContain('polls in a row were not sent');
+  });
 });
+
