@@ -335,7 +335,9 @@ export class BackupCatalog {
       // The record, read consistently, still decides: a claim (`forgettingAt`) is on the record only, and an index item
       // of a backup forgotten before markForgotten removed them (removeForgottenIndexItems has not swept it yet) stays.
       const record = await this.getChoosable(indexed.backupId);
-      if (record !== undefined) records.push(record);
+      // The index item's start chose it, the record's is what a restore reports: a record edited after it was indexed
+      // (its startedAt 12:00Z, its item 08:00Z) was restored "at or before 09:00Z" (review r65B F4). Passed over.
+      if (record !== undefined && (bound === undefined || recordInstant(record.startedAt) <= bound)) records.push(record);
       if (options.limit !== undefined && records.length >= options.limit) return { records, untimed: index.untimed };
     }
     // A bound is an instant, which a start that is no time is neither at nor before: only a list takes them.

@@ -199,6 +199,15 @@ describe('queries', () => {
       expect((await catalog.listBackupsOfSource('s', { startedAtOrBefore: '2026-12-08T00:00:00.000Z' })).map((r) => r.backupId)).toEqual(['b-z']);
     });
 
+    it('r65B F4: passes over a record whose start, edited after it was indexed, is after the point in time, for the next older one', async () => {
+      ddb.on(QueryCommand).resolves({ Items: [index('b-edited', '2026-12-07T08:00:00.000Z'), index('b-older', '2026-12-07T07:00:00.000Z')] });
+      kept('b-edited', '2026-12-07T12:00:00.000Z');
+      kept('b-older', '2026-12-07T07:00:00.000Z');
+      ddb.on(GetCommand, { Key: REBUILD_MARKER_KEY }).resolves({});
+      await expect(catalog.backupAsOf('s', '2026-12-07T09:00:00.000Z')).resolves.toMatchObject({ backupId: 'b-older', startedAt: '2026-12-07T07:00:00.000Z' });
+      await expect(catalog.backupAsOf('s', '2026-12-07T12:00:00.000Z')).resolves.toMatchObject({ backupId: 'b-edited' });
+    });
+
     it('says nothing of untimed backups when there are none to restore', async () => {
       ddb.on(QueryCommand).resolves({ Items: [index('b-gone', 'last week'), index('b-z', '2026-12-07T09:30:00.000Z')] });
       kept('b-gone', 'last week', { forgottenAt: '2026-12-07T12:00:00.000Z' });
