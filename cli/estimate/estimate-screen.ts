@@ -31,7 +31,10 @@ function linesTable(title: string, lines: readonly CostLine[], total: number): s
  */
 function unmeasuredTimeLines(m: PlanEstimate['measures']): string[] {
   const lines: string[] = [];
-  if (m.untimedStarts !== undefined) {
+  if (m.untimedStarts !== undefined && m.untimedStarts === m.committedBackups) {
+    // Nothing to order by: every backup is in the typical run (plan-measures.ts); "left out" said the opposite (review r65N F4).
+    lines.push(`  every committed backup (${m.untimedStarts}) has a startedAt that is not a time: which ran first is unknown, so all are measured in the typical run, the first full backup included, and its wall time is unknown; fix their startedAt`);
+  } else if (m.untimedStarts !== undefined) {
     lines.push(`  ${m.untimedStarts} committed backup(s) have a startedAt that is not a time: which ran first is unknown, so they are left out of the typical run and of the oldest backup (their stored bytes are counted); fix their startedAt`);
   }
   if (m.untimedEnds !== undefined) lines.push(`  ${m.untimedEnds} run(s) of the typical run have an endedAt that is not a time: left out of its wall time`);

@@ -72,9 +72,11 @@ export type PlanMeasures = {
    * Committed backups whose startedAt is no time (recordInstant: NaN), absent when none: which ran first is unknown, so
    * they are left out of the typical run and of the oldest backup (their stored bytes are counted). Sorted last, one was
    * taken as the plan's first backup and the real first full run was averaged into the typical run (review r65E F3).
+   * Equal to committedBackups, nothing can be ordered: every backup is measured in the typical run, the first full one
+   * included, and its wall time is unknown (review r65N F4).
    */
   untimedStarts?: number;
-  /** Runs of the typical run whose endedAt is no time, absent when none: left out of its wall time (review r65E F4). */
+  /** Runs of the typical run whose endedAt is no time while their startedAt is one, absent when none: left out of its wall time (review r65E F4, r65N F4). */
   untimedEnds?: number;
   /** A plan with `storage`: its stored bytes by storage class in the month estimated (storage-tier-split.ts). Absent: all in S3 Standard. */
   tiers?: TierMeasures;
@@ -198,7 +200,9 @@ export function planMeasures(plan: string, backups: readonly BackupRecord[], tar
   if (!newest) throw new NoCommittedBackupError(plan, targetOptions);
   const steady = ordered && committed.length > 1 ? committed.slice(0, -1) : committed;
   const steadyRuns = steady.map(runOf);
-  const untimedEnds = steadyRuns.filter((r) => r.durationSeconds === undefined).length;
+  // An end is counted as no time only beside a start that is one: with every start untimed, each valid end was counted
+  // too, as if its end were at fault (review r65N F4); the screen says those runs' wall time is unknown instead.
+  const untimedEnds = steady.filter((b) => !Number.isNaN(recordInstant(b.startedAt)) && seconds(b) === undefined).length;
   let storedBytes = 0;
   let replicatedBytes = 0;
   let vaultIndexObjects = 0;

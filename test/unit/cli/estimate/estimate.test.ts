@@ -94,6 +94,19 @@ describe('the measures of a plan', () => {
     expect(planMeasures('demo', [FULL, INCREMENTAL]).untimedEnds).toBeUndefined();
   });
 
+  it('f65T (r65N F4): when every start is no time, the screen says every backup is measured (the first full one included), and valid ends are not counted as untimed', () => {
+    const full = { ...FULL, startedAt: 'hand-a' };
+    const incremental = { ...INCREMENTAL, startedAt: 'hand-b' };
+    const m = planMeasures('demo', [full, incremental]);
+    // Nothing can be ordered: both runs are in the typical run, the full one included.
+    expect(m.typicalOf).toBe(2);
+    expect(m.untimedStarts).toBe(2);
+    expect(m.untimedEnds).toBeUndefined();
+    const screen = estimateScreen({ environment: 'dev', prices: { region: 'us-east-1', drRegion: 'us-west-2', date: 'd', file: 'f', sources: [] }, monthDays: 30, plans: [planEstimate(m, 30, PRICES, 8)], notMeasured: [], environmentLines: [] });
+    expect(screen).toContain('  every committed backup (2) has a startedAt that is not a time: which ran first is unknown, so all are measured in the typical run, the first full backup included, and its wall time is unknown; fix their startedAt');
+    expect(screen.join('\n')).not.toContain('left out of');
+  });
+
   it('AWS Backup\'s S3 chain is incremental whatever the plan\'s strategy: full or differential runs count their change, not what they read (audit c6-1)', () => {
     // The same 100 GiB bucket, 1 GiB changing a day, backed up 5 days running: a full run reads it all, its new chunks are the change.
     const daily = (strategy: 'full' | 'incremental' | 'differential', day: number): BackupRecord => {
