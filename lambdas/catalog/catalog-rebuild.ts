@@ -565,7 +565,7 @@ function rebuiltEarlier(existing: BackupRecord): Pick<RebuiltBackup, 'rebuiltEar
 
 type HoldOf = (record: BackupRecord) => Promise<LegalHold | undefined>;
 
-/** The S3 legal hold of a snapshot object could not be read (a denied s3:GetObjectLegalHold, an outage): the rebuild stops rather than guess; what it wrote stays. */
+/** The S3 legal hold of a snapshot object could not be read (an outage, a 403 that is no want of s3:GetObjectLegalHold): the rebuild stops rather than guess; what it wrote stays. */
 export class LegalHoldUnreadError extends Error {
   override readonly name = 'LegalHoldUnreadError';
 }

@@ -78,6 +78,7 @@ class LockableMemoryStore extends MemoryVaultStore {
   legalHoldReads = 0;
   denied = false;
   outage = false;
+  skewed = false;
   /** Snapshot-object GETs in flight at once, at most; `beforeSnapshotGet` holds each one (a GET's latency). */
   maxSnapshotGets = 0;
   private snapshotGets = 0;
@@ -96,6 +97,7 @@ class LockableMemoryStore extends MemoryVaultStore {
     this.legalHoldReads++;
     // As the SDK gives them: a 403 names the refusal, a 503 an outage.
     if (this.denied) throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    if (this.skewed) throw Object.assign(new Error('The difference between the request time and the current time is too large.'), { name: 'RequestTimeTooSkewed', $metadata: { httpStatusCode: 403 } });
     if (this.outage) throw Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } });
     return this.objectLock ? this.held.has(key) : null;
   }
@@ -498,6 +500,17 @@ it('on a vault with Object Lock, holds a created record whose snapshot objects h
   store.outage = true;
   await expect(rebuildCatalog(deps())).rejects.toThrow(LegalHoldUnreadError);
   await expect(rebuildCatalog(deps())).rejects.toThrow(/could not be read \(Service Unavailable\).*run the rebuild again/);
+
+  // A 403 that is no want of the permission (the clock: RequestTimeTooSkewed) refuses every read alike: the rebuild
+  // neither writes every record unheld nor sends the operator to IAM, but stops and says to set the clock (review r65M F4).
+  catalog.records.clear();
+  store.outage = false;
+  store.skewed = true;
+  await expect(rebuildCatalog(deps())).rejects.toThrow(LegalHoldUnreadError);
+  await expect(rebuildCatalog(deps())).rejects.toThrow(
+    /could not be read \(The difference between the request time and the current time is too large\.\).*\(RequestTimeTooSkewed\): the clock of the machine the rebuild ran on is more than 15 minutes off S3's; set it right \(NTP\), then run the rebuild again \(the records it wrote stay\)/,
+  );
+  expect([...catalog.records.values()].some((r) => r.hold === undefined && r.rebuilt?.holdRebuilt === false)).toBe(false);
 });
 
 /** The memory catalog counting its requests (one per index item, as DynamoDB takes them): the clock of a deadline test. */
