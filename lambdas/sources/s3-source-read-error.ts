@@ -1,6 +1,7 @@
-import { httpStatusOf, isS3PermissionRefusal } from '../../vault';
+import { httpStatusOf } from '../../vault';
 import { classifyError } from '../runtime/errors';
 import { BucketOwnerMismatchError } from '../runtime/expected-bucket-owner';
+import { notPermissionRefusalAdvice } from '../replication/not-permission-refusal-advice';
 import { quotedServiceWords } from '../runtime/quoted-service-words';
 
 /** Where in an S3 source a request failed: the source (absent: a caller that does not know it), its bucket, its prefix, and the key read (absent: the listing). */
@@ -33,9 +34,10 @@ export class S3SourceReadError extends Error {
  * Lifeboat's own errors (S3ObjectChangedError, S3ListingOrderError, an archived object's) already name what they are about.
  */
 export function s3SourceReadError(err: unknown, place: S3SourcePlace, action: 'list' | 'read'): unknown {
-  // A 403 under the ExpectedBucketOwner guard (every Lambda's and the local cloud's S3 client) keeps the name the
-  // ownership guard is known by (DEPLOYMENT.md, SECURITY.md; the e2e security guards), but says which source, bucket
-  // and key S3 refused and what S3 said: a KMS denial of one object read as a squatted bucket (review r59D F1).
+  // A permission refusal's 403 under the ExpectedBucketOwner guard (every Lambda's and the local cloud's S3 client;
+  // since fix f65D no other 403) keeps the name the ownership guard is known by (DEPLOYMENT.md, SECURITY.md; the e2e
+  // security guards), but says which source, bucket and key S3 refused and what S3 said: a KMS denial of one object
+  // read as a squatted bucket (review r59D F1).
   if (err instanceof BucketOwnerMismatchError && err.refused === undefined) {
     return new BucketOwnerMismatchError(err.bucket, err.expectedOwner, err.operation, { cause: err.cause, refused: refusal(place, action) });
   }
@@ -89,6 +91,9 @@ function refusal(place: S3SourcePlace, action: 'list' | 'read'): string {
   return `${sourceOf(place)}: S3 refused to ${action} ${whereOf(place)}`;
 }
 
+/** S3's names for a session token it no longer takes (HTTP 400): ExpiredToken; TokenRefreshRequired for an STS token it asks be refreshed. */
+const EXPIRED_TOKEN_NAMES: ReadonlySet<string> = new Set(['ExpiredToken', 'TokenRefreshRequired']);
+
 function sourceOf(place: S3SourcePlace): string {
   return place.source === undefined ? 'S3 source' : `source ${place.source}`;
 }
@@ -99,18 +104,25 @@ function whereOf(place: S3SourcePlace): string {
 }
 
 /**
- * What to do, where S3's message does not say: a bucket that is not there, or a bare AccessDenied (a client without
- * the ExpectedBucketOwner guard; under it a 403 is BucketOwnerMismatchError, whose message says both).
+ * What to do, where S3's message does not say: a bucket that is not there, credentials S3 no longer takes, a 403 that
+ * is no want of a permission, or a bare AccessDenied (a client without the ExpectedBucketOwner guard; under it a
+ * permission refusal is BucketOwnerMismatchError, whose message says both).
  */
 function adviceFor(err: unknown, place: S3SourcePlace): string {
   if (err instanceof Error && err.name === 'NoSuchBucket') {
     return `. The bucket does not exist (deleted or renamed): create it, or correct the source's bucket in the plan (lifeboat.config.json), then run the backup again`;
   }
-  // Under the guard a refusal is BucketOwnerMismatchError, so a 403 here without it is a permission refusal of a bare
-  // client, or one for the clock or the credentials (RequestTimeTooSkewed, InvalidAccessKeyId), which no policy lifts.
-  if (httpStatusOf(err) === 403 && !isS3PermissionRefusal(err)) {
-    return `. That 403 is no want of a permission: put right what S3's words say (a clock more than 15 minutes off S3's, credentials that are not valid or have expired), then run the backup again`;
+  // S3 answers an expired session token 400, not 403 (a HEAD's bodiless 400 names nothing, so only a GET or a list
+  // gets here by name): no policy or plan lifts it, and a retry within the invocation sends the same token, so it is
+  // not transient to the workflows; the next run's invocation has fresh credentials (review r65M F3).
+  if (err instanceof Error && EXPIRED_TOKEN_NAMES.has(err.name)) {
+    return `. S3 refused the credentials, not the request (${err.name}): their session token had expired, which no policy or plan change puts right; the backup's next run reads it with fresh credentials`;
   }
+  // Under the guard a permission refusal is BucketOwnerMismatchError, so a 403 here is one of a bare client, or one for
+  // the clock, the credentials or the account (RequestTimeTooSkewed, InvalidAccessKeyId, AllAccessDisabled), which no
+  // policy lifts: said by S3's error name as a scrub says it (review r65M F2).
+  const notRefusal = notPermissionRefusalAdvice(err, 'run the backup', 'the backup');
+  if (notRefusal !== undefined) return `. ${notRefusal}`;
   if (httpStatusOf(err) === 403) {
     return (
       `. The backup's role may not do that: check the bucket's policy, the policy of the KMS key that encrypts ${place.key === undefined ? 'its objects' : 'the object'}, ` +

@@ -189,7 +189,28 @@ describe('a shard whose object S3 refuses', () => {
     expect(failure).toBeInstanceOf(S3SourceReadError);
     expect(failure.message).toBe(
       'source photos-src: S3 refused to read object "b.jpg" of bucket photos: "RequestTimeTooSkewed: The difference between the request time and the current time is too large.". ' +
-        "That 403 is no want of a permission: put right what S3's words say (a clock more than 15 minutes off S3's, credentials that are not valid or have expired), then run the backup again",
+        "S3 refused the request for its time, not for a permission (RequestTimeTooSkewed): the clock of the machine the backup ran on is more than 15 minutes off S3's; set it right (NTP), then run the backup again",
+    );
+  });
+
+  it('r65M F2: a 403 for the account, not the clock, is said by its name, not as a clock or expired credentials', () => {
+    const disabled = Object.assign(new Error('All access to this Amazon S3 resource has been disabled.'), { name: 'AllAccessDisabled', $metadata: { httpStatusCode: 403 } });
+    const failure = s3SourceReadError(disabled, { source: 'photos-src', bucket: 'photos', key: 'b.jpg' }, 'read') as Error;
+    expect(failure).toBeInstanceOf(S3SourceReadError);
+    expect(failure.message).toBe(
+      'source photos-src: S3 refused to read object "b.jpg" of bucket photos: "AllAccessDisabled: All access to this Amazon S3 resource has been disabled.". ' +
+        'S3 answered 403 AllAccessDisabled, which is no want of a permission: put right what its words say, then run the backup again',
+    );
+    expect(failure.message).not.toMatch(/clock|expired/);
+  });
+
+  it("r65M F3: an expired session token (S3's 400, not 403) says the credentials expired and the next run reads it", () => {
+    const expired = Object.assign(new Error('The provided token has expired.'), { name: 'ExpiredToken', $metadata: { httpStatusCode: 400 } });
+    const failure = s3SourceReadError(expired, { source: 'photos-src', bucket: 'photos', key: 'b.jpg' }, 'read') as Error;
+    expect(failure).toBeInstanceOf(S3SourceReadError);
+    expect(failure.message).toBe(
+      'source photos-src: S3 refused to read object "b.jpg" of bucket photos: "ExpiredToken: The provided token has expired.". ' +
+        "S3 refused the credentials, not the request (ExpiredToken): their session token had expired, which no policy or plan change puts right; the backup's next run reads it with fresh credentials",
     );
   });
 
