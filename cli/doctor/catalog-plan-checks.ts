@@ -1,7 +1,7 @@
 import { RESOURCE_NAME_PATTERN } from '../../config/lifeboat-config';
 import { type BackupCatalog, type CatalogPlanSummary, type InvalidBackupItem } from '../../lambdas/catalog/backup-catalog';
 import { catalogItemDeleteCommand, INVALID_ITEM_LINES } from '../../lambdas/catalog/catalog-item-delete-command';
-import { parsedInstant } from '../../lambdas/catalog/parsed-instant';
+import { comparedInstant } from '../../lambdas/catalog/compared-instant';
 import { pastedIdWord } from '../../lambdas/catalog/pasted-id-word';
 import { shownItemKeyPart } from '../../lambdas/catalog/shown-item-key';
 import { givenOnCommandLine, shownShellWord } from '../../lambdas/runtime/shown-shell-word';
@@ -233,8 +233,11 @@ function unconfiguredPlanResult(summary: CatalogPlanSummary, ctx: DoctorContext,
   );
 }
 
-/** A plan's newest start as the doctor says it: the instant its text parses to, or that it is none, never the text. */
+/**
+ * A plan's newest start as the doctor says it: the instant it was judged newest as (comparedInstant: a zoneless text as
+ * UTC, not in the process's zone: review r65N F5), or that it is none, never the text.
+ */
 function newestStart(startedAt: string): string {
-  const started = parsedInstant(startedAt);
+  const started = comparedInstant(startedAt);
   return started !== undefined ? `started ${started}` : 'with a startedAt that is not a time';
 }

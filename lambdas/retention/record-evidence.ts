@@ -1,6 +1,6 @@
 import { type BackupRecord } from '../catalog/backup-record';
 import { CLOCK_SKEW_MS } from '../catalog/future-start';
-import { parsedInstant } from '../catalog/parsed-instant';
+import { comparedInstant } from '../catalog/compared-instant';
 import { recordInstant } from '../catalog/record-instant';
 import { shownItemKeyPart } from '../catalog/shown-item-key';
 import { shownSnapshotId } from '../catalog/shown-snapshot-id';
@@ -80,9 +80,13 @@ export function weighRecords(live: readonly BackupRecord[], arrivals: SnapshotAr
   return evidence;
 }
 
-/** A record's start as a reason says it: the instant its text parses to, or that it is none, never the text. */
+/**
+ * A record's start as a reason says it: the instant it was judged as (comparedInstant: a zoneless text as UTC, as
+ * recordInstant read it above; parsedInstant showed it in the process's zone, another instant than the one judged:
+ * review r65N F5), or that it is none, never the text.
+ */
 function shownStart(startedAt: string): string {
-  return parsedInstant(startedAt) ?? 'a startedAt that is not a time';
+  return comparedInstant(startedAt) ?? 'a startedAt that is not a time';
 }
 
 /** Marks a namer that is an unreadable record's (forget-backups.ts, snapshotNamers): kept whole after the cut id. */

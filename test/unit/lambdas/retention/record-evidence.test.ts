@@ -22,6 +22,13 @@ function record(backupId: string, startedAt: string, snapshotIds: string[], stat
 }
 
 describe('weighRecords', () => {
+  it('f65T (review r65N F5): shows a zoneless start after the clock as the instant it judged (read as UTC), not in the process zone', () => {
+    const evidence = weighRecords([record('ahead', '2026-03-10T12:00:00', ['ahead'])], new Map(), NOW, NO_NAMERS);
+    expect(evidence.notCounted).toEqual([
+      { backupId: 'ahead', reason: `starts 2026-03-10T12:00:00.000Z (its text names no zone: read as UTC), after this run's clock (${NOW.toISOString()}): no backup of this environment does; neither counted nor forgotten` },
+    ]);
+  });
+
   it('counts a record with the last arrival of its snapshots, however late', () => {
     const arrivals = new Map([
       ['on-time', new Date(NOW.getTime() - 10 * DAY + 60_000)],
