@@ -97,8 +97,11 @@ export class WorkflowStartRefusedInBetweenError extends Error {
  * credentials could not be had), or was answered with a failure that stays (`answer`, such as ExecutionLimitExceeded):
  * an attempt before it may have started the workflow all the same (review r63F F5). `lookup`: how the lookup of the
  * execution by its name failed (an AccessDenied, a proxy's page), said rather than dropped (review r64I F2).
+ *
+ * `lookupBefore`: how a lookup before that one was answered (ExecutionDoesNotExist, which may lag a start), so that a
+ * second lookup that could not be sent does not hide it (review r65L F4).
  */
-export type StartAfterUnanswered = { unsent?: UnsentForCredentials; answer?: unknown; lookup?: unknown };
+export type StartAfterUnanswered = { unsent?: UnsentForCredentials; answer?: unknown; lookup?: unknown; lookupBefore?: unknown };
 
 /**
  * How a call was answered, as the end of a sentence: `was answered with a page the CLI could not read (HTTP 403,
@@ -136,7 +139,12 @@ function startAttemptsText(stateMachineArn: string, attempts: number, cause: unk
       : after.answer !== undefined
         ? `, and the last attempt ${answerText(after.answer)}`
         : '';
-  const lookup = after.lookup !== undefined ? lookupText(after.lookup, after.unsent) : '';
+  const lookup =
+    after.lookup === undefined
+      ? ''
+      : after.lookupBefore !== undefined
+        ? `, and the lookup by its name ${answerText(after.lookupBefore)}, and made again (DescribeExecution may lag a start) ${answerText(after.lookup)}`
+        : lookupText(after.lookup, after.unsent);
   const tries = `${attempts} attempt${attempts === 1 ? '' : 's'}`;
   // An attempt whose retry could not be sent for its credentials is no page of Step Functions' (review r65L F1).
   const unsent = unsentForCredentials(cause);

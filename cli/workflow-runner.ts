@@ -600,13 +600,14 @@ async function lookUpStarted(
  */
 async function refusedInBetween(a: StartCall, page: UnreadPage, refusal: unknown): Promise<{ executionArn: string; adopted: boolean }> {
   const executionArn = executionArnOf(a.stateMachineArn, a.executionName);
-  const lookUp = async (): Promise<unknown> => {
+  // `before`: the first lookup's answer, said with the second's failure rather than hidden by it (review r65L F4).
+  const lookUp = async (before?: unknown): Promise<unknown> => {
     try {
       await a.call('DescribeExecution', (abortSignal) => a.sfn.send(new DescribeExecutionCommand({ executionArn }), { abortSignal }));
       return undefined;
     } catch (lookup) {
       if (!isNotFound(lookup) && !isRefusalPage(lookup)) {
-        throw new WorkflowStartUnansweredError(a.stateMachineArn, a.executionName, a.region, 1, refusal, { lookup });
+        throw new WorkflowStartUnansweredError(a.stateMachineArn, a.executionName, a.region, 1, refusal, { lookup, ...(before !== undefined ? { lookupBefore: before } : {}) });
       }
       return lookup;
     }
@@ -616,7 +617,7 @@ async function refusedInBetween(a: StartCall, page: UnreadPage, refusal: unknown
   if (!isNotFound(first)) throw new WorkflowStartRefusedInBetweenError(a.stateMachineArn, a.executionName, a.region, page, refusal, first);
   await a.wait(LATE_START_PAUSE_MS, a.signal);
   a.signal.throwIfAborted();
-  const again = await lookUp();
+  const again = await lookUp(first);
   if (again === undefined) return { executionArn, adopted: true };
   throw new WorkflowStartRefusedInBetweenError(a.stateMachineArn, a.executionName, a.region, page, refusal, again, LATE_START_PAUSE_MS);
 }

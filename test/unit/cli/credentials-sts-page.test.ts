@@ -127,5 +127,20 @@ describe('a proxy\'s page on the way to STS for the credentials\' role (review r
     expect(err[0]).toContain(`The CLI stopped following execution ${EXECUTION_ARN}: 3 polls in a row met a page in between; the last was not sent: the request for the credentials' role to STS in us-east-1`);
     expect(err[0]).not.toContain('polls in a row were not sent');
   });
+
+  it('a start refused on Step Functions\' path, looked up (none), then the lookup again refused on the way to STS: both lookups are said (review r65L F4)', async () => {
+    const notFound: Answer = { status: 400, headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': 'r-4' }, body: JSON.stringify({ __type: 'ExecutionDoesNotExist', message: 'Execution Does Not Exist' }) };
+    const { code, err, sent } = await restoreWithStsAnswering((sentToSfn) => (sentToSfn.includes('DescribeExecution') ? PROXY_PAGE : EXPIRED_ASSUMED), {
+      StartExecution: [PROXY_PAGE],
+      DescribeExecution: [notFound],
+    });
+    expect(sent).toEqual(['StartExecution', 'DescribeExecution']);
+    expect(code).toBe(5);
+    expect(err[0]).toContain(
+      'and the lookup by its name answered ExecutionDoesNotExist: Execution Does Not Exist, and made again (DescribeExecution may lag a start) ' +
+        "could not be sent: the request for the credentials' role to STS in us-east-1 was answered with a page",
+    );
+    expect(err[0]).toContain('so the workflow may or may not have started');
+  });
 });
 

@@ -237,7 +237,12 @@ const unansweredLookups: [string, Answer[], string][] = [
     [{ status: 400, body: JSON.stringify({ __type: 'com.amazon.coral.service#AccessDeniedException', message: 'not authorized' }) }],
     'answered AccessDeniedException: not authorized',
   ],
-  ['answered ExecutionDoesNotExist, then timed out', [notFound, 'timeout'], 'failed (TimeoutError: a request has exceeded the configured requestTimeout)'],
+  // The first lookup's answer is said with the second's failure (review r65L F4).
+  [
+    'answered ExecutionDoesNotExist, then timed out',
+    [notFound, 'timeout'],
+    'answered ExecutionDoesNotExist: Execution Does Not Exist, and made again (DescribeExecution may lag a start) failed (TimeoutError: a request has exceeded the configured requestTimeout)',
+  ],
 ];
 it.each(unansweredLookups)('a proxy\'s page on the first try, then a lookup by the run\'s name that %s: may or may not have started, exit 5', async (_, lookupAnswers, said) => {
   let lookups = 0;
