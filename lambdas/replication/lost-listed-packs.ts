@@ -1,4 +1,4 @@
-import { condemnedPacksOf, DamagedPruneStateError, isS3AccessDenied, loadCondemnedBatches, mapBounded, packKey, type ScrubObjectResult, type Vault } from '../../vault';
+import { condemnedPacksOf, DamagedPruneStateError, isS3PermissionRefusal, loadCondemnedBatches, mapBounded, packKey, type ScrubObjectResult, type Vault } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { otherSide } from './other-side';
 import { type Bad } from './scrub-repairs';
@@ -102,7 +102,8 @@ async function condemnedPacks(vault: Vault): Promise<ReadonlySet<string>> {
   try {
     return new Set([...condemnedPacksOf(await loadCondemnedBatches(vault.store, vault.keys))].map(packKey));
   } catch (err) {
-    if (!isS3AccessDenied(err) && !(err instanceof DamagedPruneStateError)) throw err;
+    // Only a want of the permission: a 403 for the clock or the credentials is no sign the scrub may not read it (review r65M F5).
+    if (!isS3PermissionRefusal(err) && !(err instanceof DamagedPruneStateError)) throw err;
     return new Set();
   }
 }

@@ -1,4 +1,4 @@
-import { cutScrubSlice, INDEX_PREFIX, idFromKey, isS3AccessDenied, isS3PermissionRefusal, listScrubbedObjects, mapBounded, packKey, scrubObjectsInStep, selectScrubSlice, SNAPSHOTS_PREFIX, supersedingTombstones } from '../../vault';
+import { cutScrubSlice, INDEX_PREFIX, idFromKey, isS3PermissionRefusal, listScrubbedObjects, mapBounded, packKey, scrubObjectsInStep, selectScrubSlice, SNAPSHOTS_PREFIX, supersedingTombstones } from '../../vault';
 import { type BlobCheck, type ScrubCursor, type ScrubObjectResult, type Vault } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type ReplicaPruneWaitOptions } from './replica-prune-wait';
@@ -443,7 +443,8 @@ async function supersededIndexesOf(vault: Vault): Promise<ReadonlyMap<string, st
   try {
     return (await supersedingTombstones(vault.store, vault.keys)).indexes;
   } catch (err) {
-    if (!isS3AccessDenied(err)) throw err;
+    // Only a want of the permission: a 403 for the clock or the credentials is no sign the scrub may not read it (review r65M F5).
+    if (!isS3PermissionRefusal(err)) throw err;
     return new Map();
   }
 }

@@ -4,6 +4,7 @@ import { vaultKeyMaterial } from '../crypto/vault-keys';
 import { idFromKey, KEYS_PREFIX } from '../repository/vault-layout';
 import { type Vault } from '../repository/vault';
 import { isS3AccessDenied } from '../backend/s3/sdk-error';
+import { isS3PermissionRefusal, s3ErrorOf } from '../backend/s3/permission-refusal';
 import { ObjectLockedError, VaultError } from '../vault-errors';
 
 /**
@@ -185,7 +186,13 @@ export async function removeKeyObject(vault: Vault, provider: KeyProvider, idPre
 function deleteRefusal(err: unknown): string | undefined {
   // Object Lock retains the key objects of locked snapshots (snapshot-locks.ts) as long as the snapshots.
   if (err instanceof ObjectLockedError) return `S3 Object Lock keeps it (${err.message})`;
-  if (isS3AccessDenied(err)) return `S3 refused the delete (${err instanceof Error ? err.message : String(err)}): the role needs s3:DeleteObject on the vault's keys/ prefix, which a vault's bucket policy may deny`;
+  const said = err instanceof Error ? err.message : String(err);
+  if (isS3PermissionRefusal(err)) return `S3 refused the delete (${said}): the role needs s3:DeleteObject on the vault's keys/ prefix, which a vault's bucket policy may deny`;
+  // A 403 for the clock or the credentials (RequestTimeTooSkewed, InvalidAccessKeyId) no IAM grant lifts (review r65M F5).
+  if (isS3AccessDenied(err)) {
+    const name = String((s3ErrorOf(err) as { name?: unknown }).name);
+    return `S3 refused the delete (${said}) with 403 ${name}, which is no want of a permission: put right what S3's words say (for RequestTimeTooSkewed this machine's clock, for InvalidAccessKeyId or SignatureDoesNotMatch its credentials), then remove it again`;
+  }
   const code = (err as NodeJS.ErrnoException | null)?.code;
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return `the directory refused the delete (${code}): this user may not delete files in the vault's keys/ directory`;
   return undefined;

@@ -170,3 +170,19 @@ it('counts the packs the deadline left not looked for again and ends the slice b
   const next = await scrubVaults({ ...everything, cursor: report.nextCursor, vaults: { primary: pair.primary, dr: pair.dr }, repair: false });
   expect(next.findings.filter((f) => f.key === pack)).toEqual([expect.objectContaining({ vault: 'dr', listedBy: index }), expect.objectContaining({ vault: 'primary', listedBy: index })]);
 });
+
+it("review r65M F5: a 403 for the clock on prune's state stops the scrub with S3's error, not read as a scrub that may not read it (which judged every pack both listings lack, and every index a tombstone supersedes)", async () => {
+  const { pack } = await indexAndPack(pair.primary);
+  for (const vault of [pair.primary, pair.dr]) await vault.store.delete(pack);
+  const skew = () => Object.assign(new Error('The difference between the request time and the current time is too large.'), { name: 'RequestTimeTooSkewed', $metadata: { httpStatusCode: 403 } });
+  const skewedOnPrune = (store: VaultStore): VaultStore =>
+    Object.assign(Object.create(store) as VaultStore, {
+      async *list(prefix: string): AsyncIterable<string> {
+        if (prefix.startsWith('prune/')) throw skew();
+        yield* store.list(prefix);
+      },
+      get: (key: string, range?: Parameters<VaultStore['get']>[1]) => (key.startsWith('prune/') ? Promise.reject(skew()) : store.get(key, range)),
+    });
+  const skewed = { primary: new Vault(skewedOnPrune(pair.primary.store), pair.primary.keys, pair.primary.config), dr: new Vault(skewedOnPrune(pair.dr.store), pair.dr.keys, pair.dr.config) };
+  await expect(scrubVaults({ ...everything, vaults: skewed, repair: false })).rejects.toMatchObject({ name: 'RequestTimeTooSkewed' });
+});

@@ -139,6 +139,23 @@ describe.each([
     expect((await openVault(store, second)).config.id).toBe(vault.config.id);
   });
 
+  it('r65M F5: a 403 for the clock is not advised s3:DeleteObject, but named as S3 named it', async () => {
+    const second = await KeyFileKeyProvider.create(path.join(dir, 'second.key'));
+    const added = await addKeyObject(vault, second);
+    const skew = Object.assign(new Error('The difference between the request time and the current time is too large.'), { name: 'RequestTimeTooSkewed', $metadata: { httpStatusCode: 403 } });
+    const refusing = requiredMethodsStore(store, { delete: () => Promise.reject(skew) });
+    const failure = await removeKeyObject(new Vault(refusing, vault.keys, vault.config), first, idOf(added)).then(
+      () => undefined,
+      (err: unknown) => err as Error,
+    );
+    expect(failure).toBeInstanceOf(KeyObjectNotRemovedError);
+    expect(failure?.message).toContain(
+      "S3 refused the delete (The difference between the request time and the current time is too large.) with 403 RequestTimeTooSkewed, which is no want of a permission: put right what S3's words say (for RequestTimeTooSkewed this machine's clock",
+    );
+    expect(failure?.message).not.toContain('s3:DeleteObject');
+    expect(failure?.message).toContain('nothing was changed, and its credential still opens the vault');
+  });
+
   it('keeps a key that opens the vault when two removes cross, each removing the other\'s key object (review r3)', async () => {
     const second = await KeyFileKeyProvider.create(path.join(dir, 'second.key'));
     const secondKeyObject = await addKeyObject(vault, second);
