@@ -1,6 +1,7 @@
 import { type BackupRecord } from '../catalog/backup-record';
 import { newestFirst } from '../catalog/newest-first';
 import { comparedInstant } from '../catalog/compared-instant';
+import { FUTURE_START_TOLERANCE_MS } from '../catalog/future-start';
 import { recordInstant } from '../catalog/record-instant';
 import { shownItemKeyPart } from '../catalog/shown-item-key';
 import { type DrillReport } from '../catalog/drill-record';
@@ -209,7 +210,7 @@ function noBackupMessage(ofPlan: readonly BackupRecord[], untimed: readonly Back
     ? `; ${untimed.length} committed backup(s) of the plan were passed over because their start is no time (e.g. ${shownItemKeyPart(firstUntimed.backupId)}, startedAt ${shownItemKeyPart(firstUntimed.startedAt)}): fix their records' startedAt`
     : '';
   const inFuture = firstAhead
-    ? `; ${ahead.length} committed backup(s) of the plan were passed over because they start after the drill (e.g. ${shownItemKeyPart(firstAhead.backupId)}, started ${comparedInstant(firstAhead.startedAt) ?? ''}): the clock that wrote them or the catalog is wrong, set it right`
+    ? `; ${ahead.length} committed backup(s) of the plan were passed over because they start after the drill (e.g. ${shownItemKeyPart(firstAhead.backupId)}, started ${comparedInstant(firstAhead.startedAt) ?? ''}): ${aheadCause(ahead, options.startedAt)}`
     : '';
   // The DR drill reads the DR catalog: a plan whose backups were never replicated has none there, however many the primary holds.
   const drAdvice = `a backup gets there when the backup workflow's Replicate step copies it: check the plan's backups and replication (lifeboat backups list: DR COPY), or drill the primary vault ("vault": "primary")`;
@@ -225,4 +226,18 @@ function noBackupMessage(ofPlan: readonly BackupRecord[], untimed: readonly Back
   const ageHours = (options.startedAt.getTime() - recordInstant(newest.startedAt)) / 3_600_000;
   const copy = options.vault === 'dr' ? `, DR copy ${newest.copies?.dr ?? 'not recorded'}` : '';
   return `Plan "${options.plan}" has no backup to drill from the ${options.vault} vault ${within}: its newest committed backup ${shownItemKeyPart(newest.backupId)} is ${ageHours.toFixed(1)} hours old${copy}${passedOver}${inFuture}; check the plan's backups and replication, or widen "windowDays"`;
+}
+
+/**
+ * Why backups start after the drill: a clock fault only beyond FUTURE_START_TOLERANCE_MS (5 min) of the drill's start,
+ * the skew the catalog's other readers allow; a backup that began seconds after the drill did is no fault, and "the
+ * clock is wrong" sent the operator hunting one (review r65N F6).
+ */
+function aheadCause(ahead: readonly BackupRecord[], drillStart: Date): string {
+  const far = ahead.filter((b) => recordInstant(b.startedAt) - drillStart.getTime() > FUTURE_START_TOLERANCE_MS).length;
+  const minutes = FUTURE_START_TOLERANCE_MS / 60_000;
+  if (far === ahead.length) return 'the clock that wrote them or the catalog is wrong, set it right';
+  const began = `began after the drill started, within ${minutes} min of it (no clock fault): the next drill takes them`;
+  if (far === 0) return `they ${began}`;
+  return `${far} of them more than ${minutes} min after it, so the clock that wrote them or the catalog is wrong, set it right; the others ${began}`;
 }

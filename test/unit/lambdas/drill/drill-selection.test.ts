@@ -213,6 +213,19 @@ describe('drill backup selection and RPO', () => {
     );
   });
 
+  it('f65T (r65N F6): a backup that began within 5 min after the drill started is said to have begun after it, not a clock fault', () => {
+    const justAfter = backupAt('orders', new Date(start.getTime() + 30_000).toISOString(), { dr: 'COMMITTED' });
+    let message = '';
+    try {
+      selectDrillBackup([justAfter], base);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain('because they start after the drill');
+    expect(message).toContain('they began after the drill started, within 5 min of it (no clock fault): the next drill takes them');
+    expect(message).not.toContain('clock that wrote them');
+  });
+
   it('with no committed backup at all, says so', () => {
     expect(() => selectDrillBackup([backupAt('orders', h(1), { status: 'FAILED' })], base)).toThrow(/has no committed backup to drill \(its newest backup \S+ is FAILED\)/);
     expect(() => selectDrillBackup([], base)).toThrow(/has no committed backup to drill; run a backup/);
