@@ -21,7 +21,6 @@ import { type EarlierLosses } from './earlier-losses';
 import { otherSide } from './other-side';
 import { verifyBackupLine } from './verify-backup-line';
 import { lostListedPacks } from './lost-listed-packs';
-import { notRefusalAsSaid } from './not-refusal-as-said';
 import { SliceReadRefusedError } from './slice-read-refused-error';
 
 export type ScrubVaultsOptions = {
@@ -159,9 +158,9 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   const readers = sides.map((side) => {
     const vault = vaults[side] as Vault;
     // A refused read still stops the run, naming the key, the vault and the way out (review r63Y F2). Only a want of a
-    // permission is so named: another 403 (the clock, the credentials' key) passes as S3 said it (review r64B F3), from
-    // under the Lambda runtime's wrapper too (review r64K F2).
-    const readError = (key: string, err: unknown): unknown => (isS3PermissionRefusal(err) ? new SliceReadRefusedError(side, vault.store.location, key, err, { repair, scope }) : notRefusalAsSaid(err));
+    // permission is so named: another 403 (the clock, the credentials' key) passes as S3 said it (review r64B F3); since
+    // fix f65D the Lambda runtime wraps no such 403 (review r64K F2 took it from under the wrapper; r65M F6).
+    const readError = (key: string, err: unknown): unknown => (isS3PermissionRefusal(err) ? new SliceReadRefusedError(side, vault.store.location, key, err, { repair, scope }) : err);
     return { vault, holds: (key: string) => hasSortedKey(listingOf(side), key), readError, ...(vaults[otherSide(side)] ? { lacksPack } : {}) };
   });
   const readUntil = options.deadline !== undefined ? { deadline: options.deadline - SLICE_READ_RESERVE_MS - REPAIR_BUDGET_MS, now } : {};

@@ -78,7 +78,7 @@ export class S3SourceRequests {
 }
 
 function isRefusal(err: unknown): boolean {
-  // BucketOwnerMismatchError (a 403 under ExpectedBucketOwner) keeps its name; s3SourceReadError names its place.
+  // BucketOwnerMismatchError (a permission refusal's 403 under ExpectedBucketOwner) keeps its name; s3SourceReadError names its place.
   if (!(err instanceof Error) || err instanceof S3SourceReadError || err instanceof BucketOwnerMismatchError || classifyError(err) !== err) return false;
   // 403 InvalidObjectState is an archived object, which the readers leave out or name themselves (s3-archived-object.ts).
   if (err.name === 'InvalidObjectState') return false;

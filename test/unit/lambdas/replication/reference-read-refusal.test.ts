@@ -65,20 +65,6 @@ it.each([
   expect(stop).not.toBeInstanceOf(ReferenceReadRefusedError);
 });
 
-// Review r64K F2: in a Lambda such a 403 is the runtime's BucketOwnerMismatchError, which passed as it was: "403
-// AccessDenied … check its IAM policy" of a clock off by more than 15 minutes. S3's own error, its cause, stops the run.
-it.each([
-  ['RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.'],
-  ['SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.'],
-])("in a Lambda, the damage mapping's read answered 403 %s under the runtime's wrapper stops the run with S3's own error", async (name, words) => {
-  await corrupt(pair.primary.store, await firstKey(pair.primary, 'data/'));
-  const answer = s3Error(name, words);
-  refusing(pair.dr, '', wrapped(answer));
-  const stop = await stopOf(scrubVaults({ ...everything, scope: 'primary', vaults: { primary: pair.primary, dr: pair.dr }, repair: true }));
-  expect(stop).toBe(answer);
-  expect(stop).not.toBeInstanceOf(BucketOwnerMismatchError);
-});
-
 // Item 2: a read-only run was told to "scrub with repair again", a run that writes.
 it("a read-only run's refused mapping read is advised to scrub again, not to scrub with repair", async () => {
   const pack = await firstKey(pair.primary, 'data/');

@@ -56,18 +56,6 @@ it.each([
   expect(stop).not.toBeInstanceOf(SliceReadRefusedError);
 });
 
-// Review r64K F2: in a Lambda the runtime wraps it in BucketOwnerMismatchError ("403 AccessDenied … check its IAM policy"):
-// S3's own error, its cause, stops the run, as outside a Lambda.
-it('in a Lambda, a slice read answered 403 RequestTimeTooSkewed under the runtime\'s wrapper stops the run with S3\'s own error', async () => {
-  const pack = await firstDrPack();
-  const answer = s3Error('RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.');
-  refuseDrRead(pack, new BucketOwnerMismatchError('vault-dr', '222222222222', 'GetObjectCommand', { cause: answer }));
-
-  const stop = await stopOf(scrubVaults({ ...everything, scope: 'both', vaults: { primary: pair.primary, dr: pair.dr }, repair: false }));
-  expect(stop).toBe(answer);
-  expect(stop).not.toBeInstanceOf(BucketOwnerMismatchError);
-});
-
 it("a refusal under the runtime's ExpectedBucketOwner wrapper, and a HEAD's bodiless 403, are still named refusals", async () => {
   const pack = await firstDrPack();
   refuseDrRead(pack, new BucketOwnerMismatchError('vault-dr', '222222222222', 'GetObjectCommand', { cause: s3Error('AccessDenied', KMS_WORDS) }));
