@@ -396,6 +396,9 @@ async function openVaultsNamingRegion(scope: ScrubScope, access: ScrubAccess, ta
   } catch (err) {
     const side = [...failures].find(([, failure]) => failure === err)?.[0];
     if (side === undefined || err instanceof VaultNotFoundError) throw err;
+    // A throttle (KMS unwrapping the key, S3's SlowDown) is no region down: rethrown as it is, so the command's throttled
+    // next step (run it again in a minute, or with a lower --fraction) is said, not "scrub the other vault alone" (review r65K F1).
+    if (isThrottledRequest(err)) throw err;
     const other: VaultSide = side === 'primary' ? 'dr' : 'primary';
     const otherFailure = failures.get(other);
     const instead =

@@ -19,6 +19,7 @@ import { ObjectLockedError, VaultObjectArchivedError } from '../../../vault/vaul
 import { LegalHoldUnreadError } from '../../../vault/backend/s3/legal-hold-unread-error';
 import { holdUnreadNote } from '../../../lambdas/replication/scrub-repairs';
 import { parsePrintedCommand } from '../../support/printed-command-parse';
+import { EndpointThrottledError } from '../../../cli/endpoint-throttled-error';
 import { registerBackupsCommands } from '../../../cli/commands/backup-commands';
 import { backupDirectory } from '../../../vault/archiver/directory-source';
 import { catalogRecord, MemoryPrimaryCatalog } from '../lambdas/replication/memory-primary-catalog';
@@ -277,6 +278,20 @@ it('f65K: a read-only scrub S3 throttles says it changed and recorded nothing, a
   expect(await scrubCommand({ ...target, fraction: '1', vault: 'primary' }, { io: run.io, access })).toBe(1);
   expect(run.err).toEqual([
     'lifeboat scrub: Please reduce your request rate. The scrub stopped part way and recorded nothing: it changed nothing in the vaults, and running the command again in a minute is safe (the next run starts where this one did); if it is throttled again, run it with a lower --fraction.',
+  ]);
+  expect(runs).toEqual([]);
+});
+
+// Review r65K F1: a throttle while a vault in scope opened became "the region may be down; scrub the other vault alone",
+// dropping the throttle's next step (run it again in a minute).
+it.each(['primary', 'both'])('r65K F1: KMS throttles the primary vault opening (--vault %s): the throttled next step, not the region-down way out', async (vault) => {
+  const throttle = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
+  const opening = 'primary vault s3://x could not be opened: KMS in us-east-1 throttled the request to unwrap its key with alias/k (ThrottlingException: Rate exceeded); KMS may take the request in a minute';
+  const throttled: ScrubAccess = { ...access, openVault: async (side) => (side === 'primary' ? Promise.reject(new EndpointThrottledError(opening, throttle)) : pair.dr) };
+  const run = capturedCliIo();
+  expect(await scrubCommand({ ...target, fraction: '1', vault }, { io: run.io, access: throttled })).toBe(1);
+  expect(run.err).toEqual([
+    `lifeboat scrub: ${opening}. The scrub stopped part way and recorded nothing: it changed nothing in the vaults, and running the command again in a minute is safe (the next run starts where this one did); if it is throttled again, run it with a lower --fraction.`,
   ]);
   expect(runs).toEqual([]);
 });
