@@ -94,6 +94,9 @@ function refusal(place: S3SourcePlace, action: 'list' | 'read'): string {
 /** S3's names for a session token it no longer takes (HTTP 400): ExpiredToken; TokenRefreshRequired for an STS token it asks be refreshed. */
 const EXPIRED_TOKEN_NAMES: ReadonlySet<string> = new Set(['ExpiredToken', 'TokenRefreshRequired']);
 
+/** The names the SDK gives a 400 without a body (a HEAD's): "Unknown" (older ones the status, or "BadRequest"). */
+const BODILESS_400_NAMES: ReadonlySet<string> = new Set(['Unknown', 'UnknownError', 'BadRequest', '400']);
+
 function sourceOf(place: S3SourcePlace): string {
   return place.source === undefined ? 'S3 source' : `source ${place.source}`;
 }
@@ -117,6 +120,10 @@ function adviceFor(err: unknown, place: S3SourcePlace): string {
   // not transient to the workflows; the next run's invocation has fresh credentials (review r65M F3).
   if (err instanceof Error && EXPIRED_TOKEN_NAMES.has(err.name)) {
     return `. S3 refused the credentials, not the request (${err.name}): their session token had expired, which no policy or plan change puts right; the backup's next run reads it with fresh credentials`;
+  }
+  // A HEAD's 400 has no body, so the SDK names it nothing (Unknown); an expired session token is what S3 answers so.
+  if (err instanceof Error && httpStatusOf(err) === 400 && BODILESS_400_NAMES.has(err.name)) {
+    return `. S3 answered 400 without words (a HEAD has no body to say why): an expired session token (ExpiredToken) is the usual cause, which the backup's next run reads past with fresh credentials; if it recurs, a GET of that object with the backup's role gets S3's words`;
   }
   // Under the guard a permission refusal is BucketOwnerMismatchError, so a 403 here is one of a bare client, or one for
   // the clock, the credentials or the account (RequestTimeTooSkewed, InvalidAccessKeyId, AllAccessDisabled), which no

@@ -204,6 +204,16 @@ describe('a shard whose object S3 refuses', () => {
     expect(failure.message).not.toMatch(/clock|expired/);
   });
 
+  it("r65M F3: a HEAD's bodiless 400 (an expired token's, unnamed) says what it most likely is and that the next run reads past it", () => {
+    const head = Object.assign(new Error('UnknownError'), { name: 'Unknown', $metadata: { httpStatusCode: 400 } });
+    const failure = s3SourceReadError(head, { source: 'photos-src', bucket: 'photos', key: 'b.jpg' }, 'read') as Error;
+    expect(failure).toBeInstanceOf(S3SourceReadError);
+    expect(failure.message).toBe(
+      'source photos-src: S3 refused to read object "b.jpg" of bucket photos: "Unknown: UnknownError". ' +
+        "S3 answered 400 without words (a HEAD has no body to say why): an expired session token (ExpiredToken) is the usual cause, which the backup's next run reads past with fresh credentials; if it recurs, a GET of that object with the backup's role gets S3's words",
+    );
+  });
+
   it("r65M F3: an expired session token (S3's 400, not 403) says the credentials expired and the next run reads it", () => {
     const expired = Object.assign(new Error('The provided token has expired.'), { name: 'ExpiredToken', $metadata: { httpStatusCode: 400 } });
     const failure = s3SourceReadError(expired, { source: 'photos-src', bucket: 'photos', key: 'b.jpg' }, 'read') as Error;
