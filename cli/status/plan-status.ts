@@ -350,7 +350,10 @@ function lostNotListed(latest: ScrubRunRecord): { lostNotListed?: { count: numbe
   if (!o) return {};
   // A record from before groups has one count, judged as its group would be (by the last listed object).
   const groups: readonly Pick<NotListedGroup, 'count' | 'since' | 'lost' | 'backupsKnown'>[] = o.notListedGroups?.length ? o.notListedGroups : o.notListed > 0 ? [{ count: o.notListed, since: o.notListedSince ?? latest.startedAt }] : [];
-  const lost = groups.filter((g) => groupLost(g, o) && g.backupsKnown !== true);
+  // A record that lists only some of the backups its run hit (`affectedBackupsNotListed`) may not list a group's: a plan
+  // whose damaged backups fell past the cap read "within objectives" (review r65S F1).
+  const allListed = (latest.affectedBackupsNotListed ?? 0) === 0;
+  const lost = groups.filter((g) => groupLost(g, o) && !(g.backupsKnown === true && allListed));
   const since = lost.map((g) => g.since).sort()[0];
   if (since === undefined) return {};
   return { lostNotListed: { count: lost.reduce((n, g) => n + g.count, 0), since } };

@@ -319,7 +319,7 @@ export function reasonsNotWithin(row: PlanStatus, options: PrintedCommandOptions
 /**
  * Why lost objects the scrub record only counts make every plan ✗ (plan-status.ts, `lostNotListed`; review r65A F1,
  * F5): a group keeps neither their keys nor their backups, and this record's run did not work them out (carried from an
- * earlier run, or its mapping cut). Both vaults, no `--vault`: a group carried while the DR vault did not open is dropped
+ * earlier run, its mapping cut, or more backups hit than its record lists: review r65S F1). Both vaults, no `--vault`: a group carried while the DR vault did not open is dropped
  * only by a run that reads its copies. A run of both vaults whose mapping is whole names their backups, so the advice
  * says so, not "once both vaults open" alone: after one, a plan is ✗ only for its own backups (review r65J F1).
  */
@@ -327,7 +327,7 @@ function lostNotListedReasons(row: PlanStatus, flags: string): string[] {
   const l = row.scrub.state === 'ran' ? row.scrub.lostNotListed : undefined;
   if (!l) return [];
   return [
-    `${l.count} damaged or missing object(s) found by scrubs since ${shortTime(l.since)}, some with no good copy in either vault, are only counted and their backups were not worked out (carried from an earlier scrub, or its deadline cut the mapping): any backup may hold data in them; ` +
+    `${l.count} damaged or missing object(s) found by scrubs since ${shortTime(l.since)}, some with no good copy in either vault, are only counted and their backups were not worked out (carried from an earlier scrub, its deadline cut the mapping, or they hit more backups than its record lists): any backup may hold data in them; ` +
       `run \`lifeboat scrub --fraction 1${flags}\` with both vaults open and time to finish, which reads them again and names their backups, so that only the plans of those backups stay ✗ (docs/RUNBOOKS.md, "Scrub")`,
   ];
 }

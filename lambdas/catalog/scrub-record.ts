@@ -147,7 +147,8 @@ const notListedGroupSchema = z.object({
   refused: z.literal(true).optional(),
   /**
    * The run that wrote the record counted every object of it itself with its object→backup mapping worked out (both
-   * vaults open, the mapping not cut by the deadline): their backups are among the record's `affectedBackups`, so
+   * vaults open, the mapping not cut by the deadline, no `affectedBackupsNotListed`: review r65S F1): their backups
+   * are among the record's `affectedBackups`, so
    * `lifeboat status` judges a lost group as it judges listed losses, per plan. Without it (carried from an earlier run
    * and not read again, a cut mapping, or a record from before it) the group keeps no backups and a lost one makes every
    * plan ✗ (plan-status.ts, `lostNotListed`): a plan with none of its objects was ✗, and the orphan packs a `backups

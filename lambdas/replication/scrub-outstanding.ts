@@ -20,6 +20,11 @@ export type ScrubRunVaults = {
    * later run added to holds entries nobody checked, and is kept.
    */
   readonly clearCopiedInCount?: string;
+  /**
+   * How many backups this run's damage hits past those its record lists (`affectedBackupsNotListed`, scrub-record.ts):
+   * a group of them marked `backupsKnown` judged a plan whose backups fell past the cap "within objectives" (review r65S F1).
+   */
+  readonly affectedBackupsNotListed?: number;
 };
 
 /**
@@ -127,8 +132,10 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
   // The record's affectedBackups hold the backups of what this run found with both vaults open and its mapping worked
   // out; status judges a group of only such objects per plan, as listed losses (`backupsKnown`, review r65J F1). Not a
   // snapshot object the mapping named no backup of (it reads in neither vault): the catalog knows it, a group does not.
+  // Nor any when the record lists only some of the backups hit (`affectedBackupsNotListed`): a group's may be past them (r65S F1).
+  const allListed = (run.affectedBackupsNotListed ?? 0) === 0;
   const backupsKnown = (o: OutstandingScrubObject): boolean =>
-    foundNow.has(id(o)) && (run.unopened ?? []).length === 0 && report.backupsNotWorkedOut !== true && o.backupsNotWorkedOut !== true && !(o.backups.length === 0 && idFromKey(SNAPSHOTS_PREFIX, o.key) !== null);
+    allListed && foundNow.has(id(o)) && (run.unopened ?? []).length === 0 && report.backupsNotWorkedOut !== true && o.backupsNotWorkedOut !== true && !(o.backups.length === 0 && idFromKey(SNAPSHOTS_PREFIX, o.key) !== null);
   const byKnown = (objs: readonly OutstandingScrubObject[]): OutstandingScrubObject[][] => [objs.filter(backupsKnown), objs.filter((o) => !backupsKnown(o))];
   // A missing object is in neither listing, so a slice covering its key says nothing of it: only the comparison does. A
   // corrupt one is read when its key is in the slice and still listed; gone since, only the comparison tells whether it is

@@ -23,6 +23,7 @@ export function scrubRunSummary(report: ScrubReport, run: { environment: string;
   const maybeLost = (report.archivedCopyDamage ?? []).filter((d) => inLostGroup.has(d.key));
   // Those kept in `outstanding` are left out: status shows them there (review rQ F3).
   const snapshotsNotWorkedOut = snapshotsNotWorkedOutCounts(report, before.previous);
+  const affected = affectedBackupsOf([...report.damage, ...maybeLost]);
   return {
     ...run,
     scope: report.scope,
@@ -45,7 +46,7 @@ export function scrubRunSummary(report: ScrubReport, run: { environment: string;
     unrepaired,
     outcome: lost > 0 ? 'DAMAGED' : unrepaired + repairable > 0 ? 'REPAIRABLE' : report.findings.length > 0 ? 'REPAIRED' : 'CLEAN',
     unrepairedKeys: [...new Set(report.findings.filter((f) => f.outcome === 'unrepaired').map((f) => f.key))].slice(0, 100),
-    ...affectedBackupsOf([...report.damage, ...maybeLost]),
-    outstanding: outstandingAfter(report, run.startedAt, before.previous, before),
+    ...affected,
+    outstanding: outstandingAfter(report, run.startedAt, before.previous, { ...before, affectedBackupsNotListed: affected.affectedBackupsNotListed ?? 0 }),
   };
 }

@@ -1,4 +1,4 @@
-import { OUTSTANDING_LISTED, type ScrubRunRecord } from '../../../../lambdas/catalog/scrub-record';
+import { AFFECTED_BACKUPS_LISTED, OUTSTANDING_LISTED, type ScrubRunRecord } from '../../../../lambdas/catalog/scrub-record';
 import { scrubRunSummary } from '../../../../lambdas/replication/scrub-run-summary';
 import { type ScrubFinding, type ScrubReport } from '../../../../lambdas/replication/scrub-report';
 import { type DamagedObject } from '../../../../lambdas/replication/scrub-damage';
@@ -82,7 +82,7 @@ it('the same group carried by a run that did not read it again makes every plan 
   const db = statusOf('db', [backup(DB_BACKUP, 'db')], record);
   expect(db.scrub).toMatchObject({ state: 'ran', lostNotListed: { count: 1, since: counted.startedAt } });
   expect(db.withinObjectives).toBe(false);
-  expect(reasonsNotWithin(db)).toEqual([expect.stringContaining('are only counted and their backups were not worked out (carried from an earlier scrub, or its deadline cut the mapping)')]);
+  expect(reasonsNotWithin(db)).toEqual([expect.stringContaining('are only counted and their backups were not worked out (carried from an earlier scrub, its deadline cut the mapping, or they hit more backups than its record lists)')]);
 });
 
 it('a group counted by a run whose deadline cut the mapping, or whose other vault did not open, keeps its backups unknown', () => {
@@ -91,4 +91,32 @@ it('a group counted by a run whose deadline cut the mapping, or whose other vaul
   expect(statusOf('db', [backup(DB_BACKUP, 'db')], cut).withinObjectives).toBe(false);
   const unopened = scrubRunSummary({ ...lostPacksRun(ofFiles), scope: 'primary', read: { primary: 200 } }, at(1), { unopened: ['dr'] });
   expect(unopened.outstanding?.notListedGroups?.[0]).not.toHaveProperty('backupsKnown');
+});
+
+it('review r65S F1: a group whose run hit more backups than the record lists is not marked, and a marked one of such a record judges every plan', () => {
+  // An hourly plan's 2,100 backups share the last (counted) pack: the record lists the newest AFFECTED_BACKUPS_LISTED.
+  const hour = (i: number): string => new Date(Date.UTC(2026, 8, 1) + i * 3_600_000).toISOString();
+  const idOf = (i: number): string => `${hour(i).replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-0000000f`;
+  const hits = Array.from({ length: AFFECTED_BACKUPS_LISTED + 100 }, (_, i) => i);
+  const last = packs.at(-1);
+  const record = scrubRunSummary(
+    lostPacksRun((key) => (key !== last ? [] : hits.map((i) => ({ snapshotId: `s${i}`, backupId: idOf(i), plan: 'files', source: 'files', time: hour(i), whole: false, paths: [key], entries: 1 })))),
+    at(1),
+  );
+  expect([record.affectedBackups.length, record.affectedBackupsNotListed]).toEqual([AFFECTED_BACKUPS_LISTED, 100]);
+  expect(record.outstanding?.notListedGroups).toEqual([expect.objectContaining({ count: 1, lost: true })]);
+  expect(record.outstanding?.notListedGroups?.[0]).not.toHaveProperty('backupsKnown');
+  // After `backups forget --lost` of every backup the record names, the 100 older ones past the cap still hold data in the lost pack.
+  const listed = new Set(record.affectedBackups);
+  const backups = hits.map((i) => backup(idOf(i), 'files', listed.has(idOf(i)) ? { forgottenAt: '2026-12-02T00:00:00.000Z' } : {}));
+  const files = statusOf('files', backups, record);
+  expect(files.scrub).toMatchObject({ state: 'ran', lostNotListed: { count: 1, since: record.startedAt } });
+  expect(files.withinObjectives).toBe(false);
+  expect(reasonsNotWithin(files)).toEqual([expect.stringContaining('or they hit more backups than its record lists): any backup may hold data in them')]);
+  // A record written before this fix, its group marked all the same: status does not take the mark.
+  const group = record.outstanding?.notListedGroups?.[0];
+  if (!record.outstanding || !group) throw new Error('the record counts no group');
+  const marked: ScrubRunRecord = { ...record, outstanding: { ...record.outstanding, notListedGroups: [{ ...group, backupsKnown: true }] } };
+  expect(statusOf('files', backups, marked).withinObjectives).toBe(false);
+  expect(statusOf('db', [backup(DB_BACKUP, 'db')], marked).scrub).toMatchObject({ lostNotListed: { count: 1 } });
 });
