@@ -12,13 +12,15 @@ export type ThrottledStop = {
   readonly why?: string;
   /** A smaller share of work to ask of the service when it throttles again (scrub's "a lower --fraction"). */
   readonly lower?: string;
+  /** When running the command again is safe, in place of "in a minute" (a scrub whose lease could not be released). */
+  readonly again?: string;
 };
 
 /** The words after the throttle's message (which ends without a full stop), from its ". " on. */
 export function throttledNextStep(stop: ThrottledStop = {}): string {
   const lower = stop.lower === undefined ? '' : `; if it is throttled again, ${stop.lower}`;
   if (stop.left === undefined) return `. Nothing was changed: run the command again in a minute${lower}.`;
-  return `. ${stop.left}, and running the command again in a minute is safe${stop.why === undefined ? '' : ` (${stop.why})`}${lower}.`;
+  return `. ${stop.left}, and running the command again ${stop.again ?? 'in a minute'} is safe${stop.why === undefined ? '' : ` (${stop.why})`}${lower}.`;
 }
 
 /**

@@ -2,7 +2,7 @@ import Table from 'cli-table3';
 import { type Command } from 'commander';
 import { CatalogItemInvalidError } from '../../lambdas/catalog/catalog-errors';
 import { ScrubInProgressError } from '../../lambdas/catalog/scrub-in-progress-error';
-import { holdScrubLease, type ScrubLeaseHold, type ScrubLeaseStore } from '../../lambdas/catalog/scrub-lease';
+import { holdScrubLease, type ScrubLeaseHold, type ScrubLeaseStore, type ScrubLeaseUnreleased } from '../../lambdas/catalog/scrub-lease';
 import { ScrubLeaseLostError } from '../../lambdas/catalog/scrub-lease-lost-error';
 import { type CopiedInNotListed, type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
 import { copiedInCountEnd, namesCopiedInCount } from '../../lambdas/replication/copied-in-count-clear';
@@ -152,6 +152,8 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
   // the report, which names them, was printed.
   const healed: RepairedObject[] = [];
   let reported = false;
+  // A lease release that failed: the next run is refused until its takeover, so a stop cannot say "in a minute" (review r65K F2).
+  let unreleased: ScrubLeaseUnreleased | undefined;
   try {
     // Checked against the environment's catalog format first (environment-access.ts): every run records itself in the
     // primary catalog (SCRUB#: the record carries the damage earlier runs left, which a CLI that cannot read a newer
@@ -247,12 +249,12 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
       // What it found is printed, but `lifeboat status` does not show it: not a success, whatever the report.
       return report.ok && !leaseLost ? 0 : 1;
     } finally {
-      await lease.hold?.release();
+      unreleased = await lease.hold?.release();
     }
   } catch (err) {
     // ScrubDiscardedUnreadError says what was healed itself (with "Nothing was repaired" when nothing was).
     const stopped = reported ? [] : healed;
-    const said = isThrottledRequest(err) ? saidWithNextStep(message(err), scrubThrottledStop(options.repair === true)) : message(err);
+    const said = isThrottledRequest(err) ? saidWithNextStep(message(err), scrubThrottledStop(options.repair === true, unreleased)) : message(err);
     const text = err instanceof ScrubDiscardedUnreadError ? message(err) : endingWithRepairs(said, stopped, NOTE_LINES_NAME_EACH);
     io.err(`lifeboat scrub: ${text}`);
     // Every object whose note (a legal hold not carried over) the message names only the first of (review r62I F2).
@@ -270,9 +272,17 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
  * named after these words, and the next run, over the same slice, reads them again.
  * A smaller --fraction asks fewer reads of the service per run.
  */
-function scrubThrottledStop(repairing: boolean): ThrottledStop {
+function scrubThrottledStop(repairing: boolean, unreleased: ScrubLeaseUnreleased | undefined): ThrottledStop {
+  const left = `The scrub stopped part way and recorded nothing: ${repairing ? 'what it repaired or wrote stays in the vault' : 'it changed nothing in the vaults'}`;
   return {
-    left: `The scrub stopped part way and recorded nothing: ${repairing ? 'what it repaired or wrote stays in the vault' : 'it changed nothing in the vaults'}`,
+    // Its lease not released (the catalog throttled too), the next run is refused "Another scrub is running" until the
+    // takeover: said with the refusal's own way out (ScrubInProgressError), not "in a minute" (review r65K F2).
+    ...(unreleased
+      ? {
+          left: `${left}; its scrub lease could not be released (${message(unreleased.error)}), so it is held until ${unreleased.until}`,
+          again: `from ${unreleased.takeoverAt} (before then, delete the catalog item pk "SCRUB#LEASE", sk "LEASE" once no other scrub runs: docs/RUNBOOKS.md, "Scrub")`,
+        }
+      : { left }),
     why: `the next run starts where this one did${repairing ? ', reads those objects again and repairs what is left' : ''}`,
     lower: 'run it with a lower --fraction',
   };
@@ -331,7 +341,7 @@ function unreadPreviousNote(err: unknown): string {
 type CliScrubLease = { readonly hold?: ScrubLeaseHold; readonly unleased?: string };
 
 /** A lease that never lapses and releases nothing: for an access that has no scrub lease (tests). */
-const NO_LEASE: ScrubLeaseHold = { confirm: () => Promise.resolve(), release: () => Promise.resolve() };
+const NO_LEASE: ScrubLeaseHold = { confirm: () => Promise.resolve(), release: () => Promise.resolve(undefined) };
 
 /**
  * Records the run only while this run still holds the scrub lease (ScrubLeaseHold.confirm, review rEE F1): a lease lost

@@ -142,9 +142,16 @@ export class ScrubLease implements ScrubLeaseStore {
  * ScrubLeaseLostError and the run records nothing: lost when a renewal found it taken over, or when (on this clock) its
  * last successful renewal is older than the lease lasts, as another scrub may then have taken it (renewals that threw, a
  * process suspended); else a renewal conditional on its holder, which fails once another took it. `release()` never
- * throws; a failed one lapses at its until.
+ * throws; a failed one lapses at its until, and it says so (ScrubLeaseUnreleased): a run that stopped cannot then say
+ * "run it again in a minute", which the lease would refuse (review r65K F2).
  */
-export type ScrubLeaseHold = { confirm(): Promise<void>; release(): Promise<void> };
+export type ScrubLeaseHold = { confirm(): Promise<void>; release(): Promise<ScrubLeaseUnreleased | undefined> };
+
+/**
+ * A release that failed (a DynamoDB throttle, the catalog out of reach): the lease is held until `until`, and another
+ * run can take it over from `takeoverAt` (its until and the clocks' margin, as ScrubInProgressError says).
+ */
+export type ScrubLeaseUnreleased = { readonly until: string; readonly takeoverAt: string; readonly error: unknown };
 
 /** The lease's holder as taken: for renewals, and for the error that says it was lost. */
 type LeaseHolding = { readonly by: string; readonly seconds: number; readonly now: () => Date; readonly renewEveryMs?: number; readonly execution?: string };
@@ -192,7 +199,13 @@ export async function holdScrubLease(store: ScrubLeaseStore, lease: LeaseHolding
       await renewing;
       const release = held;
       held = undefined;
-      if (release) await store.release(release).catch(() => undefined);
+      if (!release) return undefined;
+      try {
+        await store.release(release);
+        return undefined;
+      } catch (error) {
+        return { until: release.until, takeoverAt: new Date(Date.parse(release.until) + SCRUB_LEASE_CLOCK_MARGIN_MS).toISOString(), error };
+      }
     },
   };
 }
