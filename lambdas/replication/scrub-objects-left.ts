@@ -32,14 +32,18 @@ export function refusedCopyUntilFixed(problems: Iterable<ScrubFinding['problem']
  * every run (from the full listings), a corrupt one only by the run whose slice holds it, a cycle later (review rN F3).
  * `options`: the target options, with a leading space, of the command printing it, which its `lifeboat scrub` line ends
  * with (`lifeboat status`'s: until review r58E F1 the line was bare, and pasted after `status --aws` it repaired the local
- * cloud); none where the printer knows no target.
+ * cloud); none where the printer knows no target. `unopened`: the vault(s) the run could not open ("the dr vault"), or
+ * none: a scrub run now meets the same unopened vault and reads no copy, so the advice waits for it to open, as the
+ * CLI's verdict does (until review r65S F3 the alarm said "or now").
  */
-export function whenRepairedAgain(problems: Iterable<ScrubFinding['problem']>, options = ''): string {
+export function whenRepairedAgain(problems: Iterable<ScrubFinding['problem']>, options = '', unopened = ''): string {
   const of = new Set(problems);
-  const now = `or now with \`lifeboat scrub --fraction 1 --repair${options}\``;
-  if (!of.has('corrupt')) return 'the next scrub with repair verifies and copies it';
-  if (!of.has('missing')) return `a scrub with repair verifies and copies it when its slice comes round again, ${now}`;
-  return `the next scrub with repair verifies and copies a missing one; a corrupt one when its slice comes round again, ${now}`;
+  const command = `\`lifeboat scrub --fraction 1 --repair${options}\``;
+  const now = unopened ? `or at once with ${command}` : `or now with ${command}`;
+  const once = unopened ? `once ${unopened} opens, ` : '';
+  if (!of.has('corrupt')) return `${once}the next scrub with repair verifies and copies it`;
+  if (!of.has('missing')) return `${once}a scrub with repair verifies and copies it when its slice comes round again, ${now}`;
+  return `${once}the next scrub with repair verifies and copies a missing one; a corrupt one when its slice comes round again, ${now}`;
 }
 
 /**
@@ -47,8 +51,8 @@ export function whenRepairedAgain(problems: Iterable<ScrubFinding['problem']>, o
  * it may be damaged too (review rJJ F3), so not a good copy, but no thaw is needed; then when a scrub reads it, which
  * differs by problem (whenRepairedAgain). One wording, as ARCHIVED_COPY.
  */
-export function unverifiedCopy(problems: Iterable<ScrubFinding['problem']>, options = ''): string {
-  return `a copy in the other vault, not verified in this run: ${whenRepairedAgain(problems, options)}`;
+export function unverifiedCopy(problems: Iterable<ScrubFinding['problem']>, options = '', unopened = ''): string {
+  return `a copy in the other vault, not verified in this run: ${whenRepairedAgain(problems, options, unopened)}`;
 }
 
 /**

@@ -388,12 +388,14 @@ function damageMessageLaidOut(report: ScrubReport, record: ScrubRunRecord, optio
   };
   // Cut, the mapping named no backup: the list of affected backups below would read as complete (review rS F3).
   const lostNotMapped = report.backupsNotWorkedOut ? lostNotMappedNote([...lost.keys()], options) : '';
+  // A scrub now meets the same unopened vault: the advice waits for it to open (review r65S F3).
+  const unopenedVaults = unopened.map((side) => `the ${side} vault`).join(' and ');
   const parts = [
     ...(lost.size > 0 ? [`${lost.size} object(s) damaged or missing with no good copy in either vault: ${listed(lost, false)}${lostNotMapped}`] : []),
     // Not unverified: said so, the alarm told nothing was lost and to scrub while the DR vault was down (review r65A F2).
-    ...(inLostGroup.size > 0 ? [`Objects ${IN_LOST_GROUP}: ${inLostGroup.size} object(s) damaged or missing whose other copy was not read; ${inLostGroupAdvice(inLostGroupRefused, unopened.map((side) => `the ${side} vault`).join(' and '))}${backupsOf(inLostGroup)}: ${listed(inLostGroup, true)}`] : []),
+    ...(inLostGroup.size > 0 ? [`Objects ${IN_LOST_GROUP}: ${inLostGroup.size} object(s) damaged or missing whose other copy was not read; ${inLostGroupAdvice(inLostGroupRefused, unopenedVaults)}${backupsOf(inLostGroup)}: ${listed(inLostGroup, true)}`] : []),
     ...(archived.size > 0 ? [`${archived.size} object(s) damaged or missing whose other copy is ${ARCHIVED_COPY}, to thaw and repair from${backupsOf(archived)}: ${listed(archived, true)}`] : []),
-    ...(laterScrub.size > 0 ? [`${laterScrub.size} object(s) damaged or missing whose other copy is ${unverifiedCopy([...laterScrub.values()].map((o) => o.problem), options)}${backupsOf(laterScrub)}: ${listed(laterScrub, true)}`] : []),
+    ...(laterScrub.size > 0 ? [`${laterScrub.size} object(s) damaged or missing whose other copy is ${unverifiedCopy([...laterScrub.values()].map((o) => o.problem), options, unopenedVaults)}${backupsOf(laterScrub)}: ${listed(laterScrub, true)}`] : []),
     ...(refused.size > 0 ? [`${refused.size} object(s) damaged or missing whose other copy ${REFUSED_COPY}${backupsOf(refused)}: ${listed(refused, true)}`] : []),
     ...(copiedIn.size > 0 ? [`${copiedIn.size} snapshot object(s) copied in by this run whose copy is not known to restore: the next scrub of that vault checks it again; to know now, check each backup with ${verifyBackupLine(copiedInto, options)}${backupsOf(copiedIn)}: ${listed(copiedIn, true)}`] : []),
     ...(stopped.size > 0 ? [`${stopped.size} object(s) damaged or missing with a good copy in the other vault, not repaired: ${listed(stopped, true)}`] : []),

@@ -71,6 +71,22 @@ it("a corrupt object whose other vault could not be opened is recorded unverifie
   expect(printed).toContain('the dr vault, which could not be opened, was not searched for a good copy: scrub again with --repair once it opens.');
 });
 
+it('review r65S F3: the alarm for a corrupt object whose other vault could not be opened says to scrub once that vault opens, not now', async () => {
+  const [pack] = await listKeys(pair.primary.store, 'data/');
+  if (pack === undefined) throw new Error('the pair has a pack');
+  await corrupt(pair.primary.store, pack);
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary } });
+  const record = scrubRunSummary(report, { environment: 'dev', startedAt: '2026-12-01T00:00:00.000Z', endedAt: '2026-12-01T00:00:01.000Z' }, { unopened: ['dr'] });
+  expect(record.outcome).toBe('REPAIRABLE');
+  const alarm = damageMessage(report, record, '', ['dr']);
+  expect(alarm).toContain(
+    '1 object(s) damaged or missing whose other copy is a copy in the other vault, not verified in this run: once the dr vault opens, a scrub with repair verifies and copies it when its slice comes round again, or at once with `lifeboat scrub --fraction 1 --repair`',
+  );
+  expect(alarm).not.toContain('or now with');
+  // Both vaults open, the advice is unchanged.
+  expect(damageMessage(report, record)).toContain('not verified in this run: a scrub with repair verifies and copies it when its slice comes round again, or now with `lifeboat scrub --fraction 1 --repair`');
+});
+
 /**
  * Review r64T F1 HIGH: the fix above made every object found while the other vault could not be opened unverified, an
  * object an earlier run had found lost (the DR vault lacking it) too: the run REPAIRABLE, no affected backups, status
