@@ -126,10 +126,14 @@ export function heldReason(hold: Pick<LegalHold, 'reason'>): string {
 /**
  * Why a restore's live pin keeps its backup ("pinned by restore r-1 until …"): `by` is the record's, shown as
  * shownPinBy does; `until` as the instant it parses to (Date.parse skips a "(comment)", so its text spelled a delete:
- * review r63AA F1), the one livePins judged (comparedInstant: a zoneless text as UTC, review r65N F1).
+ * review r63AA F1), the one livePins judged (comparedInstant: a zoneless text as UTC, review r65N F1). An `until` that
+ * is no time keeps the backup (livePins): its text is shown escaped and cut as a record's text is, with what to do, so
+ * that the operator can find the pin and the backup is not kept for ever unsaid (review r65T F1).
  */
 export function pinnedReason(pin: Pick<RestorePin, 'by' | 'until'>): string {
-  return `pinned by ${shownPinBy(pin.by)} until ${comparedInstant(pin.until) ?? '(not a time)'}`;
+  const until = comparedInstant(pin.until);
+  if (until === undefined) return `pinned by ${shownPinBy(pin.by)} until ${shownItemKeyPart(pin.until)} (not a time): fix the pin's until`;
+  return `pinned by ${shownPinBy(pin.by)} until ${until}`;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { loadManifestRoot, manifestKey, ObjectLockedError, snapshotKey, VaultCorruptionError, type VaultKeys, VaultObjectNotFoundError, type VaultStore } from '../../vault';
 import { type BackupRecord, type BackupSourceRecord } from '../catalog/backup-record';
 import { quotedCatalogName, shownCatalogName } from '../catalog/shown-catalog-name';
+import { recordInstant } from '../catalog/record-instant';
 import { pinnedReason } from './decide-retention';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type ForgetCatalog, type ForgetVault } from './forget-backups';
@@ -135,7 +136,9 @@ export async function forgetLostBackup(backupId: string, deps: ForgetLostBackupD
 function refuseIfKept(backupId: string, record: BackupRecord, now: Date, options: string): void {
   if (record.hold) throw new LostBackupRefusedError(backupId, `it is on legal hold (${quotedCatalogName(record.hold.reason)}, by ${shownCatalogName(record.hold.by)}): release it first (${releaseLine(backupId, options)})`);
   const pins = livePins(record, now);
-  if (pins.length > 0) throw new LostBackupRefusedError(backupId, `it is ${pins.map(pinnedReason).join(', ')}: run the command again after that`);
+  // A pin whose until is no time keeps the backup until it is fixed (review r65T F1): no "after that" comes by itself.
+  const after = pins.every((p) => !Number.isNaN(recordInstant(p.until))) ? 'run the command again after that' : 'run the command again once each pin has a time and it has passed';
+  if (pins.length > 0) throw new LostBackupRefusedError(backupId, `it is ${pins.map(pinnedReason).join(', ')}: ${after}`);
 }
 
 /**

@@ -135,6 +135,28 @@ describe('the decision and its reasons', () => {
     ]);
   });
 
+  // Review r65T F1: NaN is never ahead of now, so a pin whose until is no time kept nothing and the pinned backup was
+  // forgotten. Retention keeps what it cannot read: the pin keeps the backup, its text shown escaped and cut, to be fixed.
+  it('keeps a backup pinned until a text that is no time, showing the text and saying to fix it', () => {
+    const now = new Date('2026-06-01T00:00:00Z');
+    const pin = (until: string) => ({ 'r-1': { until, by: 'restore r-1', at: '2026-05-31T00:00:00Z' } });
+    const long = `forever and ever${'!'.repeat(60)}`;
+    const backups = [
+      backup('2026-01-01T00:00:00Z', { pins: pin('forever') }),
+      backup('2026-01-02T00:00:00Z', { pins: pin('31/12/2026') }),
+      backup('2026-01-03T00:00:00Z', { pins: pin('forever\u001b[2K') }),
+      backup('2026-01-04T00:00:00Z', { pins: pin(long) }),
+      backup('2026-01-05T00:00:00Z'),
+    ];
+    expect(decideRetention(backups, { keepLast: 1 }, now).map((d) => [d.backupId, d.keep, d.reasons])).toEqual([
+      ['b-2026-01-05T00:00:00Z', true, ['last 1']],
+      ['b-2026-01-04T00:00:00Z', true, [expect.stringMatching(/^pinned by restore r-1 until forever and ever!+…!+ \(cut from 76 characters, sha256 [0-9a-f]+\) \(not a time\): fix the pin's until$/)]],
+      ['b-2026-01-03T00:00:00Z', true, ["pinned by restore r-1 until forever\\u001b[2K (not a time): fix the pin's until"]],
+      ['b-2026-01-02T00:00:00Z', true, ["pinned by restore r-1 until 31/12/2026 (not a time): fix the pin's until"]],
+      ['b-2026-01-01T00:00:00Z', true, ["pinned by restore r-1 until forever (not a time): fix the pin's until"]],
+    ]);
+  });
+
   it("shows a hold's reason, a pin's by and until and a source's name escaped in the reasons, as they are any strings of a record (f62T)", () => {
     const forged = 'case 42\n\u001b[31m\u009b\u202e';
     const shown = 'case 42\\u000a\\u001b[31m\\u009b\\u202e';

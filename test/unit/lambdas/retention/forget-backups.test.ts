@@ -219,6 +219,27 @@ describe('forgetBackups', () => {
     expect(deletes).toEqual([]);
     expect(catalog.records.get(target)?.forgottenAt).toBeUndefined();
   });
+
+  // Review r65T F1: a pin whose until is no time (NaN is never ahead of now) was dropped by the last re-read, and the
+  // backup the restore pinned was forgotten. It keeps the backup, its reason saying to fix the pin.
+  it('leaves alone a backup pinned between the decision and its delete by a pin whose until is no time', async () => {
+    const target = '20260305T000000Z-00000005';
+    const pinned = { ...(catalog.records.get(target) as BackupRecord), pins: { 'r-9': { by: 'restore r-9', at: NOW.toISOString(), until: 'forever' } }, pinVersion: 1 };
+    const racing: ForgetCatalog = {
+      listBackupsOfPlan: (plan) => catalog.listBackupsOfPlan(plan),
+      getBackup: (id) => Promise.resolve(id === target ? pinned : catalog.records.get(id)),
+      claimForgetting: (id, at, seen) => catalog.claimForgetting(id, at, seen),
+      releaseForgetting: (id, seen) => catalog.releaseForgetting(id, seen),
+      markForgotten: (id, at) => catalog.markForgotten(id, at),
+    };
+    const { store: counted, deletes } = countingStore();
+    const report = await forgetBackups({}, { vault: 'primary', openVault: () => Promise.resolve(vaultWith(counted)), snapshotArrivals: () => arrivalsIn(catalog), catalog: racing, plans: [{ ...PLAN, retention: { keepLast: 1 } }], now: NOW });
+    expect(report.plans[0]?.decisions.find((d) => d.backupId === target)).toMatchObject({ keep: true, reasons: ["pinned by restore r-9 until forever (not a time): fix the pin's until"] });
+    expect(report.plans[0]?.pinnedMeanwhile).toEqual([{ backupId: target, by: 'restore r-9', until: 'forever' }]);
+    expect(report.plans[0]?.forgotten).toEqual([]);
+    expect(deletes).toEqual([]);
+    expect(catalog.records.get(target)?.forgottenAt).toBeUndefined();
+  });
 });
 
 describe('forgetBackups does not take catalog records on trust', () => {
