@@ -1,6 +1,7 @@
 import { executionArnOf } from './execution-name';
 import { isPassingAwsFailure } from './passing-aws-failure';
 import { StartAnswerWithoutArnError } from './start-answer-without-arn';
+import { UnansweredStartTryError } from './unanswered-start-try';
 import { notAwsAnswerPageOf, notAwsPageMessageOf } from './not-aws-answer';
 import { shownAnswerText } from './server-fault';
 import { type UnreadPage, unreadPageOf, unreadPageWords } from './unread-answer';
@@ -110,6 +111,9 @@ export type StartAfterUnanswered = { unsent?: UnsentForCredentials; answer?: unk
  * credentials could not be had, and `answered <name>: <message>` else.
  */
 function answerText(err: unknown): string {
+  // A try that reached the network before its retry could not be sent may have started the run: not "could not be
+  // sent", which the credentials' failure alone said (review r65U F1).
+  if (err instanceof UnansweredStartTryError) return `had no answer: ${err.message}`;
   // Credentials that could not be had first: an STS page carries the page mark too, but nothing reached Step Functions (review r65L F1).
   const unsent = unsentForCredentials(err);
   if (unsent !== undefined) return `could not be sent: ${unsent.words}`;

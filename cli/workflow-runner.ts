@@ -1,4 +1,4 @@
-import { DescribeExecutionCommand, DescribeMapRunCommand, type DescribeMapRunCommandOutput, GetExecutionHistoryCommand, type HistoryEvent as SfnHistoryEvent, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, DescribeMapRunCommand, type DescribeMapRunCommandOutput, GetExecutionHistoryCommand, type HistoryEvent as SfnHistoryEvent, SFNClient } from '@aws-sdk/client-sfn';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { type EnvironmentConfig, type LifeboatConfig } from '../config/lifeboat-config';
@@ -578,14 +578,17 @@ async function lookUpStarted(
   await a.wait(LATE_START_PAUSE_MS, a.signal);
   // A stop during the late-start pause: the start is left unknown, not sent once more (review r64AA F1).
   a.signal.throwIfAborted();
+  const start = startReachingTransport({ stateMachineArn: a.stateMachineArn, name: a.executionName, input: a.inputText });
   try {
-    const started = await a.call('StartExecution', (abortSignal) =>
-      a.sfn.send(new StartExecutionCommand({ stateMachineArn: a.stateMachineArn, name: a.executionName, input: a.inputText }), { abortSignal }),
-    );
+    const started = await a.call('StartExecution', (abortSignal) => a.sfn.send(start.command, { abortSignal }));
     return { executionArn: started.executionArn ?? executionArn, adopted: false };
   } catch (err) {
     if (err instanceof Error && err.name === 'ExecutionAlreadyExists') return { executionArn, adopted: true };
-    throw new WorkflowStartFoundNoneError(a.stateMachineArn, a.executionName, a.region, attempts, unanswered, err, after);
+    // A try of it that reached Step Functions (a 503, a broken connection) before the SDK's retry could not be sent for
+    // its credentials may have started the run: said as that try, not "could not be sent" (review r65U F1).
+    const unsent = unsentForCredentials(err);
+    const lastStart = unsent !== undefined && start.reached() ? (triedThenUnsent(start.tries(), unsent.words) ?? err) : err;
+    throw new WorkflowStartFoundNoneError(a.stateMachineArn, a.executionName, a.region, attempts, unanswered, lastStart, after);
   }
 }
 

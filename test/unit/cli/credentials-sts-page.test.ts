@@ -16,14 +16,18 @@ import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
  * path to Step Functions", and polls counted it as Step Functions' page. Nothing had been sent to Step Functions: the
  * start was surely not started, and what to mend is the way to STS. Real STS and SFN clients on scripted transports.
  */
-type Answer = { status: number; headers?: Record<string, string>; body: string };
+/** `reset`: the connection breaks after the request left (ECONNRESET), with no answer. */
+type Answer = { status: number; headers?: Record<string, string>; body: string; reset?: true };
 
 const EXECUTION_ARN = 'arn:aws:states:us-east-1:000000000000:execution:lifeboat-dev-restore:lifeboat-restore-x';
 
 /** `lifeboat restore --aws` whose credentials come from a role's STS that answers from `sts`, and SFN from `sfn`. */
 async function restoreWithStsAnswering(sts: (sentToSfn: readonly string[]) => Answer, sfn: Record<string, Answer[]>): Promise<{ code: number; err: string[]; sent: string[] }> {
   const sent: string[] = [];
-  const transport = (answer: Answer) => Promise.resolve({ response: { statusCode: answer.status, headers: answer.headers ?? {}, body: Readable.from([Buffer.from(answer.body)]) } });
+  const transport = (answer: Answer) =>
+    answer.reset === true
+      ? Promise.reject(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))
+      : Promise.resolve({ response: { statusCode: answer.status, headers: answer.headers ?? {}, body: Readable.from([Buffer.from(answer.body)]) } });
   const stsClient = new STSClient({ region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }, requestHandler: { handle: () => transport(sts(sent)) } });
   // As run-credentials.ts does: the role's credentials from STS, its trouble marked as STS's.
   const credentials = async () => {
@@ -114,6 +118,33 @@ describe('a proxy\'s page on the way to STS for the credentials\' role (review r
     expect(code).toBe(5);
     expect(err[0]).toContain("and a last start under that name could not be sent: the request for the credentials' role to STS in us-east-1 was answered with a page");
     expect(err[0]).not.toContain('a last start under that name was answered with a page');
+  });
+
+  // Review r65U F1: the last start's first try reached Step Functions (a 503, a broken connection) and only the SDK's
+  // retry met the STS page: "could not be sent" said the run was not started by it, when it may have been.
+  describe('a last start under the run\'s name whose first try reached the network, its SDK retry refused on the way to STS (review r65U F1)', () => {
+    const notFound: Answer = { status: 400, headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': 'r-5' }, body: JSON.stringify({ __type: 'ExecutionDoesNotExist', message: 'Execution Does Not Exist' }) };
+    const lastStartReached = (sentToSfn: readonly string[]) => sentToSfn.slice(sentToSfn.indexOf('DescribeExecution') + 1).includes('StartExecution');
+    // Credentials expire at once, so each try asks STS: the page meets only the retry of the last start's first try.
+    const stsAnswer = (sentToSfn: readonly string[]) => (sentToSfn.includes('DescribeExecution') && lastStartReached(sentToSfn) ? PROXY_PAGE : EXPIRED_ASSUMED);
+
+    it.each([
+      ['a 503', UNAVAILABLE, "was answered with HTTP 503"],
+      ['a broken connection', { status: 0, body: '', reset: true } as Answer, 'failed (Error: socket hang up)'],
+    ])('its first try got %s: said as that try, which may have started the run, not "could not be sent"', async (_what, firstTry, how) => {
+      const { code, err, sent } = await restoreWithStsAnswering(stsAnswer, {
+        StartExecution: [...Array.from({ length: 6 }, () => UNAVAILABLE), firstTry],
+        DescribeExecution: [notFound],
+      });
+      expect(sent.slice(-2)).toEqual(['DescribeExecution', 'StartExecution']);
+      expect(code).toBe(5);
+      expect(err[0]).toContain(
+        `and a last start under that name had no answer: the client's try 1 of it reached the network and ${how}, ` +
+          "and the client's retry of it could not be sent: the request for the credentials' role to STS in us-east-1 was answered with a page",
+      );
+      expect(err[0]).not.toContain('a last start under that name could not be sent');
+      expect(err[0]).toContain('Describe it again in a minute');
+    });
   });
 
   it('on polls: 2 pages on Step Functions\' path then one on the way to STS are not "3 polls not sent": only the last was (review r65L F3)', async () => {
