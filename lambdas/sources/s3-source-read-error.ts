@@ -121,9 +121,11 @@ function adviceFor(err: unknown, place: S3SourcePlace): string {
   if (err instanceof Error && EXPIRED_TOKEN_NAMES.has(err.name)) {
     return `. S3 refused the credentials, not the request (${err.name}): their session token had expired, which no policy or plan change puts right; the backup's next run reads it with fresh credentials`;
   }
-  // A HEAD's 400 has no body, so the SDK names it nothing (Unknown); an expired session token is what S3 answers so.
+  // A HEAD's 400 has no body, so the SDK names it nothing (Unknown). No cause is named: S3 answers so for a HEAD that
+  // lacks a header it needs (an object encrypted with a customer-provided key, SSE-C, which the backup never sends: it
+  // fails every run) as for an expired session token; a GET of the object says which (review r65V F1).
   if (err instanceof Error && httpStatusOf(err) === 400 && BODILESS_400_NAMES.has(err.name)) {
-    return `. S3 answered 400 without words (a HEAD has no body to say why): an expired session token (ExpiredToken) is the usual cause, which the backup's next run reads past with fresh credentials; if it recurs, a GET of that object with the backup's role gets S3's words`;
+    return `. S3 answered 400 without words (a HEAD has no body to say why): get the object with the backup's role (aws s3api get-object) to read S3's own error. An object encrypted with a customer-provided key (SSE-C) answers so on every run, and the backup cannot read it; expired credentials answer so too, and the next run has fresh ones`;
   }
   // Under the guard a permission refusal is BucketOwnerMismatchError, so a 403 here is one of a bare client, or one for
   // the clock, the credentials or the account (RequestTimeTooSkewed, InvalidAccessKeyId, AllAccessDisabled), which no

@@ -204,14 +204,15 @@ describe('a shard whose object S3 refuses', () => {
     expect(failure.message).not.toMatch(/clock|expired/);
   });
 
-  it("r65M F3: a HEAD's bodiless 400 (an expired token's, unnamed) says what it most likely is and that the next run reads past it", () => {
+  it("r65M F3, r65V F1: a HEAD's bodiless 400 names no single cause: it says how to read S3's words, and both causes (SSE-C every run, expired credentials)", () => {
     const head = Object.assign(new Error('UnknownError'), { name: 'Unknown', $metadata: { httpStatusCode: 400 } });
     const failure = s3SourceReadError(head, { source: 'photos-src', bucket: 'photos', key: 'b.jpg' }, 'read') as Error;
     expect(failure).toBeInstanceOf(S3SourceReadError);
     expect(failure.message).toBe(
       'source photos-src: S3 refused to read object "b.jpg" of bucket photos: "Unknown: UnknownError". ' +
-        "S3 answered 400 without words (a HEAD has no body to say why): an expired session token (ExpiredToken) is the usual cause, which the backup's next run reads past with fresh credentials; if it recurs, a GET of that object with the backup's role gets S3's words",
+        "S3 answered 400 without words (a HEAD has no body to say why): get the object with the backup's role (aws s3api get-object) to read S3's own error. An object encrypted with a customer-provided key (SSE-C) answers so on every run, and the backup cannot read it; expired credentials answer so too, and the next run has fresh ones",
     );
+    expect(failure.message).not.toMatch(/usual cause|reads past/);
   });
 
   it("r65M F3: an expired session token (S3's 400, not 403) says the credentials expired and the next run reads it", () => {
