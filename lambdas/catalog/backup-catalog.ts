@@ -325,29 +325,45 @@ export class BackupCatalog {
     return (await this.choosableOfSource(source, options)).records;
   }
 
-  /** listBackupsOfSource's records, with the ids of the index items passed over as starting at no time. */
+  /**
+   * listBackupsOfSource's records, with the ids of those passed over as starting at no time: by their index item, or by
+   * their record's own start (an item of 08:00Z whose record was edited to text that is no time: review r65R F2, the
+   * refusal said there was no backup while `backups list --source` showed it). An id is listed once: a catalog rebuild
+   * re-indexing a corrected record writes an item under its new start and the old one stays (review r65R F3).
+   */
   private async choosableOfSource(source: string, options: { startedAtOrBefore?: string; limit?: number }): Promise<{ records: BackupRecord[]; untimed: readonly string[] }> {
     const bound = options.startedAtOrBefore === undefined ? undefined : recordInstant(options.startedAtOrBefore);
     const index = await this.sourceIndexByInstant(source);
     const records: BackupRecord[] = [];
+    const listed = new Set<string>();
+    const untimedRecords: string[] = [];
+    const untimed = (): readonly string[] => [...index.untimed, ...untimedRecords.filter((id) => !index.untimed.includes(id))];
     for (const indexed of index.timed) {
+      if (listed.has(indexed.backupId)) continue;
       if (bound !== undefined && !(indexed.at <= bound)) continue;
       // The record, read consistently, still decides: a claim (`forgettingAt`) is on the record only, and an index item
       // of a backup forgotten before markForgotten removed them (removeForgottenIndexItems has not swept it yet) stays.
       const record = await this.getChoosable(indexed.backupId);
+      if (record === undefined) continue;
       // The index item's start chose it, the record's is what a restore reports: a record edited after it was indexed
       // (its startedAt 12:00Z, its item 08:00Z) was restored "at or before 09:00Z" (review r65B F4). Passed over.
-      if (record !== undefined && (bound === undefined || recordInstant(record.startedAt) <= bound)) records.push(record);
-      if (options.limit !== undefined && records.length >= options.limit) return { records, untimed: index.untimed };
+      const recordAt = recordInstant(record.startedAt);
+      if (bound !== undefined && Number.isNaN(recordAt)) untimedRecords.push(record.backupId);
+      if (bound !== undefined && !(recordAt <= bound)) continue;
+      listed.add(record.backupId);
+      records.push(record);
+      if (options.limit !== undefined && records.length >= options.limit) return { records, untimed: untimed() };
     }
     // A bound is an instant, which a start that is no time is neither at nor before: only a list takes them.
-    if (bound !== undefined) return { records, untimed: index.untimed };
+    if (bound !== undefined) return { records, untimed: untimed() };
     for (const backupId of index.untimed) {
+      if (listed.has(backupId)) continue;
       const record = await this.getChoosable(backupId);
       if (record !== undefined) records.push(record);
+      listed.add(backupId);
       if (options.limit !== undefined && records.length >= options.limit) break;
     }
-    return { records, untimed: index.untimed };
+    return { records, untimed: untimed() };
   }
 
   /**
@@ -356,7 +372,11 @@ export class BackupCatalog {
    * restore by time or a differential's parent chose another backup than the failover (review r64O F6). Two starts at
    * one instant: the greater backup id first, the order a catalog rebuild writes in and compares its mark in
    * (inRebuildOrder), so a point in time never chose the one the rebuild-gap check ranks older. A start that is no time
-   * is passed over (its id returned apart, for the refusal to name).
+   * is passed over (its id returned apart, for the refusal to name), unless its record's own start is a time: the doctor
+   * tells an operator to correct such a start on the record, which leaves the item's text as it was, so the corrected
+   * backup was passed over for an older one (review r65R F1). Those items are rare, so the records of up to
+   * UNTIMED_CHECKED of them are read (a GetItem each) and ranked by their own start; an index whose every start is a
+   * time costs no read more. An id that also has an item whose start is a time (re-indexed by a rebuild) is not read.
    *
    * Every page of the index is read, every time: no prefix of the sort key's text order can be proven to hold the
    * newest instant, since a hand-written start sorts by its text wherever that puts it (`2026-12-07T09:00:00-05:00`,
@@ -376,7 +396,32 @@ export class BackupCatalog {
       if (Number.isNaN(at)) untimed.push(indexed.backupId);
       else timed.push({ backupId: indexed.backupId, strategy: indexed.strategy, at });
     }
-    return { timed: timed.sort((a, b) => (a.at !== b.at ? b.at - a.at : b.backupId.localeCompare(a.backupId))), untimed };
+    const stillUntimed = await this.rankByRecordStart(untimed.filter((id) => !timed.some((t) => t.backupId === id)), timed);
+    return { timed: timed.sort((a, b) => (a.at !== b.at ? b.at - a.at : b.backupId.localeCompare(a.backupId))), untimed: stillUntimed };
+  }
+
+  /**
+   * Adds to `timed` those of `untimed` (the first UNTIMED_CHECKED) whose record's own start is a time, and returns the
+   * rest. A record that cannot be read as a backup stays untimed: the reader that reads it for its choice reports it.
+   */
+  private async rankByRecordStart(untimed: readonly string[], timed: IndexedStart[]): Promise<string[]> {
+    const rest: string[] = [];
+    for (const [i, backupId] of untimed.entries()) {
+      const record = i < UNTIMED_CHECKED ? await this.readableBackup(backupId) : undefined;
+      const at = record === undefined ? Number.NaN : recordInstant(record.startedAt);
+      if (record !== undefined && !Number.isNaN(at)) timed.push({ backupId, strategy: record.strategy, at });
+      else rest.push(backupId);
+    }
+    return rest;
+  }
+
+  private async readableBackup(backupId: string): Promise<BackupRecord | undefined> {
+    try {
+      return await this.getBackup(backupId);
+    } catch (err) {
+      if (err instanceof CatalogItemInvalidError) return undefined;
+      throw err;
+    }
   }
 
   /**

@@ -208,6 +208,46 @@ describe('queries', () => {
       await expect(catalog.backupAsOf('s', '2026-12-07T12:00:00.000Z')).resolves.toMatchObject({ backupId: 'b-edited' });
     });
 
+    it('r65R F3: lists a backup once when a rebuild re-indexed its corrected start and its old item, no time, stays', async () => {
+      ddb.on(QueryCommand).resolves({ Items: [index('b-fixed', 'yesterday noon'), index('b-fixed', '2026-12-07T08:00:00.000Z'), index('b-old', '2026-12-01T08:00:00.000Z')] });
+      kept('b-fixed', '2026-12-07T08:00:00.000Z');
+      kept('b-old', '2026-12-01T08:00:00.000Z');
+      expect((await catalog.listBackupsOfSource('s')).map((r) => r.backupId)).toEqual(['b-fixed', 'b-old']);
+    });
+
+    it('r65R F2: names a backup whose record\'s own start is no time, though its index item\'s is, when a point in time refuses', async () => {
+      ddb.on(QueryCommand).resolves({ Items: [index('b-edited', '2026-12-07T08:00:00.000Z')] });
+      kept('b-edited', 'garbled');
+      ddb.on(GetCommand, { Key: REBUILD_MARKER_KEY }).resolves({});
+      await expect(catalog.backupAsOf('s', '2026-12-07T09:00:00.000Z')).rejects.toThrow(
+        'Source "s" has no committed backup at or before 2026-12-07T09:00:00.000Z. Backup b-edited, whose startedAt is not a time, was passed over: give its backupId to restore it (lifeboat restore --backup b-edited).',
+      );
+      // What the refusal sends to shows it.
+      expect((await catalog.listBackupsOfSource('s')).map((r) => [r.backupId, r.startedAt])).toEqual([['b-edited', 'garbled']]);
+    });
+
+    it('r65R F1: ranks a backup indexed at no time by its record\'s corrected start, as the doctor tells an operator to correct it', async () => {
+      ddb.on(QueryCommand).resolves({ Items: [index('b-fixed', 'yesterday noon'), index('b-old', '2026-12-01T08:00:00.000Z'), index('b-mid', '2026-12-05T08:00:00.000Z')] });
+      kept('b-fixed', '2026-12-07T08:00:00.000Z');
+      kept('b-old', '2026-12-01T08:00:00.000Z');
+      kept('b-mid', '2026-12-05T08:00:00.000Z');
+      ddb.on(GetCommand, { Key: REBUILD_MARKER_KEY }).resolves({});
+      await expect(catalog.backupAsOf('s', '2026-12-07T09:00:00.000Z')).resolves.toMatchObject({ backupId: 'b-fixed', startedAt: '2026-12-07T08:00:00.000Z' });
+      await expect(catalog.latestBackupOfSource('s')).resolves.toMatchObject({ backupId: 'b-fixed' });
+      // Before its start, the next older one, and the refusal names no backup as starting at no time.
+      await expect(catalog.backupAsOf('s', '2026-12-06T00:00:00.000Z')).resolves.toMatchObject({ backupId: 'b-mid' });
+      await expect(catalog.backupAsOf('s', '2026-11-30T00:00:00.000Z')).rejects.toThrow(/^Source "s" has no committed backup at or before 2026-11-30T00:00:00\.000Z\.$/);
+      expect((await catalog.listBackupsOfSource('s')).map((r) => r.backupId)).toEqual(['b-fixed', 'b-mid', 'b-old']);
+    });
+
+    it('r65R F1: reads no record more to rank a source whose every index start is a time', async () => {
+      ddb.on(QueryCommand).resolves({ Items: [index('b-new', '2026-12-07T08:00:00.000Z'), index('b-old', '2026-12-01T08:00:00.000Z')] });
+      kept('b-new', '2026-12-07T08:00:00.000Z');
+      kept('b-old', '2026-12-01T08:00:00.000Z');
+      await expect(catalog.latestBackupOfSource('s')).resolves.toMatchObject({ backupId: 'b-new' });
+      expect(ddb.commandCalls(GetCommand).map((c) => c.args[0].input.Key)).toEqual([{ pk: 'BACKUP#b-new', sk: 'BACKUP' }]);
+    });
+
     it('says nothing of untimed backups when there are none to restore', async () => {
       ddb.on(QueryCommand).resolves({ Items: [index('b-gone', 'last week'), index('b-z', '2026-12-07T09:30:00.000Z')] });
       kept('b-gone', 'last week', { forgottenAt: '2026-12-07T12:00:00.000Z' });
