@@ -109,7 +109,8 @@ export type ScrubStatus =
   | {
       state: 'ran';
       startedAt: string;
-      ageSeconds: number;
+      /** Absent when `startedAt` is no time (a hand-edited record): its age is unknown, not NaN (review r65T F2). */
+      ageSeconds?: number;
       outcome: ScrubRunRecord['outcome'];
       scope: ScrubRunRecord['scope'];
       /**
@@ -290,7 +291,7 @@ function scrubStatus(latest: PlanStatusInput['latestScrub'], committedIds: Reado
   return {
     state: 'ran',
     startedAt: latest.startedAt,
-    ageSeconds: secondsBetween(latest.startedAt, now),
+    ...(Number.isNaN(recordInstant(latest.startedAt)) ? {} : { ageSeconds: secondsBetween(latest.startedAt, now) }),
     outcome: latest.outcome,
     scope: latest.scope,
     affectedBackupsOfPlan: hit,

@@ -8,6 +8,7 @@ import { mirrorSummary } from './mirror-status';
 import { type NextRun } from './next-run';
 import { type OutstandingScrubDamage, type PlanStatus } from './plan-status';
 import { type PruneStatus } from './prune-status';
+import { type ScheduleAge } from './schedule-age';
 import { PRUNE_WORKFLOW_TIMEOUT_SECONDS } from '../../config/prune-workflow-timeout';
 import { pruneCommandLine } from '../../lambdas/retention/prune-command-line';
 import { ARCHIVED_COPY, refusedCopyUntilFixed, unverifiedCopy } from '../../lambdas/replication/scrub-objects-left';
@@ -166,7 +167,7 @@ function vaultCell(row: PlanStatus): string {
 
 function scrubCell(row: PlanStatus): string {
   const s = row.scrub;
-  const scrub = s.state === 'never' ? 'no scrub yet' : s.state === 'unreadable' ? 'scrub unknown' : `${s.outcome} ${cellDuration(s.ageSeconds)} ago${s.cut ? '\ncut by its deadline' : ''}${stillDamaged(s.outstanding)}${s.affectedBackupsOfPlan.length ? `\n${s.affectedBackupsOfPlan.length} backup(s) hit` : ''}`;
+  const scrub = s.state === 'never' ? 'no scrub yet' : s.state === 'unreadable' ? 'scrub unknown' : `${s.outcome} ${s.ageSeconds === undefined ? 'age unknown' : `${cellDuration(s.ageSeconds)} ago`}${s.cut ? '\ncut by its deadline' : ''}${stillDamaged(s.outstanding)}${s.affectedBackupsOfPlan.length ? `\n${s.affectedBackupsOfPlan.length} backup(s) hit` : ''}`;
   const p = row.prune;
   const prune = p.state === 'never' ? 'no prune yet' : p.state === 'unreadable' ? 'prune unknown (below)' : `pruned ${cellDuration(p.ageSeconds)} ago${p.stoppedBy ? ' (stopped)' : p.outcome === 'DEADLINE' ? ' (cut)' : ''}`;
   return `${scrub}\n${prune}`;
@@ -358,7 +359,7 @@ function scrubReasons(row: PlanStatus, options: PrintedCommandOptions): string[]
   const s = row.scrub;
   if (s.state !== 'ran' || s.affectedBackupsOfPlan.length === 0) return [];
   const named = namedBackups(s.affectedBackupsOfPlan);
-  const found = s.outstanding?.outcome === 'DAMAGED' ? `found by scrubs since ${shortTime(s.outstanding.since)} and not read again since` : `found by the scrub ${cellDuration(s.ageSeconds)} ago`;
+  const found = s.outstanding?.outcome === 'DAMAGED' ? `found by scrubs since ${shortTime(s.outstanding.since)} and not read again since` : s.ageSeconds === undefined ? 'found by the last scrub (its start is no time)' : `found by the scrub ${cellDuration(s.ageSeconds)} ago`;
   return [
     `${s.affectedBackupsOfPlan.length} backup(s) (${named}) hold data in objects with no good copy in either vault, ${found}: restoring them fails for the paths affected; ` +
       `the failed scrub execution names the objects (\`lifeboat scrub --json${options.vault}\` lists the paths); docs/RUNBOOKS.md, "Scrub"`,
@@ -538,6 +539,15 @@ function notReadSummary(status: EnvironmentStatus): string {
 }
 
 /**
+ * The scrub's part of the last line: a scrub whose start is no time has not been seen to stop, only cannot be judged
+ * (`untimed`), and "has stopped" sent the operator after a schedule that may fire (review r65T F2).
+ */
+function scrubSummary(schedule: ScheduleAge | undefined): string {
+  if (schedule?.stale !== true) return '';
+  return schedule.untimed ? '; the scrub cannot be judged (above)' : '; the scrub has stopped (above)';
+}
+
+/**
  * Where a stale schedule is looked at: the doctor's line, or with --stack (which the doctor refuses) the schedule itself,
  * an EventBridge Scheduler schedule of the stack of the vault it runs for: the scrub's and a primary drill's in the
  * primary region, a DR drill's in the DR stack, of the DR region and account (review r62R F2: it said primary for both).
@@ -622,6 +632,6 @@ export function statusScreen(status: EnvironmentStatus, target?: PrintedCommandT
   const missed = status.plans.filter((p) => !p.withinObjectives).length;
   if (missed === 0 && status.problems.length === 0 && status.scrubSchedule?.stale !== true) {
     lines.push(`${MARK.ok} every plan is within its objectives (last committed backup within the RPO, ${status.plans.every((p) => 'lastDrill' in p && p.lastDrill !== undefined) ? 'last drill PASSED' : 'no last drill failed'})`);
-  } else lines.push(...wrapped(`${MARK.missed} ${missed} of ${status.plans.length} plan(s) not within their objectives${notReadSummary(status)}${status.scrubSchedule?.stale === true ? '; the scrub has stopped (above)' : ''}`));
+  } else lines.push(...wrapped(`${MARK.missed} ${missed} of ${status.plans.length} plan(s) not within their objectives${notReadSummary(status)}${scrubSummary(status.scrubSchedule)}`));
   return lines;
 }

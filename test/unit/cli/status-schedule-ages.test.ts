@@ -151,6 +151,22 @@ describe('a scrub schedule that stopped firing', () => {
     expect((json.plans[0] as PlanStatus).withinObjectives).toBe(true);
   });
 
+  // Review r65T F2: the scrub cell read `CLEAN NaNd ago`, `--json` gave the plan's scrub `ageSeconds: null`, and the last
+  // line said the scrub has stopped, which nothing showed: its age is unknown and absent, and the scrub cannot be judged.
+  it('a last scrub whose start is no time: its age unknown in the cell and absent from --json, and the last line says it cannot be judged', async () => {
+    const { exit, lines, json } = await status([drill('dr', 1, 1)], { ...scrub(0.5), startedAt: 'hand-edited' });
+    expect(exit).toBe(1);
+    const screen = lines.join('\n');
+    expect(screen).not.toContain('NaN');
+    // The SCRUB column wraps the cell: `CLEAN age` on the plan's line, `unknown` under it.
+    expect(screen).toMatch(/ CLEAN age\n.* unknown\n/);
+    expect(lines.at(-1)).toBe('✗ 0 of 1 plan(s) not within their objectives; the scrub cannot be judged (above)');
+    const scrubOfPlan = (json.plans[0] as PlanStatus).scrub;
+    expect(scrubOfPlan).toMatchObject({ state: 'ran', startedAt: 'hand-edited', outcome: 'CLEAN' });
+    expect(scrubOfPlan).not.toHaveProperty('ageSeconds');
+    expect(json.scrubSchedule).toMatchObject({ untimed: true, stale: true });
+  });
+
   it('is not judged within twice the gap, nor before the first run', async () => {
     const fresh = await status([drill('dr', 1, 1)], scrub(1.5));
     expect(fresh.exit).toBe(0);
