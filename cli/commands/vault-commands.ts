@@ -163,6 +163,14 @@ function restoreThrottledInstead(err: unknown, target: string, overwrite: boolea
   return new EndpointThrottledError(saidWithNextStep(describeError(err), stop), err);
 }
 
+/** Whether a restore target holds nothing (or is not there): a restore stopped then wrote nothing into it. */
+async function targetIsEmpty(target: string): Promise<boolean> {
+  return fs.readdir(target).then(
+    (names) => names.length === 0,
+    (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOENT',
+  );
+}
+
 /** The message of an error, with the raw errno texts of the usual mistakes said in words. */
 function describeError(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
@@ -360,8 +368,14 @@ export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Pa
     CodecPool.prewarm();
     prewarmPlatformCalls();
     keepFreedBuffersInHeapSoon();
-    const vault = await openForCommand(options, env, io);
-    const snapshot = await vault.resolveSnapshot(ref);
+    // Throttled before restoring began, nothing was written whatever --overwrite says: the throttle's words alone named no
+    // next step (review r65K F3).
+    const { vault, snapshot } = await (async () => {
+      const opened = await openForCommand(options, env, io);
+      return { vault: opened, snapshot: await opened.resolveSnapshot(ref) };
+    })().catch((err: unknown) => {
+      throw restoreThrottledInstead(err, options.target, false) ?? err;
+    });
     // Once the snapshot's kind is known: an S3 include is refused in keys, not in file-path words (review r61J F2).
     refuseS3IncludeAsPath(snapshot, options.include ?? '');
     // The data's owner restores: every mode bit is kept, setuid/setgid included (as restic does);
@@ -428,7 +442,8 @@ export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Pa
         // A restore stopped part way into a target that was empty: the same command is refused now, so the ways on are said (review r64E F1).
         else if (!(options.overwrite ?? false)) throw (await restoreStoppedInstead(options.target, describeError(err), err)) ?? restoreThrottledInstead(err, options.target, false) ?? err;
         if (!(options.overwrite ?? false)) throw (await restoreIncompleteInstead(options.target, describeError(err), err)) ?? err;
-        throw restoreThrottledInstead(err, options.target, true) ?? err;
+        // Stopped on its first data read, the target it made (or found empty) holds nothing: not "what it wrote so far" (review r65K F4).
+        throw restoreThrottledInstead(err, options.target, !(await targetIsEmpty(options.target))) ?? err;
       });
     if (options.json) printJson(stats, []);
     const links = stats.links > 0 ? ` (${stats.links} of them hard links)` : '';

@@ -134,6 +134,32 @@ describe('a throttle says S3 may take the request in a minute, and the command s
     expect(await lifeboatVault(['restore', 'latest', '--target', target, '--overwrite', ...access])).toMatchObject({ status: 0 });
     for (const [file, data] of Object.entries(files)) expect(readFileSync(path.join(target, file))).toEqual(data);
   });
+
+  // Review r65K F3: throttled while the snapshot resolved (before restoring), the restore ended with S3's words alone.
+  it('r65K F3: a restore S3 throttles on the snapshot read says nothing was written and to run it again', async () => {
+    const { access } = await vaultWith('r65k-resolve', { a: pseudoRandomBytes(1000, 71) });
+    const target = path.join(dir, 'r65k-resolve-target');
+    s3.fault = (request) => (request.method === 'GET' && !request.key.includes('/data/') && !request.key.endsWith('config') ? THROTTLE : undefined);
+    const stopped = await lifeboatVault(['restore', 'latest', '--target', target, '--overwrite', ...access]);
+    expect(stopped.status).toBe(1);
+    expect(stopped.stderr).toContain(`Nothing was written to ${target}, and running the command again in a minute is safe.`);
+  });
+
+  // Review r65K F4: an --overwrite restore throttled on its first data read into a target it made said it held "what it
+  // wrote so far".
+  it('r65K F4: an --overwrite restore S3 throttles on its first data read into an empty target says nothing was written', async () => {
+    const files = { a: pseudoRandomBytes(300_000, 72) };
+    const { access } = await vaultWith('r65k-ow', files);
+    const target = path.join(dir, 'r65k-ow-target');
+    s3.fault = (request) => (request.method === 'GET' && request.key.includes('/data/') ? THROTTLE : undefined);
+    const stopped = await lifeboatVault(['restore', 'latest', '--target', target, '--overwrite', ...access]);
+    expect(stopped.status).toBe(1);
+    expect(stopped.stderr).toContain(`Nothing was written to ${target}, and running the command again in a minute is safe.`);
+    expect(stopped.stderr).not.toContain('holds what it wrote so far');
+    s3.fault = undefined;
+    expect(await lifeboatVault(['restore', 'latest', '--target', target, '--overwrite', ...access])).toMatchObject({ status: 0 });
+    expect(readFileSync(path.join(target, 'a'))).toEqual(files.a);
+  });
 });
 
 it("a proxy's HTML 503 page is no fault of S3's: something on the way answered, without the DR region's advice nor the SDK's hint (F3)", async () => {
