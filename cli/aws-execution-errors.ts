@@ -119,9 +119,18 @@ function answerText(err: unknown): string {
   if (unsent !== undefined) return `could not be sent: ${unsent.words}`;
   // A page without AWS's request ID said as a page too, not as the SDK's `Unknown: UnknownError` (review r65F F3).
   const page = unreadPageOf(err) ?? notAwsAnswerPageOf(err);
-  if (page !== undefined) return `was answered with ${unreadPageWords(page)}`;
+  if (page !== undefined) return `was answered with ${unreadPageWords(page)}${pageSaying(err)}`;
   if (isPassingAwsFailure(err)) return `failed (${causeText(err)})`;
   return `answered ${causeText(err)}`;
+}
+
+/**
+ * `, saying "blocked by policy"`: the own words of a page without AWS's request ID, which the CLI read from its JSON
+ * and which say who refused; said on every path, not only the start refused in between (review r65U LOW).
+ */
+function pageSaying(err: unknown): string {
+  const own = notAwsPageMessageOf(err);
+  return own !== undefined ? `, saying "${shownAnswerText(own)}"` : '';
 }
 
 /** How the lookup failed: not sent for its credentials (their words, unless the attempt before said them), or as answerText says. */
@@ -154,12 +163,14 @@ function startAttemptsText(stateMachineArn: string, attempts: number, cause: unk
   const unsent = unsentForCredentials(cause);
   const page = unsent === undefined ? (unreadPageOf(cause) ?? notAwsAnswerPageOf(cause)) : undefined;
   const unread =
-    page !== undefined ? `was answered with ${unreadPageWords(page)}` : cause instanceof StartAnswerWithoutArnError ? cause.message : undefined;
+    page !== undefined ? `was answered with ${unreadPageWords(page)}${pageSaying(cause)}` : cause instanceof StartAnswerWithoutArnError ? cause.message : undefined;
+  // A JSON page whose words the CLI read had an answer, not Step Functions' (review r65U LOW: "no readable answer").
+  const readPage = page !== undefined && notAwsPageMessageOf(cause) !== undefined;
   const attemptsText =
     unsent !== undefined
       ? `had no answer after ${tries} (the last reached the network, then its retry could not be sent: ${unsent.words})`
       : unread !== undefined
-        ? `had no readable answer after ${tries}; the last ${unread}`
+        ? `had no ${readPage ? "answer of Step Functions'" : 'readable answer'} after ${tries}; the last ${unread}`
         : `had no answer after ${tries} (the last: ${causeText(cause)})`;
   return `StartExecution of state machine ${stateMachineArn} ${attemptsText}${next}${lookup}`;
 }

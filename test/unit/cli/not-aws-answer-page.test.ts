@@ -87,7 +87,8 @@ describe('a page without AWS\'s request ID, in the start\'s words (review r65F F
   it('names its content type and that it lacks AWS\'s request ID', async () => {
     const { err } = await restoreAnswered({ StartExecution: [PROXY_CODE_PAGE], DescribeExecution: [PROXY_CODE_PAGE] });
     expect(err[0]).toContain('was answered with a page without AWS\'s request ID (HTTP 403, application/json), saying "blocked by policy": not Step Functions\'');
-    expect(err[0]).toContain("the lookup by its name was answered with a page without AWS's request ID (HTTP 403, application/json).");
+    // The lookup's page is quoted too, as every page without the request ID is (review r65U LOW).
+    expect(err[0]).toContain("the lookup by its name was answered with a page without AWS's request ID (HTTP 403, application/json), saying \"blocked by policy\".");
   });
 
   it('after the SDK\'s retry of a 503 page: the last attempt is said as the page, not as "Unknown: UnknownError"', async () => {
@@ -135,3 +136,29 @@ describe('a start refused by a page without AWS\'s request ID names why it is no
   });
 });
 
+/**
+ * Review r65U LOW: the page's own words were quoted only when the start was refused in between (exit 1); on the paths
+ * that leave the start unknown (exit 5) they were dropped, and a JSON page the CLI had read was "no readable answer".
+ */
+describe('a page without AWS\'s request ID is quoted on the paths that leave the start unknown (review r65U LOW)', () => {
+  it('a refused start whose lookup was refused by AWS: the page\'s words, and no "no readable answer"', async () => {
+    const { code, err } = await restoreAnswered({ StartExecution: [PROXY_CODE_PAGE], DescribeExecution: [awsError('AccessDeniedException', 'no describe')] });
+    expect(code).toBe(5);
+    expect(err[0]).toContain(
+      "had no answer of Step Functions' after 1 attempt; the last was answered with a page without AWS's request ID (HTTP 403, application/json), saying \"blocked by policy\", " +
+        'and the lookup by its name answered AccessDeniedException: no describe, so the workflow may or may not have started',
+    );
+    expect(err[0]).not.toContain('no readable answer');
+  });
+
+  it('a start without answer, then the page, the lookup finding none and the page again on the last start: both pages quoted', async () => {
+    const unavailable: Answer = { ...awsError('ServiceUnavailable', 'x'), status: 503 };
+    const { code, err } = await restoreAnswered({
+      StartExecution: [unavailable, unavailable, PROXY_CODE_PAGE, PROXY_CODE_PAGE],
+      DescribeExecution: [awsError('ExecutionDoesNotExist', 'Execution Does Not Exist')],
+    });
+    expect(code).toBe(5);
+    expect(err[0]).toContain("and the last attempt was answered with a page without AWS's request ID (HTTP 403, application/json), saying \"blocked by policy\";");
+    expect(err[0]).toContain("and a last start under that name was answered with a page without AWS's request ID (HTTP 403, application/json), saying \"blocked by policy\", so the execution was not found so far");
+  });
+});
