@@ -55,7 +55,8 @@ export function drHalfCommand(verb: HoldVerb, backupId: string, options: TargetO
 export function holdCommand(verb: HoldVerb, backupId: string, options: TargetOptions & { reason?: string }, by: string, half: { only?: string; profile?: string }): string {
   const words = [
     `lifeboat backups ${verb} ${shellWord(backupId)}`,
-    ...(verb === 'hold' ? [`--reason ${shellWord(options.reason?.trim() ?? '')}`, `--by ${shellWord(by)}`] : []),
+    // No --reason: the run kept the backup's hold (retention-commands.ts), and so does the line.
+    ...(verb === 'hold' && options.reason !== undefined ? [`--reason ${shellWord(options.reason.trim())}`, `--by ${shellWord(by)}`] : []),
     ...(half.only !== undefined ? [`--only ${shellWord(half.only)}`] : []),
     ...(half.profile !== undefined ? [`--dr-profile ${shellWord(half.profile)}`] : []),
   ];

@@ -8,7 +8,7 @@ import { forgetBackups, type ForgetReport } from '../../lambdas/retention/forget
 import { bucketHasObjectLock } from '../../lambdas/retention/bucket-object-lock';
 import { HoldOnForgettingBackupError } from '../../lambdas/catalog/hold-on-forgetting-backup-error';
 import { UnreadableHeldRecordError } from '../../lambdas/catalog/catalog-errors';
-import { holdBackup, type LegalHoldDeps, type LegalHoldOutcome, releaseBackup } from '../../lambdas/retention/legal-hold';
+import { holdBackup, keepingHolds, type LegalHoldDeps, type LegalHoldOutcome, releaseBackup } from '../../lambdas/retention/legal-hold';
 import { snapshotArrivals } from '../../lambdas/retention/snapshot-arrivals';
 import { S3VaultStore } from '../../vault/aws';
 import { heldSnapshotsOf, ObjectLegalHoldError, type VaultHoldResult, vaultObjectLegalHold } from '../../lambdas/retention/object-legal-hold';
@@ -73,8 +73,9 @@ function operatorName(): string {
 
 export async function backupsHoldCommand(backupId: string, options: BackupsHoldOptions, deps: Partial<RetentionCommandDeps> = {}): Promise<number> {
   const { io, clients, now } = { ...defaultDeps, ...deps };
-  if (options.reason === undefined || options.reason.trim() === '') {
-    io.err('lifeboat backups hold: --reason is required: say why the backup is held (a case or ticket), e.g. --reason "case 42"');
+  // Given but empty is a mistake; left out, the hold the backup has is set again (keepsHold, below).
+  if (options.reason !== undefined && options.reason.trim() === '') {
+    io.err('lifeboat backups hold: --reason is empty: say why the backup is held (a case or ticket), e.g. --reason "case 42"');
     return EXIT_USAGE;
   }
   const usage = halfOptionsProblem(options);
@@ -92,8 +93,20 @@ export async function backupsHoldCommand(backupId: string, options: BackupsHoldO
     const first = halves.primary ? access.catalog : access.catalogIn('dr');
     // One hold per backup: a second reason replaces the first, and one release lifts it. Said, not done silently.
     // The hold matters more than the note: a read that fails only leaves the note out.
-    const earlier = await first.getBackup(backupId).then((r) => r?.hold, () => undefined);
+    // Without --reason the hold is the one the backup has, kept by each catalog (reason, by and at): re-setting the S3
+    // holds of a copy re-made without them must not replace a legal reason (review r65Q F1). Read for that, the read must answer.
+    const keepsHold = options.reason === undefined;
+    const earlier = keepsHold ? (await first.getBackup(backupId))?.hold : await first.getBackup(backupId).then((r) => r?.hold, () => undefined);
+    if (keepsHold && earlier === undefined) {
+      const catalog = halves.primary ? 'the primary catalog' : 'the DR catalog';
+      io.err(`lifeboat backups hold: --reason is required to place a new hold: backup ${backupId} has none in ${catalog} to keep; say why it is held (a case or ticket), e.g. --reason "case 42"`);
+      return EXIT_USAGE;
+    }
     const deps = holdDeps(access, halves, options);
+    if (keepsHold) {
+      deps.primary = deps.primary && keepingHolds(access.catalog);
+      deps.dr = deps.dr && keepingHolds(access.catalogIn('dr'));
+    }
     // holdBackup reports any refusal of the DR catalog as a state of its own; a DR forget's claim is no outage, and running again changes nothing.
     let drForgetting: HoldOnForgettingBackupError | undefined;
     const dr = deps.dr;
@@ -107,7 +120,7 @@ export async function backupsHoldCommand(backupId: string, options: BackupsHoldO
         clearHold: (id) => dr.clearHold(id),
       };
     }
-    const outcome = await holdBackup(backupId, { reason: options.reason, by, at: (now ?? (() => new Date()))() }, deps);
+    const outcome = await holdBackup(backupId, keepsHold && earlier ? { kept: earlier } : { reason: options.reason ?? '', by, at: (now ?? (() => new Date()))() }, deps);
     if (drForgetting) {
       const primaryKeeps = halves.primary ? ' The primary catalog records the hold, and the primary vault keeps the backup.' : '';
       io.err(`lifeboat backups hold: the DR catalog (${access.environment.drRegion}): ${drForgetting.message}${primaryKeeps}`);
@@ -583,7 +596,7 @@ const DR_PROFILE_HELP = "with --aws: the AWS profile of the DR account (drAccoun
 /** Adds hold, release and forget to the `backups` command group. */
 export function registerRetentionCommands(backups: Command): void {
   withTargetOptions(backups.command('hold <backupId>').description('put a legal hold on a backup: every retention policy keeps it until released'))
-    .option('--reason <text>', 'why (a case or ticket); required')
+    .option('--reason <text>', 'why (a case or ticket); required for a new hold. Left out on a held backup, its hold (reason, by, at) is kept and its S3 legal holds set again')
     .option('--by <name>', 'who sets the hold (default: the local user name)')
     .option('--only <half>', ONLY_HELP)
     .option('--dr-profile <profile>', DR_PROFILE_HELP)

@@ -52,10 +52,11 @@ function drOverwriteAdvice(cause: unknown, held: boolean | undefined): string {
 }
 
 /**
- * The DR account's hold command for the copy made after its delete. The placeholder is quoted and the reason concrete:
- * bare, `<backupId>` and `<its reason>` were redirects when pasted unfilled, and a reason pasted unedited is stored.
+ * The DR account's hold command for the copy made after its delete. The placeholder is quoted: bare, `<backupId>` was a
+ * redirect when pasted unfilled. No --reason: without one the DR catalog keeps the hold it has (reason, by and at) and the
+ * S3 legal holds are set again, where a reason given replaced a legal case's with the line's (review r65Q F1).
  */
-const DR_HOLD = `\`lifeboat backups hold ${BACKUP_ID_PLACEHOLDER} --reason 'scrub: held again after its DR copy was deleted and made again' --only dr\` with the DR account's credentials, the reason yours to edit to the one it had`;
+const DR_HOLD = `\`lifeboat backups hold ${BACKUP_ID_PLACEHOLDER} --only dr\` with the DR account's credentials, which keeps the reason its catalog has`;
 
 /**
  * What DR_DELETES leaves to do of a legal hold: the copy made after the delete carries none, for S3 keeps a hold on the

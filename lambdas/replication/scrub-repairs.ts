@@ -80,18 +80,16 @@ export function refusedEarlierLossReason(refused: string): string {
   return `${refused}; its copy unread, ${EARLIER_LOSS_WORDS}`;
 }
 
-/** The hold line's reason: concrete, as `<its reason>` pasted unedited was a redirect, and any text given is stored. */
-const REPAIRED_HOLD_REASON = "'scrub: held again after a repair that could not read its hold'";
-
 /**
  * What a repair says when the damaged copy's legal hold could not be read (LegalHoldUnreadError): the copy was written
- * unheld. `lifeboat backups hold` replaces a held backup's catalog reason, by and at, so the line says to give the
- * reason it has now (review r62B F4); `options`: the target options the line ends with (r62B F3), without the vault's:
+ * unheld. The line gives no --reason: `lifeboat backups hold <id>` without one keeps the hold a held backup has (reason, by
+ * and at) and sets its S3 legal holds again, where a reason given replaced a legal case's with the line's (review r65Q F1);
+ * on a backup that is not held it refuses. `options`: the target options the line ends with (r62B F3), without the vault's:
  * `backups hold` takes no --vault-key and refused the whole line (review r62F F1), so RepairScope.catalogCommandOptions.
- * The `backups list` line that shows the reason ends with them too: bare, it listed the local cloud's env dev (r62I F3).
+ * The `backups list` line that shows which are held ends with them too: bare, it listed the local cloud's env dev (r62I F3).
  */
 export function holdUnreadNote(options = ''): string {
-  return `its legal hold could not be read (AccessDenied: s3:GetObjectLegalHold), so the repaired copy has none: if the damaged copy was held, set the hold again for each held backup whose data it holds, with the reason it has now (\`lifeboat backups list${options}\` shows it; a hold replaces the catalog's reason: edit the one printed): \`lifeboat backups hold ${BACKUP_ID_PLACEHOLDER} --reason ${REPAIRED_HOLD_REASON}${options}\``;
+  return `its legal hold could not be read (AccessDenied: s3:GetObjectLegalHold), so the repaired copy has none: if the damaged copy was held, set the hold again for each held backup whose data it holds (\`lifeboat backups list${options}\` shows which are held), keeping its reason: \`lifeboat backups hold ${BACKUP_ID_PLACEHOLDER}${options}\``;
 }
 
 /**

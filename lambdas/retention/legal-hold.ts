@@ -56,14 +56,33 @@ export type LegalHoldOutcome = {
 };
 
 /**
+ * A new hold (reason, by, at), or `kept`: the hold a backup already has, set again, through catalogs that keep theirs
+ * (keepingHolds): a legal reason is not replaced, `kept` goes only where a catalog has none, and the S3 legal holds are
+ * set again: what a copy re-made without its hold needs (a scrub's repair, a DR copy deleted and made again).
+ */
+export type HoldRequest = { reason: string; by: string; at: Date } | { kept: LegalHold };
+
+/**
+ * `catalog` whose setHold keeps the hold a record has (reason, by and at) and writes the one given only where it has
+ * none: `lifeboat backups hold <id>` without --reason (review r65Q F1: the reason a scrub's line gave replaced a legal
+ * case's). Read, then written: a release between the two is undone, as a hold run after it would be.
+ */
+export function keepingHolds(catalog: HoldCatalog & Pick<BackupCatalog, 'getBackup'>): HoldCatalog {
+  return {
+    setHold: async (backupId, hold) => catalog.setHold(backupId, (await catalog.getBackup(backupId))?.hold ?? hold),
+    clearHold: (backupId) => catalog.clearHold(backupId),
+  };
+}
+
+/**
  * Puts a legal hold on a backup: every retention policy keeps it until it is released (see
  * decide-retention.ts). Throws UnknownBackupError naming the id when the primary catalog has no
  * such backup, InvalidInputError for an empty reason.
  */
-export async function holdBackup(backupId: string, request: { reason: string; by: string; at: Date }, deps: LegalHoldDeps): Promise<LegalHoldOutcome> {
-  const reason = request.reason.trim();
+export async function holdBackup(backupId: string, request: HoldRequest, deps: LegalHoldDeps): Promise<LegalHoldOutcome> {
+  const reason = 'kept' in request ? request.kept.reason.trim() : request.reason.trim();
   if (reason === '') throw new InvalidInputError('Invalid hold: reason: say why the backup is held (a case or ticket), e.g. --reason "case 42"');
-  const hold: LegalHold = { reason, by: request.by, at: request.at.toISOString() };
+  const hold: LegalHold = 'kept' in request ? request.kept : { reason, by: request.by, at: request.at.toISOString() };
   const written = await writeBoth((catalog) => catalog.setHold(backupId, hold), deps);
   if (!deps.objectLegalHold || !written.record) return written;
   return { ...written, objects: await deps.objectLegalHold(written.record, true) };

@@ -74,12 +74,12 @@ describe('command lines', () => {
     expect(errors.join('')).toContain(message);
   });
 
-  it('refuses a hold without a reason and a vault other than primary or dr, exit 2, before reaching anything', async () => {
+  it('refuses a hold with an empty reason and a vault other than primary or dr, exit 2, before reaching anything', async () => {
     const { err, io } = capturedCliIo();
-    expect(await backupsHoldCommand('b-1', { ...target }, { io })).toBe(2);
+    expect(await backupsHoldCommand('b-1', { ...target, reason: '' }, { io })).toBe(2);
     expect(await backupsForgetCommand({ ...target, vault: 'replica' }, { io })).toBe(2);
     expect(err).toEqual([
-      'lifeboat backups hold: --reason is required: say why the backup is held (a case or ticket), e.g. --reason "case 42"',
+      'lifeboat backups hold: --reason is empty: say why the backup is held (a case or ticket), e.g. --reason "case 42"',
       'lifeboat backups forget: --vault must be primary or dr, got replica',
     ]);
     expect(ddb.calls()).toHaveLength(0);

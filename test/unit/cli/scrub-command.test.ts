@@ -860,9 +860,10 @@ it('ends the hold line of a repair whose legal hold could not be read with optio
   const inAws = { ...target, env: 'prod', aws: true, vaultKey: 'alias/other-key' };
   expect(await scrubCommand({ ...inAws, fraction: '1', repair: true, json: true }, { io: run.io, access })).toBe(0);
   const line = /`(lifeboat backups hold [^`]*)`/.exec(run.err.join('\n'))?.[1];
-  expect(line).toBe(`lifeboat backups hold '<backup id>' --reason 'scrub: held again after a repair that could not read its hold' --env prod --config ${SAMPLE_CONFIG_FILE} --aws`);
-  // The real parser takes it, the placeholders filled in (the action replaced, so nothing runs).
-  const words = (line as string).replace("'<backup id>'", 'b-1').replace("'scrub: held again after a repair that could not read its hold'", 'case-42').split(' ').slice(1);
+  // No --reason: the hold keeps the reason the catalog has (review r65Q F1: a reason given replaced a legal case's).
+  expect(line).toBe(`lifeboat backups hold '<backup id>' --env prod --config ${SAMPLE_CONFIG_FILE} --aws`);
+  // The real parser takes it, the placeholder filled in (the action replaced, so nothing runs).
+  const words = (line as string).replace("'<backup id>'", 'b-1').split(' ').slice(1);
   const errors: string[] = [];
   const program = new Command('lifeboat').exitOverride().configureOutput({ writeErr: (s) => errors.push(s), writeOut: () => undefined });
   registerBackupsCommands(program);
@@ -873,7 +874,8 @@ it('ends the hold line of a repair whose legal hold could not be read with optio
   });
   await program.parseAsync(words, { from: 'user' });
   expect(errors).toEqual([]);
-  expect(parsed).toEqual(expect.objectContaining({ backupId: 'b-1', reason: 'case-42', env: 'prod', config: SAMPLE_CONFIG_FILE, aws: true }));
+  expect(parsed).toEqual(expect.objectContaining({ backupId: 'b-1', env: 'prod', config: SAMPLE_CONFIG_FILE, aws: true }));
+  expect(parsed).not.toHaveProperty('reason');
 });
 
 // Review r62I F3: the hold note's `lifeboat backups list` (where the hold's reason is read) had no target options, so
@@ -894,11 +896,12 @@ it.each([
   };
   const run = capturedCliIo();
   expect(await scrubCommand({ ...target, ...given, fraction: '1', repair: true, json: true }, { io: run.io, access })).toBe(0);
-  const lines = [...run.err.join('\n').matchAll(/`(lifeboat [^`]*)`/g)].map((m) => (m[1] as string).replace("'<backup id>'", 'b-1').replace("'scrub: held again after a repair that could not read its hold'", 'case-42'));
+  const lines = [...run.err.join('\n').matchAll(/`(lifeboat [^`]*)`/g)].map((m) => (m[1] as string).replace("'<backup id>'", 'b-1'));
   expect(lines.map((l) => l.split(' ').slice(0, 3).join(' '))).toEqual(['lifeboat backups list', 'lifeboat backups hold']);
   const [list, hold] = await Promise.all(lines.map((l) => parsePrintedCommand(l)));
   expect(list).toEqual({ args: [expect.any(Object)] });
-  expect(hold).toEqual({ args: ['b-1', expect.objectContaining({ reason: 'case-42' })] });
+  expect(hold).toEqual({ args: ['b-1', expect.any(Object)] });
+  expect(hold?.args?.[1]).not.toHaveProperty('reason');
   const { reason: _reason, ...holdTarget } = hold?.args?.[1] as Record<string, unknown>;
   expect(list?.args?.[0]).toEqual(holdTarget);
   const { vaultKey: _vaultKey, ...where } = given as Record<string, unknown>;

@@ -1768,7 +1768,7 @@ const SAME_ACCOUNT_DR = 'if it is in this account, the policy Lifeboat deploys d
 // claim 2). It is named for what it is, with the way out the DR side offers: the DR account deletes, the scrub copies.
 it.each([
   ['unheld', false, ''],
-  ['held', true, "; the copy so made carries no legal hold: the DR account's operator sets the backup's hold again (`lifeboat backups hold '<backup id>' --reason 'scrub: held again after its DR copy was deleted and made again' --only dr` with the DR account's credentials, the reason yours to edit to the one it had)"],
+  ['held', true, "; the copy so made carries no legal hold: the DR account's operator sets the backup's hold again (`lifeboat backups hold '<backup id>' --only dr` with the DR account's credentials, which keeps the reason its catalog has)"],
 ])("a DR vault whose bucket policy denies this account's overwrite says it is the DR vault's protection, not to be lifted (%s)", async (_name, held, rehold) => {
   const [pack] = await listKeys(pair.dr.store, 'data/');
   if (pack === undefined) throw new Error('the pair has a pack');
@@ -1788,7 +1788,7 @@ it.each([
 // only, so a held pack's hold read was refused, the store wrote unheld and the refused write said no more: the delete
 // was advised without a word of the hold its copy anew lacks. A hold not read is now said so; one read as none, not.
 it.each([
-  ['could not be read', () => Promise.reject(DENIED_BY('Access Denied')), "; its legal hold could not be read: if a held backup's data is in it, the copy made after the delete carries no legal hold: the DR account's operator sets each such backup's hold again (`lifeboat backups hold '<backup id>' --reason 'scrub: held again after its DR copy was deleted and made again' --only dr` with the DR account's credentials, the reason yours to edit to the one it had)"],
+  ['could not be read', () => Promise.reject(DENIED_BY('Access Denied')), "; its legal hold could not be read: if a held backup's data is in it, the copy made after the delete carries no legal hold: the DR account's operator sets each such backup's hold again (`lifeboat backups hold '<backup id>' --only dr` with the DR account's credentials, which keeps the reason its catalog has)"],
   ['is none', () => Promise.resolve(false), ''],
 ])("a DR vault's refused overwrite of a copy whose legal hold %s says so with its delete advice", async (_name, legalHold, note) => {
   const [pack] = await listKeys(pair.dr.store, 'data/');
@@ -1809,7 +1809,7 @@ it.each([
 // (throttled) added the note that it could not be read, though replace had read it: none. The real replace, on a fake S3.
 it.each([
   ['read as none, then throttled', false, ''],
-  ['refused', true, "; its legal hold could not be read: if a held backup's data is in it, the copy made after the delete carries no legal hold: the DR account's operator sets each such backup's hold again (`lifeboat backups hold '<backup id>' --reason 'scrub: held again after its DR copy was deleted and made again' --only dr` with the DR account's credentials, the reason yours to edit to the one it had)"],
+  ['refused', true, "; its legal hold could not be read: if a held backup's data is in it, the copy made after the delete carries no legal hold: the DR account's operator sets each such backup's hold again (`lifeboat backups hold '<backup id>' --only dr` with the DR account's credentials, which keeps the reason its catalog has)"],
 ])("a DR vault's refused overwrite by S3VaultStore.replace whose hold read was %s: asked again only when replace could not read it", async (_name, refused, note) => {
   const [pack] = await listKeys(pair.dr.store, 'data/');
   if (pack === undefined) throw new Error('the pair has a pack');
@@ -1885,8 +1885,8 @@ it('a repair whose legal hold could not be read is repaired, and its finding say
 });
 
 // Review r62B F3, F4: the printed `lifeboat backups hold` line lacked the run's target options, and did not say that a
-// hold replaces the catalog's reason, by and at (so the reason it has now is to be given again).
-it('the note of a repair whose legal hold could not be read ends its hold line with the target options and says to give the current reason', async () => {
+// hold replaces the catalog's reason, by and at. Review r65Q F1: the line now gives no --reason, which keeps it.
+it('the note of a repair whose legal hold could not be read ends its hold line with the target options and keeps the current reason (no --reason)', async () => {
   const [pack] = await listKeys(pair.primary.store, 'data/');
   if (pack === undefined) throw new Error('the pair has a pack');
   await corrupt(pair.primary.store, pack);
@@ -1899,8 +1899,8 @@ it('the note of a repair whose legal hold could not be read ends its hold line w
 
   const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true, commandOptions: ' --env prod --aws' });
   const reason = report.findings[0]?.reason ?? '';
-  expect(reason).toContain("`lifeboat backups hold '<backup id>' --reason 'scrub: held again after a repair that could not read its hold' --env prod --aws`");
-  expect(reason).toContain('with the reason it has now (`lifeboat backups list --env prod --aws` shows it; a hold replaces the catalog\'s reason: edit the one printed)');
+  expect(reason).toContain("`lifeboat backups hold '<backup id>' --env prod --aws`");
+  expect(reason).toContain('(`lifeboat backups list --env prod --aws` shows which are held), keeping its reason');
   expect(reason).toBe(holdUnreadNote(' --env prod --aws'));
 });
 
