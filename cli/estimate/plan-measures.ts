@@ -78,6 +78,11 @@ export type PlanMeasures = {
   untimedStarts?: number;
   /** Runs of the typical run whose endedAt is no time while their startedAt is one, absent when none: left out of its wall time (review r65E F4, r65N F4). */
   untimedEnds?: number;
+  /**
+   * True when no run of the typical run has a wall time (every start, or every end, no time), absent otherwise: its
+   * wall time is then 0 s, so the shards' Lambda GB-seconds are not counted, and the Lambda line says so (review r65T F3).
+   */
+  wallTimeUnknown?: true;
   /** A plan with `storage`: its stored bytes by storage class in the month estimated (storage-tier-split.ts). Absent: all in S3 Standard. */
   tiers?: TierMeasures;
 };
@@ -225,6 +230,7 @@ export function planMeasures(plan: string, backups: readonly BackupRecord[], tar
     vaultIndexObjects,
     ...(untimedStarts > 0 ? { untimedStarts } : {}),
     ...(untimedEnds > 0 ? { untimedEnds } : {}),
+    ...(steadyRuns.every((r) => r.durationSeconds === undefined) ? { wallTimeUnknown: true as const } : {}),
   };
 }
 

@@ -107,6 +107,22 @@ describe('the measures of a plan', () => {
     expect(screen.join('\n')).not.toContain('left out of');
   });
 
+  // Review r65T F3: with no run's wall time the typical run took 0 s, so the shards were priced at no GB-seconds under a
+  // plain `Lambda (arm64)` line that read measured. The line says the shards' wall time is unknown and not counted.
+  it("r65T F3: with no run's wall time (every start, or every end, no time) the Lambda line says the shards are not counted", () => {
+    const LAMBDA = "Lambda (arm64) (shards' wall time unknown: not counted)";
+    const lambdaItem = (records: BackupRecord[]) => planEstimate(planMeasures('demo', records), 30, PRICES, 8).lifeboat.find((l) => l.item.startsWith('Lambda'))?.item;
+    expect(lambdaItem([{ ...FULL, startedAt: 'hand-a' }, { ...INCREMENTAL, startedAt: 'hand-b' }])).toBe(LAMBDA);
+    expect(lambdaItem([FULL, { ...INCREMENTAL, endedAt: 'whenever' }])).toBe(LAMBDA);
+    // One run timed is a measured wall time.
+    expect(lambdaItem([FULL, INCREMENTAL, { ...INCREMENTAL, backupId: 'i2', startedAt: '2026-11-30T06:00:00.000Z', endedAt: 'whenever' }])).toBe('Lambda (arm64)');
+    const m = planMeasures('demo', [{ ...FULL, startedAt: 'hand-a' }, { ...INCREMENTAL, startedAt: 'hand-b' }]);
+    expect(m.wallTimeUnknown).toBe(true);
+    expect(planMeasures('demo', [FULL, INCREMENTAL])).not.toHaveProperty('wallTimeUnknown');
+    const screen = estimateScreen({ environment: 'dev', prices: { region: 'us-east-1', drRegion: 'us-west-2', date: 'd', file: 'f', sources: [] }, monthDays: 30, plans: [planEstimate(m, 30, PRICES, 8)], notMeasured: [], environmentLines: [] });
+    expect(screen.join('\n')).toContain("shards' wall time unknown");
+  });
+
   it('AWS Backup\'s S3 chain is incremental whatever the plan\'s strategy: full or differential runs count their change, not what they read (audit c6-1)', () => {
     // The same 100 GiB bucket, 1 GiB changing a day, backed up 5 days running: a full run reads it all, its new chunks are the change.
     const daily = (strategy: 'full' | 'incremental' | 'differential', day: number): BackupRecord => {
