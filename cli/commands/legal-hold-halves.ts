@@ -1,4 +1,5 @@
 import { type LegalHoldOutcome } from '../../lambdas/retention/legal-hold';
+import { pastedIdWord } from '../../lambdas/catalog/pasted-id-word';
 import { shellWord } from '../../lambdas/runtime/shell-word';
 import { type EnvironmentConfig } from '../../config/lifeboat-config';
 import { type DrAccountOptions, type EnvironmentAccess, type TargetOptions } from '../environment-access';
@@ -53,14 +54,19 @@ export function drHalfCommand(verb: HoldVerb, backupId: string, options: TargetO
 
 /** A `lifeboat backups hold|release` command line: the backup, reason and holder, `--only`, `--dr-profile`, environment, config, and --aws (or data directory). */
 export function holdCommand(verb: HoldVerb, backupId: string, options: TargetOptions & { reason?: string }, by: string, half: { only?: string; profile?: string }): string {
+  // As pastedIdWord prints an id (review r65Q F4: shellWord alone left `=cmd` to zsh and a leading `-` read as an option):
+  // an id the command was given that begins with `-` goes last, after `--`, where the CLI takes it as the argument.
+  const asValue = pastedIdWord(backupId, 'the backup id given to this command', 'option value');
+  const afterDashes = asValue.fillIn === '' && backupId.startsWith('-');
+  const id = afterDashes ? '' : ` ${pastedIdWord(backupId, 'the backup id given to this command', 'argument').word}`;
   const words = [
-    `lifeboat backups ${verb} ${shellWord(backupId)}`,
+    `lifeboat backups ${verb}${id}`,
     // No --reason: the run kept the backup's hold (retention-commands.ts), and so does the line.
     ...(verb === 'hold' && options.reason !== undefined ? [`--reason ${shellWord(options.reason.trim())}`, `--by ${shellWord(by)}`] : []),
     ...(half.only !== undefined ? [`--only ${shellWord(half.only)}`] : []),
     ...(half.profile !== undefined ? [`--dr-profile ${shellWord(half.profile)}`] : []),
   ];
-  return words.join(' ') + targetOptionsLine(options);
+  return words.join(' ') + targetOptionsLine(options) + (afterDashes ? ` -- ${asValue.word}` : '');
 }
 
 /**
