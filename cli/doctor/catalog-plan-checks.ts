@@ -146,6 +146,14 @@ function invalidItemResult(invalid: InvalidBackupItem, ctx: DoctorContext, place
   }
   // The error's finding, not its message: the message's "Fix or delete the item" contradicted the held advice below (review r64AC F1).
   const finding = `${where}${invalid.error.finding} ${passedOver}`;
+  // A key that is not `BACKUP#<id>` (MANUAL#b-9, a bare `BACKUP#`) is no backup record's: no hold line can name the backup
+  // it keeps, and a rebuild writes no item under it (review r65Q F3: it got one, "of the backup its key names").
+  const keyId = invalid.key.pk.startsWith(BACKUP_PK_PREFIX) ? invalid.key.pk.slice(BACKUP_PK_PREFIX.length) : '';
+  if (keyId === '') {
+    const refuses = ctx.environment.immutability !== undefined ? '; every `lifeboat backups release` refuses until it is deleted or fixed' : '';
+    const notBackup = `its key ${shownItemKeyPart(invalid.key.pk)} is not a backup record's (${BACKUP_PK_PREFIX}<backup id>), so its legal hold holds no backup${refuses}`;
+    return warn(name, `${finding}; ${notBackup}`, `delete the item (${del}), or fix its key to ${BACKUP_PK_PREFIX}<the backup id> if it is a backup's record, and run ${rebuild} to write it again ${fromVault}`);
+  }
   if (ctx.environment.immutability !== undefined) {
     // Deleted and not rebuilt, a held item no longer stops a release from lifting the S3 legal holds its backup needs; the
     // rebuild holds it again from them (catalog-rebuild.ts, HELD_BY_OBJECT_LOCK). "Until fixed or deleted" said a delete was enough (review r64W F2).
@@ -163,7 +171,6 @@ function invalidItemResult(invalid: InvalidBackupItem, ctx: DoctorContext, place
   // alone (`--only dr`, legal-hold-halves.ts), which a paste while the primary region is down needs.
   // The id is the key's, not the `backupId` attribute: the catalog calls an item invalid exactly when the two differ, and
   // a rebuild writes the record back under the key's id, so the attribute's id held another backup (review r65O F1).
-  const keyId = invalid.key.pk.startsWith(BACKUP_PK_PREFIX) ? invalid.key.pk.slice(BACKUP_PK_PREFIX.length) : '';
   const id = pastedIdWord(keyId, `the part after ${BACKUP_PK_PREFIX} of the item's key`, 'argument');
   const only = place.side === 'primary' ? '' : ' --only dr';
   const hold = ctx.lifeboat(`backups hold ${id.word} --reason ${HELD_AGAIN_REASON}${only}`);

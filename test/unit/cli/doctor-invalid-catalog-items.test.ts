@@ -126,6 +126,19 @@ it("holds again the backup the item's key names, not the other backup its `backu
   for (const line of [primary?.detail, primary?.fix, dr?.detail, dr?.fix]) expect(line).not.toContain('backups hold 20261207T030000Z-bbbbbbbb');
 });
 
+// Review r65Q F3: an item whose key is not `BACKUP#<id>` got a hold line and "the hold is of the backup its key names",
+// though its key names none: no hold line, and the doctor says its key is not a backup record's, to delete or fix it.
+it.each([['MANUAL#b-9'], ['BACKUP#']])('gives an item keyed %j no hold line, saying its key is not a backup record\'s', async (pk) => {
+  const item: InvalidBackupItem = { ...heldItem, key: { pk, sk: 'BACKUP' }, backupId: 'b-9' };
+  const [, primary] = await checkCatalogPlans(summaries([item]), ctx('aws'));
+  const [dr] = await checkDrCatalogItems(summaries([item]), ctx('aws'));
+  for (const result of [primary, dr]) {
+    expect(result?.detail).toContain(`its key ${pk} is not a backup record's (BACKUP#<backup id>), so its legal hold holds no backup`);
+    expect(result?.fix).toMatch(/^delete the item \(aws dynamodb delete-item .*\), or fix its key to BACKUP#<the backup id>/);
+    for (const line of [result?.detail, result?.fix]) expect(line).not.toMatch(/backups hold|the hold is of the backup its key names/);
+  }
+});
+
 describe('the DR catalog, which a failover reads', () => {
   const damaged: InvalidBackupItem = {
     key: { pk: 'BACKUP#b-7', sk: 'BACKUP' },
