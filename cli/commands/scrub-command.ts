@@ -552,7 +552,9 @@ function printScrubProblems(report: ScrubReport, summary: ScrubRunRecord, io: Cl
   // The table has a WHY column; the JSON is on stdout, so each reason is said again here.
   if (reasons === 'json') for (const [key, { sides, reason }] of left.stopped) io.err(`${shownVaultKey(key)} is damaged or missing in ${sides.join(' and ')} and has a good copy in the other vault, but was not repaired: ${said(reason)}`);
   if (reasons === 'json') for (const [key, { sides, reason }] of left.archived) io.err(`${shownVaultKey(key)} is damaged or missing in ${sides.join(' and ')} and its other copy is ${ARCHIVED_COPY}: ${said(reason)}`);
-  const unverified = (problems: Iterable<LeftObject['problem']>) => unverifiedCopy(problems, run.commandOptions);
+  // With a vault unopened every repair waits for it, as the alarm says (review r65X F1: "or now with …" met the same vault).
+  const unopenedVaults = run.unopened.map((side) => `the ${side} vault`).join(' and ');
+  const unverified = (problems: Iterable<LeftObject['problem']>) => unverifiedCopy(problems, run.commandOptions, unopenedVaults);
   if (reasons === 'json') for (const [key, { sides, reason, problem }] of left.unverified) io.err(`${shownVaultKey(key)} is damaged or missing in ${sides.join(' and ')} and its other copy is ${unverified([problem])} (${said(reason)})`);
   if (reasons === 'json') for (const [key, { sides, reason }] of left.refused) io.err(`${shownVaultKey(key)} is damaged or missing in ${sides.join(' and ')} and its other copy ${REFUSED_COPY} (${said(reason)})`);
   for (const d of report.archivedCopyDamage ?? []) {
@@ -593,7 +595,7 @@ function scrubVerdict(summary: ScrubRunRecord, left: ObjectsLeft, run: ScrubRunC
   // With --repair, these had a good copy that something stood in the way of copying (a prune, a lock, another account, the archive tier).
   const goodCopy = [
     ...(left.archived.size > 0 ? [`${left.archived.size} object(s) are damaged or missing and their other copy is ${ARCHIVED_COPY}: thaw it and scrub with --repair while the thawed copy lasts (${why}).`] : []),
-    ...(left.unverified.size > 0 ? [`${left.unverified.size} object(s) are damaged or missing and their other copy is ${unverifiedCopy([...left.unverified.values()].map((o) => o.problem), run.commandOptions)} (until then their backups cannot be restored from the vault they are bad in).`] : []),
+    ...(left.unverified.size > 0 ? [`${left.unverified.size} object(s) are damaged or missing and their other copy is ${unverifiedCopy([...left.unverified.values()].map((o) => o.problem), run.commandOptions, unopened)} (until then their backups cannot be restored from the vault they are bad in).`] : []),
     ...(left.refused.size > 0 ? [`${left.refused.size} object(s) are damaged or missing and their other copy ${REFUSED_COPY} (${why}; until then their backups cannot be restored from the vault they are bad in).`] : []),
     ...(left.stopped.size > 0 ? [`${left.stopped.size} object(s) are damaged or missing and have a good copy in the other vault, but were not repaired: ${why}.`] : []),
     ...(left.repairable.size > 0 ? [`${left.repairable.size} object(s) are damaged or missing and have a good copy in the other vault: run again with --repair.`] : []),
