@@ -96,9 +96,12 @@ export async function backupsHoldCommand(backupId: string, options: BackupsHoldO
     // Without --reason the hold is the one the backup has, kept by each catalog (reason, by and at): re-setting the S3
     // holds of a copy re-made without them must not replace a legal reason (review r65Q F1). Read for that, the read must answer.
     const keepsHold = options.reason === undefined;
-    const earlier = keepsHold ? (await first.getBackup(backupId))?.hold : await first.getBackup(backupId).then((r) => r?.hold, () => undefined);
+    // A catalog rebuilt from its vault lost its holds, which the other region's catalog keeps (review r65Q F2): kept from there.
+    const earlier = keepsHold
+      ? ((await first.getBackup(backupId))?.hold ?? (halves.primary && halves.dr ? (await access.catalogIn('dr').getBackup(backupId))?.hold : undefined))
+      : await first.getBackup(backupId).then((r) => r?.hold, () => undefined);
     if (keepsHold && earlier === undefined) {
-      const catalog = halves.primary ? 'the primary catalog' : 'the DR catalog';
+      const catalog = !halves.primary ? 'the DR catalog' : halves.dr ? 'the primary catalog or the DR one' : 'the primary catalog';
       io.err(`lifeboat backups hold: --reason is required to place a new hold: backup ${backupId} has none in ${catalog} to keep; say why it is held (a case or ticket), e.g. --reason "case 42"`);
       return EXIT_USAGE;
     }

@@ -313,9 +313,6 @@ export function legalHoldWarnings(holds: LegalHoldTally, location: string): stri
   ].filter((w): w is string => w !== undefined);
 }
 
-// Pasted as printed, the line must not do harm: `<…>` unquoted is a shell redirect, and `backups hold` stores any reason
-// text, so a placeholder reason ("…") would be stored as the reason; a concrete one is stored as something true (f65I).
-const HELD_AGAIN_REASON = "'held again after a catalog rebuild'";
 
 /**
  * Why the created records have no legal hold, and what to do before retention forgets one that had: the lost catalog
@@ -323,6 +320,8 @@ const HELD_AGAIN_REASON = "'held again after a catalog rebuild'";
  * region's catalog is where to look.
  */
 function holdsWarning(notRebuilt: number, recovered: number): string | undefined {
+  // The hold line gives no --reason: one given replaced the real reason the other catalog keeps (review r65Q F2), and
+  // without one `backups hold` keeps that catalog's hold and writes it where the rebuild left none.
   const fromObjectLock =
     `${recovered} legal hold(s) recovered from Object Lock: the S3 legal hold on the snapshot objects of ${recovered} record(s) created here is ON, ` +
     `so each is held again ("${HELD_BY_OBJECT_LOCK.reason}"); the other region's catalog, the one this rebuild did not write, may keep the original reason.`;
@@ -333,8 +332,9 @@ function holdsWarning(notRebuilt: number, recovered: number): string | undefined
     (recovered > 0 ? `${fromObjectLock} ` : '') +
     `legal holds are not rebuilt: a hold is kept in the catalogs only, not in the vault, so none of the ${notRebuilt} ${recovered > 0 ? 'other ' : ''}record(s) created here is held, ` +
     `and retention would forget a backup that was. Before retention next runs, hold each backup under a legal hold again ` +
-    `(\`lifeboat backups hold ${BACKUP_ID_PLACEHOLDER} --reason ${HELD_AGAIN_REASON}\`, the reason yours to edit): the other region's catalog, the one this rebuild did not write, keeps the holds written while it was reachable, ` +
-    `and your legal cases name the rest. On a vault with Object Lock the S3 legal holds on the backups' objects are kept and still stop their deletion.`
+    `(\`lifeboat backups hold ${BACKUP_ID_PLACEHOLDER}\`: without --reason it sets again the hold the other region's catalog, the one this rebuild did not write, keeps, ` +
+    `its reason, by and at, in both catalogs; that catalog keeps the holds written while it was reachable, ` +
+    `and your legal cases name the rest: for a backup neither catalog holds, give --reason). On a vault with Object Lock the S3 legal holds on the backups' objects are kept and still stop their deletion.`
   );
 }
 

@@ -93,11 +93,23 @@ describe('lifeboat backups hold without --reason', () => {
     }
   });
 
+  // Review r65Q F2: a catalog rebuilt from its vault lost its holds; the other region's catalog keeps the real one, which
+  // the rebuild's line (no --reason) sets again in both.
+  it("keeps the DR catalog's hold when the primary catalog, rebuilt, has none, writing it in both", async () => {
+    ddb.on(GetCommand).resolvesOnce({ Item: item() }).resolvesOnce({ Item: item(CASE_42) }).resolvesOnce({ Item: item() }).resolves({ Item: item(CASE_42) });
+    ddb.on(UpdateCommand).resolves({ Attributes: item(CASE_42) });
+    const { out, err, io } = capturedCliIo();
+    expect(await backupsHoldCommand('b-1', { ...target }, { io })).toBe(0);
+    expect(err).toEqual([]);
+    expect(out[0]).toContain('is on legal hold ("case 42")');
+    expect(ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input.ExpressionAttributeValues?.[':hold'])).toEqual([CASE_42, CASE_42]);
+  });
+
   it('refuses, exit 2, on a backup with no hold to keep, writing nothing', async () => {
     ddb.on(GetCommand).resolves({ Item: item() });
     const { err, io } = capturedCliIo();
     expect(await backupsHoldCommand('b-1', { ...target }, { io })).toBe(2);
-    expect(err).toEqual(['lifeboat backups hold: --reason is required to place a new hold: backup b-1 has none in the primary catalog to keep; say why it is held (a case or ticket), e.g. --reason "case 42"']);
+    expect(err).toEqual(['lifeboat backups hold: --reason is required to place a new hold: backup b-1 has none in the primary catalog or the DR one to keep; say why it is held (a case or ticket), e.g. --reason "case 42"']);
     expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
   });
 
