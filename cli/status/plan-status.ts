@@ -163,7 +163,7 @@ export type ScrubStatus =
        * (the DR vault unopened) came with no backups and a CLEAN or REPAIRABLE run, and the plan read "within
        * objectives" while its scrub cell said "still DAMAGED" (review r65A F1, F5). `since`: the earliest found.
        */
-      lostNotListed?: { count: number; since: string };
+      lostNotListed?: { count: number; since: string; backupsNotListed?: number };
       outstanding?: OutstandingScrubDamage;
       /**
        * The run's deadline came before it read its whole slice (scrub-record.ts, `cut`): shown, not judged, since the
@@ -346,7 +346,7 @@ function earlierUnlisted(groups: readonly Pick<NotListedGroup, 'count' | 'since'
  * plan; as every plan's, a plan with none of its objects was ✗, and so was every plan after `backups forget --lost`
  * till prune deleted the orphans (review r65J F1).
  */
-function lostNotListed(latest: ScrubRunRecord): { lostNotListed?: { count: number; since: string } } {
+function lostNotListed(latest: ScrubRunRecord): { lostNotListed?: { count: number; since: string; backupsNotListed?: number } } {
   const o = latest.outstanding;
   if (!o) return {};
   // A record from before groups has one count, judged as its group would be (by the last listed object).
@@ -357,7 +357,9 @@ function lostNotListed(latest: ScrubRunRecord): { lostNotListed?: { count: numbe
   const lost = groups.filter((g) => groupLost(g, o) && !(g.backupsKnown === true && allListed));
   const since = lost.map((g) => g.since).sort()[0];
   if (since === undefined) return {};
-  return { lostNotListed: { count: lost.reduce((n, g) => n + g.count, 0), since } };
+  // Past the cap a scrub that hits the same backups names no more of them: the advice says so (review r65X F2).
+  const pastCap = latest.affectedBackupsNotListed ?? 0;
+  return { lostNotListed: { count: lost.reduce((n, g) => n + g.count, 0), since, ...(pastCap > 0 ? { backupsNotListed: pastCap } : {}) } };
 }
 
 /** The lost copied-in entries the record only counts (ScrubStatus, `copiedInLostNotListed`); nothing when none. */

@@ -329,7 +329,9 @@ function lostNotListedReasons(row: PlanStatus, flags: string): string[] {
   if (!l) return [];
   return [
     `${l.count} damaged or missing object(s) found by scrubs since ${shortTime(l.since)}, some with no good copy in either vault, are only counted and their backups were not worked out (carried from an earlier scrub, its deadline cut the mapping, or they hit more backups than its record lists): any backup may hold data in them; ` +
-      `run \`lifeboat scrub --fraction 1${flags}\` with both vaults open and time to finish, which reads them again and names their backups, so that only the plans of those backups stay ✗ (docs/RUNBOOKS.md, "Scrub")`,
+      (l.backupsNotListed !== undefined
+        ? `its run hit ${l.backupsNotListed} backup(s) more than its record lists, and a scrub that hits them again names no more of them: forget (\`lifeboat backups forget --lost\`) or back up again and let retention forget the backups the record names, then run \`lifeboat scrub --fraction 1${flags}\` with both vaults open, which names the rest; or wait for prune to delete the packs (docs/RUNBOOKS.md, "Scrub")`
+        : `run \`lifeboat scrub --fraction 1${flags}\` with both vaults open and time to finish, which reads them again and names their backups, so that only the plans of those backups stay ✗ (docs/RUNBOOKS.md, "Scrub")`),
   ];
 }
 

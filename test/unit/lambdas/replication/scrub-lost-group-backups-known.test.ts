@@ -113,6 +113,9 @@ it('review r65S F1: a group whose run hit more backups than the record lists is 
   expect(files.scrub).toMatchObject({ state: 'ran', lostNotListed: { count: 1, since: record.startedAt } });
   expect(files.withinObjectives).toBe(false);
   expect(reasonsNotWithin(files)).toEqual([expect.stringContaining('or they hit more backups than its record lists): any backup may hold data in them')]);
+  // Review r65X F2: a scrub that hits the same backups names no more of them, so the advice is not "scrub again" alone.
+  expect(files.scrub).toMatchObject({ lostNotListed: { backupsNotListed: 100 } });
+  expect(reasonsNotWithin(files)).toEqual([expect.stringContaining('its run hit 100 backup(s) more than its record lists, and a scrub that hits them again names no more of them')]);
   // A record written before this fix, its group marked all the same: status does not take the mark.
   const group = record.outstanding?.notListedGroups?.[0];
   if (!record.outstanding || !group) throw new Error('the record counts no group');
