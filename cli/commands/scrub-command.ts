@@ -154,6 +154,7 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
   let reported = false;
   // A lease release that failed: the next run is refused until its takeover, so a stop cannot say "in a minute" (review r65K F2).
   let unreleased: ScrubLeaseUnreleased | undefined;
+  let ended = false;
   try {
     // Checked against the environment's catalog format first (environment-access.ts): every run records itself in the
     // primary catalog (SCRUB#: the record carries the damage earlier runs left, which a CLI that cannot read a newer
@@ -247,11 +248,16 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
         for (const line of notedRepairLines(report.findings.filter((f) => f.outcome === 'repaired').map(repairedObjectOf), { stopped: false })) io.err(`note: ${line}`);
       } else printScrubReport(report, summary, io, run);
       // What it found is printed, but `lifeboat status` does not show it: not a success, whatever the report.
+      ended = true;
       return report.ok && !leaseLost ? 0 : 1;
     } finally {
       unreleased = await lease.hold?.release();
+      // Unsaid, the next scrub was refused "Another scrub is running" naming this finished run, up to 10 minutes
+      // (review r65W F1); a throttled stop says it in its own words below.
+      if (unreleased && ended) io.err(`note: ${unreleasedLeaseNote(unreleased)}`);
     }
   } catch (err) {
+    if (unreleased && !isThrottledRequest(err)) io.err(`note: ${unreleasedLeaseNote(unreleased)}`);
     // ScrubDiscardedUnreadError says what was healed itself (with "Nothing was repaired" when nothing was).
     const stopped = reported ? [] : healed;
     const said = isThrottledRequest(err) ? saidWithNextStep(message(err), scrubThrottledStop(options.repair === true, unreleased)) : message(err);
@@ -264,6 +270,11 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
     if (options.json === true && !reported) io.out(unseenJsonEscaped(JSON.stringify({ error: text, repaired: stopped }, null, 2)));
     return 1;
   }
+}
+
+/** A run whose lease could not be released: the next scrub is refused until the takeover, with the refusal's way out. */
+function unreleasedLeaseNote(unreleased: ScrubLeaseUnreleased): string {
+  return `the scrub lease could not be released (${message(unreleased.error)}), so it is held until ${unreleased.until}: the next scrub is refused until ${unreleased.takeoverAt} (before then, delete the catalog item pk "SCRUB#LEASE", sk "LEASE" once no other scrub runs: docs/RUNBOOKS.md, "Scrub")`;
 }
 
 /**

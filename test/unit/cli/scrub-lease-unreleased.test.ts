@@ -70,3 +70,25 @@ it('r65K F2: a throttled scrub whose lease release the catalog throttles says th
     await close();
   }
 });
+
+// Review r65W F1: a scrub that ended normally (exit 0) with its lease release refused said nothing of it, and the next
+// scrub was refused "Another scrub is running", naming the finished run, until the takeover.
+it('r65W F1: a scrub that ends normally with its lease unreleased says the lease is held and until when', async () => {
+  const { documents, close } = await catalogOnDynalite();
+  try {
+    const lease = new ScrubLease(documents, 'catalog');
+    const throttle = Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), { name: 'ProvisionedThroughputExceededException', $metadata: { httpStatusCode: 400 } });
+    const unreleasing: ScrubLeaseStore = { take: (...a) => lease.take(...a), renew: (...a) => lease.renew(...a), release: () => Promise.reject(throttle) };
+    const t0 = Date.UTC(2026, 10, 30, 3, 0, 0);
+    const now = () => new Date(t0);
+    const run = capturedCliIo();
+    expect(await scrubCommand({ ...target, fraction: '1', vault: 'primary' }, { io: run.io, access: { ...access, scrubLog: new ScrubLog(documents, 'catalog'), scrubLease: unreleasing }, now })).toBe(0);
+    const until = new Date(t0 + CLI_SCRUB_LEASE_SECONDS * 1000).toISOString();
+    const takeoverAt = new Date(t0 + CLI_SCRUB_LEASE_SECONDS * 1000 + SCRUB_LEASE_CLOCK_MARGIN_MS).toISOString();
+    expect(run.err).toContain(
+      `note: the scrub lease could not be released (Rate of requests exceeds the allowed throughput.), so it is held until ${until}: the next scrub is refused until ${takeoverAt} (before then, delete the catalog item pk "SCRUB#LEASE", sk "LEASE" once no other scrub runs: docs/RUNBOOKS.md, "Scrub")`,
+    );
+  } finally {
+    await close();
+  }
+});
