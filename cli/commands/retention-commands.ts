@@ -84,6 +84,8 @@ export async function backupsHoldCommand(backupId: string, options: BackupsHoldO
     return EXIT_USAGE;
   }
   const by = options.by ?? operatorName();
+  // What the printed DR-half lines carry: this run's reason, or in a keep the hold kept (review r65Y F2).
+  let drLineOptions: { options: BackupsHoldOptions; by: string } = { options, by };
   let halves: HoldHalves | undefined;
   let access: EnvironmentAccess | undefined;
   try {
@@ -102,9 +104,17 @@ export async function backupsHoldCommand(backupId: string, options: BackupsHoldO
       : await first.getBackup(backupId).then((r) => r?.hold, () => undefined);
     if (keepsHold && earlier === undefined) {
       const catalog = !halves.primary ? 'the DR catalog' : halves.dr ? 'the primary catalog or the DR one' : 'the primary catalog';
-      io.err(`lifeboat backups hold: --reason is required to place a new hold: backup ${backupId} has none in ${catalog} to keep; say why it is held (a case or ticket), e.g. --reason "case 42"`);
+      // With drAccount and no DR credentials the DR catalog, which may keep the hold (a rebuilt primary), was not read:
+      // said before a made-up --reason replaces a legal one (review r65Y F1).
+      const unread = halves.drNeedsCredentials
+        ? `; the DR account's catalog (account ${access.drAccount ?? 'of the DR stack'}) was not read: add --dr-profile <a profile of that account> to keep the hold it has, before saying a reason of your own`
+        : '';
+      io.err(`lifeboat backups hold: --reason is required to place a new hold: backup ${backupId} has none in ${catalog} to keep${unread}; say why it is held (a case or ticket), e.g. --reason "case 42"`);
       return EXIT_USAGE;
     }
+    // The DR half's line printed for another account's credentials carries the kept hold: pasted there with --only dr, a
+    // keep would find none in a DR catalog that never had it and refuse (review r65Y F2).
+    if (keepsHold && earlier !== undefined) drLineOptions = { options: { ...options, reason: earlier.reason }, by: earlier.by };
     const deps = holdDeps(access, halves, options);
     if (keepsHold) {
       deps.primary = deps.primary && keepingHolds(access.catalog);
@@ -147,15 +157,15 @@ export async function backupsHoldCommand(backupId: string, options: BackupsHoldO
       ? `Backup ${backupId} is on legal hold ("${reason}"): every retention policy keeps it until \`${release}\`.`
       : `The DR copy of backup ${backupId} is on legal hold ("${reason}") in the DR catalog: the DR vault's retention keeps it until it is released there: \`${release}\`.`;
     printHoldOutcome(io, backupId, outcome, halves, options.json === true, done);
-    return finishDrHalf(io, 'hold', backupId, outcome, halves, access, options, by);
+    return finishDrHalf(io, 'hold', backupId, outcome, halves, access, drLineOptions.options, drLineOptions.by);
   } catch (err) {
     const drKept = err instanceof HoldOnForgettingBackupError && halves?.primary === true && halves.dr && access ? await drCopyKept(access, backupId) : false;
     // The primary's retention (shorter than the DR vault's) forgot it, the DR copy is intact: --only dr holds that (audit c4-2).
-    const problem = drKept && err instanceof HoldOnForgettingBackupError ? err.drCopyKeptMessage(drHalfCommand('hold', backupId, options, by, options.drProfile)) : err instanceof Error ? err.message : String(err);
+    const problem = drKept && err instanceof HoldOnForgettingBackupError ? err.drCopyKeptMessage(drHalfCommand('hold', backupId, drLineOptions.options, drLineOptions.by, options.drProfile)) : err instanceof Error ? err.message : String(err);
     // With drAccount and no DR credentials the DR catalog cannot be asked: say where the copy may still be kept (review r14).
     const drAccountHint =
       err instanceof HoldOnForgettingBackupError && halves?.drNeedsCredentials === true && access
-        ? ` The DR account's copy may still be kept: hold it there with \`${drHalfCommand('hold', backupId, options, by)}\` as account ${access.drAccount ?? 'of the DR stack'}.`
+        ? ` The DR account's copy may still be kept: hold it there with \`${drHalfCommand('hold', backupId, drLineOptions.options, drLineOptions.by)}\` as account ${access.drAccount ?? 'of the DR stack'}.`
         : '';
     io.err(`lifeboat backups hold: ${problem}${drAccountHint}${primaryRefusalAdvice(err, halves, access)}`);
     return isUnknownEnvironment(err) ? EXIT_USAGE : EXIT_FAILED;
