@@ -114,7 +114,10 @@ export async function backupsHoldCommand(backupId: string, options: BackupsHoldO
     }
     // The DR half's line printed for another account's credentials carries the kept hold: pasted there with --only dr, a
     // keep would find none in a DR catalog that never had it and refuse (review r65Y F2).
-    if (keepsHold && earlier !== undefined) drLineOptions = { options: { ...options, reason: earlier.reason }, by: earlier.by };
+    // Only text a terminal shows as it is: a CR or ESC in a hand-edited reason made the line shown differ from the one
+    // pasted; without it the DR half asks for the reason there (review r65Z F2).
+    const pastable = (text: string) => shownCatalogName(text) === text;
+    if (keepsHold && earlier !== undefined && pastable(earlier.reason) && pastable(earlier.by)) drLineOptions = { options: { ...options, reason: earlier.reason }, by: earlier.by };
     const deps = holdDeps(access, halves, options);
     if (keepsHold) {
       deps.primary = deps.primary && keepingHolds(access.catalog);

@@ -169,7 +169,12 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
       // Once the lease is held: of two runs one after the other, the later one's record is the latest.
       const startedAt = now().toISOString();
       const opened = await openVaultsNamingRegion(scope, access, vaultTargetOptionsLine(options));
-      if ('nothingYet' in opened) return await nothingToScrubYet(access, { scope, fraction, repair: options.repair ?? false, startedAt, now, json: options.json ?? false, lease, clear, target: vaultTargetOptionsLine(options) }, opened.nothingYet, io);
+      // Ended too: its lease, unreleased, is said like any other run's (review r65Z F1).
+      if ('nothingYet' in opened) {
+        const nothing = await nothingToScrubYet(access, { scope, fraction, repair: options.repair ?? false, startedAt, now, json: options.json ?? false, lease, clear, target: vaultTargetOptionsLine(options) }, opened.nothingYet, io);
+        ended = true;
+        return nothing;
+      }
       const { vaults } = opened;
       // Said on stderr as they happen, and kept for --json (as the scheduled scrub's summary keeps them: scrub-runbook.ts).
       const notes: string[] = [];

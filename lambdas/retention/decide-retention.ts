@@ -132,7 +132,7 @@ export function heldReason(hold: Pick<LegalHold, 'reason'>): string {
  */
 export function pinnedReason(pin: Pick<RestorePin, 'by' | 'until'>): string {
   const until = comparedInstant(pin.until);
-  if (until === undefined) return `pinned by ${shownPinBy(pin.by)} until ${shownItemKeyPart(pin.until)} (not a time): fix the pin's until`;
+  if (until === undefined) return `pinned by ${shownPinBy(pin.by)} until ${shownItemKeyPart(pin.until)} (not a time): fix the pin's until, or remove the pin, in the backup's catalog record (its pins map; docs/RUNBOOKS.md, Running restores)`;
   return `pinned by ${shownPinBy(pin.by)} until ${until}`;
 }
 

@@ -58,3 +58,14 @@ it('r65Y F2: the DR half\'s line of a keep carries the kept hold, so that pasted
   expect(said).toContain('NOT held yet');
   expect(said).toMatch(/lifeboat backups hold b-1 --reason 'case 42' --by ann --only dr/);
 });
+
+it('r65Z F2: a kept reason a terminal would not show as it is (a CR, an ESC) is not put in the DR half\'s line', async () => {
+  const forged = { ...HOLD, reason: 'case\r42 \u001b[2Kfake' };
+  ddb.on(GetCommand).resolves({ Item: { ...RECORD, hold: forged } });
+  ddb.on(UpdateCommand).resolves({ Attributes: { ...RECORD, hold: forged } });
+  const { err, io } = capturedCliIo();
+  expect(await backupsHoldCommand('b-1', { config: configFile, env: 'dev', dataDir: '.unused', aws: true }, { io })).toBe(1);
+  const said = err.join('\n');
+  expect(said).toContain('NOT held yet');
+  expect(said.includes('\r') || said.includes('\u001b')).toBe(false);
+});

@@ -7,6 +7,7 @@ import { capturedCliIo } from '../../support/captured-cli-io';
 import { scrubVaultPair, type VaultPair } from '../../support/scrub-vault-pair';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 import { removeDir, tempDir } from '../../support/vault-test-helpers';
+import { VaultNotFoundError } from '../../../vault';
 
 /** `lifeboat scrub` stopped by a throttle while its scrub lease could not be released (the rest: scrub-command.test.ts). */
 
@@ -88,6 +89,24 @@ it('r65W F1: a scrub that ends normally with its lease unreleased says the lease
     expect(run.err).toContain(
       `note: the scrub lease could not be released (Rate of requests exceeds the allowed throughput.), so it is held until ${until}: the next scrub is refused until ${takeoverAt} (before then, delete the catalog item pk "SCRUB#LEASE", sk "LEASE" once no other scrub runs: docs/RUNBOOKS.md, "Scrub")`,
     );
+  } finally {
+    await close();
+  }
+});
+
+// Review r65Z F1: "Nothing to scrub yet" (no vault) returned before the run was marked ended, so its unreleased lease
+// went unsaid and the next scrub was refused "Another scrub is running".
+it('r65Z F1: a scrub with nothing to scrub yet whose lease release is refused says the lease is held', async () => {
+  const { documents, close } = await catalogOnDynalite();
+  try {
+    const lease = new ScrubLease(documents, 'catalog');
+    const throttle = Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), { name: 'ProvisionedThroughputExceededException', $metadata: { httpStatusCode: 400 } });
+    const unreleasing: ScrubLeaseStore = { take: (...a) => lease.take(...a), renew: (...a) => lease.renew(...a), release: () => Promise.reject(throttle) };
+    const run = capturedCliIo();
+    const noVault: ScrubAccess = { ...access, openVault: async () => Promise.reject(new VaultNotFoundError('No vault at s3://x/ yet')), scrubLog: new ScrubLog(documents, 'catalog'), scrubLease: unreleasing };
+    expect(await scrubCommand({ ...target, fraction: '1', vault: 'primary' }, { io: run.io, access: noVault, now: () => new Date(Date.UTC(2026, 10, 30, 3, 0, 0)) })).toBe(0);
+    expect(run.out.join('\n')).toContain('Nothing to scrub yet');
+    expect(run.err).toEqual([expect.stringMatching(/^note: the scrub lease could not be released \(Rate of requests exceeds the allowed throughput\.\), so it is held until /)]);
   } finally {
     await close();
   }

@@ -150,10 +150,10 @@ describe('the decision and its reasons', () => {
     ];
     expect(decideRetention(backups, { keepLast: 1 }, now).map((d) => [d.backupId, d.keep, d.reasons])).toEqual([
       ['b-2026-01-05T00:00:00Z', true, ['last 1']],
-      ['b-2026-01-04T00:00:00Z', true, [expect.stringMatching(/^pinned by restore r-1 until forever and ever!+…!+ \(cut from 76 characters, sha256 [0-9a-f]+\) \(not a time\): fix the pin's until$/)]],
-      ['b-2026-01-03T00:00:00Z', true, ["pinned by restore r-1 until forever\\u001b[2K (not a time): fix the pin's until"]],
-      ['b-2026-01-02T00:00:00Z', true, ["pinned by restore r-1 until 31/12/2026 (not a time): fix the pin's until"]],
-      ['b-2026-01-01T00:00:00Z', true, ["pinned by restore r-1 until forever (not a time): fix the pin's until"]],
+      ['b-2026-01-04T00:00:00Z', true, [expect.stringMatching(/^pinned by restore r-1 until forever and ever!+…!+ \(cut from 76 characters, sha256 [0-9a-f]+\) \(not a time\): fix the pin's until, or remove the pin, in the backup's catalog record \(its pins map; docs\/RUNBOOKS.md, Running restores\)$/)]],
+      ['b-2026-01-03T00:00:00Z', true, ["pinned by restore r-1 until forever\\u001b[2K (not a time): fix the pin's until, or remove the pin, in the backup's catalog record (its pins map; docs/RUNBOOKS.md, Running restores)"]],
+      ['b-2026-01-02T00:00:00Z', true, ["pinned by restore r-1 until 31/12/2026 (not a time): fix the pin's until, or remove the pin, in the backup's catalog record (its pins map; docs/RUNBOOKS.md, Running restores)"]],
+      ['b-2026-01-01T00:00:00Z', true, ["pinned by restore r-1 until forever (not a time): fix the pin's until, or remove the pin, in the backup's catalog record (its pins map; docs/RUNBOOKS.md, Running restores)"]],
     ]);
   });
 

@@ -234,7 +234,7 @@ describe('forgetBackups', () => {
     };
     const { store: counted, deletes } = countingStore();
     const report = await forgetBackups({}, { vault: 'primary', openVault: () => Promise.resolve(vaultWith(counted)), snapshotArrivals: () => arrivalsIn(catalog), catalog: racing, plans: [{ ...PLAN, retention: { keepLast: 1 } }], now: NOW });
-    expect(report.plans[0]?.decisions.find((d) => d.backupId === target)).toMatchObject({ keep: true, reasons: ["pinned by restore r-9 until forever (not a time): fix the pin's until"] });
+    expect(report.plans[0]?.decisions.find((d) => d.backupId === target)).toMatchObject({ keep: true, reasons: ["pinned by restore r-9 until forever (not a time): fix the pin's until, or remove the pin, in the backup's catalog record (its pins map; docs/RUNBOOKS.md, Running restores)"] });
     expect(report.plans[0]?.pinnedMeanwhile).toEqual([{ backupId: target, by: 'restore r-9', until: 'forever' }]);
     expect(report.plans[0]?.forgotten).toEqual([]);
     expect(deletes).toEqual([]);

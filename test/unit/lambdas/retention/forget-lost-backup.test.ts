@@ -257,7 +257,7 @@ describe('refuses, changing nothing', () => {
     await refused('primary', 'it is pinned by restore r1 until 2026-11-28T09:00:00.000Z: run the command again after that');
     // Review r65T F1: a pin whose until is no time kept nothing, and the lost backup it pinned was forgotten.
     catalogs.primary.records.set(pair.backupId, record({ pins: { r1: { by: 'restore r1', at: '2026-11-28T03:00:00.000Z', until: 'forever' } }, pinVersion: 1 }));
-    await refused('primary', "it is pinned by restore r1 until forever (not a time): fix the pin's until: run the command again once each pin has a time and it has passed");
+    await refused('primary', "it is pinned by restore r1 until forever (not a time): fix the pin's until, or remove the pin, in the backup's catalog record (its pins map; docs/RUNBOOKS.md, Running restores): run the command again once each pin has a time and it has passed");
     catalogs.primary.records.set(pair.backupId, record({ status: 'FAILED' }));
     await refused('primary', 'it is FAILED, not committed');
     catalogs.primary.records.delete(pair.backupId);
