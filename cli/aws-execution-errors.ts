@@ -78,8 +78,7 @@ export class WorkflowStartRefusedInBetweenError extends Error {
         : lookupText(lookup, undefined);
     // A page without the request ID may be JSON the CLI read: "refusals in JSON the CLI reads" contradicted it, and the
     // proxy's own words ("blocked by policy") were dropped (review r65L F2).
-    const own = notAwsPageMessageOf(cause);
-    const saying = own !== undefined ? `, saying "${shownAnswerText(own)}"` : '';
+    const saying = pageSaying(cause);
     const why = page.withoutRequestId === true ? 'Step Functions sends its request ID (x-amzn-RequestId) with every answer' : 'Step Functions says its refusals in JSON the CLI reads';
     super(
       `StartExecution of state machine ${stateMachineArn} was answered with ${unreadPageWords(page)}${saying}: not Step Functions' — a proxy in between? ` +
