@@ -20,7 +20,7 @@ import { discardedSnapshotsOf, type DiscardedSnapshots } from '../../lambdas/rep
 import { PlanOutcomes, planOutcomesBudgetBytes } from '../../lambdas/replication/plan-outcomes';
 import { openScrubbedVaults, type ScrubbedVaults } from '../../lambdas/replication/open-scrubbed-vaults';
 import { discardedSnapshotNotes } from '../../lambdas/replication/scrub-runbook';
-import { ARCHIVED_COPY, IN_LOST_GROUP, inLostGroupAdvice, type LeftObject, type ObjectsLeft, objectsLeft, REFUSED_COPY, unverifiedCopy } from '../../lambdas/replication/scrub-objects-left';
+import { ARCHIVED_COPY, IN_LOST_GROUP, inLostGroupAdvice, type LeftObject, type ObjectsLeft, objectsLeft, REFUSED_COPY, unopenedVaultsNamed, unverifiedCopy } from '../../lambdas/replication/scrub-objects-left';
 import { ScrubVaultUnavailableError } from '../../lambdas/replication/replication-errors';
 import { damagedForgottenRecordLine, forgottenSnapshotsOf } from '../../lambdas/retention/forgotten-snapshots';
 import { scrubbedPlans } from '../../lambdas/retention/recorded-plans';
@@ -569,7 +569,7 @@ function printScrubProblems(report: ScrubReport, summary: ScrubRunRecord, io: Cl
   if (reasons === 'json') for (const [key, { sides, reason }] of left.stopped) io.err(`${shownVaultKey(key)} is damaged or missing in ${sides.join(' and ')} and has a good copy in the other vault, but was not repaired: ${said(reason)}`);
   if (reasons === 'json') for (const [key, { sides, reason }] of left.archived) io.err(`${shownVaultKey(key)} is damaged or missing in ${sides.join(' and ')} and its other copy is ${ARCHIVED_COPY}: ${said(reason)}`);
   // With a vault unopened every repair waits for it, as the alarm says (review r65X F1: "or now with …" met the same vault).
-  const unopenedVaults = run.unopened.map((side) => `the ${side} vault`).join(' and ');
+  const unopenedVaults = unopenedVaultsNamed(run.unopened);
   const unverified = (problems: Iterable<LeftObject['problem']>) => unverifiedCopy(problems, run.commandOptions, unopenedVaults);
   if (reasons === 'json') for (const [key, { sides, reason, problem }] of left.unverified) io.err(`${shownVaultKey(key)} is damaged or missing in ${sides.join(' and ')} and its other copy is ${unverified([problem])} (${said(reason)})`);
   if (reasons === 'json') for (const [key, { sides, reason }] of left.refused) io.err(`${shownVaultKey(key)} is damaged or missing in ${sides.join(' and ')} and its other copy ${REFUSED_COPY} (${said(reason)})`);
@@ -603,7 +603,7 @@ function affectedLine(a: AffectedSnapshot): string {
  */
 function scrubVerdict(summary: ScrubRunRecord, left: ObjectsLeft, run: ScrubRunContext, reasons: ReasonsShown): string {
   // The other vault not opened: nothing was compared with it, and it was not searched for a good copy.
-  const unopened = run.unopened.map((side) => `the ${side} vault`).join(' and ');
+  const unopened = unopenedVaultsNamed(run.unopened);
   // Backup ids are the catalog's, any text: raw, a newline or ESC in one forged a line after the escaped ones above or
   // coloured the terminal; shown escaped and cut (review r63I F1).
   const affected = `affected backups: ${affectedBackupsNamed(summary)}`;

@@ -46,6 +46,11 @@ export function whenRepairedAgain(problems: Iterable<ScrubFinding['problem']>, o
   return `${once}the next scrub with repair verifies and copies a missing one; a corrupt one when its slice comes round again, ${now}`;
 }
 
+/** The vaults a run could not open, as the advice that waits for them names them ("the dr vault"); empty when none. */
+export function unopenedVaultsNamed(sides: readonly VaultSide[]): string {
+  return sides.map((side) => `the ${side} vault`).join(' and ');
+}
+
 /**
  * How every message names an other vault's copy the run's deadline left unread (ScrubFinding `otherCopy: 'unverified'`):
  * it may be damaged too (review rJJ F3), so not a good copy, but no thaw is needed; then when a scrub reads it, which

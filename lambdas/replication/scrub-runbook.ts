@@ -16,7 +16,7 @@ import { NEEDS_CUT_REASON } from './vault-needs-work-out';
 import { lostSnapshotsInCatalog } from './lost-snapshots-in-catalog';
 import { namedBackupIds } from './named-backup-ids';
 import { VaultDamageError } from './replication-errors';
-import { ARCHIVED_COPY, IN_LOST_GROUP, inLostGroupAdvice, type LeftObject, objectsLeft, REFUSED_COPY, unverifiedCopy } from './scrub-objects-left';
+import { ARCHIVED_COPY, IN_LOST_GROUP, inLostGroupAdvice, type LeftObject, objectsLeft, REFUSED_COPY, unopenedVaultsNamed, unverifiedCopy } from './scrub-objects-left';
 import { copiedInOutstanding } from './scrub-outstanding';
 import { earlierLosses } from './earlier-losses';
 import { shownVaultKey } from './shown-vault-key';
@@ -389,7 +389,7 @@ function damageMessageLaidOut(report: ScrubReport, record: ScrubRunRecord, optio
   // Cut, the mapping named no backup: the list of affected backups below would read as complete (review rS F3).
   const lostNotMapped = report.backupsNotWorkedOut ? lostNotMappedNote([...lost.keys()], options) : '';
   // A scrub now meets the same unopened vault: the advice waits for it to open (review r65S F3).
-  const unopenedVaults = unopened.map((side) => `the ${side} vault`).join(' and ');
+  const unopenedVaults = unopenedVaultsNamed(unopened);
   const parts = [
     ...(lost.size > 0 ? [`${lost.size} object(s) damaged or missing with no good copy in either vault: ${listed(lost, false)}${lostNotMapped}`] : []),
     // Not unverified: said so, the alarm told nothing was lost and to scrub while the DR vault was down (review r65A F2).
